@@ -1,0 +1,304 @@
+#include "cli/cli.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "formats/modelloader.h"
+#include "graph/error.h"
+#include "graph/opregistry.h"
+#include "runtime/interpreter.h"
+#include "util/atomicfile.h"
+#include "util/json.h"
+#include "util/npy.h"
+
+#ifndef QUANTSCOPE_VERSION
+#define QUANTSCOPE_VERSION "0.0.0"
+#endif
+
+namespace qs {
+
+namespace {
+
+const char* kUsage =
+    "Usage: quantscope-cli <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  inspect MODEL [--json] [--inputShape=name:d1,d2,...]\n"
+    "      Format, inputs and outputs, node count, op histogram, parameters, unsupported ops.\n"
+    "  run MODEL --input NAME=FILE.npy ... --output-dir DIR [--threads N] [--repeat N] [--inputShape=...]\n"
+    "      Runs the float model; writes DIR/<output>.npy and prints timing (min/median, ms) as JSON.\n"
+    "\n"
+    "Options:\n"
+    "  --help, -h       this text\n"
+    "  --version        the version\n"
+    "\n"
+    "Exit codes: 0 success, 1 validation findings, 2 bad input or usage, 3 internal error.\n";
+
+/** Parsed command line: positional arguments and --key[=value] options (a value may also follow as the next word). */
+struct Args {
+    std::vector<std::string> positional;
+    std::multimap<std::string, std::string> options;
+
+    bool has(const std::string& k) const { return options.count(k) != 0; }
+    std::string get(const std::string& k, const std::string& def = {}) const
+    {
+        auto it = options.find(k);
+        return it == options.end() ? def : it->second;
+    }
+    std::vector<std::string> all(const std::string& k) const
+    {
+        std::vector<std::string> v;
+        for (auto [it, end] = options.equal_range(k); it != end; ++it) v.push_back(it->second);
+        return v;
+    }
+    int getInt(const std::string& k, int def, int lo, int hi) const
+    {
+        if (!has(k)) return def;
+        std::string v = get(k);
+        try {
+            size_t used = 0;
+            int n = std::stoi(v, &used);
+            if (used == v.size() && n >= lo && n <= hi) return n;
+        } catch (const std::exception&) {
+        }
+        throw InputError("--" + k + "=" + v + ": expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+    }
+};
+
+// Options that take a value; the others are flags.
+const std::set<std::string> kValued = {"input", "output-dir", "threads", "repeat", "inputShape"};
+const std::set<std::string> kFlags = {"json", "help", "version"};
+
+Args parseArgs(int argc, const char* const* argv, int from)
+{
+    Args a;
+    for (int i = from; i < argc; ++i) {
+        std::string s = argv[i];
+        if (s.rfind("--", 0) == 0) {
+            std::string key = s.substr(2), value;
+            auto eq = key.find('=');
+            if (eq != std::string::npos) {
+                value = key.substr(eq + 1);
+                key = key.substr(0, eq);
+            } else if (kValued.count(key)) {
+                if (i + 1 >= argc) throw InputError("--" + key + " needs a value");
+                value = argv[++i];
+            }
+            if (!kValued.count(key) && !kFlags.count(key)) throw InputError("unknown option --" + key + "; see --help");
+            a.options.emplace(key, value);
+        } else if (s == "-h") {
+            a.options.emplace("help", "");
+        } else {
+            a.positional.push_back(s);
+        }
+    }
+    return a;
+}
+
+LoadResult load(const Args& a, std::ostream& err)
+{
+    if (a.positional.size() < 2) throw InputError("missing MODEL argument; see --help");
+    LoadOptions opts;
+    if (a.has("inputShape")) opts.inputShapes = parseInputShapes(a.get("inputShape"));
+    LoadResult r = loadModel(a.positional[1], opts);
+    for (const std::string& w : r.warnings) err << a.positional[1] << ": warning: " << w << "\n";
+    return r;
+}
+
+std::string dimsText(const Value& v)
+{
+    std::string s = "[";
+    for (size_t i = 0; i < v.shape.size(); ++i) {
+        if (i) s += ",";
+        if (v.shape[i] >= 0) s += std::to_string(v.shape[i]);
+        else s += i < v.dimNames.size() && !v.dimNames[i].empty() ? v.dimNames[i] : "?";
+    }
+    return s + "]";
+}
+
+int cmdInspect(const Args& a, std::ostream& out, std::ostream& err)
+{
+    LoadResult r = load(a, err);
+    const Graph& g = r.graph;
+    std::map<std::string, int> hist;
+    for (const Node& n : g.nodes) ++hist[n.sourceOpType.empty() ? n.opType : n.sourceOpType];
+    auto unsupported = Interpreter::unsupportedNodes(g);
+    if (a.has("json")) {
+        JsonWriter j;
+        j.beginObject();
+        j.key("file").value(a.positional[1]);
+        j.key("format").value(g.info.format);
+        if (g.info.format == "onnx") j.key("opset").value(g.info.sourceOpset);
+        else j.key("schema_version").value(int64_t(g.info.tfliteVersion));
+        j.key("producer").value(g.info.producer);
+        auto io = [&](const char* name, const std::vector<int>& ids) {
+            j.key(name).beginArray();
+            for (int id : ids) {
+                const Value& v = g.values[id];
+                j.beginObject().key("name").value(v.name).key("dtype").value(std::string(dataTypeName(v.type)));
+                j.key("shape").beginArray();
+                for (size_t d = 0; d < v.shape.size(); ++d) {
+                    if (v.shape[d] >= 0) j.value(v.shape[d]);
+                    else j.value(d < v.dimNames.size() && !v.dimNames[d].empty() ? v.dimNames[d] : std::string("?"));
+                }
+                j.endArray().endObject();
+            }
+            j.endArray();
+        };
+        io("inputs", g.inputs);
+        io("outputs", g.outputs);
+        j.key("node_count").value(g.nodes.size());
+        j.key("op_histogram").beginObject();
+        for (const auto& [op, n] : hist) j.key(op).value(n);
+        j.endObject();
+        j.key("parameter_count").value(g.parameterCount());
+        j.key("parameter_bytes").value(g.parameterBytes());
+        j.key("unsupported_ops").beginArray();
+        for (const auto& u : unsupported) j.value(u);
+        j.endArray();
+        j.key("warnings").beginArray();
+        for (const auto& w : r.warnings) j.value(w);
+        j.endArray();
+        j.endObject();
+        out << j.str() << "\n";
+        return 0;
+    }
+    out << "file:       " << a.positional[1] << "\n";
+    out << "format:     " << g.info.format;
+    if (g.info.format == "onnx") out << " (opset " << g.info.sourceOpset << ", ir " << g.info.irVersion << ")";
+    else out << " (schema v" << g.info.tfliteVersion << ")";
+    out << "\n";
+    if (!g.info.producer.empty()) out << "producer:   " << g.info.producer << "\n";
+    for (int id : g.inputs)
+        out << "input:      " << g.values[id].name << " " << dataTypeName(g.values[id].type) << dimsText(g.values[id]) << "\n";
+    for (int id : g.outputs)
+        out << "output:     " << g.values[id].name << " " << dataTypeName(g.values[id].type) << dimsText(g.values[id]) << "\n";
+    out << "nodes:      " << g.nodes.size() << "\n";
+    out << "parameters: " << g.parameterCount() << " (" << g.parameterBytes() << " bytes)\n";
+    out << "ops:\n";
+    std::vector<std::pair<std::string, int>> sorted(hist.begin(), hist.end());
+    std::stable_sort(sorted.begin(), sorted.end(), [](auto& x, auto& y) { return x.second > y.second; });
+    for (const auto& [op, n] : sorted) out << "  " << op << " " << n << "\n";
+    if (unsupported.empty()) {
+        out << "unsupported: none\n";
+    } else {
+        out << "unsupported: " << unsupported.size() << "\n";
+        for (const auto& u : unsupported) out << "  " << u << "\n";
+    }
+    return 0;
+}
+
+int cmdRun(const Args& a, std::ostream& out, std::ostream& err)
+{
+    if (!a.has("output-dir")) throw InputError("run needs --output-dir DIR");
+    int threads = a.getInt("threads", 1, 1, 256);
+    int repeat = a.getInt("repeat", 1, 1, 100000);
+    LoadResult r = load(a, err);
+    const Graph& g = r.graph;
+    std::map<std::string, Tensor> inputs;
+    for (const std::string& spec : a.all("input")) {
+        auto eq = spec.find('=');
+        if (eq == std::string::npos || eq == 0) throw InputError("--input " + spec + ": expected NAME=FILE.npy");
+        std::string name = spec.substr(0, eq);
+        if (g.findValue(name) < 0 || std::find(g.inputs.begin(), g.inputs.end(), g.findValue(name)) == g.inputs.end()) {
+            std::string names;
+            for (int i : g.inputs) names += (names.empty() ? "" : ", ") + g.values[i].name;
+            throw InputError("--input " + spec + ": the model has no input '" + name + "' (inputs: " + names + ")");
+        }
+        Tensor t = readNpy(spec.substr(eq + 1));
+        const Value& v = g.values[g.findValue(name)];
+        bool fits = v.shape.empty() || v.shape.size() == t.shape().size();
+        for (size_t d = 0; fits && d < v.shape.size(); ++d) fits = v.shape[d] < 0 || v.shape[d] == t.shape()[d];
+        if (!fits)
+            throw InputError(spec.substr(eq + 1) + ": array has shape " + shapeToString(t.shape()) + " but input '" + name +
+                             "' expects " + dimsText(v));
+        if (t.type() != v.type)
+            throw InputError(spec.substr(eq + 1) + ": array has type " + std::string(dataTypeName(t.type())) + " but input '" +
+                             name + "' expects " + std::string(dataTypeName(v.type)));
+        inputs[name] = t;
+    }
+    for (int id : g.inputs)
+        if (!inputs.count(g.values[id].name))
+            throw InputError("missing --input for '" + g.values[id].name + "' (" + dimsText(g.values[id]) + ")");
+    std::string dir = a.get("output-dir");
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (!std::filesystem::is_directory(dir)) throw InputError(dir + ": cannot create the output directory");
+
+    Interpreter interp(g, {threads, true, false});
+    std::vector<double> times;
+    std::vector<Tensor> outputs;
+    for (int i = 0; i < repeat; ++i) {
+        auto t0 = std::chrono::steady_clock::now();
+        outputs = interp.run(inputs);
+        times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    JsonWriter j;
+    j.beginObject().key("outputs").beginArray();
+    for (size_t o = 0; o < outputs.size(); ++o) {
+        const std::string& name = g.values[g.outputs[o]].name;
+        std::string safe = name;
+        for (char& c : safe)
+            if (c == '/' || c == '\\' || c == ':') c = '_';
+        std::string path = (std::filesystem::path(dir) / (safe + ".npy")).string();
+        writeFileAtomic(path, npyBytes(outputs[o]));
+        j.beginObject().key("name").value(name).key("file").value(path).key("shape").beginArray();
+        for (int64_t d : outputs[o].shape()) j.value(d);
+        j.endArray().endObject();
+    }
+    j.endArray();
+    std::vector<double> sorted = times;
+    std::sort(sorted.begin(), sorted.end());
+    j.key("threads").value(threads).key("repeat").value(repeat);
+    j.key("first_ms").value(times.front());
+    j.key("min_ms").value(sorted.front());
+    j.key("median_ms").value(sorted[sorted.size() / 2]);
+    j.endObject();
+    out << j.str() << "\n";
+    return 0;
+}
+
+}  // namespace
+
+int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
+{
+    try {
+        if (argc < 2) {
+            err << kUsage;
+            return 2;
+        }
+        std::string cmd = argv[1];
+        if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+            out << kUsage;
+            return 0;
+        }
+        if (cmd == "--version") {
+            out << "quantscope-cli " << QUANTSCOPE_VERSION << "\n";
+            return 0;
+        }
+        Args a = parseArgs(argc, argv, 1);
+        if (a.has("help")) {
+            out << kUsage;
+            return 0;
+        }
+        if (cmd == "inspect") return cmdInspect(a, out, err);
+        if (cmd == "run") return cmdRun(a, out, err);
+        err << "quantscope-cli: unknown command '" << cmd << "'\n\n" << kUsage;
+        return 2;
+    } catch (const InputError& e) {
+        err << "error: " << e.what() << "\n";
+        return 2;
+    } catch (const std::bad_alloc&) {
+        err << "error: out of memory\n";
+        return 3;
+    } catch (const std::exception& e) {
+        err << "internal error: " << e.what() << "\n";
+        return 3;
+    }
+}
+
+}  // namespace qs

@@ -1,0 +1,28 @@
+#pragma once
+#include <cstddef>
+#include <optional>
+#include <string>
+
+namespace qs {
+
+struct Node;
+class Graph;
+
+/** A point-wise activation that can be fused into the op producing its input (Conv + Relu, TFLite's
+ *  fused_activation_function). */
+struct Activation {
+    enum Kind { None, Relu, Clip, LeakyRelu, Sigmoid, Tanh, HardSigmoid, HardSwish };
+    Kind kind = None;
+    float alpha = 0.f, beta = 0.f;  // LeakyRelu alpha; HardSigmoid alpha/beta; Clip min/max
+
+    // Applies the activation in place on n floats.
+    void apply(float* data, size_t n) const;
+    float apply1(float x) const;
+
+    // The activation named by a TFLite fused_activation attribute ("" -> None).
+    static Activation fromFusedName(const std::string& name);
+    // The activation a standalone node computes, if it is one that can be fused (Clip needs constant bounds).
+    static std::optional<Activation> fromNode(const Node& node, const Graph& graph);
+};
+
+}  // namespace qs

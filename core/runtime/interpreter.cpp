@@ -1,0 +1,285 @@
+#include "runtime/interpreter.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "graph/error.h"
+#include "graph/opregistry.h"
+#include "runtime/kernel.h"
+
+namespace qs {
+
+struct Interpreter::Plan {
+    struct Step {
+        int node = -1;
+        std::unique_ptr<Kernel> kernel;
+        std::vector<int> inputs;   // value ids (-1 omitted)
+        std::vector<int> outputs;  // value ids
+        Activation post;           // applied by the interpreter when the kernel did not take it
+        int fusedNode = -1;        // an activation node folded into this step
+    };
+    std::vector<Step> steps;
+    std::vector<Tensor> tensors;  // per value id: constants, folded values, or views of arena buffers
+    std::vector<char> isConstant;
+};
+
+Interpreter::Interpreter(const Graph& graph, InterpreterOptions options) : m_graph(graph), m_options(options)
+{
+    auto bad = unsupportedNodes(graph);
+    if (!bad.empty()) {
+        std::string list;
+        for (size_t i = 0; i < bad.size() && i < 20; ++i) list += (i ? ", " : "") + bad[i];
+        if (bad.size() > 20) list += ", ... (" + std::to_string(bad.size()) + " in all)";
+        throw InputError(graph.info.path + ": the runtime does not support " + std::to_string(bad.size()) +
+                         " node(s): " + list);
+    }
+}
+
+Interpreter::~Interpreter() = default;
+
+std::vector<std::string> Interpreter::unsupportedNodes(const Graph& graph)
+{
+    std::vector<std::string> out;
+    for (const Node& n : graph.nodes) {
+        bool ok = n.domain.empty() && isOpSupported(n.opType) && findOpSchema(n.opType);
+        if (ok && n.hasAttr("fused_activation") && n.attrString("fused_activation") == "SIGN_BIT") ok = false;
+        if (!ok) out.push_back("'" + n.name + "' (" + (n.sourceOpType.empty() ? n.opType : n.sourceOpType) + ")");
+    }
+    return out;
+}
+
+Interpreter::Plan& Interpreter::planFor(const std::map<std::string, Tensor>& inputs)
+{
+    std::vector<int64_t> key;
+    for (int in : m_graph.inputs) {
+        auto it = inputs.find(m_graph.values[in].name);
+        if (it == inputs.end()) continue;
+        key.push_back(int64_t(it->second.type()));
+        key.insert(key.end(), it->second.shape().begin(), it->second.shape().end());
+        key.push_back(-2);
+    }
+    auto it = m_plans.find(key);
+    if (it != m_plans.end()) return *it->second;
+    if (m_plans.size() > 16) m_plans.clear();  // bounded cache for callers that vary shapes
+    return *(m_plans[key] = buildPlan(inputs));
+}
+
+std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::string, Tensor>& inputs)
+{
+    const Graph& g = m_graph;
+    auto plan = std::make_unique<Plan>();
+    plan->tensors.resize(g.values.size());
+    plan->isConstant.assign(g.values.size(), 0);
+    std::vector<Shape> shapes(g.values.size());
+    std::vector<DataType> types(g.values.size(), DataType::Undefined);
+    for (size_t v = 0; v < g.values.size(); ++v)
+        if (g.values[v].constant) {
+            plan->tensors[v] = *g.values[v].constant;
+            plan->isConstant[v] = 1;
+            shapes[v] = g.values[v].constant->shape();
+            types[v] = g.values[v].constant->type();
+        }
+    for (int in : g.inputs) {
+        const Value& v = g.values[in];
+        auto it = inputs.find(v.name);
+        if (it == inputs.end()) continue;  // reported by run()
+        shapes[in] = it->second.shape();
+        types[in] = it->second.type();
+    }
+
+    std::vector<char> fusedAway(g.nodes.size(), 0);
+    for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
+        if (fusedAway[ni]) continue;
+        const Node& node = g.nodes[ni];
+        PrepareContext ctx{node, {}, {}, {}, {}, {}, m_options.reference, {}, {}};
+        for (int in : node.inputs) ctx.inputQuant.push_back(in < 0 ? nullptr : &g.values[in].quant);
+        for (int out : node.outputs) ctx.outputQuant.push_back(&g.values[out].quant);
+        bool allConst = true;
+        for (int in : node.inputs) {
+            if (in < 0) {
+                ctx.inputShapes.emplace_back();
+                ctx.inputTypes.push_back(DataType::Undefined);
+                ctx.constants.push_back(nullptr);
+                continue;
+            }
+            if (types[in] == DataType::Undefined)
+                throw InputError("node '" + node.name + "' (" + node.opType + ") reads '" + g.values[in].name +
+                                 "', which has no value (a missing graph input?)");
+            ctx.inputShapes.push_back(shapes[in]);
+            ctx.inputTypes.push_back(types[in]);
+            ctx.constants.push_back(plan->isConstant[in] ? &plan->tensors[in] : nullptr);
+            allConst = allConst && plan->isConstant[in];
+        }
+        InferContext ictx{node, ctx.inputShapes, ctx.inputTypes, ctx.constants};
+        InferResult inferred = inferNode(ictx);
+        for (size_t o = 0; o < node.outputs.size(); ++o) {
+            if (!isStatic(inferred.shapes[o]) && inferred.types[o] != DataType::Undefined)
+                throw InputError("node '" + node.name + "' (" + node.opType + "): output shape " +
+                                 shapeToString(inferred.shapes[o]) +
+                                 " depends on data; Quantscope needs shapes known before running (try --inputShape)");
+            shapes[node.outputs[o]] = inferred.shapes[o];
+            types[node.outputs[o]] = inferred.types[o];
+        }
+        ctx.outputShapes = inferred.shapes;
+        ctx.outputTypes = inferred.types;
+        auto kernel = createKernel(node);
+        if (!kernel) throw InputError("node '" + node.name + "' (" + node.opType + ") is not supported by the runtime");
+
+        // Activations are offered before prepare(), which may build them into the primitive.
+        Activation post = Activation::fromFusedName(node.attrString("fused_activation"));
+        if (post.kind != Activation::None && kernel->fuseActivation(post)) post = {};
+        Plan::Step step;
+        step.node = int(ni);
+        step.inputs = node.inputs;
+        step.outputs = node.outputs;
+        bool canFuse = m_options.fuse && !allConst && post.kind == Activation::None && node.outputs.size() == 1 &&
+                       types[node.outputs[0]] == DataType::Float32 &&
+                       !node.hasAttr("fused_activation");
+        if (canFuse) {
+            // Fuse a following activation when nobody else reads the intermediate tensor.
+            const Value& out = g.values[node.outputs[0]];
+            bool isGraphOutput = std::find(g.outputs.begin(), g.outputs.end(), node.outputs[0]) != g.outputs.end();
+            if (out.consumers.size() == 1 && !isGraphOutput) {
+                int next = out.consumers[0];
+                const Node& act = g.nodes[next];
+                auto a = Activation::fromNode(act, g);
+                if (a && act.inputs[0] == node.outputs[0] && kernel->fuseActivation(*a)) {
+                    fusedAway[next] = 1;
+                    step.fusedNode = next;
+                    step.outputs = act.outputs;
+                    shapes[act.outputs[0]] = shapes[node.outputs[0]];
+                    types[act.outputs[0]] = types[node.outputs[0]];
+                }
+            }
+        }
+        kernel->prepare(ctx);
+
+        if (allConst && !node.outputs.empty()) {
+            // Fold: compute now, once, and treat the results as constants.
+            std::vector<const Tensor*> ins;
+            for (int in : node.inputs) ins.push_back(in < 0 ? nullptr : &plan->tensors[in]);
+            std::vector<Tensor*> outs;
+            for (size_t o = 0; o < node.outputs.size(); ++o) {
+                int id = node.outputs[o];
+                plan->tensors[id] = types[id] == DataType::Undefined ? Tensor() : Tensor(types[id], shapes[id]);
+                plan->isConstant[id] = 1;
+                outs.push_back(&plan->tensors[id]);
+            }
+            kernel->run(ins, outs);
+            if (post.kind != Activation::None) post.apply(outs[0]->data<float>(), size_t(outs[0]->count()));
+            continue;
+        }
+        step.post = post;
+        step.kernel = std::move(kernel);
+        plan->steps.push_back(std::move(step));
+    }
+
+    // Liveness-based buffer reuse: a value's buffer returns to the pool after its last reader ran.
+    std::vector<int> lastUse(g.values.size(), -1);
+    for (size_t s = 0; s < plan->steps.size(); ++s)
+        for (int in : plan->steps[s].inputs)
+            if (in >= 0) lastUse[in] = int(s);
+    for (int out : g.outputs) lastUse[out] = int(plan->steps.size());
+    struct Buffer {
+        std::shared_ptr<uint8_t> storage;
+        size_t capacity = 0;
+        bool busy = false;
+    };
+    std::vector<Buffer> pool;
+    std::vector<int> bufferOf(g.values.size(), -1);
+    std::vector<size_t> need(g.values.size(), 0);
+    for (size_t s = 0; s < plan->steps.size(); ++s) {
+        for (int out : plan->steps[s].outputs) {
+            if (types[out] == DataType::Undefined) continue;
+            size_t bytes = std::max<size_t>(size_t(elementCount(shapes[out])) * elementSize(types[out]), 1);
+            // Smallest free buffer that fits; else the largest free one (it grows); else a new one.
+            int best = -1;
+            auto fits = [&](int b) { return pool[b].capacity >= bytes; };
+            for (int b = 0; b < int(pool.size()); ++b) {
+                if (pool[b].busy) continue;
+                if (best < 0 || (fits(b) && (!fits(best) || pool[b].capacity < pool[best].capacity)) ||
+                    (!fits(b) && !fits(best) && pool[b].capacity > pool[best].capacity))
+                    best = b;
+            }
+            if (best < 0) {
+                pool.push_back({});
+                best = int(pool.size() - 1);
+            }
+            pool[best].capacity = std::max(pool[best].capacity, bytes);
+            pool[best].busy = true;
+            bufferOf[out] = best;
+            need[out] = bytes;
+            if (lastUse[out] < 0) lastUse[out] = int(s);  // unread output (e.g. Dropout mask): free after the step
+        }
+        auto release = [&](int v) {
+            if (v >= 0 && bufferOf[v] >= 0 && lastUse[v] == int(s)) pool[bufferOf[v]].busy = false;
+        };
+        for (int in : plan->steps[s].inputs) release(in);
+        for (int out : plan->steps[s].outputs) release(out);
+    }
+    for (Buffer& b : pool) {
+        auto* p = static_cast<uint8_t*>(std::aligned_alloc(64, (b.capacity + 63) / 64 * 64));
+        if (!p) throw std::bad_alloc();
+        b.storage = std::shared_ptr<uint8_t>(p, [](uint8_t* q) { std::free(q); });
+    }
+    for (size_t v = 0; v < g.values.size(); ++v)
+        if (bufferOf[v] >= 0) plan->tensors[v] = Tensor::view(types[v], shapes[v], pool[bufferOf[v]].storage);
+    return plan;
+}
+
+std::vector<Tensor> Interpreter::run(const std::map<std::string, Tensor>& inputs, const TensorObserver& observer)
+{
+    const Graph& g = m_graph;
+    for (int in : g.inputs) {
+        const Value& v = g.values[in];
+        auto it = inputs.find(v.name);
+        if (it == inputs.end()) {
+            std::string names;
+            for (int i : g.inputs) names += (names.empty() ? "" : ", ") + g.values[i].name;
+            throw InputError("missing input '" + v.name + "' (the model's inputs are: " + names + ")");
+        }
+        const Tensor& t = it->second;
+        if (v.type != DataType::Undefined && t.type() != v.type)
+            throw InputError("input '" + v.name + "' has type " + std::string(dataTypeName(t.type())) + ", the model expects " +
+                             std::string(dataTypeName(v.type)));
+        bool fits = v.shape.empty() || v.shape.size() == t.shape().size();
+        for (size_t d = 0; fits && d < v.shape.size(); ++d) fits = v.shape[d] < 0 || v.shape[d] == t.shape()[d];
+        if (!fits)
+            throw InputError("input '" + v.name + "' has shape " + shapeToString(t.shape()) + ", the model expects " +
+                             shapeToString(v.shape));
+    }
+    for (const auto& [name, t] : inputs) {
+        int id = g.findValue(name);
+        if (id < 0 || std::find(g.inputs.begin(), g.inputs.end(), id) == g.inputs.end()) {
+            std::string names;
+            for (int i : g.inputs) names += (names.empty() ? "" : ", ") + g.values[i].name;
+            throw InputError("'" + name + "' is not an input of the model (inputs: " + names + ")");
+        }
+    }
+    omp_set_num_threads(std::max(1, m_options.threads));
+    Plan& plan = planFor(inputs);
+    for (int in : g.inputs) {
+        plan.tensors[in] = inputs.at(g.values[in].name);
+        if (observer) observer(-1, in, plan.tensors[in]);
+    }
+    std::vector<const Tensor*> ins;
+    std::vector<Tensor*> outs;
+    for (Plan::Step& step : plan.steps) {
+        ins.clear();
+        outs.clear();
+        for (int in : step.inputs) ins.push_back(in < 0 ? nullptr : &plan.tensors[in]);
+        for (int out : step.outputs) outs.push_back(&plan.tensors[out]);
+        step.kernel->run(ins, outs);
+        if (step.post.kind != Activation::None) step.post.apply(outs[0]->data<float>(), size_t(outs[0]->count()));
+        if (observer)
+            for (int out : step.outputs) observer(step.fusedNode >= 0 ? step.fusedNode : step.node, out, plan.tensors[out]);
+    }
+    std::vector<Tensor> result;
+    for (int out : g.outputs) result.push_back(plan.tensors[out].clone());
+    for (int in : g.inputs) plan.tensors[in] = Tensor();  // do not keep the caller's buffers alive
+    return result;
+}
+
+}  // namespace qs

@@ -1,0 +1,51 @@
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+
+namespace qs {
+
+class Kernel;
+
+/** Sees every tensor as it is produced (graph inputs with node = -1), without keeping it. */
+using TensorObserver = std::function<void(int node, int value, const Tensor& tensor)>;
+
+struct InterpreterOptions {
+    int threads = 1;
+    bool fuse = true;        // fuse activations into Conv/Gemm; observers then do not see pre-activation tensors
+    bool reference = false;  // plain reference kernels (for tests)
+};
+
+/** Runs a Graph. Plans per input-shape signature: constant sub-graphs (shape arithmetic, fp16 weight
+ *  dequantization) are folded once, kernels are prepared once, and buffers are reused by liveness. */
+class Interpreter {
+public:
+    // Throws InputError listing every unsupported node (name and op) before anything runs.
+    Interpreter(const Graph& graph, InterpreterOptions options = {});
+    ~Interpreter();
+    Interpreter(const Interpreter&) = delete;
+    Interpreter& operator=(const Interpreter&) = delete;
+
+    // Runs the graph; inputs by name. return the graph outputs in graph order (copies the caller owns).
+    // Throws InputError on a missing input, a wrong type or a shape that does not fit the model.
+    std::vector<Tensor> run(const std::map<std::string, Tensor>& inputs, const TensorObserver& observer = {});
+
+    const Graph& graph() const { return m_graph; }
+    // return "name (op)" for each node the runtime cannot execute
+    static std::vector<std::string> unsupportedNodes(const Graph& graph);
+
+private:
+    struct Plan;
+    Plan& planFor(const std::map<std::string, Tensor>& inputs);
+    std::unique_ptr<Plan> buildPlan(const std::map<std::string, Tensor>& inputs);
+
+    const Graph& m_graph;
+    InterpreterOptions m_options;
+    std::map<std::vector<int64_t>, std::unique_ptr<Plan>> m_plans;
+};
+
+}  // namespace qs

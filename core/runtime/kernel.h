@@ -1,0 +1,48 @@
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+#include "runtime/activation.h"
+
+namespace qs {
+
+/** What a kernel sees when it is prepared: the node, input shapes/types, and values of constant inputs. */
+struct PrepareContext {
+    const Node& node;
+    std::vector<Shape> inputShapes;
+    std::vector<DataType> inputTypes;
+    std::vector<const Tensor*> constants;  // null for inputs only known at run time
+    std::vector<Shape> outputShapes;
+    std::vector<DataType> outputTypes;
+    bool reference = false;  // use the plain reference path (for tests)
+    std::vector<const QuantParams*> inputQuant;   // quantization parameters the model stores (TFLite), per input
+    std::vector<const QuantParams*> outputQuant;  // and per output
+
+    bool has(size_t i) const { return i < inputTypes.size() && inputTypes[i] != DataType::Undefined; }
+    const Tensor* constant(size_t i) const { return i < constants.size() ? constants[i] : nullptr; }
+};
+
+/** One op's implementation (TFLite Micro's split): prepare() validates and caches derived parameters once per
+ *  input-shape signature; run() only computes. run() may be called from any thread, never concurrently. */
+class Kernel {
+public:
+    virtual ~Kernel() = default;
+    virtual void prepare(const PrepareContext&) {}
+    virtual void run(const std::vector<const Tensor*>& inputs, const std::vector<Tensor*>& outputs) = 0;
+    // Offers an activation to apply to the output; return true when the kernel will apply it itself.
+    virtual bool fuseActivation(const Activation&) { return false; }
+};
+
+using KernelFactory = std::unique_ptr<Kernel> (*)(const Node&);
+
+// return a kernel for node, or nullptr when its op (or this variant of it) is not supported
+std::unique_ptr<Kernel> createKernel(const Node& node);
+bool isOpSupported(const std::string& opType);
+std::vector<std::string> supportedOps();
+
+// Registration, one line per op family (see kernels/registry.cpp).
+void registerKernel(const std::string& opType, KernelFactory factory);
+
+}  // namespace qs

@@ -1,0 +1,336 @@
+// Conv and ConvTranspose: oneDNN primitives for speed, plain loops as the reference. Both layouts: NCHW (ONNX)
+// and NHWC with OHWI / 1HWO weights (TFLite). 1-D convolutions run as 2-D with height 1.
+#include <cstring>
+
+#include "graph/error.h"
+#include "graph/opregistry.h"
+#include "runtime/kernel.h"
+#include "runtime/kernels/dnnl_common.h"
+
+namespace qs {
+namespace {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+[[noreturn]] void fail(const Node& n, const std::string& msg)
+{
+    throw InputError("node '" + n.name + "' (" + n.opType + "): " + msg);
+}
+
+/** Everything a 2-D convolution needs, resolved once at prepare time. */
+struct ConvGeometry {
+    int64_t N = 1, C = 1, H = 1, W = 1, OC = 1, OH = 1, OW = 1, KH = 1, KW = 1, G = 1;
+    int64_t sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0, pr = 0;
+    bool nhwc = false;
+    // Weight element strides for (group, out-channel-in-group, in-channel-in-group, kh, kw).
+    int64_t wg = 0, wo = 0, wi = 0, wh = 0, ww = 0;
+    int64_t ICg() const { return C / G; }
+    int64_t OCg() const { return OC / G; }
+    // Activation offsets (elements) for a given layout.
+    int64_t act(int64_t n, int64_t c, int64_t h, int64_t w, int64_t CC, int64_t HH, int64_t WW) const
+    {
+        return nhwc ? ((n * HH + h) * WW + w) * CC + c : ((n * CC + c) * HH + h) * WW + w;
+    }
+};
+
+ConvGeometry convGeometry(const Node& node, const Shape& x, const Shape& w, const Shape& y)
+{
+    ConvGeometry g;
+    if (x.size() != 3 && x.size() != 4) fail(node, "only 1-D and 2-D convolutions are supported, input is " + shapeToString(x));
+    g.nhwc = isNhwc(node);
+    bool oneD = x.size() == 3;
+    g.N = x[0];
+    g.C = g.nhwc ? x.back() : x[1];
+    g.OC = g.nhwc ? y.back() : y[1];
+    g.H = oneD ? 1 : (g.nhwc ? x[1] : x[2]);
+    g.W = g.nhwc ? x[x.size() - 2] : x.back();
+    g.OH = oneD ? 1 : (g.nhwc ? y[1] : y[2]);
+    g.OW = g.nhwc ? y[y.size() - 2] : y.back();
+    g.G = node.attrInt("group", 1);
+    std::string wl = node.attrString("weight_layout", "OIHW");
+    std::vector<int64_t> kernel;
+    if (wl == "OIHW") kernel.assign(w.begin() + 2, w.end());
+    else kernel.assign(w.begin() + 1, w.end() - 1);
+    if (node.hasAttr("kernel_shape")) kernel = node.attrInts("kernel_shape");
+    std::vector<int64_t> spatial = oneD ? std::vector<int64_t>{g.W} : std::vector<int64_t>{g.H, g.W};
+    auto geo = windowGeometry(node, spatial, kernel);
+    if (oneD) {
+        g.KW = geo[0].kernel; g.sw = geo[0].stride; g.dw = geo[0].dilation; g.pl = geo[0].padBegin; g.pr = geo[0].padEnd;
+    } else {
+        g.KH = geo[0].kernel; g.sh = geo[0].stride; g.dh = geo[0].dilation; g.pt = geo[0].padBegin; g.pb = geo[0].padEnd;
+        g.KW = geo[1].kernel; g.sw = geo[1].stride; g.dw = geo[1].dilation; g.pl = geo[1].padBegin; g.pr = geo[1].padEnd;
+    }
+    int64_t icg = g.ICg(), ocg = g.OCg();
+    if (wl == "OIHW") {  // [O, I/G, KH, KW]
+        g.wg = ocg * icg * g.KH * g.KW; g.wo = icg * g.KH * g.KW; g.wi = g.KH * g.KW; g.wh = g.KW; g.ww = 1;
+    } else if (wl == "OHWI") {  // [O, KH, KW, I/G]
+        g.wg = ocg * g.KH * g.KW * icg; g.wo = g.KH * g.KW * icg; g.wi = 1; g.wh = g.KW * icg; g.ww = icg;
+    } else if (wl == "1HWO") {  // [1, KH, KW, C*M]; group = C, M = OC/G
+        g.wg = ocg; g.wo = 1; g.wi = 1; g.wh = g.KW * g.OC; g.ww = g.OC;
+    } else {
+        fail(node, "unknown weight_layout '" + wl + "'");
+    }
+    return g;
+}
+
+/** Conv: y = act(conv(x, w) + b). */
+class ConvKernel : public Kernel {
+public:
+    explicit ConvKernel(const Node& n) : m_node(n) {}
+
+    bool fuseActivation(const Activation& a) override
+    {
+        if (m_act.kind != Activation::None) return false;
+        dnnl::post_ops probe;
+        if (!appendEltwise(probe, a)) return false;
+        m_act = a;
+        return true;
+    }
+
+    void prepare(const PrepareContext& ctx) override
+    {
+        if (ctx.inputTypes[0] != DataType::Float32) fail(m_node, "only float32 input is supported");
+        m_g = convGeometry(m_node, ctx.inputShapes[0], ctx.inputShapes[1], ctx.outputShapes[0]);
+        m_reference = ctx.reference;
+        m_weightsConst = ctx.constant(1) != nullptr;
+        m_hasBias = ctx.has(2);
+        if (m_hasBias && elementCount(ctx.inputShapes[2]) != m_g.OC)
+            fail(m_node, "bias has " + std::to_string(elementCount(ctx.inputShapes[2])) + " values, expected " + std::to_string(m_g.OC));
+        if (!m_reference) buildPrimitive(ctx);
+    }
+
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    {
+        const float* x = in[0]->data<float>();
+        const float* w = in[1]->data<float>();
+        const float* b = m_hasBias ? in[2]->data<float>() : nullptr;
+        float* y = out[0]->data<float>();
+        if (m_reference) return reference(x, w, b, y);
+        auto& s = dnnlStream();
+        dnnl::memory src(m_srcMd, dnnlEngine(), const_cast<float*>(x));
+        dnnl::memory dst(m_dstMd, dnnlEngine(), y);
+        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
+        if (m_weightsConst) {
+            args[DNNL_ARG_WEIGHTS] = m_weights;
+        } else {
+            dnnl::memory user(m_userWeightsMd, dnnlEngine(), const_cast<float*>(w));
+            dnnl::reorder(user, m_weights).execute(s, user, m_weights);
+            args[DNNL_ARG_WEIGHTS] = m_weights;
+        }
+        if (b) args[DNNL_ARG_BIAS] = dnnl::memory(m_biasMd, dnnlEngine(), const_cast<float*>(b));
+        m_prim.execute(s, args);
+        s.wait();
+    }
+
+private:
+    void buildPrimitive(const PrepareContext& ctx)
+    {
+        const ConvGeometry& g = m_g;
+        using dims = dnnl::memory::dims;
+        dims srcDims{g.N, g.C, g.H, g.W}, dstDims{g.N, g.OC, g.OH, g.OW};
+        m_srcMd = dnnl::memory::desc(srcDims, dt::f32, g.nhwc ? tag::nhwc : tag::nchw);
+        m_dstMd = dnnl::memory::desc(dstDims, dt::f32, g.nhwc ? tag::nhwc : tag::nchw);
+        dims wDims, wStrides;
+        if (g.G > 1) {
+            wDims = {g.G, g.OCg(), g.ICg(), g.KH, g.KW};
+            wStrides = {g.wg, g.wo, g.wi, g.wh, g.ww};
+        } else {
+            wDims = {g.OC, g.C, g.KH, g.KW};
+            wStrides = {g.wo, g.wi, g.wh, g.ww};
+        }
+        m_userWeightsMd = dnnl::memory::desc(wDims, dt::f32, wStrides);
+        auto anyWeights = dnnl::memory::desc(wDims, dt::f32, tag::any);
+        m_biasMd = dnnl::memory::desc({g.OC}, dt::f32, tag::x);
+        dnnl::primitive_attr attr;
+        dnnl::post_ops ops;
+        appendEltwise(ops, m_act);
+        attr.set_post_ops(ops);
+        auto desc = m_hasBias
+                        ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                                          m_srcMd, anyWeights, m_biasMd, m_dstMd, {g.sh, g.sw},
+                                                          {g.dh - 1, g.dw - 1}, {g.pt, g.pl}, {g.pb, g.pr})
+                        : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                                          m_srcMd, anyWeights, m_dstMd, {g.sh, g.sw}, {g.dh - 1, g.dw - 1},
+                                                          {g.pt, g.pl}, {g.pb, g.pr});
+        auto pd = dnnl::convolution_forward::primitive_desc(desc, attr, dnnlEngine());
+        m_prim = dnnl::convolution_forward(pd);
+        m_weights = dnnl::memory(pd.weights_desc(), dnnlEngine());
+        if (m_weightsConst) {
+            dnnl::memory user(m_userWeightsMd, dnnlEngine(), const_cast<void*>(ctx.constant(1)->raw()));
+            dnnl::reorder(user, m_weights).execute(dnnlStream(), user, m_weights);
+            dnnlStream().wait();
+        }
+    }
+
+    void reference(const float* x, const float* w, const float* b, float* y) const
+    {
+        const ConvGeometry& g = m_g;
+        int64_t icg = g.ICg(), ocg = g.OCg();
+#pragma omp parallel for collapse(2)
+        for (int64_t n = 0; n < g.N; ++n)
+            for (int64_t oc = 0; oc < g.OC; ++oc) {
+                int64_t grp = oc / ocg, o = oc % ocg;
+                for (int64_t oh = 0; oh < g.OH; ++oh)
+                    for (int64_t ow = 0; ow < g.OW; ++ow) {
+                        double acc = b ? b[oc] : 0.0;
+                        for (int64_t i = 0; i < icg; ++i)
+                            for (int64_t kh = 0; kh < g.KH; ++kh) {
+                                int64_t ih = oh * g.sh - g.pt + kh * g.dh;
+                                if (ih < 0 || ih >= g.H) continue;
+                                for (int64_t kw = 0; kw < g.KW; ++kw) {
+                                    int64_t iw = ow * g.sw - g.pl + kw * g.dw;
+                                    if (iw < 0 || iw >= g.W) continue;
+                                    float xv = x[g.act(n, grp * icg + i, ih, iw, g.C, g.H, g.W)];
+                                    float wv = w[grp * g.wg + o * g.wo + i * g.wi + kh * g.wh + kw * g.ww];
+                                    acc += double(xv) * double(wv);
+                                }
+                            }
+                        y[g.act(n, oc, oh, ow, g.OC, g.OH, g.OW)] = m_act.apply1(float(acc));
+                    }
+            }
+    }
+
+    const Node& m_node;
+    ConvGeometry m_g;
+    Activation m_act;
+    bool m_reference = false, m_weightsConst = false, m_hasBias = false;
+    dnnl::memory::desc m_srcMd, m_dstMd, m_userWeightsMd, m_biasMd;
+    dnnl::memory m_weights;
+    dnnl::convolution_forward m_prim;
+};
+
+/** ConvTranspose (ONNX, NCHW, weights [C_in, C_out/G, KH, KW]). */
+class ConvTransposeKernel : public Kernel {
+public:
+    explicit ConvTransposeKernel(const Node& n) : m_node(n) {}
+
+    void prepare(const PrepareContext& ctx) override
+    {
+        const Shape& x = ctx.inputShapes[0];
+        const Shape& w = ctx.inputShapes[1];
+        const Shape& y = ctx.outputShapes[0];
+        if (x.size() != 4) fail(m_node, "only 2-D transposed convolution is supported");
+        if (ctx.inputTypes[0] != DataType::Float32) fail(m_node, "only float32 input is supported");
+        ConvGeometry& g = m_g;
+        g.N = x[0]; g.C = x[1]; g.H = x[2]; g.W = x[3];
+        g.OC = y[1]; g.OH = y[2]; g.OW = y[3];
+        g.G = m_node.attrInt("group", 1);
+        g.KH = w[2]; g.KW = w[3];
+        auto strides = m_node.attrInts("strides", {1, 1});
+        auto dil = m_node.attrInts("dilations", {1, 1});
+        auto pads = m_node.attrInts("pads", {0, 0, 0, 0});
+        g.sh = strides[0]; g.sw = strides[1]; g.dh = dil[0]; g.dw = dil[1];
+        // Derive begin pads from the output size (handles auto_pad and output_shape); the remainder is at the end.
+        std::string autoPad = m_node.attrString("auto_pad", "NOTSET");
+        auto totalPad = [&](int64_t in, int64_t k, int64_t s, int64_t d, int64_t out) { return s * (in - 1) + (k - 1) * d + 1 - out; };
+        int64_t th = totalPad(g.H, g.KH, g.sh, g.dh, g.OH), tw = totalPad(g.W, g.KW, g.sw, g.dw, g.OW);
+        if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" || m_node.hasAttr("output_shape")) {
+            bool upper = autoPad != "SAME_LOWER";
+            g.pt = upper ? th / 2 : th - th / 2;
+            g.pl = upper ? tw / 2 : tw - tw / 2;
+        } else {
+            g.pt = pads[0];
+            g.pl = pads[1];
+        }
+        g.pb = th - g.pt;  // may be negative with output_padding
+        g.pr = tw - g.pl;
+        int64_t icg = g.ICg(), ocg = g.OCg();
+        g.wg = icg * ocg * g.KH * g.KW; g.wi = ocg * g.KH * g.KW; g.wo = g.KH * g.KW; g.wh = g.KW; g.ww = 1;
+        m_hasBias = ctx.has(2);
+        m_reference = ctx.reference || g.pb < 0 || g.pr < 0;
+        if (!m_reference) build(ctx);
+    }
+
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    {
+        const float* x = in[0]->data<float>();
+        const float* w = in[1]->data<float>();
+        const float* b = m_hasBias ? in[2]->data<float>() : nullptr;
+        float* y = out[0]->data<float>();
+        if (m_reference) return reference(x, w, b, y);
+        auto& s = dnnlStream();
+        dnnl::memory src(m_srcMd, dnnlEngine(), const_cast<float*>(x));
+        dnnl::memory dst(m_dstMd, dnnlEngine(), y);
+        dnnl::memory user(m_userWeightsMd, dnnlEngine(), const_cast<float*>(w));
+        dnnl::reorder(user, m_weights).execute(s, user, m_weights);
+        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_WEIGHTS, m_weights}};
+        if (b) args[DNNL_ARG_BIAS] = dnnl::memory(m_biasMd, dnnlEngine(), const_cast<float*>(b));
+        m_prim.execute(s, args);
+        s.wait();
+    }
+
+private:
+    void build(const PrepareContext&)
+    {
+        const ConvGeometry& g = m_g;
+        m_srcMd = dnnl::memory::desc({g.N, g.C, g.H, g.W}, dt::f32, tag::nchw);
+        m_dstMd = dnnl::memory::desc({g.N, g.OC, g.OH, g.OW}, dt::f32, tag::nchw);
+        dnnl::memory::dims wDims, wStrides;
+        if (g.G > 1) {
+            wDims = {g.G, g.OCg(), g.ICg(), g.KH, g.KW};
+            wStrides = {g.wg, g.wo, g.wi, g.wh, g.ww};
+        } else {
+            wDims = {g.OC, g.C, g.KH, g.KW};
+            wStrides = {g.wo, g.wi, g.wh, g.ww};
+        }
+        m_userWeightsMd = dnnl::memory::desc(wDims, dt::f32, wStrides);
+        m_biasMd = dnnl::memory::desc({g.OC}, dt::f32, tag::x);
+        auto anyWeights = dnnl::memory::desc(wDims, dt::f32, tag::any);
+        auto desc = m_hasBias ? dnnl::deconvolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
+                                                                  m_srcMd, anyWeights, m_biasMd, m_dstMd, {g.sh, g.sw},
+                                                                  {g.dh - 1, g.dw - 1}, {g.pt, g.pl}, {g.pb, g.pr})
+                              : dnnl::deconvolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
+                                                                  m_srcMd, anyWeights, m_dstMd, {g.sh, g.sw}, {g.dh - 1, g.dw - 1},
+                                                                  {g.pt, g.pl}, {g.pb, g.pr});
+        auto pd = dnnl::deconvolution_forward::primitive_desc(desc, dnnlEngine());
+        m_prim = dnnl::deconvolution_forward(pd);
+        m_weights = dnnl::memory(pd.weights_desc(), dnnlEngine());
+    }
+
+    void reference(const float* x, const float* w, const float* b, float* y) const
+    {
+        const ConvGeometry& g = m_g;
+        int64_t icg = g.ICg(), ocg = g.OCg();
+        for (int64_t n = 0; n < g.N; ++n)
+            for (int64_t oc = 0; oc < g.OC; ++oc)
+                for (int64_t i = 0; i < g.OH * g.OW; ++i) y[(n * g.OC + oc) * g.OH * g.OW + i] = b ? b[oc] : 0.f;
+        for (int64_t n = 0; n < g.N; ++n)
+            for (int64_t grp = 0; grp < g.G; ++grp)
+                for (int64_t o = 0; o < ocg; ++o) {
+                    int64_t oc = grp * ocg + o;
+                    float* yp = y + (n * g.OC + oc) * g.OH * g.OW;
+                    for (int64_t i = 0; i < icg; ++i) {
+                        const float* xp = x + (n * g.C + grp * icg + i) * g.H * g.W;
+                        for (int64_t ih = 0; ih < g.H; ++ih)
+                            for (int64_t iw = 0; iw < g.W; ++iw)
+                                for (int64_t kh = 0; kh < g.KH; ++kh) {
+                                    int64_t oh = ih * g.sh - g.pt + kh * g.dh;
+                                    if (oh < 0 || oh >= g.OH) continue;
+                                    for (int64_t kw = 0; kw < g.KW; ++kw) {
+                                        int64_t ow = iw * g.sw - g.pl + kw * g.dw;
+                                        if (ow < 0 || ow >= g.OW) continue;
+                                        yp[oh * g.OW + ow] += xp[ih * g.W + iw] * w[grp * g.wg + i * g.wi + o * g.wo + kh * g.wh + kw * g.ww];
+                                    }
+                                }
+                    }
+                }
+    }
+
+    const Node& m_node;
+    ConvGeometry m_g;
+    bool m_reference = false, m_hasBias = false;
+    dnnl::memory::desc m_srcMd, m_dstMd, m_userWeightsMd, m_biasMd;
+    dnnl::memory m_weights;
+    dnnl::deconvolution_forward m_prim;
+};
+
+}  // namespace
+
+void registerConvKernels()
+{
+    registerKernel("Conv", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<ConvKernel>(n); });
+    registerKernel("ConvTranspose", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<ConvTransposeKernel>(n); });
+}
+
+}  // namespace qs

@@ -1,0 +1,201 @@
+// BatchNormalization, InstanceNormalization, LRN, Softmax and LogSoftmax.
+#include <algorithm>
+#include <cmath>
+
+#include "graph/error.h"
+#include "runtime/kernel.h"
+
+namespace qs {
+namespace {
+
+[[noreturn]] void fail(const Node& n, const std::string& msg)
+{
+    throw InputError("node '" + n.name + "' (" + n.opType + "): " + msg);
+}
+
+/** y = x * a[c] + b[c], with a, b folded from scale, bias, mean, var once the statistics are constants. */
+class BatchNormKernel : public Kernel {
+public:
+    explicit BatchNormKernel(const Node& n) : m_node(n) {}
+    bool fuseActivation(const Activation& a) override
+    {
+        m_act = a;
+        return true;
+    }
+    void prepare(const PrepareContext& ctx) override
+    {
+        const Shape& x = ctx.inputShapes[0];
+        if (x.size() < 2) fail(m_node, "input must have rank >= 2");
+        m_C = x[1];
+        m_inner = 1;
+        for (size_t d = 2; d < x.size(); ++d) m_inner *= x[d];
+        m_N = x[0];
+        for (size_t i = 1; i < 5; ++i)
+            if (elementCount(ctx.inputShapes[i]) != m_C)
+                fail(m_node, "input " + std::to_string(i) + " has " + std::to_string(elementCount(ctx.inputShapes[i])) +
+                                 " values, expected one per channel (" + std::to_string(m_C) + ")");
+        m_folded = ctx.constant(1) && ctx.constant(2) && ctx.constant(3) && ctx.constant(4);
+        if (m_folded) fold(ctx.constants);
+    }
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    {
+        if (!m_folded) fold(in);
+        const float* x = in[0]->data<float>();
+        float* y = out[0]->data<float>();
+#pragma omp parallel for collapse(2)
+        for (int64_t n = 0; n < m_N; ++n)
+            for (int64_t c = 0; c < m_C; ++c) {
+                const float* xp = x + (n * m_C + c) * m_inner;
+                float* yp = y + (n * m_C + c) * m_inner;
+                float a = m_a[size_t(c)], b = m_b[size_t(c)];
+                for (int64_t i = 0; i < m_inner; ++i) yp[i] = xp[i] * a + b;
+            }
+        m_act.apply(y, size_t(out[0]->count()));
+    }
+
+private:
+    void fold(const std::vector<const Tensor*>& in)
+    {
+        auto scale = in[1]->toFloat(), bias = in[2]->toFloat(), mean = in[3]->toFloat(), var = in[4]->toFloat();
+        float eps = m_node.attrFloat("epsilon", 1e-5f);
+        m_a.resize(size_t(m_C));
+        m_b.resize(size_t(m_C));
+        for (size_t c = 0; c < size_t(m_C); ++c) {
+            m_a[c] = scale[c] / std::sqrt(var[c] + eps);
+            m_b[c] = bias[c] - mean[c] * m_a[c];
+        }
+    }
+    const Node& m_node;
+    int64_t m_N = 1, m_C = 1, m_inner = 1;
+    bool m_folded = false;
+    std::vector<float> m_a, m_b;
+    Activation m_act;
+};
+
+class InstanceNormKernel : public Kernel {
+public:
+    explicit InstanceNormKernel(const Node& n) : m_node(n) {}
+    void prepare(const PrepareContext& ctx) override { m_x = ctx.inputShapes[0]; }
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    {
+        int64_t N = m_x[0], C = m_x[1], inner = elementCount(m_x) / (N * C);
+        auto scale = in[1]->toFloat(), bias = in[2]->toFloat();
+        float eps = m_node.attrFloat("epsilon", 1e-5f);
+        const float* x = in[0]->data<float>();
+        float* y = out[0]->data<float>();
+#pragma omp parallel for
+        for (int64_t nc = 0; nc < N * C; ++nc) {
+            const float* xp = x + nc * inner;
+            double sum = 0, sq = 0;
+            for (int64_t i = 0; i < inner; ++i) { sum += xp[i]; sq += double(xp[i]) * xp[i]; }
+            double mean = sum / double(inner), var = sq / double(inner) - mean * mean;
+            float a = float(scale[size_t(nc % C)] / std::sqrt(var + eps));
+            float b = float(bias[size_t(nc % C)] - mean * a);
+            for (int64_t i = 0; i < inner; ++i) y[nc * inner + i] = xp[i] * a + b;
+        }
+    }
+
+private:
+    const Node& m_node;
+    Shape m_x;
+};
+
+class LrnKernel : public Kernel {
+public:
+    explicit LrnKernel(const Node& n) : m_node(n) {}
+    void prepare(const PrepareContext& ctx) override { m_x = ctx.inputShapes[0]; }
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    {
+        int64_t N = m_x[0], C = m_x[1], inner = elementCount(m_x) / (N * C);
+        int64_t size = m_node.attrInt("size", 1);
+        float alpha = m_node.attrFloat("alpha", 1e-4f), beta = m_node.attrFloat("beta", 0.75f), bias = m_node.attrFloat("bias", 1.f);
+        const float* x = in[0]->data<float>();
+        float* y = out[0]->data<float>();
+        int64_t lo = (size - 1) / 2, hi = size - 1 - lo;
+        for (int64_t n = 0; n < N; ++n)
+            for (int64_t c = 0; c < C; ++c)
+                for (int64_t i = 0; i < inner; ++i) {
+                    float sq = 0;
+                    for (int64_t k = std::max<int64_t>(0, c - lo); k <= std::min(C - 1, c + hi); ++k) {
+                        float v = x[(n * C + k) * inner + i];
+                        sq += v * v;
+                    }
+                    y[(n * C + c) * inner + i] = x[(n * C + c) * inner + i] / std::pow(bias + alpha / float(size) * sq, beta);
+                }
+    }
+
+private:
+    const Node& m_node;
+    Shape m_x;
+};
+
+class SoftmaxKernel : public Kernel {
+public:
+    SoftmaxKernel(const Node& n, bool log) : m_node(n), m_log(log) {}
+    void prepare(const PrepareContext& ctx) override
+    {
+        const Shape& x = ctx.inputShapes[0];
+        int64_t rank = int64_t(x.size());
+        int64_t axis = m_node.attrInt("axis", -1);
+        if (axis < 0) axis += rank;
+        if (axis < 0 || axis >= std::max<int64_t>(rank, 1)) fail(m_node, "axis out of range");
+        m_outer = 1;
+        m_dim = 1;
+        m_inner = 1;
+        bool legacy = m_node.attrInt("legacy_coerce_2d", 0) != 0;  // opset < 13: flatten [0, axis) x [axis, rank)
+        for (int64_t d = 0; d < rank; ++d) {
+            if (d < axis) m_outer *= x[size_t(d)];
+            else if (d == axis || legacy) m_dim *= x[size_t(d)];
+            else m_inner *= x[size_t(d)];
+        }
+        m_beta = m_node.attrFloat("beta", 1.f);
+    }
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    {
+        const float* x = in[0]->data<float>();
+        float* y = out[0]->data<float>();
+        int64_t dim = m_dim, inner = m_inner;
+        float beta = m_beta;
+        bool log = m_log;
+#pragma omp parallel for collapse(2) if (m_outer * m_inner > 64)
+        for (int64_t o = 0; o < m_outer; ++o)
+            for (int64_t i = 0; i < inner; ++i) {
+                const float* xp = x + o * dim * inner + i;
+                float* yp = y + o * dim * inner + i;
+                float mx = -INFINITY;
+                for (int64_t k = 0; k < dim; ++k) mx = std::max(mx, xp[k * inner]);
+                double sum = 0;
+                for (int64_t k = 0; k < dim; ++k) {
+                    float e = std::exp((xp[k * inner] - mx) * beta);
+                    if (!log) yp[k * inner] = e;
+                    sum += e;
+                }
+                if (log) {
+                    float ls = float(std::log(sum));
+                    for (int64_t k = 0; k < dim; ++k) yp[k * inner] = (xp[k * inner] - mx) * beta - ls;
+                } else {
+                    float inv = float(1.0 / sum);
+                    for (int64_t k = 0; k < dim; ++k) yp[k * inner] *= inv;
+                }
+            }
+    }
+
+private:
+    const Node& m_node;
+    bool m_log;
+    int64_t m_outer = 1, m_dim = 1, m_inner = 1;
+    float m_beta = 1.f;
+};
+
+}  // namespace
+
+void registerNormalizationKernels()
+{
+    registerKernel("BatchNormalization", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<BatchNormKernel>(n); });
+    registerKernel("InstanceNormalization", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<InstanceNormKernel>(n); });
+    registerKernel("LRN", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<LrnKernel>(n); });
+    registerKernel("Softmax", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<SoftmaxKernel>(n, false); });
+    registerKernel("LogSoftmax", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<SoftmaxKernel>(n, true); });
+}
+
+}  // namespace qs

@@ -1,0 +1,66 @@
+#include <map>
+#include <mutex>
+
+#include "runtime/kernel.h"
+
+namespace qs {
+
+// One registration function per op family (each in its own file).
+void registerElementwiseKernels();
+void registerTensorKernels();
+void registerConvKernels();
+void registerGemmKernels();
+void registerPoolKernels();
+void registerNormalizationKernels();
+void registerResizeKernels();
+void registerReduceKernels();
+void registerQuantKernels();
+
+namespace {
+std::map<std::string, KernelFactory>& factories()
+{
+    static std::map<std::string, KernelFactory> f;
+    return f;
+}
+
+void ensureRegistered()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        registerElementwiseKernels();
+        registerTensorKernels();
+        registerConvKernels();
+        registerGemmKernels();
+        registerPoolKernels();
+        registerNormalizationKernels();
+        registerResizeKernels();
+        registerReduceKernels();
+        registerQuantKernels();
+    });
+}
+}  // namespace
+
+void registerKernel(const std::string& opType, KernelFactory factory) { factories()[opType] = factory; }
+
+std::unique_ptr<Kernel> createKernel(const Node& node)
+{
+    ensureRegistered();
+    auto it = factories().find(node.opType);
+    return it == factories().end() ? nullptr : it->second(node);
+}
+
+bool isOpSupported(const std::string& opType)
+{
+    ensureRegistered();
+    return factories().count(opType) != 0;
+}
+
+std::vector<std::string> supportedOps()
+{
+    ensureRegistered();
+    std::vector<std::string> out;
+    for (const auto& [name, f] : factories()) out.push_back(name);
+    return out;
+}
+
+}  // namespace qs

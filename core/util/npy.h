@@ -1,0 +1,13 @@
+#pragma once
+#include <string>
+
+#include "graph/tensor.h"
+
+namespace qs {
+
+// Reads a numpy .npy file (format 1.0-3.0, little-endian, C order). Throws InputError naming the file.
+Tensor readNpy(const std::string& path);
+// Serialises a tensor as .npy bytes (format 1.0).
+std::string npyBytes(const Tensor& t);
+
+}  // namespace qs
