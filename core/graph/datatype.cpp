@@ -6,7 +6,8 @@ size_t elementSize(DataType type)
 {
     switch (type) {
     case DataType::Float32: return 4;
-    case DataType::Float16: return 2;
+    case DataType::Float16:
+    case DataType::BFloat16: return 2;
     case DataType::Float64: return 8;
     case DataType::Int8:
     case DataType::UInt8:
@@ -43,6 +44,7 @@ std::string_view dataTypeName(DataType type)
     case DataType::String: return "string";
     case DataType::Int4: return "int4";
     case DataType::UInt4: return "uint4";
+    case DataType::BFloat16: return "bfloat16";
     case DataType::Undefined: return "undefined";
     }
     return "undefined";
@@ -87,7 +89,7 @@ constexpr OnnxTypePair kOnnxTypes[] = {
     {1, DataType::Float32}, {2, DataType::UInt8},   {3, DataType::Int8},   {4, DataType::UInt16},
     {5, DataType::Int16},   {6, DataType::Int32},   {7, DataType::Int64},  {8, DataType::String},
     {9, DataType::Bool},    {10, DataType::Float16}, {11, DataType::Float64}, {12, DataType::UInt32},
-    {13, DataType::UInt64}, {21, DataType::UInt4},  {22, DataType::Int4},
+    {13, DataType::UInt64}, {16, DataType::BFloat16}, {21, DataType::UInt4},  {22, DataType::Int4},
 };
 }  // namespace
 

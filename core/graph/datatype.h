@@ -25,6 +25,7 @@ enum class DataType : uint8_t {
     String,
     Int4,
     UInt4,
+    BFloat16,
 };
 
 // return the size in bytes of one element (sub-byte types report 1; they are stored one per byte in memory)

@@ -29,6 +29,17 @@ std::string_view categoryName(OpCategory c)
 
 bool isNhwc(const Node& node) { return node.attrString("layout", "NCHW") == "NHWC"; }
 
+std::pair<int64_t, int64_t> shapeRange(const Node& node, size_t rank)
+{
+    int64_t r = int64_t(rank);
+    int64_t start = node.attrInt("start", 0), end = node.hasAttr("end") ? node.attrInt("end") : r;
+    if (start < 0) start += r;
+    if (end < 0) end += r;
+    start = std::clamp<int64_t>(start, 0, r);
+    end = std::clamp<int64_t>(end, start, r);
+    return {start, end};
+}
+
 namespace {
 
 [[noreturn]] void fail(const Node& node, const std::string& msg)
@@ -58,7 +69,8 @@ std::optional<std::vector<int64_t>> intsFrom(const InferContext& ctx, size_t idx
 
 InferResult same(const InferContext& ctx) { return {{ctx.inputShapes.at(0)}, {ctx.inputTypes.at(0)}}; }
 
-InferResult unknownRank(DataType t) { return {{Shape{}}, {t}}; }
+// An output whose rank is not known yet. It must not look static (an empty shape would read as a scalar).
+InferResult unknownRank(DataType t) { return {{Shape{-1}}, {t}}; }
 
 Shape unknownShape(size_t rank) { return Shape(rank, -1); }
 
@@ -237,8 +249,8 @@ InferResult inferReshape(const InferContext& ctx)
     for (size_t i = 0; i < out.size(); ++i)
         if (out[i] < -1) fail(ctx.node, "shape has negative value " + std::to_string(out[i]));
     if (inferIdx >= 0) {
-        bool unknown = std::any_of(out.begin(), out.end(), [&](int64_t d) { return d < 0 && &d != &out[inferIdx]; });
-        if (total >= 0 && known > 0 && !unknown) {
+        bool othersKnown = std::count_if(out.begin(), out.end(), [](int64_t d) { return d < 0; }) == 1;
+        if (total >= 0 && known > 0 && othersKnown) {
             if (total % known) fail(ctx.node, "cannot reshape " + shapeToString(x) + " to " + shapeToString(*target));
             out[inferIdx] = total / known;
         }
@@ -443,7 +455,7 @@ InferResult inferReduce(const InferContext& ctx)
     const Shape& x = ctx.inputShapes.at(0);
     auto axes = intsFrom(ctx, 1, "axes");
     bool keep = ctx.node.attrInt("keepdims", 1) != 0;
-    if (!axes) return {{keep ? unknownShape(x.size()) : Shape{}}, {ctx.inputTypes[0]}};
+    if (!axes) return {{keep ? unknownShape(x.size()) : Shape{-1}}, {ctx.inputTypes[0]}};
     std::vector<bool> red(x.size(), axes->empty() && !ctx.node.attrInt("noop_with_empty_axes", 0));
     for (int64_t a : *axes) red[normAxis(a, x.size(), ctx.node)] = true;
     Shape out;
@@ -634,9 +646,10 @@ Registry buildRegistry()
           [](const InferContext& c) { return inferDepthToSpace(c, false); }, {ai("blocksize", 0, ""), as("layout", "NCHW", "")});
     r.add("Expand", C::Tensor, false, "broadcast to shape", inferExpand);
     r.add("Tile", C::Tensor, false, "repeat the tensor", inferTile);
-    r.add("Shape", C::Shape, false, "the input's shape as int64", [](const InferContext& c) {
-        return InferResult{{Shape{int64_t(c.inputShapes[0].size())}}, {DataType::Int64}};
-    });
+    r.add("Shape", C::Shape, false, "the input's shape as int64 (dims [start, end))", [](const InferContext& c) {
+        auto [start, end] = shapeRange(c.node, c.inputShapes[0].size());
+        return InferResult{{Shape{end - start}}, {DataType::Int64}};
+    }, {ai("start", 0, "first dim"), aList("end", "one past the last dim (default: rank)")});
     r.add("Cast", C::Tensor, false, "convert element type", [](const InferContext& c) {
         return InferResult{{c.inputShapes[0]}, {dataTypeFromOnnx(int(c.node.attrInt("to", 1)))}};
     }, {ai("to", 1, "target type, ONNX numbering")});
@@ -644,7 +657,7 @@ Registry buildRegistry()
         auto shape = intsFrom(c, 0, "");
         const Attribute* v = c.node.attr("value");
         DataType t = v && v->kind == AttrKind::Tensor ? v->t.type() : DataType::Float32;
-        return InferResult{{shape ? *shape : Shape{}}, {t}};
+        return InferResult{{shape ? *shape : Shape{-1}}, {t}};
     });
     r.add("Range", C::Tensor, false, "arithmetic sequence", [](const InferContext& c) {
         if (c.value(0) && c.value(1) && c.value(2)) {

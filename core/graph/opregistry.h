@@ -73,5 +73,7 @@ Shape broadcastShapes(const Shape& a, const Shape& b, const Node& node);
 
 // Layout helpers: IR spatial ops default to NCHW; TFLite imports set layout=NHWC.
 bool isNhwc(const Node& node);
+// The [start, end) dims a Shape node reports, clamped to rank.
+std::pair<int64_t, int64_t> shapeRange(const Node& node, size_t rank);
 
 }  // namespace qs

@@ -1,5 +1,6 @@
 #include "graph/tensor.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -87,6 +88,48 @@ std::vector<float> Tensor::toFloat() const
 std::vector<int64_t> Tensor::toInt64() const
 {
     return convert<int64_t>(*this, [](auto v) { return static_cast<int64_t>(v); });
+}
+
+Tensor Tensor::convertedTo(DataType type) const
+{
+    Tensor out(type, m_shape);
+    auto fill = [&](auto* y) {
+        using T = std::remove_pointer_t<decltype(y)>;
+        if (m_type == DataType::Int64 || m_type == DataType::UInt64) {
+            auto v = toInt64();
+            for (size_t i = 0; i < v.size(); ++i) y[i] = T(v[i]);
+            return;
+        }
+        std::vector<double> v = convert<double>(*this, [](auto x) { return double(x); });
+        for (size_t i = 0; i < v.size(); ++i) {
+            if constexpr (std::is_integral_v<T>) y[i] = T(std::isfinite(v[i]) ? v[i] : 0.0);
+            else y[i] = T(v[i]);
+        }
+    };
+    switch (type) {
+    case DataType::Float32: fill(out.data<float>()); break;
+    case DataType::Float64: fill(out.data<double>()); break;
+    case DataType::Int64: fill(out.data<int64_t>()); break;
+    case DataType::UInt64: fill(out.data<uint64_t>()); break;
+    case DataType::Int32: fill(out.data<int32_t>()); break;
+    case DataType::UInt32: fill(out.data<uint32_t>()); break;
+    case DataType::Int16: fill(out.data<int16_t>()); break;
+    case DataType::UInt16: fill(out.data<uint16_t>()); break;
+    case DataType::Int8: fill(out.data<int8_t>()); break;
+    case DataType::UInt8: fill(out.data<uint8_t>()); break;
+    case DataType::Bool: {
+        auto v = toFloat();
+        for (size_t i = 0; i < v.size(); ++i) out.data<uint8_t>()[i] = v[i] != 0.f;
+        break;
+    }
+    case DataType::Float16: {
+        auto v = toFloat();
+        for (size_t i = 0; i < v.size(); ++i) out.data<uint16_t>()[i] = floatToHalf(v[i]);
+        break;
+    }
+    default: throw std::runtime_error("cannot convert to " + std::string(dataTypeName(type)));
+    }
+    return out;
 }
 
 Tensor Tensor::fromFloat(std::span<const float> values, Shape shape)

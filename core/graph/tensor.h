@@ -38,6 +38,9 @@ public:
     // return the elements converted to int64 (integer or float types)
     std::vector<int64_t> toInt64() const;
 
+    // return a copy with elements converted to type (numeric types, float16 and bool); NaN/Inf become 0 for integers
+    Tensor convertedTo(DataType type) const;
+
     static Tensor fromFloat(std::span<const float> values, Shape shape);
     static Tensor fromInt64(std::span<const int64_t> values, Shape shape);
     static Tensor scalarFloat(float v) { return fromFloat(std::span<const float>(&v, 1), {}); }

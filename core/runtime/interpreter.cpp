@@ -25,6 +25,15 @@ struct Interpreter::Plan {
     std::vector<char> isConstant;
 };
 
+namespace {
+// Small integer graph inputs (shapes, axes, sizes) are planned as values: the plan cache is keyed on them.
+bool isShapeLike(const Tensor& t)
+{
+    return (t.type() == DataType::Int64 || t.type() == DataType::Int32 || t.type() == DataType::Float32) && t.count() <= 8 &&
+           t.shape().size() <= 1;
+}
+}  // namespace
+
 Interpreter::Interpreter(const Graph& graph, InterpreterOptions options) : m_graph(graph), m_options(options)
 {
     auto bad = unsupportedNodes(graph);
@@ -43,9 +52,13 @@ std::vector<std::string> Interpreter::unsupportedNodes(const Graph& graph)
 {
     std::vector<std::string> out;
     for (const Node& n : graph.nodes) {
-        bool ok = n.domain.empty() && isOpSupported(n.opType) && findOpSchema(n.opType);
-        if (ok && n.hasAttr("fused_activation") && n.attrString("fused_activation") == "SIGN_BIT") ok = false;
-        if (!ok) out.push_back("'" + n.name + "' (" + (n.sourceOpType.empty() ? n.opType : n.sourceOpType) + ")");
+        std::string label = "'" + n.name + "' (" + (n.sourceOpType.empty() ? n.opType : n.sourceOpType) + ")";
+        if (!n.domain.empty() || !isOpSupported(n.opType) || !findOpSchema(n.opType)) {
+            out.push_back(label);
+            continue;
+        }
+        std::string why = n.attrString("fused_activation") == "SIGN_BIT" ? "fused activation SIGN_BIT" : unsupportedReason(n, graph);
+        if (!why.empty()) out.push_back(label + ": " + why);
     }
     return out;
 }
@@ -59,6 +72,11 @@ Interpreter::Plan& Interpreter::planFor(const std::map<std::string, Tensor>& inp
         key.push_back(int64_t(it->second.type()));
         key.insert(key.end(), it->second.shape().begin(), it->second.shape().end());
         key.push_back(-2);
+        if (isShapeLike(it->second)) {
+            auto v = it->second.toInt64();
+            key.insert(key.end(), v.begin(), v.end());
+            key.push_back(-3);
+        }
     }
     auto it = m_plans.find(key);
     if (it != m_plans.end()) return *it->second;
@@ -87,6 +105,10 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
         if (it == inputs.end()) continue;  // reported by run()
         shapes[in] = it->second.shape();
         types[in] = it->second.type();
+        if (isShapeLike(it->second)) {  // part of the plan key, so the plan may rely on its values
+            plan->tensors[in] = it->second.clone();
+            plan->isConstant[in] = 1;
+        }
     }
 
     std::vector<char> fusedAway(g.nodes.size(), 0);
@@ -112,6 +134,8 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
             ctx.constants.push_back(plan->isConstant[in] ? &plan->tensors[in] : nullptr);
             allConst = allConst && plan->isConstant[in];
         }
+        // Shape needs only its input's shape, which the plan knows: fold it, and with it the shape arithmetic after.
+        if (node.opType == "Shape") allConst = true;
         InferContext ictx{node, ctx.inputShapes, ctx.inputTypes, ctx.constants};
         InferResult inferred = inferNode(ictx);
         for (size_t o = 0; o < node.outputs.size(); ++o) {
@@ -261,7 +285,7 @@ std::vector<Tensor> Interpreter::run(const std::map<std::string, Tensor>& inputs
     omp_set_num_threads(std::max(1, m_options.threads));
     Plan& plan = planFor(inputs);
     for (int in : g.inputs) {
-        plan.tensors[in] = inputs.at(g.values[in].name);
+        if (!plan.isConstant[in]) plan.tensors[in] = inputs.at(g.values[in].name);
         if (observer) observer(-1, in, plan.tensors[in]);
     }
     std::vector<const Tensor*> ins;
@@ -278,7 +302,8 @@ std::vector<Tensor> Interpreter::run(const std::map<std::string, Tensor>& inputs
     }
     std::vector<Tensor> result;
     for (int out : g.outputs) result.push_back(plan.tensors[out].clone());
-    for (int in : g.inputs) plan.tensors[in] = Tensor();  // do not keep the caller's buffers alive
+    for (int in : g.inputs)
+        if (!plan.isConstant[in]) plan.tensors[in] = Tensor();  // do not keep the caller's buffers alive
     return result;
 }
 

@@ -42,6 +42,9 @@ std::unique_ptr<Kernel> createKernel(const Node& node);
 bool isOpSupported(const std::string& opType);
 std::vector<std::string> supportedOps();
 
+// return why the runtime cannot execute this node as configured ("" when it can); see support.cpp
+std::string unsupportedReason(const Node& node, const Graph& graph);
+
 // Registration, one line per op family (see kernels/registry.cpp).
 void registerKernel(const std::string& opType, KernelFactory factory);
 

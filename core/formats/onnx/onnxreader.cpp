@@ -29,7 +29,7 @@ struct Reader {
     {
         DataType type = dataTypeFromOnnx(t.data_type());
         std::string what = "tensor '" + t.name() + "'";
-        if (type == DataType::Undefined || type == DataType::String)
+        if (type == DataType::Undefined || type == DataType::String || type == DataType::BFloat16)
             fail(what + " has unsupported element type " + std::to_string(t.data_type()));
         Shape shape(t.dims().begin(), t.dims().end());
         for (int64_t d : shape)
@@ -260,6 +260,8 @@ struct Reader {
         }
         for (const auto& in : gp.input()) {
             if (initNames.count(in.name())) continue;
+            if (!in.type().has_tensor_type())
+                fail("graph input '" + in.name() + "' is a sequence, map or optional; Quantscope supports tensor inputs only");
             Value v;
             v.name = in.name();
             int id = g.addValue(std::move(v));
@@ -330,6 +332,16 @@ struct Reader {
 };
 
 }  // namespace
+
+Tensor readOnnxTensorFile(const std::string& path)
+{
+    std::string bytes = readFileBytes(path);
+    onnx::TensorProto proto;
+    if (!proto.ParseFromString(bytes)) throw InputError(path + ": not a serialised ONNX TensorProto");
+    LoadOptions options;
+    Reader r{path, options};
+    return r.readTensor(proto);
+}
 
 LoadResult readOnnx(const std::string& bytes, const std::string& path, const LoadOptions& options)
 {

@@ -55,7 +55,7 @@ public:
         m_out = ctx.outputShapes[0];
         m_shapes = ctx.inputShapes;
         for (size_t i = 1; i < ctx.inputTypes.size(); ++i)
-            if (ctx.inputTypes[i] != m_type && m_op != BinOp::PRelu)
+            if (ctx.inputTypes[i] != m_type && m_op != BinOp::PRelu && m_op != BinOp::Pow)
                 throw InputError("node '" + m_node.name + "' (" + m_node.opType + "): inputs have different types (" +
                                  std::string(dataTypeName(m_type)) + " and " + std::string(dataTypeName(ctx.inputTypes[i])) + ")");
     }
@@ -67,8 +67,15 @@ public:
         return true;
     }
 
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    void run(const std::vector<const Tensor*>& inputs, const std::vector<Tensor*>& out) override
     {
+        // Pow's exponent may have another type than the base: compute in the base's type.
+        std::vector<const Tensor*> in = inputs;
+        Tensor converted;
+        if (in.size() > 1 && in[1]->type() != m_type && m_op == BinOp::Pow) {
+            converted = in[1]->convertedTo(m_type);
+            in[1] = &converted;
+        }
         switch (m_type) {
         case DataType::Float32: compute<float>(in, out); break;
         case DataType::Int64: compute<int64_t>(in, out); break;
@@ -77,6 +84,10 @@ public:
         case DataType::UInt8: compute<uint8_t>(in, out); break;
         case DataType::Int8: compute<int8_t>(in, out); break;
         case DataType::Float64: compute<double>(in, out); break;
+        case DataType::Int16: compute<int16_t>(in, out); break;
+        case DataType::UInt16: compute<uint16_t>(in, out); break;
+        case DataType::UInt32: compute<uint32_t>(in, out); break;
+        case DataType::UInt64: compute<uint64_t>(in, out); break;
         default: typeError(m_node, m_type);
         }
     }

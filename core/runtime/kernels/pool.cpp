@@ -48,6 +48,7 @@ public:
             m_kh = g[0].kernel; m_sh = g[0].stride; m_dh = g[0].dilation; m_pt = g[0].padBegin; m_pb = g[0].padEnd;
         }
         m_includePad = m_node.attrInt("count_include_pad", 0) != 0;
+        m_columnMajor = m_node.attrInt("storage_order", 0) != 0;
     }
 
     void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
@@ -143,14 +144,14 @@ private:
                         for (int64_t w = w0; w < w1; w += m_dw)
                             if (best < 0 || x[nc * m_H * m_W + h * m_W + w] > bv) {
                                 bv = x[nc * m_H * m_W + h * m_W + w];
-                                best = nc * m_H * m_W + h * m_W + w;
+                                best = nc * m_H * m_W + (m_columnMajor ? w * m_H + h : h * m_W + w);
                             }
                     idx[(nc * m_OH + oh) * m_OW + ow] = best;
                 }
     }
 
     const Node& m_node;
-    bool m_max, m_global, m_nhwc = false, m_includePad = false;
+    bool m_max, m_global, m_nhwc = false, m_includePad = false, m_columnMajor = false;
     int64_t m_N = 1, m_C = 1, m_H = 1, m_W = 1, m_OH = 1, m_OW = 1;
     int64_t m_kh = 1, m_kw = 1, m_sh = 1, m_sw = 1, m_dh = 1, m_dw = 1, m_pt = 0, m_pl = 0, m_pb = 0, m_pr = 0;
     Activation m_act;

@@ -67,19 +67,25 @@ public:
             if (m_quantize) m_out = ctx.outputTypes[0];
             return;
         }
-        if (!ctx.constant(1)) fail(m_node, "the scale must be a constant");
-        m_affine.scale = ctx.constant(1)->toFloat();
-        if (ctx.has(2)) {
-            if (!ctx.constant(2)) fail(m_node, "the zero point must be a constant");
-            for (int64_t z : ctx.constant(2)->toInt64()) m_affine.zero.push_back(int32_t(z));
-        }
+        m_shape = ctx.inputShapes[0];
+        m_dynamic = !ctx.constant(1) || (ctx.has(2) && !ctx.constant(2));
+        if (!m_dynamic) resolve(ctx.constants);
+    }
+
+    void resolve(const std::vector<const Tensor*>& in)
+    {
+        m_affine = {};
+        m_affine.scale = in[1]->toFloat();
+        if (in.size() > 2 && in[2])
+            for (int64_t z : in[2]->toInt64()) m_affine.zero.push_back(int32_t(z));
         for (float s : m_affine.scale)
             if (!(s > 0.f) || !std::isfinite(s)) fail(m_node, "scale must be positive and finite");
-        m_affine.resolve(ctx.inputShapes[0], m_node.attrInt("axis", 1));
+        m_affine.resolve(m_shape, m_node.attrInt("axis", 1));
     }
 
     void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
     {
+        if (m_dynamic) resolve(in);
         int64_t n = in[0]->count();
         if (m_quantize) {
             const float* x = in[0]->data<float>();
@@ -112,6 +118,8 @@ private:
     bool m_quantize, m_tflite;
     DataType m_in = DataType::Float32, m_out = DataType::Float32;
     Affine m_affine;
+    Shape m_shape;
+    bool m_dynamic = false;
 };
 
 }  // namespace

@@ -80,7 +80,8 @@ private:
         float in = float(m_x[d]), out = float(m_y[d]);
         if (m_coord == "half_pixel") return (float(o) + 0.5f) / scale - 0.5f;
         if (m_coord == "pytorch_half_pixel") return out > 1 ? (float(o) + 0.5f) / scale - 0.5f : 0.f;
-        if (m_coord == "align_corners") return out == 1 ? 0.f : float(o) * (in - 1) / (out - 1);
+        // ONNX uses the unrounded resized length (in * scale) here, which differs from out when scales are given.
+        if (m_coord == "align_corners") return out == 1 ? 0.f : float(o) * (in - 1) / (in * scale - 1);
         if (m_coord == "tf_half_pixel_for_nn") return (float(o) + 0.5f) / scale;
         if (m_coord == "half_pixel_symmetric") {
             float adj = out / (scale * in);

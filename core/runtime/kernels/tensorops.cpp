@@ -430,7 +430,8 @@ public:
     void prepare(const PrepareContext& ctx) override { m_shape = ctx.inputShapes[0]; }
     void run(const std::vector<const Tensor*>&, const std::vector<Tensor*>& out) override
     {
-        std::copy(m_shape.begin(), m_shape.end(), out[0]->data<int64_t>());
+        auto [start, end] = shapeRange(m_node, m_shape.size());
+        std::copy(m_shape.begin() + start, m_shape.begin() + end, out[0]->data<int64_t>());
     }
 
 private:
@@ -438,46 +439,14 @@ private:
     Shape m_shape;
 };
 
-template <typename Out> void castTo(const Tensor& in, Out* y)
-{
-    int64_t n = in.count();
-    if (in.type() == DataType::Int64) {
-        for (int64_t i = 0; i < n; ++i) y[i] = Out(in.data<int64_t>()[i]);
-        return;
-    }
-    auto f = in.toFloat();
-    for (int64_t i = 0; i < n; ++i) {
-        if constexpr (std::is_integral_v<Out>) y[i] = Out(std::isfinite(f[size_t(i)]) ? f[size_t(i)] : 0.f);
-        else y[i] = Out(f[size_t(i)]);
-    }
-}
-
 class CastKernel : public Kernel {
 public:
     explicit CastKernel(const Node& n) : m_node(n) {}
     void prepare(const PrepareContext& ctx) override { m_to = ctx.outputTypes[0]; }
     void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
     {
-        const Tensor& x = *in[0];
-        switch (m_to) {
-        case DataType::Float32: castTo(x, out[0]->data<float>()); break;
-        case DataType::Float64: castTo(x, out[0]->data<double>()); break;
-        case DataType::Int64: castTo(x, out[0]->data<int64_t>()); break;
-        case DataType::Int32: castTo(x, out[0]->data<int32_t>()); break;
-        case DataType::Int8: castTo(x, out[0]->data<int8_t>()); break;
-        case DataType::UInt8: castTo(x, out[0]->data<uint8_t>()); break;
-        case DataType::Bool: {
-            auto f = x.toFloat();
-            for (size_t i = 0; i < f.size(); ++i) out[0]->data<uint8_t>()[i] = f[i] != 0.f;
-            break;
-        }
-        case DataType::Float16: {
-            auto f = x.toFloat();
-            for (size_t i = 0; i < f.size(); ++i) out[0]->data<uint16_t>()[i] = floatToHalf(f[i]);
-            break;
-        }
-        default: fail(m_node, "cast to " + std::string(dataTypeName(m_to)) + " is not supported");
-        }
+        Tensor y = in[0]->convertedTo(m_to);
+        std::memcpy(out[0]->raw(), y.raw(), y.byteSize());
     }
 
 private:
@@ -491,7 +460,10 @@ public:
     void run(const std::vector<const Tensor*>&, const std::vector<Tensor*>& out) override
     {
         const Attribute* v = m_node.attr("value");
-        if (!v || v->kind != AttrKind::Tensor) return;  // zero-filled already by allocation? fill explicitly
+        if (!v || v->kind != AttrKind::Tensor) {  // default: float 0 (buffers are reused, so fill explicitly)
+            std::memset(out[0]->raw(), 0, out[0]->byteSize());
+            return;
+        }
         size_t e = v->t.byteSize();
         auto* y = static_cast<uint8_t*>(out[0]->raw());
         for (int64_t i = 0; i < out[0]->count(); ++i) std::memcpy(y + size_t(i) * e, v->t.raw(), e);

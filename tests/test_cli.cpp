@@ -1,0 +1,185 @@
+// quantscope-cli inspect/run end to end, and every bad input the foundation promises to handle: a one-line
+// message that names the file and what is wrong, exit code 2, no crash.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <fstream>
+#include <sstream>
+
+#include "cli/cli.h"
+#include "formats/modelloader.h"
+#include "testdata.h"
+#include "util/atomicfile.h"
+#include "util/npy.h"
+
+using namespace qs;
+
+namespace {
+struct Result {
+    int code;
+    std::string out, err;
+};
+
+Result cli(std::vector<std::string> args)
+{
+    args.insert(args.begin(), "quantscope-cli");
+    std::vector<const char*> argv;
+    for (auto& a : args) argv.push_back(a.c_str());
+    std::ostringstream out, err;
+    int code = runCli(int(argv.size()), argv.data(), out, err);
+    return {code, out.str(), err.str()};
+}
+
+void writeBytes(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
+}  // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+    std::string tmp(const std::string& name) { return m_dir.filePath(QString::fromStdString(name)).toStdString(); }
+    std::string mobilenet() { return test::modelPath("mobilenet_v1_0.25_224.onnx"); }
+    std::string goodInput()
+    {
+        std::string p = tmp("goldfish.npy");
+        Tensor t = loadImageTensor(test::imagePath("imagenet-sample/n01443537_goldfish.jpg"),
+                                   test::pre({127.5f}, {127.5f}, 0, 0, 224, 224), {1, 3, 224, 224}, true);
+        writeFileAtomic(p, npyBytes(t));
+        return p;
+    }
+
+private slots:
+    void testInspectJson()
+    {
+        Result r = cli({"inspect", test::modelPath("mobilenet_v1_0.25_224.tflite"), "--json"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.find("\"format\":\"tflite\"") != std::string::npos);
+        QVERIFY(r.out.find("\"name\":\"input\",\"dtype\":\"float32\",\"shape\":[1,224,224,3]") != std::string::npos);
+        QVERIFY(r.out.find("\"DEPTHWISE_CONV_2D\":13") != std::string::npos);
+        QVERIFY(r.out.find("\"unsupported_ops\":[]") != std::string::npos);
+    }
+
+    void testInspectInputShapeOverride()
+    {
+        Result r = cli({"inspect", test::modelPath("ppocr_mobile_v2_cls.onnx"), "--inputShape=x:1,3,48,192"});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.find("input:      x float32[1,3,48,192]") != std::string::npos, r.out.c_str());
+    }
+
+    void testRunWritesNpyAndTiming()
+    {
+        std::string out = tmp("out");
+        Result r = cli({"run", mobilenet(), "--input", "input=" + goodInput(), "--output-dir", out, "--repeat", "3", "--threads", "2"});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.find("\"median_ms\":") != std::string::npos);
+        Tensor y = readNpy(out + "/output.npy");
+        QCOMPARE(y.shape(), (Shape{1, 1001}));
+        auto v = y.toFloat();
+        QCOMPARE(int(std::max_element(v.begin(), v.end()) - v.begin()), 2);  // goldfish is class 2 of 1001
+    }
+
+    void testBadInput_data()
+    {
+        QTest::addColumn<int>("caseId");
+        QTest::addColumn<QString>("expect");  // a substring of the error line
+        QTest::newRow("truncated-onnx") << 0 << "truncated.onnx: not a valid ONNX model";
+        QTest::newRow("corrupted-onnx") << 1 << "corrupted.onnx: not a valid ONNX model";
+        QTest::newRow("truncated-tflite") << 2 << "truncated.tflite: not a valid TFLite model";
+        QTest::newRow("corrupted-tflite") << 3 << "corrupted.tflite: not a valid TFLite model";
+        QTest::newRow("empty-file") << 4 << "empty.onnx: the file is empty";
+        QTest::newRow("missing-file") << 5 << "nothere.onnx: file not found";
+        QTest::newRow("wrong-shape-npy") << 6 << "small.npy: array has shape [1,3,32,32] but input 'input' expects [1,3,224,224]";
+        QTest::newRow("missing-input") << 7 << "missing --input for 'input'";
+        QTest::newRow("unknown-input-name") << 8 << "the model has no input 'image'";
+        QTest::newRow("not-npy") << 9 << "notnpy.npy: not a .npy file";
+        QTest::newRow("truncated-npy") << 10 << "cut.npy: the header declares float32[1,3,224,224] but the file holds";
+        QTest::newRow("bad-threads") << 11 << "--threads=0: expected a whole number from 1 to 256";
+        QTest::newRow("inputshape-unknown-name") << 12 << "--inputShape names 'foo', which is not an input";
+        QTest::newRow("wrong-dtype-npy") << 13 << "int.npy: array has type int64 but input 'input' expects float32";
+    }
+
+    void testBadInput()
+    {
+        QFETCH(int, caseId);
+        QFETCH(QString, expect);
+        std::string onnx = readFileBytes(mobilenet());
+        std::string tfl = readFileBytes(test::modelPath("mobilenet_v1_0.25_224.tflite"));
+        std::string out = tmp("o");
+        Result r;
+        switch (caseId) {
+        case 0:
+            writeBytes(tmp("truncated.onnx"), onnx.substr(0, onnx.size() / 2));
+            r = cli({"inspect", tmp("truncated.onnx")});
+            break;
+        case 1: {
+            std::string c = onnx;
+            for (size_t i = 0; i < 64; ++i) c[i] = char(0xff);
+            writeBytes(tmp("corrupted.onnx"), c);
+            r = cli({"inspect", tmp("corrupted.onnx")});
+            break;
+        }
+        case 2:
+            writeBytes(tmp("truncated.tflite"), tfl.substr(0, tfl.size() / 3));
+            r = cli({"inspect", tmp("truncated.tflite")});
+            break;
+        case 3: {
+            std::string c = tfl;
+            for (size_t i = 8; i < 40; ++i) c[i] = char(0x7f);
+            writeBytes(tmp("corrupted.tflite"), c);
+            r = cli({"inspect", tmp("corrupted.tflite")});
+            break;
+        }
+        case 4:
+            writeBytes(tmp("empty.onnx"), "");
+            r = cli({"inspect", tmp("empty.onnx")});
+            break;
+        case 5: r = cli({"inspect", tmp("nothere.onnx")}); break;
+        case 6: {
+            writeFileAtomic(tmp("small.npy"), npyBytes(Tensor(DataType::Float32, {1, 3, 32, 32})));
+            r = cli({"run", mobilenet(), "--input", "input=" + tmp("small.npy"), "--output-dir", out});
+            break;
+        }
+        case 7: r = cli({"run", mobilenet(), "--output-dir", out}); break;
+        case 8: r = cli({"run", mobilenet(), "--input", "image=" + goodInput(), "--output-dir", out}); break;
+        case 9:
+            writeBytes(tmp("notnpy.npy"), "hello, this is text");
+            r = cli({"run", mobilenet(), "--input", "input=" + tmp("notnpy.npy"), "--output-dir", out});
+            break;
+        case 10: {
+            std::string good = readFileBytes(goodInput());
+            writeBytes(tmp("cut.npy"), good.substr(0, good.size() - 1000));
+            r = cli({"run", mobilenet(), "--input", "input=" + tmp("cut.npy"), "--output-dir", out});
+            break;
+        }
+        case 11: r = cli({"run", mobilenet(), "--input", "input=" + goodInput(), "--output-dir", out, "--threads=0"}); break;
+        case 12: r = cli({"inspect", mobilenet(), "--inputShape=foo:1,3,224,224"}); break;
+        case 13:
+            writeFileAtomic(tmp("int.npy"), npyBytes(Tensor(DataType::Int64, {1, 3, 224, 224})));
+            r = cli({"run", mobilenet(), "--input", "input=" + tmp("int.npy"), "--output-dir", out});
+            break;
+        }
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.find(expect.toStdString()) != std::string::npos, r.err.c_str());
+        QVERIFY2(r.err.rfind("error: ", 0) == 0, r.err.c_str());
+        QCOMPARE(std::count(r.err.begin(), r.err.end(), '\n'), 1L);
+    }
+
+    void testUnsupportedOpReportedUpFront()
+    {
+        // An ONNX model with an op the runtime lacks is refused before running, naming the node.
+        std::string onnx = readFileBytes(test::modelPath("mnist.onnx"));
+        auto pos = onnx.find("MaxPool");
+        QVERIFY(pos != std::string::npos);
+        onnx.replace(pos, 7, "MaxPoox");
+        writeBytes(tmp("odd.onnx"), onnx);
+        Result i = cli({"inspect", tmp("odd.onnx")});
+        QCOMPARE(i.code, 0);
+        QVERIFY2(i.out.find("(MaxPoox)") != std::string::npos, i.out.c_str());
+        writeFileAtomic(tmp("digit.npy"), npyBytes(Tensor(DataType::Float32, {1, 1, 28, 28})));
+        Result r = cli({"run", tmp("odd.onnx"), "--input", "Input3=" + tmp("digit.npy"), "--output-dir", tmp("o2")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.find("does not support") != std::string::npos && r.err.find("(MaxPoox)") != std::string::npos, r.err.c_str());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"

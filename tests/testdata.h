@@ -1,0 +1,70 @@
+#pragma once
+// Where the shared real models and images live, and how each model's input is made from a real image
+// (origin and preprocessing as ../shared/data/README.md lists them).
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "calibration/imagepreprocess.h"
+
+namespace qs::test {
+
+inline std::string dataDir()
+{
+    const char* env = std::getenv("QUANTSCOPE_DATA");
+    return env && *env ? env : QUANTSCOPE_DATA_DIR;
+}
+inline std::string modelPath(const std::string& file) { return dataDir() + "/models/" + file; }
+inline std::string imagePath(const std::string& rel) { return dataDir() + "/images/" + rel; }
+
+inline std::vector<std::string> readList(const std::string& path)
+{
+    std::vector<std::string> out;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) out.push_back(line);
+    return out;
+}
+
+/** How to feed one shared model a real image. */
+struct ModelCase {
+    std::string file;
+    std::string image;  // relative to images/
+    bool nchw = true;
+    ImagePreprocess pre;
+    Shape shape;  // the concrete input shape to run with
+};
+
+inline ImagePreprocess pre(std::vector<float> mean, std::vector<float> std, int rw = 0, int rh = 0, int cw = 0, int ch = 0,
+                           ImagePreprocess::Format f = ImagePreprocess::Format::RGB)
+{
+    ImagePreprocess p;
+    p.format = f;
+    p.mean = std::move(mean);
+    p.std = std::move(std);
+    p.resizeWidth = rw;
+    p.resizeHeight = rh;
+    p.cropWidth = cw;
+    p.cropHeight = ch;
+    return p;
+}
+
+inline std::vector<ModelCase> onnxModelCases()
+{
+    auto mobilenet = pre({127.5f}, {127.5f}, 0, 0, 224, 224);
+    return {
+        {"mobilenet_v1_0.25_224.onnx", "imagenet-sample/n01443537_goldfish.jpg", true, mobilenet, {1, 3, 224, 224}},
+        {"mobilenet_v2_1.0_224_dq.onnx", "imagenet-sample/n01443537_goldfish.jpg", true, mobilenet, {1, 3, 224, 224}},
+        {"resnet8_cifar10.onnx", "cifar10/airplane_0000.jpg", true, pre({0.f}, {1.f}), {1, 3, 32, 32}},
+        {"vww_96.onnx", "photos/grace_hopper.jpg", true, pre({0.f}, {255.f}, 96, 96), {1, 3, 96, 96}},
+        {"ppocr_mobile_v2_cls.onnx", "text/scenetext_word01.jpg", true, pre({127.5f}, {127.5f}, 192, 48), {1, 3, 48, 192}},
+        {"ppocr_v4_det.onnx", "text/scenetext01.jpg", true,
+         pre({123.675f, 116.28f, 103.53f}, {58.395f, 57.12f, 57.375f}, 320, 320), {1, 3, 320, 320}},
+        {"ultraface_rfb_320.onnx", "photos/face.jpg", true, pre({127.f}, {128.f}, 320, 240), {1, 3, 240, 320}},
+        {"mnist.onnx", "text/scenetext_word02.jpg", true, pre({0.f}, {1.f}, 28, 28, 0, 0, ImagePreprocess::Format::GRAY),
+         {1, 1, 28, 28}},
+    };
+}
+
+}  // namespace qs::test
