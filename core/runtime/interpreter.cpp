@@ -112,10 +112,12 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
     }
 
     std::vector<char> fusedAway(g.nodes.size(), 0);
+    std::vector<std::shared_ptr<const OpaqueLayout>> layouts(g.values.size());
+    auto isGraphOutput = [&](int v) { return std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end(); };
     for (size_t ni = 0; ni < g.nodes.size(); ++ni) {
         if (fusedAway[ni]) continue;
         const Node& node = g.nodes[ni];
-        PrepareContext ctx{node, {}, {}, {}, {}, {}, m_options.reference, {}, {}};
+        PrepareContext ctx{node, {}, {}, {}, {}, {}, m_options.reference, {}, {}, {}, false, nullptr};
         for (int in : node.inputs) ctx.inputQuant.push_back(in < 0 ? nullptr : &g.values[in].quant);
         for (int out : node.outputs) ctx.outputQuant.push_back(&g.values[out].quant);
         bool allConst = true;
@@ -124,6 +126,7 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
                 ctx.inputShapes.emplace_back();
                 ctx.inputTypes.push_back(DataType::Undefined);
                 ctx.constants.push_back(nullptr);
+                ctx.inputLayouts.push_back(nullptr);
                 continue;
             }
             if (types[in] == DataType::Undefined)
@@ -132,6 +135,7 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
             ctx.inputShapes.push_back(shapes[in]);
             ctx.inputTypes.push_back(types[in]);
             ctx.constants.push_back(plan->isConstant[in] ? &plan->tensors[in] : nullptr);
+            ctx.inputLayouts.push_back(layouts[in]);
             allConst = allConst && plan->isConstant[in];
         }
         // Shape needs only its input's shape, which the plan knows: fold it, and with it the shape arithmetic after.
@@ -178,7 +182,17 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
                 }
             }
         }
+        if (m_options.fuse && !allConst && !step.outputs.empty() && !isGraphOutput(step.outputs[0])) {
+            const Value& out = g.values[step.outputs[0]];
+            ctx.outputOpaqueAllowed = !out.consumers.empty();
+            for (int c : out.consumers) {
+                const Node& reader = g.nodes[c];
+                for (size_t i = 0; i < reader.inputs.size(); ++i)
+                    if (reader.inputs[i] == step.outputs[0] && !acceptsOpaqueInput(reader, i)) ctx.outputOpaqueAllowed = false;
+            }
+        }
         kernel->prepare(ctx);
+        if (ctx.outputLayout && !step.outputs.empty()) layouts[step.outputs[0]] = ctx.outputLayout;
 
         if (allConst && !node.outputs.empty()) {
             // Fold: compute now, once, and treat the results as constants.
@@ -217,7 +231,8 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
     for (size_t s = 0; s < plan->steps.size(); ++s) {
         for (int out : plan->steps[s].outputs) {
             if (types[out] == DataType::Undefined) continue;
-            size_t bytes = std::max<size_t>(size_t(elementCount(shapes[out])) * elementSize(types[out]), 1);
+            size_t bytes = layouts[out] ? layouts[out]->bytes : size_t(elementCount(shapes[out])) * elementSize(types[out]);
+            bytes = std::max<size_t>(bytes, 1);
             // Smallest free buffer that fits; else the largest free one (it grows); else a new one.
             int best = -1;
             auto fits = [&](int b) { return pool[b].capacity >= bytes; };

@@ -8,6 +8,13 @@
 
 namespace qs {
 
+/** A physical layout private to the kernels that produce and consume it (e.g. oneDNN's blocked nChw16c).
+ *  The interpreter only needs its size; values in such a layout are never shown to observers or callers. */
+struct OpaqueLayout {
+    virtual ~OpaqueLayout() = default;
+    size_t bytes = 0;
+};
+
 /** What a kernel sees when it is prepared: the node, input shapes/types, and values of constant inputs. */
 struct PrepareContext {
     const Node& node;
@@ -19,6 +26,9 @@ struct PrepareContext {
     bool reference = false;  // use the plain reference path (for tests)
     std::vector<const QuantParams*> inputQuant;   // quantization parameters the model stores (TFLite), per input
     std::vector<const QuantParams*> outputQuant;  // and per output
+    std::vector<std::shared_ptr<const OpaqueLayout>> inputLayouts;  // null: plain row-major
+    bool outputOpaqueAllowed = false;  // every reader of output 0 accepts an opaque layout
+    mutable std::shared_ptr<const OpaqueLayout> outputLayout;  // set by prepare() to use one for output 0
 
     bool has(size_t i) const { return i < inputTypes.size() && inputTypes[i] != DataType::Undefined; }
     const Tensor* constant(size_t i) const { return i < constants.size() ? constants[i] : nullptr; }
@@ -36,6 +46,9 @@ public:
 };
 
 using KernelFactory = std::unique_ptr<Kernel> (*)(const Node&);
+
+// return true when the kernel for consumer reads its input index in any OpaqueLayout (prepare sees which)
+bool acceptsOpaqueInput(const Node& consumer, size_t index);
 
 // return a kernel for node, or nullptr when its op (or this variant of it) is not supported
 std::unique_ptr<Kernel> createKernel(const Node& node);

@@ -108,8 +108,13 @@ public:
         float* y = out[0]->data<float>();
         if (m_reference) return reference(x, w, b, y);
         auto& s = dnnlStream();
+        // Reorders only where a plain tensor meets the layout the primitive prefers.
         dnnl::memory src(m_srcMd, dnnlEngine(), const_cast<float*>(x));
-        dnnl::memory dst(m_dstMd, dnnlEngine(), y);
+        if (m_srcReorder) {
+            m_srcReorder.execute(s, src, m_srcScratch);
+            src = m_srcScratch;
+        }
+        dnnl::memory dst = m_dstReorder ? m_dstScratch : dnnl::memory(m_dstMd, dnnlEngine(), y);
         std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
         if (m_weightsConst) {
             args[DNNL_ARG_WEIGHTS] = m_weights;
@@ -120,6 +125,10 @@ public:
         }
         if (b) args[DNNL_ARG_BIAS] = dnnl::memory(m_biasMd, dnnlEngine(), const_cast<float*>(b));
         m_prim.execute(s, args);
+        if (m_dstReorder) {
+            dnnl::memory plain(m_plainDstMd, dnnlEngine(), y);
+            m_dstReorder.execute(s, m_dstScratch, plain);
+        }
         s.wait();
     }
 
@@ -129,8 +138,12 @@ private:
         const ConvGeometry& g = m_g;
         using dims = dnnl::memory::dims;
         dims srcDims{g.N, g.C, g.H, g.W}, dstDims{g.N, g.OC, g.OH, g.OW};
-        m_srcMd = dnnl::memory::desc(srcDims, dt::f32, g.nhwc ? tag::nhwc : tag::nchw);
-        m_dstMd = dnnl::memory::desc(dstDims, dt::f32, g.nhwc ? tag::nhwc : tag::nchw);
+        auto plainSrc = dnnl::memory::desc(srcDims, dt::f32, g.nhwc ? tag::nhwc : tag::nchw);
+        m_plainDstMd = dnnl::memory::desc(dstDims, dt::f32, g.nhwc ? tag::nhwc : tag::nchw);
+        auto* opaqueIn = dynamic_cast<const DnnlLayout*>(ctx.inputLayouts[0].get());
+        // The producer's layout when it hands one over; otherwise let oneDNN choose and reorder into it.
+        auto srcAny = opaqueIn ? opaqueIn->desc : dnnl::memory::desc(srcDims, dt::f32, tag::any);
+        auto dstAny = dnnl::memory::desc(dstDims, dt::f32, tag::any);
         dims wDims, wStrides;
         if (g.G > 1) {
             wDims = {g.G, g.OCg(), g.ICg(), g.KH, g.KW};
@@ -148,13 +161,25 @@ private:
         attr.set_post_ops(ops);
         auto desc = m_hasBias
                         ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                                          m_srcMd, anyWeights, m_biasMd, m_dstMd, {g.sh, g.sw},
+                                                          srcAny, anyWeights, m_biasMd, dstAny, {g.sh, g.sw},
                                                           {g.dh - 1, g.dw - 1}, {g.pt, g.pl}, {g.pb, g.pr})
                         : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                                          m_srcMd, anyWeights, m_dstMd, {g.sh, g.sw}, {g.dh - 1, g.dw - 1},
+                                                          srcAny, anyWeights, dstAny, {g.sh, g.sw}, {g.dh - 1, g.dw - 1},
                                                           {g.pt, g.pl}, {g.pb, g.pr});
         auto pd = dnnl::convolution_forward::primitive_desc(desc, attr, dnnlEngine());
         m_prim = dnnl::convolution_forward(pd);
+        m_srcMd = opaqueIn ? opaqueIn->desc : plainSrc;
+        if (!opaqueIn && pd.src_desc() != plainSrc) {
+            m_srcScratch = dnnl::memory(pd.src_desc(), dnnlEngine());
+            m_srcReorder = dnnl::reorder(dnnl::memory(plainSrc, dnnlEngine(), nullptr), m_srcScratch);
+        }
+        m_dstMd = pd.dst_desc();
+        if (ctx.outputOpaqueAllowed && pd.dst_desc() != m_plainDstMd) {
+            ctx.outputLayout = std::make_shared<DnnlLayout>(pd.dst_desc());
+        } else if (pd.dst_desc() != m_plainDstMd) {
+            m_dstScratch = dnnl::memory(pd.dst_desc(), dnnlEngine());
+            m_dstReorder = dnnl::reorder(m_dstScratch, dnnl::memory(m_plainDstMd, dnnlEngine(), nullptr));
+        }
         m_weights = dnnl::memory(pd.weights_desc(), dnnlEngine());
         if (m_weightsConst) {
             dnnl::memory user(m_userWeightsMd, dnnlEngine(), const_cast<void*>(ctx.constant(1)->raw()));
@@ -195,8 +220,9 @@ private:
     ConvGeometry m_g;
     Activation m_act;
     bool m_reference = false, m_weightsConst = false, m_hasBias = false;
-    dnnl::memory::desc m_srcMd, m_dstMd, m_userWeightsMd, m_biasMd;
-    dnnl::memory m_weights;
+    dnnl::memory::desc m_srcMd, m_dstMd, m_plainDstMd, m_userWeightsMd, m_biasMd;
+    dnnl::memory m_weights, m_srcScratch, m_dstScratch;
+    dnnl::reorder m_srcReorder, m_dstReorder;
     dnnl::convolution_forward m_prim;
 };
 

@@ -2,8 +2,15 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "runtime/activation.h"
+#include "runtime/kernel.h"
 
 namespace qs {
+
+/** A oneDNN-chosen physical layout (e.g. nChw16c) passed between oneDNN kernels without reorders. */
+struct DnnlLayout : OpaqueLayout {
+    explicit DnnlLayout(const dnnl::memory::desc& d) : desc(d) { bytes = d.get_size(); }
+    dnnl::memory::desc desc;
+};
 
 /** The process-wide oneDNN CPU engine and a stream per thread. */
 dnnl::engine& dnnlEngine();

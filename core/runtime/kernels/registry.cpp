@@ -40,6 +40,8 @@ void ensureRegistered()
 }
 }  // namespace
 
+bool acceptsOpaqueInput(const Node& consumer, size_t index) { return consumer.opType == "Conv" && index == 0; }
+
 void registerKernel(const std::string& opType, KernelFactory factory) { factories()[opType] = factory; }
 
 std::unique_ptr<Kernel> createKernel(const Node& node)
