@@ -3,6 +3,9 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "graph/error.h"
@@ -36,6 +39,8 @@ bool isShapeLike(const Tensor& t)
 
 Interpreter::Interpreter(const Graph& graph, InterpreterOptions options) : m_graph(graph), m_options(options)
 {
+    const char* profile = std::getenv("QUANTSCOPE_PROFILE");  // developer aid: per-op time on stderr at exit
+    m_profile = profile && *profile && *profile != '0';
     auto bad = unsupportedNodes(graph);
     if (!bad.empty()) {
         std::string list;
@@ -46,7 +51,14 @@ Interpreter::Interpreter(const Graph& graph, InterpreterOptions options) : m_gra
     }
 }
 
-Interpreter::~Interpreter() = default;
+Interpreter::~Interpreter()
+{
+    if (!m_profile) return;
+    std::vector<std::pair<double, std::string>> rows;
+    for (const auto& [op, ms] : m_profileMs) rows.emplace_back(ms, op);
+    std::sort(rows.rbegin(), rows.rend());
+    for (const auto& [ms, op] : rows) std::fprintf(stderr, "profile: %-22s %10.3f ms\n", op.c_str(), ms);
+}
 
 std::vector<std::string> Interpreter::unsupportedNodes(const Graph& graph)
 {
@@ -310,8 +322,12 @@ std::vector<Tensor> Interpreter::run(const std::map<std::string, Tensor>& inputs
         outs.clear();
         for (int in : step.inputs) ins.push_back(in < 0 ? nullptr : &plan.tensors[in]);
         for (int out : step.outputs) outs.push_back(&plan.tensors[out]);
+        auto t0 = m_profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
         step.kernel->run(ins, outs);
         if (step.post.kind != Activation::None) step.post.apply(outs[0]->data<float>(), size_t(outs[0]->count()));
+        if (m_profile)
+            m_profileMs[g.nodes[step.node].opType] +=
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         if (observer)
             for (int out : step.outputs) observer(step.fusedNode >= 0 ? step.fusedNode : step.node, out, plan.tensors[out]);
     }

@@ -46,6 +46,8 @@ private:
     const Graph& m_graph;
     InterpreterOptions m_options;
     std::map<std::vector<int64_t>, std::unique_ptr<Plan>> m_plans;
+    bool m_profile = false;
+    std::map<std::string, double> m_profileMs;
 };
 
 }  // namespace qs

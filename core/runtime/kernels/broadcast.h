@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include "graph/datatype.h"
@@ -33,9 +34,11 @@ template <typename Fn> void BroadcastPlan::forEachRow(Fn&& fn) const
     int64_t rows = total / inner;
     std::vector<int64_t> innerStride(nops);
     for (size_t o = 0; o < nops; ++o) innerStride[o] = strides[o][nd - 1];
+    if (nops > 4) throw std::runtime_error("BroadcastPlan supports at most 4 operands");
 #pragma omp parallel for if (total > 32768 && rows > 1)
     for (int64_t r = 0; r < rows; ++r) {
-        std::vector<int64_t> offs(nops, 0);
+        thread_local std::vector<int64_t> offs;
+        offs.assign(nops, 0);
         int64_t rem = r;
         for (size_t d = nd - 1; d-- > 0;) {
             int64_t idx = rem % dims[d];

@@ -114,30 +114,40 @@ private:
 
     template <typename T, typename R> void pair(const T* a, const Shape& sa, const T* b, const Shape& sb, R* y)
     {
-        BinOp op = m_op;
-        if (m_op == BinOp::PRelu && std::is_same_v<T, float>) op = BinOp::PRelu;
+        // Dispatch on the op once, outside the loops, so that each inner loop is a plain vectorisable loop.
+        switch (m_op) {
+        case BinOp::Add: return rows<T, R>(a, sa, b, sb, y, [](T p, T q) { return R(p + q); });
+        case BinOp::Sub: return rows<T, R>(a, sa, b, sb, y, [](T p, T q) { return R(p - q); });
+        case BinOp::Mul: return rows<T, R>(a, sa, b, sb, y, [](T p, T q) { return R(p * q); });
+        case BinOp::Div: return rows<T, R>(a, sa, b, sb, y, [](T p, T q) { return apply<T, R>(BinOp::Div, p, q); });
+        case BinOp::Max: return rows<T, R>(a, sa, b, sb, y, [](T p, T q) { return R(p > q ? p : q); });
+        case BinOp::Min: return rows<T, R>(a, sa, b, sb, y, [](T p, T q) { return R(p < q ? p : q); });
+        default: {
+            BinOp op = m_op;
+            return rows<T, R>(a, sa, b, sb, y, [op](T p, T q) { return apply<T, R>(op, p, q); });
+        }
+        }
+    }
+
+    template <typename T, typename R, typename F>
+    void rows(const T* a, const Shape& sa, const T* b, const Shape& sb, R* y, F f)
+    {
         BroadcastPlan plan(m_out, {sa, sb});
         plan.forEachRow([&](const std::vector<int64_t>& offs, int64_t o, int64_t n, const std::vector<int64_t>& st) {
             const T* pa = a + offs[0];
             const T* pb = b + offs[1];
             R* py = y + o;
             if (st[0] == 1 && st[1] == 1) {
-                switch (op) {  // the common cases as plain loops the compiler vectorises
-                case BinOp::Add: for (int64_t i = 0; i < n; ++i) py[i] = R(pa[i] + pb[i]); return;
-                case BinOp::Mul: for (int64_t i = 0; i < n; ++i) py[i] = R(pa[i] * pb[i]); return;
-                case BinOp::Sub: for (int64_t i = 0; i < n; ++i) py[i] = R(pa[i] - pb[i]); return;
-                default: for (int64_t i = 0; i < n; ++i) py[i] = apply<T, R>(op, pa[i], pb[i]); return;
-                }
-            }
-            if (st[0] == 1 && st[1] == 0) {
+                for (int64_t i = 0; i < n; ++i) py[i] = f(pa[i], pb[i]);
+            } else if (st[0] == 1 && st[1] == 0) {
                 T bv = *pb;
-                switch (op) {
-                case BinOp::Add: for (int64_t i = 0; i < n; ++i) py[i] = R(pa[i] + bv); return;
-                case BinOp::Mul: for (int64_t i = 0; i < n; ++i) py[i] = R(pa[i] * bv); return;
-                default: for (int64_t i = 0; i < n; ++i) py[i] = apply<T, R>(op, pa[i], bv); return;
-                }
+                for (int64_t i = 0; i < n; ++i) py[i] = f(pa[i], bv);
+            } else if (st[0] == 0 && st[1] == 1) {
+                T av = *pa;
+                for (int64_t i = 0; i < n; ++i) py[i] = f(av, pb[i]);
+            } else {
+                for (int64_t i = 0; i < n; ++i) py[i] = f(pa[i * st[0]], pb[i * st[1]]);
             }
-            for (int64_t i = 0; i < n; ++i) py[i] = apply<T, R>(op, pa[i * st[0]], pb[i * st[1]]);
         });
     }
 

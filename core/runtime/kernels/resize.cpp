@@ -50,6 +50,7 @@ public:
         size_t rank = m_x.size();
         std::vector<int64_t> xs(rank, 1);
         for (size_t i = rank; i-- > 1;) xs[i - 1] = xs[i] * m_x[i];
+        if (planar(x, y)) return;
         int64_t total = elementCount(m_y);
         int64_t inner = m_y.back();
 #pragma omp parallel for if (total > 65536)
@@ -73,6 +74,41 @@ private:
         float weight[4];
         int count;
     };
+
+    // Fast path: only the last two axes change size (NCHW images). Each plane is resampled with precomputed taps.
+    bool planar(const float* x, float* y) const
+    {
+        size_t r = m_x.size();
+        if (r < 2 || m_axes.empty() || m_axes.front() < r - 2) return false;
+        int64_t H = m_x[r - 2], W = m_x[r - 1], OH = m_y[r - 2], OW = m_y[r - 1];
+        int64_t planes = elementCount(m_x) / (H * W);
+        static const Tap identity{{0}, {1.f}, 1};
+        auto tapsFor = [&](size_t d, int64_t o) -> Tap {
+            if (m_x[d] != m_y[d]) return m_taps[d][size_t(o)];
+            Tap t = identity;
+            t.index[0] = o;
+            return t;
+        };
+#pragma omp parallel for collapse(2) if (planes * OH * OW > 65536)
+        for (int64_t p = 0; p < planes; ++p)
+            for (int64_t oh = 0; oh < OH; ++oh) {
+                const float* xp = x + p * H * W;
+                float* yp = y + (p * OH + oh) * OW;
+                Tap th = tapsFor(r - 2, oh);
+                for (int64_t ow = 0; ow < OW; ++ow) {
+                    Tap tw = tapsFor(r - 1, ow);
+                    float acc = 0.f;
+                    for (int a = 0; a < th.count; ++a) {
+                        const float* row = xp + th.index[a] * W;
+                        float racc = 0.f;
+                        for (int b = 0; b < tw.count; ++b) racc += tw.weight[b] * row[tw.index[b]];
+                        acc += th.weight[a] * racc;
+                    }
+                    yp[ow] = acc;
+                }
+            }
+        return true;
+    }
 
     float transform(size_t d, int64_t o) const
     {
