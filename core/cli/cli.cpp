@@ -5,8 +5,13 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <fstream>
+#include <iomanip>
+#include <numeric>
 #include <set>
+#include <sstream>
 
+#include "calibration/imagepreprocess.h"
 #include "formats/modelloader.h"
 #include "graph/error.h"
 #include "graph/opregistry.h"
@@ -29,8 +34,11 @@ const char* kUsage =
     "Commands:\n"
     "  inspect MODEL [--json] [--inputShape=name:d1,d2,...]\n"
     "      Format, inputs and outputs, node count, op histogram, parameters, unsupported ops.\n"
-    "  run MODEL --input NAME=FILE.npy ... --output-dir DIR [--threads N] [--repeat N] [--inputShape=...]\n"
+    "  run MODEL --input NAME=FILE ... --output-dir DIR [--threads N] [--repeat N] [--inputShape=...]\n"
     "      Runs the float model; writes DIR/<output>.npy and prints timing (min/median, ms) as JSON.\n"
+    "      FILE is a .npy array, or an image preprocessed with:\n"
+    "        --format=RGB|BGR|GRAY  --mean=m[,m,m]  --std=s[,s,s]  --resize=WxH  --crop=WxH\n"
+    "      --labels=FILE --top=K    also print the K best classes of output 0 with their labels\n"
     "\n"
     "Options:\n"
     "  --help, -h       this text\n"
@@ -70,7 +78,8 @@ struct Args {
 };
 
 // Options that take a value; the others are flags.
-const std::set<std::string> kValued = {"input", "output-dir", "threads", "repeat", "inputShape"};
+const std::set<std::string> kValued = {"input", "output-dir", "threads", "repeat", "inputShape", "format",
+                                       "mean", "std", "resize", "crop", "labels", "top"};
 const std::set<std::string> kFlags = {"json", "help", "version"};
 
 Args parseArgs(int argc, const char* const* argv, int from)
@@ -192,6 +201,70 @@ int cmdInspect(const Args& a, std::ostream& out, std::ostream& err)
     return 0;
 }
 
+std::vector<float> floatList(const Args& a, const std::string& key)
+{
+    std::vector<float> v;
+    std::stringstream ss(a.get(key));
+    for (std::string item; std::getline(ss, item, ',');) {
+        try {
+            size_t used = 0;
+            v.push_back(std::stof(item, &used));
+            if (used != item.size()) throw std::invalid_argument(item);
+        } catch (const std::exception&) {
+            throw InputError("--" + key + "=" + a.get(key) + ": '" + item + "' is not a number");
+        }
+    }
+    return v;
+}
+
+std::pair<int, int> sizeOption(const Args& a, const std::string& key)
+{
+    if (!a.has(key)) return {0, 0};
+    int w = 0, h = 0;
+    char x = 0;
+    std::stringstream ss(a.get(key));
+    if (!(ss >> w >> x >> h) || x != 'x' || w <= 0 || h <= 0 || !ss.eof())
+        throw InputError("--" + key + "=" + a.get(key) + ": expected WIDTHxHEIGHT, e.g. 224x224");
+    return {w, h};
+}
+
+ImagePreprocess preprocessFromArgs(const Args& a)
+{
+    ImagePreprocess p;
+    std::string f = a.get("format", "RGB");
+    if (f == "RGB") p.format = ImagePreprocess::Format::RGB;
+    else if (f == "BGR") p.format = ImagePreprocess::Format::BGR;
+    else if (f == "GRAY") p.format = ImagePreprocess::Format::GRAY;
+    else throw InputError("--format=" + f + ": expected RGB, BGR or GRAY");
+    if (a.has("mean")) p.mean = floatList(a, "mean");
+    if (a.has("std")) p.std = floatList(a, "std");
+    for (float s : p.std)
+        if (s == 0.f) throw InputError("--std must not contain 0");
+    std::tie(p.resizeWidth, p.resizeHeight) = sizeOption(a, "resize");
+    std::tie(p.cropWidth, p.cropHeight) = sizeOption(a, "crop");
+    return p;
+}
+
+void printTopK(const Tensor& t, const std::string& labelsPath, int k, const std::string& inputFile, std::ostream& err)
+{
+    std::vector<std::string> labels;
+    std::ifstream in(labelsPath);
+    if (!in) throw InputError(labelsPath + ": cannot open the labels file");
+    for (std::string line; std::getline(in, line);) labels.push_back(line);
+    auto v = t.toFloat();
+    std::vector<int> idx(v.size());
+    std::iota(idx.begin(), idx.end(), 0);
+    k = std::min<int>(k, int(v.size()));
+    std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int x, int y) { return v[size_t(x)] > v[size_t(y)]; });
+    err << inputFile << ":";
+    for (int i = 0; i < k; ++i) {
+        int c = idx[size_t(i)];
+        err << (i ? ", " : " ") << (size_t(c) < labels.size() ? labels[size_t(c)] : std::to_string(c)) << " "
+            << std::fixed << std::setprecision(3) << v[size_t(c)];
+    }
+    err << "\n";
+}
+
 int cmdRun(const Args& a, std::ostream& out, std::ostream& err)
 {
     if (!a.has("output-dir")) throw InputError("run needs --output-dir DIR");
@@ -209,8 +282,13 @@ int cmdRun(const Args& a, std::ostream& out, std::ostream& err)
             for (int i : g.inputs) names += (names.empty() ? "" : ", ") + g.values[i].name;
             throw InputError("--input " + spec + ": the model has no input '" + name + "' (inputs: " + names + ")");
         }
-        Tensor t = readNpy(spec.substr(eq + 1));
         const Value& v = g.values[g.findValue(name)];
+        std::string file = spec.substr(eq + 1);
+        bool npy = file.size() >= 4 && file.compare(file.size() - 4, 4, ".npy") == 0;
+        bool nchw = g.info.format == "onnx";  // ONNX image inputs are NCHW, TFLite's NHWC
+        Shape imageShape = v.shape;
+        if (!imageShape.empty() && imageShape[0] < 0) imageShape[0] = 1;
+        Tensor t = npy ? readNpy(file) : loadImageTensor(file, preprocessFromArgs(a), imageShape, nchw);
         bool fits = v.shape.empty() || v.shape.size() == t.shape().size();
         for (size_t d = 0; fits && d < v.shape.size(); ++d) fits = v.shape[d] < 0 || v.shape[d] == t.shape()[d];
         if (!fits)
@@ -251,6 +329,10 @@ int cmdRun(const Args& a, std::ostream& out, std::ostream& err)
         j.endArray().endObject();
     }
     j.endArray();
+    if (a.has("labels")) {
+        std::string first = a.all("input").front();
+        printTopK(outputs.at(0), a.get("labels"), a.getInt("top", 5, 1, 100), first.substr(first.find('=') + 1), err);
+    }
     std::vector<double> sorted = times;
     std::sort(sorted.begin(), sorted.end());
     j.key("threads").value(threads).key("repeat").value(repeat);
