@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <fstream>
 #include <iomanip>
 #include <numeric>
@@ -12,6 +13,7 @@
 #include <sstream>
 
 #include "calibration/imagepreprocess.h"
+#include "config/config.h"
 #include "formats/modelloader.h"
 #include "graph/error.h"
 #include "graph/opregistry.h"
@@ -39,6 +41,14 @@ const char* kUsage =
     "      FILE is a .npy array, or an image preprocessed with:\n"
     "        --format=RGB|BGR|GRAY  --mean=m[,m,m]  --std=s[,s,s]  --resize=WxH  --crop=WxH\n"
     "      --labels=FILE --top=K    also print the K best classes of output 0 with their labels\n"
+    "  validate CONFIG [--model MODEL]\n"
+    "      Checks a quantization config (MindSpore Lite INI, or a legacy key=value calibration file). Prints\n"
+    "      file:line: severity: message; exit 0 without errors, 1 with. --model also checks input and node names.\n"
+    "  convert --fmk=ONNX|TFLITE --modelFile=M --outputFile=O --configFile=C [--inputShape=...]\n"
+    "      converter_lite-compatible entry point. Also reads the legacy flags --quantType=WeightQuant|PostTraining,\n"
+    "      --bitNum, --quantWeightSize, --quantWeightChannel and --config_file.\n"
+    "  config --template full|weight|mixed|dynamic\n"
+    "      Prints a documented starting config.\n"
     "\n"
     "Options:\n"
     "  --help, -h       this text\n"
@@ -78,8 +88,10 @@ struct Args {
 };
 
 // Options that take a value; the others are flags.
-const std::set<std::string> kValued = {"input", "output-dir", "threads", "repeat", "inputShape", "format",
-                                       "mean", "std", "resize", "crop", "labels", "top"};
+const std::set<std::string> kValued = {"input", "output-dir", "threads", "repeat", "inputShape", "format", "mean",
+                                       "std", "resize", "crop", "labels", "top", "model", "template", "fmk", "modelFile",
+                                       "outputFile", "configFile", "config_file", "quantType", "bitNum",
+                                       "quantWeightSize", "quantWeightChannel"};
 const std::set<std::string> kFlags = {"json", "help", "version"};
 
 Args parseArgs(int argc, const char* const* argv, int from)
@@ -344,6 +356,81 @@ int cmdRun(const Args& a, std::ostream& out, std::ostream& err)
     return 0;
 }
 
+void printDiagnostics(const Diagnostics& diags, std::ostream& out)
+{
+    for (const Diagnostic& d : diags) out << d.toString() << "\n";
+}
+
+int cmdValidate(const Args& a, std::ostream& out, std::ostream& err)
+{
+    if (a.positional.size() < 2) throw InputError("validate needs a CONFIG file; see --help");
+    Diagnostics diags;
+    IniDocument doc = loadConfigFile(a.positional[1], diags);
+    std::optional<LoadResult> model;
+    if (a.has("model")) model = loadModel(a.get("model"));
+    if (!hasErrors(diags)) {
+        ValidateOptions opts;
+        opts.model = model ? &model->graph : nullptr;
+        Diagnostics more = validateConfig(doc, opts);
+        diags.insert(diags.end(), more.begin(), more.end());
+    }
+    printDiagnostics(diags, out);
+    int errors = 0, warnings = 0;
+    for (const Diagnostic& d : diags) {
+        errors += d.severity == Diagnostic::Severity::Error;
+        warnings += d.severity == Diagnostic::Severity::Warning;
+    }
+    err << a.positional[1] << ": " << errors << " error(s), " << warnings << " warning(s)\n";
+    return errors ? 1 : 0;
+}
+
+int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
+{
+    for (const char* k : {"fmk", "modelFile", "outputFile"})
+        if (!a.has(k)) throw InputError(std::string("convert needs --") + k + "=...; see --help");
+    std::string fmk = a.get("fmk");
+    if (fmk != "ONNX" && fmk != "TFLITE") throw InputError("--fmk=" + fmk + ": Quantscope reads ONNX and TFLITE models");
+    std::string modelPath = a.get("modelFile"), outputPath = a.get("outputFile");
+    refuseOverwrite(modelPath, outputPath);
+    LoadOptions lo;
+    if (a.has("inputShape")) lo.inputShapes = parseInputShapes(a.get("inputShape"));
+    LoadResult model = loadModel(modelPath, lo);
+    for (const std::string& w : model.warnings) err << modelPath << ": warning: " << w << "\n";
+    if ((fmk == "ONNX") != (model.graph.info.format == "onnx"))
+        throw InputError(modelPath + ": --fmk=" + fmk + " but the file is a " + model.graph.info.format + " model; fix --fmk");
+    Diagnostics diags;
+    std::string configPath = a.has("configFile") ? a.get("configFile") : a.get("config_file");
+    IniDocument doc = configPath.empty() ? IniDocument::parse("", "<flags>", diags) : loadConfigFile(configPath, diags);
+    std::map<std::string, std::string> legacy;
+    for (const char* k : {"quantType", "bitNum", "quantWeightSize", "quantWeightChannel"})
+        if (a.has(k)) legacy[k] = a.get(k);
+    applyLegacyFlags(legacy, doc, diags);
+    if (configPath.empty() && legacy.empty())
+        throw InputError("nothing to convert: give --configFile=CONFIG (see quantscope-cli config --template full)");
+    if (!hasErrors(diags)) {
+        ValidateOptions vo;
+        vo.model = &model.graph;
+        vo.forConversion = true;
+        Diagnostics more = validateConfig(doc, vo);
+        diags.insert(diags.end(), more.begin(), more.end());
+    }
+    printDiagnostics(diags, err);
+    if (hasErrors(diags)) return 2;
+    err << "error: " << modelPath << ": the config is valid, but quantization (quant_type="
+        << configValue(doc, "common_quant_param", "quant_type")
+        << ") is not implemented in this build yet; nothing was written\n";
+    return 2;
+}
+
+int cmdConfig(const Args& a, std::ostream& out)
+{
+    std::string kind = a.get("template");
+    std::string text = configTemplate(kind);
+    if (text.empty()) throw InputError("--template=" + kind + ": choose full, weight, mixed or dynamic");
+    out << text;
+    return 0;
+}
+
 }  // namespace
 
 int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err)
@@ -369,6 +456,9 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
         }
         if (cmd == "inspect") return cmdInspect(a, out, err);
         if (cmd == "run") return cmdRun(a, out, err);
+        if (cmd == "validate") return cmdValidate(a, out, err);
+        if (cmd == "convert") return cmdConvert(a, out, err);
+        if (cmd == "config") return cmdConfig(a, out);
         err << "quantscope-cli: unknown command '" << cmd << "'\n\n" << kUsage;
         return 2;
     } catch (const InputError& e) {

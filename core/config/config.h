@@ -1,0 +1,55 @@
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/diagnostic.h"
+#include "config/inidocument.h"
+
+namespace qs {
+
+class Graph;
+
+/** What validation may check beyond the file itself. */
+struct ValidateOptions {
+    const Graph* model = nullptr;  // check input names and skip_quant_node against it
+    // validate: a missing quant_type or folder is a warning (fragments, files meant for another machine);
+    // convert: they are errors, since conversion needs them here and now
+    bool forConversion = false;
+};
+
+// Checks every key against the schema and the cross-key rules. Diagnostics name file, line, section and key.
+Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& options = {});
+
+// Parses a config file's text. A legacy key=value calibration file (image_path=..., MindSpore Lite <= 1.3) is
+// mapped to the new sections, with a note per key saying what it became.
+IniDocument parseConfig(const std::string& text, const std::string& file, Diagnostics& diagnostics);
+// Reads and parses a config file; a missing or unreadable file is an error diagnostic.
+IniDocument loadConfigFile(const std::string& path, Diagnostics& diagnostics);
+bool isLegacyConfig(const std::string& text);
+
+// converter_lite's legacy flags (--quantType=WeightQuant|PostTraining, --bitNum, --quantWeightSize,
+// --quantWeightChannel) applied to a config, with a note for each.
+void applyLegacyFlags(const std::map<std::string, std::string>& flags, IniDocument& doc, Diagnostics& diagnostics);
+
+// A documented starting config: kind is full, weight, mixed or dynamic. Comments come from the schema.
+std::string configTemplate(const std::string& kind);
+
+// Value parsers shared by validation and the engine; nullopt when the text is not of the type.
+std::optional<bool> parseBool(const std::string& s);
+std::optional<int64_t> parseInt(const std::string& s);
+std::optional<double> parseFloat(const std::string& s);
+std::optional<std::vector<double>> parseFloatList(const std::string& s);
+std::vector<std::string> parseNameList(const std::string& s);
+struct CalibrateEntry {
+    std::string input;  // empty: the model's only input
+    std::string dir;
+};
+std::optional<std::vector<CalibrateEntry>> parseCalibratePath(const std::string& s, std::string* error);
+
+// return the value of key, or its schema default ("" when it has none)
+std::string configValue(const IniDocument& doc, const std::string& section, const std::string& key);
+
+}  // namespace qs

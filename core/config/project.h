@@ -1,0 +1,36 @@
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace qs {
+
+/** A per-node choice that overrides the config (set in the GUI, replayed by the CLI). */
+struct NodeOverride {
+    std::optional<int> bits;
+    std::optional<std::string> method;
+    std::optional<bool> skip;
+};
+
+/** A Quantscope project (.qsproj.yaml): model, config (inline INI text or a path), skip set, calibration folders,
+ *  per-node overrides and UI state. Paths are stored relative to the project file where possible. */
+struct Project {
+    static constexpr int kVersion = 1;
+    int version = kVersion;
+    std::string model;
+    std::string configFile;  // either this ...
+    std::string configText;  // ... or the INI text inline
+    std::vector<std::string> skipNodes;
+    std::map<std::string, std::string> calibration;  // model input -> folder
+    std::map<std::string, NodeOverride> overrides;
+    std::map<std::string, std::string> ui;
+};
+
+// Reads a project file. Throws InputError naming the file, line and key on malformed input, and on a version
+// newer than this build understands.
+Project loadProject(const std::string& path);
+// Writes atomically. Paths are made relative to the project file's folder when they lie below it.
+void saveProject(const Project& project, const std::string& path);
+
+}  // namespace qs

@@ -1,0 +1,192 @@
+#include "config/schema.h"
+
+#include <algorithm>
+
+namespace qs {
+
+const std::vector<SectionSchema>& configSections()
+{
+    static const std::vector<SectionSchema> s = {
+        {"common_quant_param", "Quantization type and the parameters all types share.", "量化类型及各类量化共用的参数。"},
+        {"mixed_bit_weight_quant_param", "Mixed-bit weight quantization (bit_num=0).", "混合比特权重量化参数（bit_num=0 时生效）。"},
+        {"weight_quant_param", "Fixed-bit weight quantization.", "固定比特权重量化参数。"},
+        {"full_quant_param", "Full (weights and activations) int8 quantization.", "全量化（权重与激活）参数。"},
+        {"data_preprocess_param", "Calibration data and its preprocessing.", "校准数据集及其预处理参数。"},
+        {"dynamic_quant_param", "Dynamic quantization.", "动态量化参数。"},
+        {"ascend_context", "Ascend options; kept and passed through unchanged.", "Ascend 相关配置，原样保留并透传。", true},
+    };
+    return s;
+}
+
+const std::vector<KeySchema>& configKeys()
+{
+    using T = KeyType;
+    auto key = [](std::string section, std::string name, T type, std::string def, std::string en, std::string zh) {
+        KeySchema k;
+        k.section = std::move(section);
+        k.name = std::move(name);
+        k.type = type;
+        k.defaultValue = std::move(def);
+        k.docEn = std::move(en);
+        k.docZh = std::move(zh);
+        return k;
+    };
+    auto range = [](KeySchema k, double lo, double hi, bool loEx = false, bool hiEx = false) {
+        k.min = lo;
+        k.max = hi;
+        k.minExclusive = loEx;
+        k.maxExclusive = hiEx;
+        return k;
+    };
+    auto oneOf = [](KeySchema k, std::vector<std::string> v) {
+        k.values = std::move(v);
+        return k;
+    };
+    auto required = [](KeySchema k) {
+        k.required = true;
+        return k;
+    };
+    static const std::vector<KeySchema> keys = {
+        required(oneOf(key("common_quant_param", "quant_type", T::Enum, "",
+                           "WEIGHT_QUANT quantizes weights only; FULL_QUANT weights and activations (needs calibration data); "
+                           "DYNAMIC_QUANT weights offline and activations at run time.",
+                           "WEIGHT_QUANT 仅量化权重；FULL_QUANT 量化权重与激活（需要校准数据）；DYNAMIC_QUANT 离线量化权重、运行时量化激活。"),
+                       {"WEIGHT_QUANT", "FULL_QUANT", "DYNAMIC_QUANT"})),
+        range(key("common_quant_param", "bit_num", T::Int, "8",
+                  "Bits of quantized weights. Weight quantization: 1-16 fixed, 0 mixed-bit. Full and dynamic quantization: 8.",
+                  "量化比特数。权重量化：1-16 为固定比特，0 为混合比特；全量化与动态量化：8。"),
+              0, 16),
+        range(key("common_quant_param", "min_quant_weight_size", T::Int, "0",
+                  "Weights with more elements than this are quantized; smaller ones stay float.",
+                  "权重元素个数大于该值时才量化，否则保持浮点。"),
+              0, 65535),
+        range(key("common_quant_param", "min_quant_weight_channel", T::Int, "16",
+                  "Weights with more channels than this are quantized; others stay float.",
+                  "权重通道数大于该值时才量化，否则保持浮点。"),
+              0, 65535),
+        key("common_quant_param", "skip_quant_node", T::NameList, "",
+            "Names of nodes that stay float, separated by commas.", "不量化的节点名称，多个以逗号分隔。"),
+        key("common_quant_param", "debug_info_save_path", T::Path, "",
+            "Folder for the debug reports output_summary.csv, round_*.csv and quant_param.csv.",
+            "量化调试信息（output_summary.csv、round_*.csv、quant_param.csv）的保存目录。"),
+        key("common_quant_param", "enable_encode", T::Bool, "true",
+            "Store weights compactly (sub-byte encoding) where the format allows it. May be false only with bit_num 8 or 16.",
+            "权重量化压缩编码开关；仅当 bit_num 为 8 或 16 时可设为 false。"),
+        range(key("mixed_bit_weight_quant_param", "init_scale", T::Float, "0.02",
+                  "Initial scale of the mixed-bit search, in (0, 1). Larger compresses more and loses more accuracy.",
+                  "混合比特搜索的初始 scale，取值 (0, 1)。越大压缩率越高，精度损失也越大。"),
+              0, 1, true, true),
+        key("mixed_bit_weight_quant_param", "auto_tune", T::Bool, "false",
+            "Search init_scale so that the model output's cosine similarity lands near 0.995.",
+            "自动搜索 init_scale，使模型输出的余弦相似度约为 0.995。"),
+        oneOf(key("weight_quant_param", "dequant_strategy", T::Enum, "",
+                  "ON_THE_FLY: dequantize weights at run time (Ascend).", "ON_THE_FLY：运行时在线反量化（Ascend）。"),
+              {"ON_THE_FLY"}),
+        key("weight_quant_param", "per_channel", T::Bool, "true", "Per-channel (true) or per-layer (false) weight scales.",
+            "按通道（true）或按层（false）量化权重。"),
+        key("weight_quant_param", "bias_correction", T::Bool, "true", "Correct the quantization error of the weights.",
+            "是否对量化误差进行校正。"),
+        oneOf(key("full_quant_param", "activation_quant_method", T::Enum, "MAX_MIN",
+                  "How activation ranges are chosen: MAX_MIN (observed range), KL (KL divergence), REMOVAL_OUTLIER "
+                  "(clip rare extremes).",
+                  "激活量化算法：MAX_MIN（最大最小值）、KL（KL 散度）、REMOVAL_OUTLIER（剔除离群值）。"),
+              {"MAX_MIN", "KL", "REMOVAL_OUTLIER"}),
+        key("full_quant_param", "bias_correction", T::Bool, "true",
+            "Remove the mean output error of each channel using the calibration data.", "利用校准数据校正每个通道的平均输出误差。"),
+        key("full_quant_param", "per_channel", T::Bool, "true", "Per-channel (true) or per-layer (false) weight scales.",
+            "按通道（true）或按层（false）量化权重。"),
+        oneOf(key("full_quant_param", "target_device", T::Enum, "",
+                  "Hardware backend: NVGPU, DSP or ASCEND. Quantscope exports a generic int8 model and keeps the value.",
+                  "目标硬件：NVGPU、DSP 或 ASCEND。Quantscope 导出通用 int8 模型并保留该值。"),
+              {"NVGPU", "DSP", "ASCEND"}),
+        required(key("data_preprocess_param", "calibrate_path", T::CalibratePath, "",
+                     "Calibration data folders per model input: input_name:/dir[,input_name2:/dir2].",
+                     "各模型输入的校准数据目录：input_name:/dir[,input_name2:/dir2]。")),
+        required(range(key("data_preprocess_param", "calibrate_size", T::Int, "",
+                           "How many calibration samples to use.", "使用的校准样本数量。"),
+                       1, 65535)),
+        required(oneOf(key("data_preprocess_param", "input_type", T::Enum, "",
+                           "IMAGE: image files, preprocessed below. BIN: raw .bin files that already match the input.",
+                           "IMAGE：图片文件，按下列参数预处理；BIN：已满足输入要求的 .bin 二进制文件。"),
+                       {"IMAGE", "BIN"})),
+        oneOf(key("data_preprocess_param", "image_to_format", T::Enum, "", "Colour format fed to the model: RGB, BGR or GRAY.",
+                  "输入模型的图像格式：RGB、BGR 或 GRAY。"),
+              {"RGB", "GRAY", "BGR"}),
+        key("data_preprocess_param", "normalize_mean", T::FloatList, "",
+            "Per-channel mean: dst = (src - mean) / std. 3 values for RGB/BGR, 1 for GRAY.",
+            "归一化均值：dst = (src - mean) / std。RGB/BGR 为 3 个值，GRAY 为 1 个。"),
+        key("data_preprocess_param", "normalize_std", T::FloatList, "",
+            "Per-channel standard deviation: dst = (src - mean) / std. Must not be 0.",
+            "归一化标准差：dst = (src - mean) / std，不能为 0。"),
+        range(key("data_preprocess_param", "resize_width", T::Int, "", "Resize the image to this width.", "图像缩放宽度。"), 1, 65535),
+        range(key("data_preprocess_param", "resize_height", T::Int, "", "Resize the image to this height.", "图像缩放高度。"), 1, 65535),
+        oneOf(key("data_preprocess_param", "resize_method", T::Enum, "", "LINEAR, NEAREST or CUBIC interpolation.",
+                  "缩放插值算法：LINEAR、NEAREST 或 CUBIC。"),
+              {"LINEAR", "NEAREST", "CUBIC"}),
+        range(key("data_preprocess_param", "center_crop_width", T::Int, "", "Width of the center crop.", "中心裁剪宽度。"), 1, 65535),
+        range(key("data_preprocess_param", "center_crop_height", T::Int, "", "Height of the center crop.", "中心裁剪高度。"), 1, 65535),
+        oneOf(key("dynamic_quant_param", "quant_strategy", T::Enum, "ALWC",
+                  "ALWC: activations per layer, weights per channel. ACWL: activations per channel, weights per layer.",
+                  "ALWC：激活按层、权重按通道；ACWL：激活按通道、权重按层。"),
+              {"ALWC", "ACWL"}),
+    };
+    return keys;
+}
+
+const SectionSchema* findSection(std::string_view name)
+{
+    for (const SectionSchema& s : configSections())
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
+const KeySchema* findKey(std::string_view section, std::string_view key)
+{
+    for (const KeySchema& k : configKeys())
+        if (k.section == section && k.name == key) return &k;
+    return nullptr;
+}
+
+std::string nearestName(std::string_view name, const std::vector<std::string>& candidates)
+{
+    auto distance = [](std::string_view a, std::string_view b) {
+        std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+        for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+        for (size_t i = 1; i <= a.size(); ++i) {
+            cur[0] = i;
+            for (size_t j = 1; j <= b.size(); ++j)
+                cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1,
+                                   prev[j - 1] + (std::tolower(a[i - 1]) == std::tolower(b[j - 1]) ? 0 : 1)});
+            std::swap(prev, cur);
+        }
+        return prev[b.size()];
+    };
+    std::string best;
+    size_t bestD = std::max<size_t>(3, name.size() / 3) + 1;
+    for (const std::string& c : candidates) {
+        size_t d = distance(name, c);
+        if (d < bestD) {
+            bestD = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+std::string_view keyTypeName(KeyType t)
+{
+    switch (t) {
+    case KeyType::String: return "string";
+    case KeyType::Int: return "integer";
+    case KeyType::Float: return "number";
+    case KeyType::Bool: return "boolean";
+    case KeyType::Enum: return "choice";
+    case KeyType::FloatList: return "number list";
+    case KeyType::NameList: return "name list";
+    case KeyType::Path: return "path";
+    case KeyType::CalibratePath: return "input:folder list";
+    }
+    return "string";
+}
+
+}  // namespace qs
