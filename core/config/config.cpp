@@ -168,9 +168,9 @@ std::optional<std::vector<CalibrateEntry>> parseCalibratePath(const std::string&
     std::vector<CalibrateEntry> out;
     for (const std::string& item : parseNameList(s)) {
         CalibrateEntry e;
-        // "name:/dir" -- a Windows drive ("C:\dir") has no name before it; a bare dir means the only input
+        // "name:/dir"; a bare dir means the model's only input
         size_t colon = item.find(':');
-        if (colon != std::string::npos && !(colon == 1 && item.size() > 2 && (item[2] == '\\' || item[2] == '/'))) {
+        if (colon != std::string::npos) {
             e.input = trim(item.substr(0, colon));
             e.dir = trim(item.substr(colon + 1));
         } else {

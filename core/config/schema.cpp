@@ -161,6 +161,15 @@ std::string nearestName(std::string_view name, const std::vector<std::string>& c
         }
         return prev[b.size()];
     };
+    auto lowered = [](std::string_view s) {
+        std::string out(s);
+        for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+        return out;
+    };
+    // A name that is a prefix of a candidate (FULL -> FULL_QUANT) is the likeliest intent.
+    if (name.size() >= 3)
+        for (const std::string& c : candidates)
+            if (lowered(c).rfind(lowered(name), 0) == 0) return c;
     std::string best;
     size_t bestD = std::max<size_t>(3, name.size() / 3) + 1;
     for (const std::string& c : candidates) {
