@@ -1,5 +1,7 @@
 #include "cli/cli.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -14,6 +16,7 @@
 
 #include "calibration/imagepreprocess.h"
 #include "config/config.h"
+#include "session/session.h"
 #include "formats/modelloader.h"
 #include "graph/error.h"
 #include "graph/opregistry.h"
@@ -416,10 +419,35 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     }
     printDiagnostics(diags, err);
     if (hasErrors(diags)) return 2;
-    err << "error: " << modelPath << ": the config is valid, but quantization (quant_type="
-        << configValue(doc, "common_quant_param", "quant_type")
-        << ") is not implemented in this build yet; nothing was written\n";
-    return 2;
+    std::string quantType = configValue(doc, "common_quant_param", "quant_type");
+    if (quantType != "FULL_QUANT") {
+        err << "error: " << modelPath << ": quant_type=" << quantType
+            << " is not implemented in this build yet (FULL_QUANT is); nothing was written\n";
+        return 2;
+    }
+    Session session;
+    session.load(modelPath, lo);
+    bool tty = isatty(fileno(stderr));
+    auto start = std::chrono::steady_clock::now();
+    session.calibrate(doc, [&](size_t done, size_t total, const std::string& stage) {
+        if (tty) {
+            int width = 30, filled = total ? int(width * done / total) : width;
+            err << "\r" << stage << " [" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), '.') << "] " << done << "/" << total
+                << (done == total ? "\n" : "") << std::flush;
+        } else if (done == total || done % 10 == 0) {
+            err << stage << ": " << done << "/" << total << "\n";
+        }
+    }, nullptr, a.getInt("threads", 1, 1, 256));
+    const QuantPlan& plan = session.quantize(doc);
+    session.save(outputPath);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    JsonWriter j;
+    j.beginObject().key("output").value(outputPath).key("calibration_samples").value(session.calibrationSamples());
+    j.key("quantized_nodes").value(plan.quantizedNodes.size()).key("float_nodes").value(session.graph().nodes.size() - plan.quantizedNodes.size());
+    j.key("skipped_nodes").value(plan.skippedNodes.size()).key("activations").value(plan.activations.size());
+    j.key("bytes").value(int64_t(session.exportedBytes().size())).key("seconds").value(seconds).endObject();
+    out << j.str() << "\n";
+    return 0;
 }
 
 int cmdConfig(const Args& a, std::ostream& out)

@@ -31,7 +31,11 @@ std::string readFileBytes(const std::string& path, size_t maxBytes)
 
 LoadResult loadModel(const std::string& path, const LoadOptions& options)
 {
-    std::string bytes = readFileBytes(path);
+    return loadModelFromBytes(readFileBytes(path), path, options);
+}
+
+LoadResult loadModelFromBytes(const std::string& bytes, const std::string& path, const LoadOptions& options)
+{
     if (bytes.empty()) throw InputError(path + ": the file is empty; expected an ONNX or TFLite model");
     bool tflite = bytes.size() >= 8 && bytes.compare(4, 4, "TFL3") == 0;
     std::string ext = std::filesystem::path(path).extension().string();

@@ -23,6 +23,9 @@ struct LoadResult {
 // Throws InputError with a message naming the file and what is wrong.
 LoadResult loadModel(const std::string& path, const LoadOptions& options = {});
 
+// Same as loadModel, from bytes already in memory; path is used for messages and to find external data.
+LoadResult loadModelFromBytes(const std::string& bytes, const std::string& path, const LoadOptions& options = {});
+
 // Parses "name:1,3,224,224;other:1,10" into a map. Throws InputError on malformed text.
 std::map<std::string, Shape> parseInputShapes(const std::string& text);
 

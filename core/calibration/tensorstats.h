@@ -1,0 +1,44 @@
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace qs {
+
+/** Streaming statistics of one tensor over all calibration samples, in fixed memory: exact min, max, mean, variance
+ *  and zero count, and a histogram over a symmetric range [-R, R] that widens (re-binning its counts) when a larger
+ *  magnitude arrives. Memory does not grow with the number of samples. */
+class TensorStats {
+public:
+    static constexpr int kBins = 4096;
+
+    void add(const float* data, int64_t n);
+
+    double min() const { return m_min; }
+    double max() const { return m_max; }
+    double mean() const { return m_count ? m_sum / double(m_count) : 0.0; }
+    double variance() const;
+    int64_t count() const { return m_count; }
+    int64_t samples() const { return m_samples; }
+    double meanSampleMin() const { return m_samples ? m_sumSampleMin / double(m_samples) : 0.0; }
+    double meanSampleMax() const { return m_samples ? m_sumSampleMax / double(m_samples) : 0.0; }
+    double sparsity() const { return m_count ? double(m_zeros) / double(m_count) : 0.0; }
+    int64_t nonFinite() const { return m_nonFinite; }
+    double range() const { return m_range; }  // R: the histogram covers [-R, R]
+    const std::vector<int64_t>& histogram() const { return m_hist; }
+    double binWidth() const { return 2.0 * m_range / kBins; }
+    // return the value below which fraction q of the elements lie (from the histogram)
+    double quantile(double q) const;
+    // return the fraction of elements outside [lo, hi] (from the histogram)
+    double clipRate(double lo, double hi) const;
+
+private:
+    void widen(double magnitude);
+
+    std::vector<int64_t> m_hist;
+    double m_range = 0.0;
+    double m_min = 0.0, m_max = 0.0, m_sum = 0.0, m_sumSq = 0.0;
+    double m_sumSampleMin = 0.0, m_sumSampleMax = 0.0;
+    int64_t m_count = 0, m_zeros = 0, m_samples = 0, m_nonFinite = 0;
+};
+
+}  // namespace qs

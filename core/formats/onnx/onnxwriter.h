@@ -1,0 +1,14 @@
+#pragma once
+#include <string>
+
+#include "quant/quantplan.h"
+
+namespace qs {
+
+// Writes the model at sourcePath as QDQ ONNX: QuantizeLinear/DequantizeLinear pairs on the plan's activations,
+// int8/int32 initializers behind DequantizeLinear for its weights and biases. Names of the original tensors and
+// nodes are kept (the dequantized tensor carries the original name), and models below opset 13 are converted to
+// opset 13 first. return the serialised model. Throws InputError naming the node when conversion fails.
+std::string writeQdqOnnx(const std::string& sourcePath, const QuantPlan& plan);
+
+}  // namespace qs

@@ -1,0 +1,83 @@
+#include "session/session.h"
+
+#include "calibration/datasource.h"
+#include "config/config.h"
+#include "formats/onnx/onnxwriter.h"
+#include "quant/fullquant.h"
+#include "runtime/interpreter.h"
+#include "util/atomicfile.h"
+
+namespace qs {
+
+void Session::load(const std::string& modelPath, const LoadOptions& options)
+{
+    m_model = std::make_unique<LoadResult>(loadModel(modelPath, options));
+    m_path = modelPath;
+    m_stats.clear();
+    m_samples = 0;
+    m_plan = {};
+    m_exported.clear();
+    m_quantized.reset();
+}
+
+const Graph& Session::graph() const
+{
+    if (!m_model) throw InputError("no model is loaded");
+    return m_model->graph;
+}
+
+void Session::calibrate(const IniDocument& config, const ProgressSink& progress, const CancelToken* cancel, int threads)
+{
+    const Graph& g = graph();
+    CalibrationData data(config, g);
+    // Observers must see every activation as computed in float: no fusion, no private layouts.
+    Interpreter interp(g, {threads, false, false});
+    std::map<std::string, TensorStats> stats;
+    std::vector<TensorStats*> byValue(g.values.size(), nullptr);
+    for (size_t v = 0; v < g.values.size(); ++v)
+        if (!g.values[v].constant) byValue[v] = &stats[g.values[v].name];
+    for (size_t i = 0; i < data.size(); ++i) {
+        if (cancel) cancel->check();
+        if (progress) progress(i, data.size(), "calibrate");
+        interp.run(data.sample(i), [&](int, int value, const Tensor& t) {
+            if (t.type() == DataType::Float32 && byValue[size_t(value)]) byValue[size_t(value)]->add(t.data<float>(), t.count());
+        });
+    }
+    if (progress) progress(data.size(), data.size(), "calibrate");
+    for (auto it = stats.begin(); it != stats.end();)
+        it = it->second.count() ? std::next(it) : stats.erase(it);
+    m_stats = std::move(stats);
+    m_samples = data.size();
+}
+
+const QuantPlan& Session::quantize(const IniDocument& config)
+{
+    const Graph& g = graph();
+    if (m_stats.empty()) throw InputError("calibrate before quantizing: full quantization needs activation statistics");
+    if (g.info.format != "onnx") throw InputError(m_path + ": int8 TFLite export is not implemented yet; quantize the model's ONNX twin");
+    FullQuantOptions o;
+    o.method = configValue(config, "full_quant_param", "activation_quant_method");
+    o.perChannel = parseBool(configValue(config, "full_quant_param", "per_channel")).value_or(true);
+    for (const std::string& n : parseNameList(configValue(config, "common_quant_param", "skip_quant_node"))) o.skipNodes.insert(n);
+    m_plan = buildFullQuantPlan(g, m_stats, o);
+    m_exported = writeQdqOnnx(m_path, m_plan);
+    LoadOptions lo;
+    lo.runOnnxChecker = false;
+    m_quantized = std::make_unique<LoadResult>(loadModelFromBytes(m_exported, m_path, lo));
+    return m_plan;
+}
+
+const Graph& Session::quantizedGraph() const
+{
+    if (!m_quantized) throw InputError("nothing is quantized yet");
+    return m_quantized->graph;
+}
+
+void Session::save(const std::string& outputPath) const
+{
+    if (m_exported.empty()) throw InputError("nothing is quantized yet");
+    refuseOverwrite(m_path, outputPath);
+    writeFileAtomic(outputPath, m_exported);
+}
+
+}  // namespace qs

@@ -1,0 +1,49 @@
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+
+#include "calibration/tensorstats.h"
+#include "config/inidocument.h"
+#include "formats/modelloader.h"
+#include "quant/quantplan.h"
+#include "session/progress.h"
+
+namespace qs {
+
+/** The one façade the CLI and the GUI drive: load -> calibrate -> quantize -> export.
+ *  Each long step takes a progress sink and a cancel token and may run on a worker thread (one at a time).
+ *  Calibration statistics are kept, so quantizing again with another method or skip set needs no new pass. */
+class Session {
+public:
+    void load(const std::string& modelPath, const LoadOptions& options = {});
+    const Graph& graph() const;
+    const std::string& modelPath() const { return m_path; }
+
+    // One pass over the calibration data of config ([data_preprocess_param]); collects statistics of every float
+    // activation in bounded memory. threads: interpreter threads.
+    void calibrate(const IniDocument& config, const ProgressSink& progress = {}, const CancelToken* cancel = nullptr, int threads = 1);
+    const std::map<std::string, TensorStats>& statistics() const { return m_stats; }
+    size_t calibrationSamples() const { return m_samples; }
+
+    // Builds the plan from the statistics for the config's [full_quant_param] and skip_quant_node.
+    const QuantPlan& quantize(const IniDocument& config);
+    const QuantPlan& plan() const { return m_plan; }
+
+    // The quantized model as bytes of its format (QDQ ONNX today), and the graph Quantscope reads back from them.
+    const std::string& exportedBytes() const { return m_exported; }
+    const Graph& quantizedGraph() const;
+    // Writes the quantized model atomically; refuses to overwrite the input model.
+    void save(const std::string& outputPath) const;
+
+private:
+    std::string m_path;
+    std::unique_ptr<LoadResult> m_model;
+    std::map<std::string, TensorStats> m_stats;
+    size_t m_samples = 0;
+    QuantPlan m_plan;
+    std::string m_exported;
+    std::unique_ptr<LoadResult> m_quantized;
+};
+
+}  // namespace qs
