@@ -71,6 +71,27 @@ void TensorStats::add(const float* data, int64_t n)
     }
 }
 
+void TensorStats::add(const float* data, const std::vector<int64_t>& shape)
+{
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    add(data, n);
+    if (shape.size() < 2 || n == 0) return;
+    int64_t C = shape[1], inner = n / (shape[0] * C);
+    if (m_channelSum.empty()) m_channelSum.assign(size_t(C), 0.0);
+    if (m_channelSum.size() != size_t(C)) return;  // shape changed between samples: keep the first layout
+    for (int64_t i = 0; i < n; ++i)
+        if (std::isfinite(data[i])) m_channelSum[size_t((i / inner) % C)] += data[i];
+    m_channelCount += n / C;
+}
+
+std::vector<double> TensorStats::channelMeans() const
+{
+    std::vector<double> m = m_channelSum;
+    for (double& v : m) v = m_channelCount ? v / double(m_channelCount) : 0.0;
+    return m;
+}
+
 double TensorStats::variance() const
 {
     if (!m_count) return 0.0;

@@ -12,6 +12,10 @@ public:
     static constexpr int kBins = 4096;
 
     void add(const float* data, int64_t n);
+    // Also keeps per-channel sums along axis 1 (NCHW activations, [N, K] matrices) for bias correction.
+    void add(const float* data, const std::vector<int64_t>& shape);
+    // return the mean of each channel along axis 1 (empty when the tensor has rank < 2)
+    std::vector<double> channelMeans() const;
 
     double min() const { return m_min; }
     double max() const { return m_max; }
@@ -35,6 +39,8 @@ private:
     void widen(double magnitude);
 
     std::vector<int64_t> m_hist;
+    std::vector<double> m_channelSum;
+    int64_t m_channelCount = 0;
     double m_range = 0.0;
     double m_min = 0.0, m_max = 0.0, m_sum = 0.0, m_sumSq = 0.0;
     double m_sumSampleMin = 0.0, m_sumSampleMax = 0.0;

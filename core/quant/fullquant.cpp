@@ -19,6 +19,47 @@ bool hasConstWeights(const Graph& g, const Node& n)
 {
     return n.inputs.size() > 1 && n.inputs[1] >= 0 && g.values[n.inputs[1]].constant;
 }
+// The mean output change (per output channel) that quantizing the weights causes: sum over the weights feeding
+// each output of (w_q - w) * E[input channel]. Empty when the input means are unknown.
+std::vector<float> weightShift(const Node& n, const Tensor& w, const QuantizedConstant& qw, const std::vector<double>& inMean)
+{
+    auto wf = w.toFloat();
+    const Shape& s = w.shape();
+    auto delta = [&](size_t i, size_t c) {
+        return double(qw.values.data<int8_t>()[i]) * qw.params.scale[qw.params.scale.size() > 1 ? c : 0] - double(wf[i]);
+    };
+    if (n.opType == "Conv") {
+        int64_t O = s[0], I = s[1], K = elementCount(s) / (O * I), G = n.attrInt("group", 1), OG = O / G;
+        if (int64_t(inMean.size()) != I * G) return {};
+        std::vector<float> out(size_t(O), 0.f);
+        for (int64_t o = 0; o < O; ++o) {
+            double acc = 0;
+            for (int64_t i = 0; i < I; ++i) {
+                double m = inMean[size_t((o / OG) * I + i)];
+                for (int64_t k = 0; k < K; ++k) acc += delta(size_t((o * I + i) * K + k), size_t(o)) * m;
+            }
+            out[size_t(o)] = float(acc);
+        }
+        return out;
+    }
+    if (n.opType == "Gemm") {
+        bool tb = n.attrInt("transB", 0) != 0;
+        int64_t K = tb ? s[1] : s[0], N = tb ? s[0] : s[1];
+        if (int64_t(inMean.size()) != K) return {};
+        std::vector<float> out(size_t(N), 0.f);
+        for (int64_t j = 0; j < N; ++j) {
+            double acc = 0;
+            for (int64_t k = 0; k < K; ++k) {
+                size_t i = size_t(tb ? j * K + k : k * N + j);
+                acc += delta(i, size_t(j)) * inMean[size_t(k)];
+            }
+            out[size_t(j)] = float(acc);
+        }
+        return out;
+    }
+    return {};
+}
+
 }  // namespace
 
 QuantParams activationParams(double lo, double hi)
@@ -174,6 +215,11 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
                 if (biasVector) {
                     float sx = plan.activations[in].scale[0];
                     auto bv = b.constant->toFloat();
+                    if (options.biasCorrection) {
+                        auto shift = weightShift(n, *w.constant, qw, stats.at(in).channelMeans());
+                        if (shift.size() == bv.size())
+                            for (size_t c = 0; c < bv.size(); ++c) bv[c] -= shift[c];
+                    }
                     QuantizedConstant qb;
                     qb.values = Tensor(DataType::Int32, b.constant->shape());
                     qb.params.axis = qw.params.scale.size() > 1 ? int(b.constant->shape().size()) - 1 : -1;

@@ -12,6 +12,8 @@ struct FullQuantOptions {
     std::string method = "MAX_MIN";  // a RangeMethod name
     bool perChannel = true;
     std::set<std::string> skipNodes;
+    // Remove from each bias the mean output shift its weights' quantization causes: (W_q - W) E[x].
+    bool biasCorrection = true;
 };
 
 // Int8 full quantization of an ONNX-layout graph: symmetric per-channel (or per-layer) int8 weights, asymmetric

@@ -29,28 +29,28 @@ const Graph& Session::graph() const
 void Session::calibrate(const IniDocument& config, const ProgressSink& progress, const CancelToken* cancel, int threads)
 {
     const Graph& g = graph();
-    CalibrationData data(config, g);
+    auto data = std::make_unique<CalibrationData>(config, g);  // resolves and checks every file before running
     // Observers must see every activation as computed in float: no fusion, no private layouts.
     Interpreter interp(g, {threads, false, false});
     std::map<std::string, TensorStats> stats;
     std::vector<TensorStats*> byValue(g.values.size(), nullptr);
     for (size_t v = 0; v < g.values.size(); ++v)
         if (!g.values[v].constant) byValue[v] = &stats[g.values[v].name];
-    for (size_t i = 0; i < data.size(); ++i) {
+    for (size_t i = 0; i < data->size(); ++i) {
         if (cancel) cancel->check();
-        if (progress) progress(i, data.size(), "calibrate");
-        interp.run(data.sample(i), [&](int, int value, const Tensor& t) {
-            if (t.type() == DataType::Float32 && byValue[size_t(value)]) byValue[size_t(value)]->add(t.data<float>(), t.count());
+        if (progress) progress(i, data->size(), "calibrate");
+        interp.run(data->sample(i), [&](int, int value, const Tensor& t) {
+            if (t.type() == DataType::Float32 && byValue[size_t(value)]) byValue[size_t(value)]->add(t.data<float>(), t.shape());
         });
     }
-    if (progress) progress(data.size(), data.size(), "calibrate");
+    if (progress) progress(data->size(), data->size(), "calibrate");
     for (auto it = stats.begin(); it != stats.end();)
         it = it->second.count() ? std::next(it) : stats.erase(it);
     m_stats = std::move(stats);
-    m_samples = data.size();
+    m_samples = data->size();
 }
 
-const QuantPlan& Session::quantize(const IniDocument& config)
+const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink& progress, const CancelToken* cancel)
 {
     const Graph& g = graph();
     if (m_stats.empty()) throw InputError("calibrate before quantizing: full quantization needs activation statistics");
@@ -59,12 +59,21 @@ const QuantPlan& Session::quantize(const IniDocument& config)
     o.method = configValue(config, "full_quant_param", "activation_quant_method");
     o.perChannel = parseBool(configValue(config, "full_quant_param", "per_channel")).value_or(true);
     for (const std::string& n : parseNameList(configValue(config, "common_quant_param", "skip_quant_node"))) o.skipNodes.insert(n);
+    o.biasCorrection = parseBool(configValue(config, "full_quant_param", "bias_correction")).value_or(true);
+    if (cancel) cancel->check();
+    if (progress) progress(0, 1, "quantize");
     m_plan = buildFullQuantPlan(g, m_stats, o);
+    exportPlan();
+    if (progress) progress(1, 1, "quantize");
+    return m_plan;
+}
+
+void Session::exportPlan()
+{
     m_exported = writeQdqOnnx(m_path, m_plan);
     LoadOptions lo;
     lo.runOnnxChecker = false;
     m_quantized = std::make_unique<LoadResult>(loadModelFromBytes(m_exported, m_path, lo));
-    return m_plan;
 }
 
 const Graph& Session::quantizedGraph() const

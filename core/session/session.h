@@ -27,7 +27,9 @@ public:
     size_t calibrationSamples() const { return m_samples; }
 
     // Builds the plan from the statistics for the config's [full_quant_param] and skip_quant_node.
-    const QuantPlan& quantize(const IniDocument& config);
+    // With [full_quant_param] bias_correction (default true), each weighted node's mean output shift caused by
+    // its weight quantization, (W_q - W) E[x] with per-channel input means from calibration, is removed from its bias.
+    const QuantPlan& quantize(const IniDocument& config, const ProgressSink& progress = {}, const CancelToken* cancel = nullptr);
     const QuantPlan& plan() const { return m_plan; }
 
     // The quantized model as bytes of its format (QDQ ONNX today), and the graph Quantscope reads back from them.
@@ -37,7 +39,10 @@ public:
     void save(const std::string& outputPath) const;
 
 private:
+    void exportPlan();
+
     std::string m_path;
+
     std::unique_ptr<LoadResult> m_model;
     std::map<std::string, TensorStats> m_stats;
     size_t m_samples = 0;

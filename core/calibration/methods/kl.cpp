@@ -43,8 +43,9 @@ public:
     }
 
 private:
-    // KL(P || Q): P is the first i bins with the tail folded into the last; Q is P merged into `levels` bins and
-    // spread back over the non-empty bins.
+    // KL(P || Q): P is the first i bins with the clipped tail folded into the last; Q is the same i bins *without*
+    // the tail, merged into `levels` bins and spread back over the non-empty ones. Clipping mass thus costs
+    // divergence, and coarse bins cost divergence; the threshold balances the two.
     static double divergence(const std::vector<double>& hist, int i, int levels)
     {
         std::vector<double> p(hist.begin(), hist.begin() + i);
@@ -57,7 +58,7 @@ private:
             double sum = 0;
             int nonzero = 0;
             for (int k = a; k < b; ++k) {
-                sum += p[size_t(k)];
+                sum += hist[size_t(k)];
                 nonzero += p[size_t(k)] > 0;
             }
             for (int k = a; k < b; ++k)
