@@ -152,11 +152,17 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
         }
     }
 
-    // 2. Which activation tensors get Q/DQ: inputs and outputs of int8 ops, never the output of a skipped node
-    //    (DQ -> float op -> Q would be fused by ONNX Runtime into an int8 op, quantizing the skipped node after all).
+    // 2. Which activation tensors get Q/DQ: inputs and outputs of int8 ops, but never the output of a skipped node,
+    //    nor of a Relu/Clip after one: ONNX Runtime folds such activations and then fuses DQ -> float op -> Q into an
+    //    int8 op, quantizing the skipped node's float weights after all. Its consumers therefore read float data.
+    std::set<std::string> floatRegion = options.skipNodes;
+    for (const Node& n : g.nodes)
+        if (kFoldedActivations.count(n.opType) && !n.inputs.empty() && n.inputs[0] >= 0 && g.values[n.inputs[0]].producer >= 0 &&
+            floatRegion.count(g.nodes[size_t(g.values[n.inputs[0]].producer)].name))
+            floatRegion.insert(n.name);
     auto producedBySkipped = [&](int v) {
         int p = g.values[v].producer;
-        return p >= 0 && options.skipNodes.count(g.nodes[size_t(p)].name);
+        return p >= 0 && floatRegion.count(g.nodes[size_t(p)].name);
     };
     std::set<int> qdq;
     for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -194,7 +200,7 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
         if (weighted) {
             const std::string& in = g.values[n.inputs[0]].name;
             if (!plan.activations.count(in)) {
-                plan.floatReasons[n.name] = "its input is not quantized";
+                plan.floatReasons[n.name] = "its input is not quantized (it reads a skipped node's float output)";
                 continue;
             }
             const Value& w = g.values[n.inputs[1]];

@@ -1,11 +1,14 @@
 // Runs an ONNX model in ONNX Runtime: node ort_run.mjs MODEL OUTDIR NAME=FILE.npy ...
 // Writes OUTDIR/<output name>.npy for every output (names sanitised as quantscope-cli does).
+// With ORT_OPTIMIZED_MODEL=PATH, also saves the graph as ONNX Runtime optimised it (to see which nodes it fused).
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { readNpy, writeNpy, safeName } from './npy.mjs';
 
 const [model, outDir, ...specs] = process.argv.slice(2);
-const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+const options = { intraOpNumThreads: 1, interOpNumThreads: 1 };
+if (process.env.ORT_OPTIMIZED_MODEL) options.optimizedModelFilePath = process.env.ORT_OPTIMIZED_MODEL;
+const session = await ort.InferenceSession.create(model, options);
 const feeds = {};
 for (const spec of specs) {
   const eq = spec.indexOf('=');

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <set>
 
+#include "formats/onnx/onnxnames.h"
 #include "graph/error.h"
 #include "graph/opregistry.h"
 
@@ -268,13 +269,10 @@ struct Reader {
             applyValueInfo(in);
             g.inputs.push_back(id);
         }
-        std::set<std::string> nodeNames;
+        std::vector<std::string> nodeNames = onnxNodeNames(gp);
         int index = 0;
         for (const auto& np : gp.node()) {
-            std::string name = np.name().empty() ? np.op_type() + "_" + std::to_string(index) : np.name();
-            while (nodeNames.count(name)) name += "_" + std::to_string(index);
-            nodeNames.insert(name);
-            ++index;
+            const std::string& name = nodeNames[size_t(index++)];
             std::string what = "node '" + name + "' (" + np.op_type() + ")";
             if (np.op_type() == "Constant" && (np.domain().empty() || np.domain() == "ai.onnx")) {
                 if (np.output_size() != 1 || np.attribute_size() != 1) fail(what + ": must have one output and one attribute");

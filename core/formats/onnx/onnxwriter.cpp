@@ -7,6 +7,7 @@
 #include <set>
 
 #include "formats/modelloader.h"
+#include "formats/onnx/onnxnames.h"
 #include "graph/error.h"
 
 namespace qs {
@@ -61,6 +62,10 @@ std::string writeQdqOnnx(const std::string& sourcePath, const QuantPlan& plan)
     std::string bytes = readFileBytes(sourcePath);
     onnx::ModelProto model;
     if (!model.ParseFromString(bytes)) throw InputError(sourcePath + ": cannot re-read the source model for export");
+    {
+        auto stable = onnxNodeNames(model.graph());  // as the reader named them, before anything moves
+        for (int i = 0; i < model.graph().node_size(); ++i) model.mutable_graph()->mutable_node(i)->set_name(stable[size_t(i)]);
+    }
     int64_t opset = 0;
     for (const auto& o : model.opset_import())
         if (o.domain().empty() || o.domain() == "ai.onnx") opset = o.version();

@@ -1,0 +1,179 @@
+// Full int8 quantization end to end on real models and images: calibrate on calib.txt, export QDQ ONNX, run the
+// export in ONNX Runtime (npm onnxruntime-node) and compare with Quantscope's own simulation of the same file.
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+
+#include "calibration/datasource.h"
+#include "config/config.h"
+#include "formats/modelloader.h"
+#include "runtime/interpreter.h"
+#include "session/session.h"
+#include "testdata.h"
+#include "util/atomicfile.h"
+#include "util/npy.h"
+
+using namespace qs;
+namespace fs = std::filesystem;
+
+namespace {
+double cosine(const Tensor& a, const Tensor& b)
+{
+    auto x = a.toFloat(), y = b.toFloat();
+    double d = 0, nx = 0, ny = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+        d += double(x[i]) * y[i];
+        nx += double(x[i]) * x[i];
+        ny += double(y[i]) * y[i];
+    }
+    return d / std::sqrt(nx * ny);
+}
+
+// Runs model in ONNX Runtime on input; return output 0. optimized: where ORT saves its optimised graph ("" = no).
+Tensor runOrt(const QString& dir, const std::string& model, const std::string& inputName, const Tensor& input,
+              const std::string& outputName, const std::string& optimized = {})
+{
+    std::string in = (fs::path(dir.toStdString()) / "in.npy").string();
+    writeFileAtomic(in, npyBytes(input));
+    QProcess node;
+    node.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    if (!optimized.empty()) env.insert("ORT_OPTIMIZED_MODEL", QString::fromStdString(optimized));
+    node.setProcessEnvironment(env);
+    node.start("node", {QString(QUANTSCOPE_INTEROP_DIR) + "/ort_run.mjs", QString::fromStdString(model), dir,
+                        QString::fromStdString(inputName + "=" + in)});
+    node.waitForFinished(120000);
+    if (node.exitCode() != 0) throw std::runtime_error("onnxruntime failed on " + model);
+    return readNpy((fs::path(dir.toStdString()) / (outputName + ".npy")).string());
+}
+
+struct Quantized {
+    Session session;
+    std::string path;
+};
+
+IniDocument configFor(const std::string& calibDir, bool imagenet, const std::string& extra = {})
+{
+    std::string ini = "[common_quant_param]\nquant_type=FULL_QUANT\n" + extra +
+                      "[data_preprocess_param]\ncalibrate_path=" + calibDir +
+                      "\ncalibrate_size=100\ninput_type=IMAGE\nimage_to_format=RGB\n" +
+                      (imagenet ? "normalize_mean=[127.5,127.5,127.5]\nnormalize_std=[127.5,127.5,127.5]\ncenter_crop_width=224\ncenter_crop_height=224\n" : "") +
+                      "[full_quant_param]\nactivation_quant_method=MAX_MIN\nper_channel=true\nbias_correction=true\n";
+    Diagnostics d;
+    return parseConfig(ini, "test.ini", d);
+}
+
+std::string linkCalibration(const QString& dir, const std::string& folder)
+{
+    fs::path calib = fs::path(dir.toStdString()) / "calib";
+    fs::create_directories(calib);
+    std::string images = test::imagePath(folder);
+    for (const std::string& f : test::readList(images + "/calib.txt")) fs::create_symlink(images + "/" + f, calib / f);
+    return calib.string();
+}
+}  // namespace
+
+class TestQuant : public QObject {
+    Q_OBJECT
+private slots:
+    void testExportRunsInOnnxRuntime_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("folder");
+        QTest::newRow("mobilenet_v1_0.25_224") << "mobilenet_v1_0.25_224.onnx" << "imagenet-sample";
+        QTest::newRow("resnet8_cifar10") << "resnet8_cifar10.onnx" << "cifar10";
+    }
+
+    void testExportRunsInOnnxRuntime()
+    {
+        QFETCH(QString, model);
+        QFETCH(QString, folder);
+        QTemporaryDir dir;
+        bool imagenet = folder == "imagenet-sample";
+        IniDocument config = configFor(linkCalibration(dir.path(), folder.toStdString()), imagenet);
+        Session s;
+        s.load(test::modelPath(model.toStdString()));
+        s.calibrate(config, {}, nullptr, 2);
+        QCOMPARE(s.calibrationSamples(), size_t(100));
+        const QuantPlan& plan = s.quantize(config);
+        QVERIFY(plan.quantizedNodes.size() > 10);
+        std::string out = dir.filePath("q.onnx").toStdString();
+        s.save(out);
+        QVERIFY(fs::file_size(out) < fs::file_size(test::modelPath(model.toStdString())) * 0.31);
+
+        const Graph& g = s.graph();
+        std::string input = g.values[g.inputs[0]].name, output = g.values[g.outputs[0]].name;
+        Shape shape = g.values[g.inputs[0]].shape;
+        ImagePreprocess pre = imagePreprocessFromConfig(config);
+        Interpreter sim(s.quantizedGraph(), {2, true, false});
+        auto eval = test::readList(test::imagePath(folder.toStdString()) + "/eval.txt");
+        for (size_t i = 0; i < eval.size(); i += eval.size() / 5) {
+            Tensor x = loadImageTensor(test::imagePath(folder.toStdString() + "/" + eval[i]), pre, shape, true);
+            Tensor ours = sim.run({{input, x}})[0];
+            Tensor ort = runOrt(dir.path(), out, input, x, output);
+            double c = cosine(ours, ort);
+            qInfo("%s %s: cosine(ONNX Runtime int8, Quantscope simulation) = %.6f", qPrintable(model), eval[i].c_str(), c);
+            QVERIFY2(c >= 0.999, qPrintable(QString("cosine %1 < 0.999").arg(c)));
+        }
+    }
+
+    void testSkippedNodeStaysFloatInOnnxRuntime()
+    {
+        QTemporaryDir dir;
+        const std::string skip = "Conv_6";  // Conv2d_3 pointwise
+        LoadResult m = loadModel(test::modelPath("mobilenet_v1_0.25_224.onnx"));
+        QVERIFY2(m.graph.findNode(skip) >= 0, "the node to skip is not in the model");
+        IniDocument config = configFor(linkCalibration(dir.path(), "imagenet-sample"), true, "skip_quant_node=" + skip + "\n");
+        Session s;
+        s.load(test::modelPath("mobilenet_v1_0.25_224.onnx"));
+        s.calibrate(config, {}, nullptr, 2);
+        const QuantPlan& plan = s.quantize(config);
+        QVERIFY(!plan.quantizedNodes.count(skip));
+        std::string out = dir.filePath("q.onnx").toStdString();
+        s.save(out);
+        // In the export the node keeps float weights ...
+        const Graph& q = s.quantizedGraph();
+        const Node& node = q.nodes[size_t(q.findNode(skip))];
+        QVERIFY(q.values[node.inputs[1]].constant && q.values[node.inputs[1]].type == DataType::Float32);
+        // ... and ONNX Runtime, after its own graph optimisations, still runs it as a float Conv, not QLinearConv.
+        Tensor x = loadImageTensor(test::imagePath("imagenet-sample/n01443537_goldfish.jpg"), imagePreprocessFromConfig(config),
+                                   {1, 3, 224, 224}, true);
+        std::string optimized = dir.filePath("ort_optimized.onnx").toStdString();
+        Tensor ort = runOrt(dir.path(), out, "input", x, "output", optimized);
+        LoadOptions lo;
+        lo.runOnnxChecker = false;
+        LoadResult o = loadModel(optimized, lo);
+        int qlinear = 0, floatConv = 0, convs = 0;
+        for (const Node& n : m.graph.nodes) convs += n.opType == "Conv";
+        for (const Node& n : o.graph.nodes) {
+            qlinear += n.opType == "QLinearConv";
+            floatConv += n.opType == "Conv";  // ORT's float Conv (possibly its NCHWc variant)
+        }
+        qInfo("ONNX Runtime's optimised graph: %d QLinearConv, %d float Conv, of %d convolutions", qlinear, floatConv, convs);
+        // The skipped node, and the one reading its float output, run in float; every other convolution in int8.
+        QCOMPARE(floatConv, 2);
+        QCOMPARE(qlinear, convs - 2);
+        Interpreter sim(q, {2, true, false});
+        QVERIFY(cosine(sim.run({{"input", x}})[0], ort) >= 0.999);
+    }
+
+    void testStatisticsMemoryDoesNotGrowWithSamples()
+    {
+        TensorStats s;
+        std::vector<float> v(1000);
+        for (size_t i = 0; i < v.size(); ++i) v[i] = float(i) / 100.f - 3.f;
+        s.add(v.data(), {1, 10, 10, 10});
+        size_t bins = s.histogram().size();
+        for (int k = 0; k < 500; ++k) s.add(v.data(), {1, 10, 10, 10});
+        QCOMPARE(s.histogram().size(), bins);
+        QCOMPARE(s.samples(), int64_t(501));
+        QCOMPARE(s.min(), -3.0);
+        QVERIFY(std::fabs(s.quantile(0.5) - 2.0) < 0.05);
+        QCOMPARE(s.channelMeans().size(), size_t(10));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestQuant)
+#include "test_quant.moc"
