@@ -70,7 +70,7 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
 
 void Session::exportPlan()
 {
-    m_exported = writeQdqOnnx(m_path, m_plan);
+    m_exported = writeQdqOnnx(m_path, graph(), m_plan);
     LoadOptions lo;
     lo.runOnnxChecker = false;
     m_quantized = std::make_unique<LoadResult>(loadModelFromBytes(m_exported, m_path, lo));

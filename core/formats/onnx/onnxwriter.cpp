@@ -1,6 +1,7 @@
 #include "formats/onnx/onnxwriter.h"
 
 #include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
 #include <onnx/version_converter/convert.h>
 
 #include <map>
@@ -57,7 +58,7 @@ onnx::NodeProto* addNode(onnx::GraphProto* g, const std::string& op, const std::
 
 }  // namespace
 
-std::string writeQdqOnnx(const std::string& sourcePath, const QuantPlan& plan)
+std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const QuantPlan& plan)
 {
     std::string bytes = readFileBytes(sourcePath);
     onnx::ModelProto model;
@@ -70,6 +71,31 @@ std::string writeQdqOnnx(const std::string& sourcePath, const QuantPlan& plan)
     for (const auto& o : model.opset_import())
         if (o.domain().empty() || o.domain() == "ai.onnx") opset = o.version();
     if (opset < 13) {
+        // The converter needs ranks (e.g. for Softmax's 2-D coercion before opset 13): give it every shape the IR
+        // knows, inputs with their overridden dims included.
+        auto setShape = [&](onnx::ValueInfoProto* vi, const Value& v) {
+            auto* shape = vi->mutable_type()->mutable_tensor_type()->mutable_shape();
+            shape->clear_dim();
+            for (int64_t d : v.shape) shape->add_dim()->set_dim_value(d);
+        };
+        for (auto& in : *model.mutable_graph()->mutable_input()) {
+            int id = ir.findValue(in.name());
+            if (id >= 0 && isStatic(ir.values[size_t(id)].shape)) setShape(&in, ir.values[size_t(id)]);
+        }
+        model.mutable_graph()->clear_value_info();
+        for (const Value& v : ir.values) {
+            if (v.constant || v.producer < 0 || !isStatic(v.shape) || v.shape.empty() || v.type == DataType::Undefined) continue;
+            auto* vi = model.mutable_graph()->add_value_info();
+            vi->set_name(v.name);
+            vi->mutable_type()->mutable_tensor_type()->set_elem_type(onnxFromDataType(v.type));
+            setShape(vi, v);
+        }
+        try {
+            onnx::ShapeInferenceOptions opts{false, 0, false};
+            onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), opts);
+        } catch (const std::exception&) {
+            // best effort: conversion reports what it still misses
+        }
         try {
             model = onnx::version_conversion::ConvertVersion(model, 13);
         } catch (const std::exception& e) {

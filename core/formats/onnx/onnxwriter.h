@@ -9,6 +9,7 @@ namespace qs {
 // int8/int32 initializers behind DequantizeLinear for its weights and biases. Names of the original tensors and
 // nodes are kept (the dequantized tensor carries the original name), and models below opset 13 are converted to
 // opset 13 first. return the serialised model. Throws InputError naming the node when conversion fails.
-std::string writeQdqOnnx(const std::string& sourcePath, const QuantPlan& plan);
+// graph: the model as loaded (with any --inputShape applied); its known shapes guide the opset conversion.
+std::string writeQdqOnnx(const std::string& sourcePath, const Graph& graph, const QuantPlan& plan);
 
 }  // namespace qs
