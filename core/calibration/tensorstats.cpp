@@ -31,43 +31,94 @@ void TensorStats::widen(double magnitude)
 void TensorStats::add(const float* data, int64_t n)
 {
     if (n <= 0) return;
-    double lo = INFINITY, hi = -INFINITY, sum = 0, sq = 0;
-    int64_t zeros = 0, bad = 0;
-    for (int64_t i = 0; i < n; ++i) {
-        float v = data[i];
-        if (!std::isfinite(v)) {
-            ++bad;
-            continue;
+    // Exact moments in one vectorisable pass (eight independent lanes); NaN/Inf poison the lane sums, which sends
+    // the rare bad tensor down the slow path below.
+    constexpr int L = 16;
+    float lo[L], hi[L];
+    double sum[L] = {}, sq[L] = {};
+    int64_t zeros[L] = {};
+    for (int l = 0; l < L; ++l) lo[l] = hi[l] = data[0];
+    int64_t i = 0;
+    // Float lanes within 4096-element blocks (vectorisable), folded into double totals after each block.
+    for (; i + L <= n;) {
+        float bs[L] = {}, bq[L] = {};
+        int32_t bz[L] = {};
+        int64_t end = std::min(n - (n - i) % L, i + 4096);
+        for (; i < end; i += L)
+            for (int l = 0; l < L; ++l) {
+                float v = data[i + l];
+                lo[l] = v < lo[l] ? v : lo[l];
+                hi[l] = v > hi[l] ? v : hi[l];
+                bs[l] += v;
+                bq[l] += v * v;
+                bz[l] += v == 0.f;
+            }
+        for (int l = 0; l < L; ++l) {
+            sum[l] += bs[l];
+            sq[l] += bq[l];
+            zeros[l] += bz[l];
         }
-        lo = std::min(lo, double(v));
-        hi = std::max(hi, double(v));
-        sum += v;
-        sq += double(v) * v;
-        zeros += v == 0.f;
+    }
+    for (; i < n; ++i) {
+        float v = data[i];
+        lo[0] = std::min(lo[0], v);
+        hi[0] = std::max(hi[0], v);
+        sum[0] += v;
+        sq[0] += double(v) * v;
+        zeros[0] += v == 0.f;
+    }
+    double tMin = lo[0], tMax = hi[0], tSum = 0, tSq = 0;
+    int64_t tZeros = 0, bad = 0;
+    for (int l = 0; l < L; ++l) {
+        tMin = std::min(tMin, double(lo[l]));
+        tMax = std::max(tMax, double(hi[l]));
+        tSum += sum[l];
+        tSq += sq[l];
+        tZeros += zeros[l];
+    }
+    if (!std::isfinite(tSum) || !std::isfinite(tSq) || !std::isfinite(tMin) || !std::isfinite(tMax)) {
+        tMin = INFINITY, tMax = -INFINITY, tSum = 0, tSq = 0, tZeros = 0;
+        for (int64_t k = 0; k < n; ++k) {
+            float v = data[k];
+            if (!std::isfinite(v)) {
+                ++bad;
+                continue;
+            }
+            tMin = std::min(tMin, double(v));
+            tMax = std::max(tMax, double(v));
+            tSum += v;
+            tSq += double(v) * v;
+            tZeros += v == 0.f;
+        }
     }
     m_nonFinite += bad;
     if (bad == n) return;
     if (m_count == 0) {
-        m_min = lo;
-        m_max = hi;
+        m_min = tMin;
+        m_max = tMax;
     } else {
-        m_min = std::min(m_min, lo);
-        m_max = std::max(m_max, hi);
+        m_min = std::min(m_min, tMin);
+        m_max = std::max(m_max, tMax);
     }
-    m_sumSampleMin += lo;
-    m_sumSampleMax += hi;
+    m_sumSampleMin += tMin;
+    m_sumSampleMax += tMax;
     ++m_samples;
-    m_sum += sum;
-    m_sumSq += sq;
+    m_sum += tSum;
+    m_sumSq += tSq;
     m_count += n - bad;
-    m_zeros += zeros;
-    widen(std::max(std::fabs(lo), std::fabs(hi)));
+    m_zeros += tZeros;
+    widen(std::max(std::fabs(tMin), std::fabs(tMax)));
+    // The histogram shapes ranges (KL, percentiles); a deterministic subsample of at most kHistSample elements per
+    // tensor and sample keeps its cost bounded while min and max above stay exact.
+    constexpr int64_t kHistSample = 1 << 13;
+    int64_t stride = std::max<int64_t>(1, n / kHistSample);
     double scale = kBins / (2 * m_range);
-    for (int64_t i = 0; i < n; ++i) {
-        float v = data[i];
+    for (int64_t k = 0; k < n; k += stride) {
+        float v = data[k];
         if (!std::isfinite(v)) continue;
-        int b = int((double(v) + m_range) * scale);
-        ++m_hist[size_t(std::clamp(b, 0, kBins - 1))];
+        int bin = int((double(v) + m_range) * scale);
+        ++m_hist[size_t(std::clamp(bin, 0, kBins - 1))];
+        ++m_histCount;
     }
 }
 
@@ -77,11 +128,21 @@ void TensorStats::add(const float* data, const std::vector<int64_t>& shape)
     for (int64_t d : shape) n *= d;
     add(data, n);
     if (shape.size() < 2 || n == 0) return;
-    int64_t C = shape[1], inner = n / (shape[0] * C);
+    int64_t N = shape[0], C = shape[1], inner = n / (N * C);
     if (m_channelSum.empty()) m_channelSum.assign(size_t(C), 0.0);
     if (m_channelSum.size() != size_t(C)) return;  // shape changed between samples: keep the first layout
-    for (int64_t i = 0; i < n; ++i)
-        if (std::isfinite(data[i])) m_channelSum[size_t((i / inner) % C)] += data[i];
+    for (int64_t b = 0; b < N; ++b)
+        for (int64_t c = 0; c < C; ++c) {
+            const float* p = data + (b * C + c) * inner;
+            float lanes[8] = {};
+            int64_t k = 0;
+            for (; k + 8 <= inner; k += 8)
+                for (int l = 0; l < 8; ++l) lanes[l] += p[k + l];
+            double acc = 0;
+            for (; k < inner; ++k) acc += p[k];
+            for (float v : lanes) acc += v;
+            if (std::isfinite(acc)) m_channelSum[size_t(c)] += acc;  // a channel with NaN/Inf says nothing useful
+        }
     m_channelCount += n / C;
 }
 
@@ -101,10 +162,10 @@ double TensorStats::variance() const
 
 double TensorStats::quantile(double q) const
 {
-    if (!m_count || m_hist.empty()) return 0.0;
+    if (!m_histCount || m_hist.empty()) return 0.0;
     if (q <= 0) return m_min;
     if (q >= 1) return m_max;
-    double target = q * double(m_count), acc = 0;
+    double target = q * double(m_histCount), acc = 0;
     double w = binWidth();
     for (int b = 0; b < kBins; ++b) {
         double c = double(m_hist[size_t(b)]);
@@ -119,7 +180,7 @@ double TensorStats::quantile(double q) const
 
 double TensorStats::clipRate(double lo, double hi) const
 {
-    if (!m_count || m_hist.empty()) return 0.0;
+    if (!m_histCount || m_hist.empty()) return 0.0;
     double w = binWidth(), outside = 0;
     for (int b = 0; b < kBins; ++b) {
         double a = -m_range + b * w, z = a + w;
@@ -128,7 +189,7 @@ double TensorStats::clipRate(double lo, double hi) const
         else if (a < lo) outside += c * (lo - a) / w;
         else if (z > hi) outside += c * (z - hi) / w;
     }
-    return outside / double(m_count);
+    return outside / double(m_histCount);
 }
 
 }  // namespace qs

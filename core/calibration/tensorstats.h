@@ -6,7 +6,8 @@ namespace qs {
 
 /** Streaming statistics of one tensor over all calibration samples, in fixed memory: exact min, max, mean, variance
  *  and zero count, and a histogram over a symmetric range [-R, R] that widens (re-binning its counts) when a larger
- *  magnitude arrives. Memory does not grow with the number of samples. */
+ *  magnitude arrives (fed a bounded, evenly strided subsample of large tensors). Memory does not grow with the
+ *  number of samples. */
 class TensorStats {
 public:
     static constexpr int kBins = 4096;
@@ -39,6 +40,7 @@ private:
     void widen(double magnitude);
 
     std::vector<int64_t> m_hist;
+    int64_t m_histCount = 0;  // elements in the histogram (a subsample of large tensors)
     std::vector<double> m_channelSum;
     int64_t m_channelCount = 0;
     double m_range = 0.0;

@@ -1,5 +1,7 @@
 #include "session/session.h"
 
+#include <future>
+
 #include "calibration/datasource.h"
 #include "config/config.h"
 #include "formats/onnx/onnxwriter.h"
@@ -36,10 +38,17 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
     std::vector<TensorStats*> byValue(g.values.size(), nullptr);
     for (size_t v = 0; v < g.values.size(); ++v)
         if (!g.values[v].constant) byValue[v] = &stats[g.values[v].name];
+    // Decode and preprocess the next sample on another thread while this one runs.
+    std::future<std::map<std::string, Tensor>> next = std::async(std::launch::async, [&] { return data->sample(0); });
     for (size_t i = 0; i < data->size(); ++i) {
-        if (cancel) cancel->check();
+        if (cancel && cancel->isCancelled()) {
+            next.wait();
+            cancel->check();
+        }
         if (progress) progress(i, data->size(), "calibrate");
-        interp.run(data->sample(i), [&](int, int value, const Tensor& t) {
+        std::map<std::string, Tensor> inputs = next.get();
+        if (i + 1 < data->size()) next = std::async(std::launch::async, [&, i] { return data->sample(i + 1); });
+        interp.run(inputs, [&](int, int value, const Tensor& t) {
             if (t.type() == DataType::Float32 && byValue[size_t(value)]) byValue[size_t(value)]->add(t.data<float>(), t.shape());
         });
     }
