@@ -226,6 +226,31 @@ private slots:
         }
     }
 
+    void testDebugReportsHaveMindSporeColumns()
+    {
+        QTemporaryDir dir;
+        IniDocument config = configFor(linkCalibration(dir.path(), "cifar10"), false);
+        config.set("data_preprocess_param", "calibrate_size", "3");
+        Session s;
+        s.load(test::modelPath("resnet8_cifar10.onnx"));
+        s.calibrate(config);
+        s.quantize(config);
+        std::string reports = dir.filePath("debug").toStdString();
+        s.writeReports(reports);
+        auto lines = [](const std::string& f) { return test::readList(f); };
+        auto summary = lines(reports + "/output_summary.csv");
+        QCOMPARE(summary.at(0), std::string("Round,TensorName,CosineSimilarity"));
+        QCOMPARE(summary.size(), size_t(4));  // header + 3 rounds
+        auto round = lines(reports + "/round_2.csv");
+        QCOMPARE(round.at(0), std::string("NodeName,NodeType,TensorName,InOutFlag,DataTypeFlag,TensorTypeFlag,Min,Q1,Median,Q3,MAX,Mean,Var,Sparsity,Clip,CosineSimilarity"));
+        QVERIFY(round.size() > 40);
+        QVERIFY(std::any_of(round.begin(), round.end(), [](const std::string& l) { return l.find(",Dequant,Weight,") != std::string::npos; }));
+        auto params = lines(reports + "/quant_param.csv");
+        QCOMPARE(params.at(0), std::string("NodeName,NodeType,TensorName,ElementsNum,Dims,Scale,ZeroPoint,Bits,CorrectionVar,CorrectionMean"));
+        QVERIFY(std::any_of(params.begin(), params.end(), [](const std::string& l) { return l.find(",32,") != std::string::npos; }));  // int32 biases
+        QVERIFY(!fs::exists(reports + "/round_3.csv"));
+    }
+
     void testStatisticsMemoryDoesNotGrowWithSamples()
     {
         TensorStats s;

@@ -440,6 +440,10 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     }, nullptr, a.getInt("threads", 1, 1, 256));
     const QuantPlan& plan = session.quantize(doc);
     session.save(outputPath);
+    if (std::string debugDir = configValue(doc, "common_quant_param", "debug_info_save_path"); !debugDir.empty()) {
+        session.writeReports(debugDir);
+        err << "debug reports: " << debugDir << "/output_summary.csv, round_*.csv, quant_param.csv\n";
+    }
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     JsonWriter j;
     j.beginObject().key("output").value(outputPath).key("calibration_samples").value(session.calibrationSamples());

@@ -223,8 +223,10 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
                     auto bv = b.constant->toFloat();
                     if (options.biasCorrection) {
                         auto shift = weightShift(n, *w.constant, qw, stats.at(in).channelMeans());
-                        if (shift.size() == bv.size())
+                        if (shift.size() == bv.size()) {
                             for (size_t c = 0; c < bv.size(); ++c) bv[c] -= shift[c];
+                            plan.biasCorrection[b.name] = shift;
+                        }
                     }
                     QuantizedConstant qb;
                     qb.values = Tensor(DataType::Int32, b.constant->shape());

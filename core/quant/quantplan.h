@@ -22,6 +22,7 @@ struct QuantPlan {
     std::set<std::string> quantizedNodes;
     std::set<std::string> skippedNodes;                  // asked for by skip_quant_node; they stay float
     std::map<std::string, std::string> floatReasons;    // node -> why it stays float (unsupported op, ...)
+    std::map<std::string, std::vector<float>> biasCorrection;  // bias tensor -> per-channel amount removed
 };
 
 }  // namespace qs

@@ -6,6 +6,7 @@
 #include "config/config.h"
 #include "formats/onnx/onnxwriter.h"
 #include "quant/fullquant.h"
+#include "report/debugreport.h"
 #include "runtime/interpreter.h"
 #include "util/atomicfile.h"
 
@@ -57,6 +58,7 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
         it = it->second.count() ? std::next(it) : stats.erase(it);
     m_stats = std::move(stats);
     m_samples = data->size();
+    m_data = std::move(data);
 }
 
 const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink& progress, const CancelToken* cancel)
@@ -89,6 +91,13 @@ const Graph& Session::quantizedGraph() const
 {
     if (!m_quantized) throw InputError("nothing is quantized yet");
     return m_quantized->graph;
+}
+
+void Session::writeReports(const std::string& dir, size_t maxRounds, const ProgressSink& progress, const CancelToken* cancel) const
+{
+    if (!m_data || !m_quantized) throw InputError("quantize before writing debug reports");
+    writeDebugReports(dir, graph(), quantizedGraph(), m_plan, std::min(maxRounds, m_data->size()),
+                      [this](size_t i) { return m_data->sample(i); }, progress, cancel);
 }
 
 void Session::save(const std::string& outputPath) const

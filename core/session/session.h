@@ -7,6 +7,7 @@
 #include "config/inidocument.h"
 #include "formats/modelloader.h"
 #include "quant/quantplan.h"
+#include "calibration/datasource.h"
 #include "session/progress.h"
 
 namespace qs {
@@ -35,6 +36,9 @@ public:
     // The quantized model as bytes of its format (QDQ ONNX today), and the graph Quantscope reads back from them.
     const std::string& exportedBytes() const { return m_exported; }
     const Graph& quantizedGraph() const;
+    // MindSpore Lite's debug reports (output_summary.csv, round_*.csv, quant_param.csv) into dir, one round per
+    // calibration sample (at most maxRounds).
+    void writeReports(const std::string& dir, size_t maxRounds = 100, const ProgressSink& progress = {}, const CancelToken* cancel = nullptr) const;
     // Writes the quantized model atomically; refuses to overwrite the input model.
     void save(const std::string& outputPath) const;
 
@@ -42,6 +46,7 @@ private:
     void exportPlan();
 
     std::string m_path;
+    std::shared_ptr<const CalibrationData> m_data;
 
     std::unique_ptr<LoadResult> m_model;
     std::map<std::string, TensorStats> m_stats;

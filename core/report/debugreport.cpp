@@ -1,0 +1,219 @@
+#include "report/debugreport.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "graph/error.h"
+#include "runtime/interpreter.h"
+#include "util/atomicfile.h"
+
+namespace qs {
+
+namespace {
+
+struct Summary {
+    double min = 0, q1 = 0, median = 0, q3 = 0, max = 0, mean = 0, var = 0, sparsity = 0;
+};
+
+Summary summarize(std::vector<float> v)
+{
+    Summary s;
+    if (v.empty()) return s;
+    double sum = 0, sq = 0;
+    size_t zeros = 0;
+    for (float x : v) {
+        sum += x;
+        sq += double(x) * x;
+        zeros += x == 0.f;
+    }
+    s.mean = sum / double(v.size());
+    s.var = std::max(0.0, sq / double(v.size()) - s.mean * s.mean);
+    s.sparsity = double(zeros) / double(v.size());
+    auto at = [&](double q) {
+        size_t k = size_t(q * double(v.size() - 1));
+        std::nth_element(v.begin(), v.begin() + long(k), v.end());
+        return double(v[k]);
+    };
+    s.min = *std::min_element(v.begin(), v.end());
+    s.max = *std::max_element(v.begin(), v.end());
+    s.q1 = at(0.25);
+    s.median = at(0.5);
+    s.q3 = at(0.75);
+    return s;
+}
+
+double cosine(const std::vector<float>& a, const std::vector<float>& b)
+{
+    if (a.size() != b.size() || a.empty()) return 0;
+    double d = 0, na = 0, nb = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+        d += double(a[i]) * b[i];
+        na += double(a[i]) * a[i];
+        nb += double(b[i]) * b[i];
+    }
+    if (na == 0 && nb == 0) return 1;
+    return na == 0 || nb == 0 ? 0 : d / std::sqrt(na * nb);
+}
+
+// The fraction of values outside the representable range of the quantization parameters.
+double clipRate(const std::vector<float>& v, const QuantParams& p)
+{
+    if (p.scale.empty() || v.empty() || p.scale.size() != 1) return 0;
+    double lo = (-128 - p.zeroPoint[0]) * double(p.scale[0]), hi = (127 - p.zeroPoint[0]) * double(p.scale[0]);
+    size_t out = 0;
+    for (float x : v) out += x < lo || x > hi;
+    return double(out) / double(v.size());
+}
+
+std::vector<float> dequantized(const QuantizedConstant& c)
+{
+    std::vector<float> out(size_t(c.values.count()));
+    auto q = c.values.toFloat();
+    const Shape& s = c.values.shape();
+    int64_t inner = 1, channels = int64_t(c.params.scale.size());
+    if (c.params.axis >= 0)
+        for (size_t d = size_t(c.params.axis) + 1; d < s.size(); ++d) inner *= s[d];
+    for (size_t i = 0; i < out.size(); ++i) {
+        size_t ch = channels > 1 ? size_t((int64_t(i) / inner) % channels) : 0;
+        out[i] = (q[i] - float(c.params.zeroPoint[ch])) * c.params.scale[ch];
+    }
+    return out;
+}
+
+TensorRow row(const Node& n, const std::string& tensor, const char* inOut, const char* dataType, const char* tensorType,
+              const std::vector<float>& values, double clip, double cos)
+{
+    Summary s = summarize(values);
+    TensorRow r{n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType, tensor, inOut, dataType, tensorType,
+                s.min, s.q1, s.median, s.q3, s.max, s.mean, s.var, s.sparsity, clip, cos};
+    return r;
+}
+
+std::string csvCell(const std::string& s)
+{
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+std::string number(double v)
+{
+    std::ostringstream ss;
+    ss.precision(9);
+    ss << v;
+    return ss.str();
+}
+
+}  // namespace
+
+std::vector<TensorRow> compareTensors(const Graph& fg, const Graph& qg, const QuantPlan& plan, const std::map<std::string, Tensor>& inputs)
+{
+    std::map<std::string, std::vector<float>> f, q;
+    auto keep = [](const Graph& g, std::map<std::string, std::vector<float>>& into) {
+        return [&g, &into](int, int value, const Tensor& t) {
+            if (t.type() == DataType::Float32) into[g.values[size_t(value)].name] = t.toFloat();
+        };
+    };
+    Interpreter(fg, {1, false, false}).run(inputs, keep(fg, f));
+    Interpreter(qg, {1, false, false}).run(inputs, keep(qg, q));
+    std::vector<TensorRow> rows;
+    for (const Node& n : fg.nodes) {
+        auto emit = [&](int id, const char* inOut) {
+            if (id < 0) return;
+            const Value& v = fg.values[size_t(id)];
+            if (v.constant) {
+                auto qc = plan.constants.find(v.name);
+                if (qc == plan.constants.end() || qc->second.values.type() != DataType::Int8) return;
+                auto orig = v.constant->toFloat();
+                auto deq = dequantized(qc->second);
+                rows.push_back(row(n, v.name, inOut, "Origin", "Weight", orig, 0, 1));
+                rows.push_back(row(n, v.name, inOut, "Dequant", "Weight", deq, 0, cosine(orig, deq)));
+                return;
+            }
+            auto fi = f.find(v.name), qi = q.find(v.name + "_dequantized");  // graph inputs: their dequantized twin
+            if (qi == q.end()) qi = q.find(v.name);
+            if (fi == f.end() || qi == q.end()) return;
+            auto p = plan.activations.find(v.name);
+            double clip = p == plan.activations.end() ? 0 : clipRate(fi->second, p->second);
+            rows.push_back(row(n, v.name, inOut, "Origin", "Activation", fi->second, clip, 1));
+            rows.push_back(row(n, v.name, inOut, "Dequant", "Activation", qi->second, clip, cosine(fi->second, qi->second)));
+        };
+        for (int in : n.inputs) emit(in, "In");
+        for (int out : n.outputs) emit(out, "Out");
+    }
+    return rows;
+}
+
+void writeDebugReports(const std::string& dir, const Graph& fg, const Graph& qg, const QuantPlan& plan, size_t rounds,
+                       const std::function<std::map<std::string, Tensor>(size_t)>& sample, const ProgressSink& progress,
+                       const CancelToken* cancel)
+{
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (!std::filesystem::is_directory(dir)) throw InputError("debug_info_save_path: cannot create the folder " + dir);
+    std::string summary = "Round,TensorName,CosineSimilarity\n";
+    for (size_t r = 0; r < rounds; ++r) {
+        if (cancel) cancel->check();
+        if (progress) progress(r, rounds, "debug reports");
+        auto inputs = sample(r);
+        std::vector<TensorRow> rows = compareTensors(fg, qg, plan, inputs);
+        std::string csv = "NodeName,NodeType,TensorName,InOutFlag,DataTypeFlag,TensorTypeFlag,Min,Q1,Median,Q3,MAX,Mean,Var,Sparsity,Clip,CosineSimilarity\n";
+        for (const TensorRow& t : rows) {
+            csv += csvCell(t.nodeName) + "," + csvCell(t.nodeType) + "," + csvCell(t.tensorName) + "," + t.inOut + "," + t.dataType + "," +
+                   t.tensorType;
+            for (double v : {t.min, t.q1, t.median, t.q3, t.max, t.mean, t.var, t.sparsity, t.clip, t.cosine}) csv += "," + number(v);
+            csv += "\n";
+        }
+        writeFileAtomic(dir + "/round_" + std::to_string(r) + ".csv", csv);
+        for (int out : fg.outputs) {
+            const std::string& name = fg.values[size_t(out)].name;
+            for (const TensorRow& t : rows)
+                if (t.tensorName == name && t.dataType == std::string("Dequant") && t.inOut == std::string("Out")) {
+                    summary += std::to_string(r) + "," + csvCell(name) + "," + number(t.cosine) + "\n";
+                    break;
+                }
+        }
+    }
+    if (progress) progress(rounds, rounds, "debug reports");
+    writeFileAtomic(dir + "/output_summary.csv", summary);
+
+    std::string params = "NodeName,NodeType,TensorName,ElementsNum,Dims,Scale,ZeroPoint,Bits,CorrectionVar,CorrectionMean\n";
+    auto list = [](const auto& v) {
+        std::string s;
+        for (size_t i = 0; i < v.size(); ++i) s += (i ? ";" : "") + number(double(v[i]));
+        return s;
+    };
+    for (const Node& n : fg.nodes) {
+        for (int id : n.inputs) {
+            if (id < 0) continue;
+            const Value& v = fg.values[size_t(id)];
+            const QuantParams* p = nullptr;
+            int64_t count = elementCount(v.shape);
+            Shape dims = v.shape;
+            if (auto c = plan.constants.find(v.name); c != plan.constants.end()) {
+                p = &c->second.params;
+                dims = c->second.values.shape();
+                count = c->second.values.count();
+            } else if (auto a = plan.activations.find(v.name); a != plan.activations.end()) {
+                p = &a->second;
+            }
+            if (!p) continue;
+            double corrMean = 0, corrVar = 0;
+            if (auto bc = plan.biasCorrection.find(v.name); bc != plan.biasCorrection.end() && !bc->second.empty()) {
+                for (float x : bc->second) corrMean += x;
+                corrMean /= double(bc->second.size());
+                for (float x : bc->second) corrVar += (x - corrMean) * (x - corrMean);
+                corrVar /= double(bc->second.size());
+            }
+            params += csvCell(n.name) + "," + csvCell(n.sourceOpType.empty() ? n.opType : n.sourceOpType) + "," + csvCell(v.name) + "," +
+                      std::to_string(count) + "," + csvCell(shapeToString(dims)) + "," + csvCell(list(p->scale)) + "," +
+                      csvCell(list(p->zeroPoint)) + "," + std::to_string(p->bits) + "," + number(corrVar) + "," + number(corrMean) + "\n";
+        }
+    }
+    writeFileAtomic(dir + "/quant_param.csv", params);
+}
+
+}  // namespace qs

@@ -1,0 +1,33 @@
+#pragma once
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+#include "quant/quantplan.h"
+#include "session/progress.h"
+
+namespace qs {
+
+/** One row of a round_*.csv report: a tensor's distribution, float (Origin) or dequantized (Dequant). */
+struct TensorRow {
+    std::string nodeName, nodeType, tensorName;
+    std::string inOut;       // In or Out
+    std::string dataType;    // Origin or Dequant
+    std::string tensorType;  // Activation or Weight
+    double min = 0, q1 = 0, median = 0, q3 = 0, max = 0, mean = 0, var = 0, sparsity = 0, clip = 0, cosine = 1;
+};
+
+// Distribution rows of every activation and quantized weight, comparing the float graph with the quantized one on
+// one input. Tensors are matched by name (the quantized export keeps them).
+std::vector<TensorRow> compareTensors(const Graph& floatGraph, const Graph& quantGraph, const QuantPlan& plan,
+                                      const std::map<std::string, Tensor>& inputs);
+
+// Writes MindSpore Lite's debug reports into dir (created): output_summary.csv, round_<i>.csv for each of the
+// rounds (calibration samples) and quant_param.csv. sample(i) returns the inputs of round i.
+void writeDebugReports(const std::string& dir, const Graph& floatGraph, const Graph& quantGraph, const QuantPlan& plan,
+                       size_t rounds, const std::function<std::map<std::string, Tensor>(size_t)>& sample,
+                       const ProgressSink& progress = {}, const CancelToken* cancel = nullptr);
+
+}  // namespace qs
