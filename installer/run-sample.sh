@@ -20,4 +20,36 @@ for image in "$sample"/images/*.jpg; do
     --resize=224x224 --labels="$sample/imagenet_labels_1001.txt" --top=3 --output-dir "$out/$(basename "$image" .jpg)" >/dev/null
 done
 echo
-echo "Done. Outputs (numpy .npy) are in $out"
+echo "== Quantizing the sample to int8 (QDQ ONNX), calibrating on the sample photos"
+cat > "$out/full_quant.ini" <<INI
+[common_quant_param]
+quant_type=FULL_QUANT
+bit_num=8
+debug_info_save_path=$out/debug
+
+[data_preprocess_param]
+calibrate_path=input:$sample/images
+calibrate_size=5
+input_type=IMAGE
+image_to_format=RGB
+normalize_mean=[127.5, 127.5, 127.5]
+normalize_std=[127.5, 127.5, 127.5]
+resize_width=224
+resize_height=224
+
+[full_quant_param]
+activation_quant_method=MAX_MIN
+per_channel=true
+bias_correction=true
+INI
+"$cli" validate "$out/full_quant.ini" --model "$sample/mobilenet_v1_0.25_224.onnx"
+"$cli" convert --fmk=ONNX --modelFile="$sample/mobilenet_v1_0.25_224.onnx" --outputFile="$out/mobilenet_v1_0.25_224_int8.onnx" \
+  --configFile="$out/full_quant.ini"
+echo
+echo "== Classifying the sample photos with the int8 model"
+for image in "$sample"/images/*.jpg; do
+  "$cli" run "$out/mobilenet_v1_0.25_224_int8.onnx" --input "input=$image" --format=RGB --mean=127.5 --std=127.5 \
+    --resize=224x224 --labels="$sample/imagenet_labels_1001.txt" --top=3 --output-dir "$out/int8-$(basename "$image" .jpg)" >/dev/null
+done
+echo
+echo "Done. Float and int8 outputs (numpy .npy), the int8 model, its config and the debug reports are in $out"
