@@ -27,6 +27,12 @@ struct ConvGeometry {
     int64_t wg = 0, wo = 0, wi = 0, wh = 0, ww = 0;
     int64_t ICg() const { return C / G; }
     int64_t OCg() const { return OC / G; }
+    // oneDNN's view of the weights as stored: (O, I, KH, KW), grouped (G, O/G, I/G, KH, KW), through the strides.
+    dnnl::memory::desc weightDesc() const
+    {
+        if (G > 1) return dnnl::memory::desc({G, OCg(), ICg(), KH, KW}, dnnl::memory::data_type::f32, {wg, wo, wi, wh, ww});
+        return dnnl::memory::desc({OC, C, KH, KW}, dnnl::memory::data_type::f32, {wo, wi, wh, ww});
+    }
     // Activation offsets (elements) for a given layout.
     int64_t act(int64_t n, int64_t c, int64_t h, int64_t w, int64_t CC, int64_t HH, int64_t WW) const
     {
@@ -144,15 +150,8 @@ private:
         // The producer's layout when it hands one over; otherwise let oneDNN choose and reorder into it.
         auto srcAny = opaqueIn ? opaqueIn->desc : dnnl::memory::desc(srcDims, dt::f32, tag::any);
         auto dstAny = dnnl::memory::desc(dstDims, dt::f32, tag::any);
-        dims wDims, wStrides;
-        if (g.G > 1) {
-            wDims = {g.G, g.OCg(), g.ICg(), g.KH, g.KW};
-            wStrides = {g.wg, g.wo, g.wi, g.wh, g.ww};
-        } else {
-            wDims = {g.OC, g.C, g.KH, g.KW};
-            wStrides = {g.wo, g.wi, g.wh, g.ww};
-        }
-        m_userWeightsMd = dnnl::memory::desc(wDims, dt::f32, wStrides);
+        m_userWeightsMd = g.weightDesc();
+        dnnl::memory::dims wDims = m_userWeightsMd.dims();
         auto anyWeights = dnnl::memory::desc(wDims, dt::f32, tag::any);
         m_biasMd = dnnl::memory::desc({g.OC}, dt::f32, tag::x);
         dnnl::primitive_attr attr;
@@ -292,15 +291,8 @@ private:
         const ConvGeometry& g = m_g;
         m_srcMd = dnnl::memory::desc({g.N, g.C, g.H, g.W}, dt::f32, tag::nchw);
         m_dstMd = dnnl::memory::desc({g.N, g.OC, g.OH, g.OW}, dt::f32, tag::nchw);
-        dnnl::memory::dims wDims, wStrides;
-        if (g.G > 1) {
-            wDims = {g.G, g.OCg(), g.ICg(), g.KH, g.KW};
-            wStrides = {g.wg, g.wo, g.wi, g.wh, g.ww};
-        } else {
-            wDims = {g.OC, g.C, g.KH, g.KW};
-            wStrides = {g.wo, g.wi, g.wh, g.ww};
-        }
-        m_userWeightsMd = dnnl::memory::desc(wDims, dt::f32, wStrides);
+        m_userWeightsMd = g.weightDesc();
+        dnnl::memory::dims wDims = m_userWeightsMd.dims();
         m_biasMd = dnnl::memory::desc({g.OC}, dt::f32, tag::x);
         auto anyWeights = dnnl::memory::desc(wDims, dt::f32, tag::any);
         auto desc = m_hasBias ? dnnl::deconvolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,

@@ -17,6 +17,17 @@ namespace {
     throw InputError("node '" + n.name + "' (" + n.opType + "): " + msg);
 }
 
+// return the axis attribute made non-negative, and the product of the dims before it
+std::pair<int64_t, int64_t> axisAndOuter(const Node& n, const Shape& s)
+{
+    int64_t axis = n.attrInt("axis", 0);
+    if (axis < 0) axis += int64_t(s.size());
+    if (axis < 0 || axis >= std::max<int64_t>(int64_t(s.size()), 1)) fail(n, "axis out of range for " + shapeToString(s));
+    int64_t outer = 1;
+    for (int64_t d = 0; d < axis; ++d) outer *= s[size_t(d)];
+    return {axis, outer};
+}
+
 std::vector<int64_t> contiguousStrides(const Shape& s)
 {
     std::vector<int64_t> st(s.size(), 1);
@@ -113,10 +124,8 @@ public:
     void prepare(const PrepareContext& ctx) override
     {
         const Shape& out = ctx.outputShapes[0];
-        int64_t axis = m_node.attrInt("axis", 0);
-        if (axis < 0) axis += int64_t(out.size());
-        m_outer = 1;
-        for (int64_t d = 0; d < axis; ++d) m_outer *= out[size_t(d)];
+        int64_t axis;
+        std::tie(axis, m_outer) = axisAndOuter(m_node, out);
         m_chunks.clear();
         for (const Shape& s : ctx.inputShapes) {
             int64_t c = 1;
@@ -157,10 +166,8 @@ public:
     void prepare(const PrepareContext& ctx) override
     {
         const Shape& x = ctx.inputShapes[0];
-        int64_t axis = m_node.attrInt("axis", 0);
-        if (axis < 0) axis += int64_t(x.size());
-        m_outer = 1;
-        for (int64_t d = 0; d < axis; ++d) m_outer *= x[size_t(d)];
+        int64_t axis;
+        std::tie(axis, m_outer) = axisAndOuter(m_node, x);
         size_t e = elementSize(ctx.inputTypes[0]);
         m_chunks.clear();
         int64_t sum = 0;
@@ -304,10 +311,8 @@ public:
     void prepare(const PrepareContext& ctx) override
     {
         const Shape& x = ctx.inputShapes[0];
-        int64_t axis = m_node.attrInt("axis", 0);
-        if (axis < 0) axis += int64_t(x.size());
-        m_outer = 1;
-        for (int64_t d = 0; d < axis; ++d) m_outer *= x[size_t(d)];
+        int64_t axis;
+        std::tie(axis, m_outer) = axisAndOuter(m_node, x);
         m_inner = int64_t(elementSize(ctx.inputTypes[0]));
         for (size_t d = size_t(axis) + 1; d < x.size(); ++d) m_inner *= x[d];
         m_dim = x[size_t(axis)];
