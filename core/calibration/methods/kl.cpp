@@ -24,10 +24,18 @@ public:
             absHist[size_t(a)] += double(h[size_t(b)]);
         }
         bool oneSided = s.min() >= 0;
+        // The spike of exact zeros after a ReLU says nothing about where to clip, but spreading it over merged bins
+        // dominates the divergence and drives the threshold far too low: leave it out.
+        if (oneSided) absHist[0] = 0;
         int levels = oneSided ? 255 : 127;  // quantization levels on the |x| side
         double width = s.binWidth();
         int last = half;
         while (last > 1 && absHist[size_t(last - 1)] == 0) --last;
+        // A spike in the top bin means the values saturate at a hard bound (ReLU6, clipped inputs). KL would fold it
+        // into a lower bin at little cost in divergence while every saturated value moves; keep the bound instead.
+        double total = 0;
+        for (double c : absHist) total += c;
+        if (absHist[size_t(last - 1)] > 0.005 * total) return {s.min(), s.max()};
         int start = std::min(levels, last);
         double bestKl = std::numeric_limits<double>::max();
         int bestI = last;
