@@ -200,7 +200,6 @@ public:
     void prepare(const PrepareContext& ctx) override
     {
         if (ctx.inputTypes[0] != DataType::Float32) typeError(m_node, ctx.inputTypes[0]);
-        Graph none;
         // Clip bounds come from inputs (opset >= 11) or attributes; inputs may be runtime values.
         m_dynamicClip = false;
         if (m_node.opType == "Clip") {
@@ -213,7 +212,7 @@ public:
                 else m_dynamicClip = true;
             }
         } else {
-            m_act = *Activation::fromNode(m_node, none);
+            m_act = *Activation::fromNode(m_node, Graph{});  // only Clip reads the graph (its constant bounds)
         }
     }
     void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
