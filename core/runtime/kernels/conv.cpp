@@ -174,7 +174,7 @@ private:
         }
         m_dstMd = pd.dst_desc();
         if (ctx.outputOpaqueAllowed && pd.dst_desc() != m_plainDstMd) {
-            ctx.outputLayout = std::make_shared<DnnlLayout>(pd.dst_desc());
+            ctx.outputLayout = std::make_shared<DnnlLayout>(pd.dst_desc(), m_plainDstMd);
         } else if (pd.dst_desc() != m_plainDstMd) {
             m_dstScratch = dnnl::memory(pd.dst_desc(), dnnlEngine());
             m_dstReorder = dnnl::reorder(m_dstScratch, dnnl::memory(m_plainDstMd, dnnlEngine(), nullptr));

@@ -8,8 +8,9 @@ namespace qs {
 
 /** A oneDNN-chosen physical layout (e.g. nChw16c) passed between oneDNN kernels without reorders. */
 struct DnnlLayout : OpaqueLayout {
-    explicit DnnlLayout(const dnnl::memory::desc& d) : desc(d) { bytes = d.get_size(); }
-    dnnl::memory::desc desc;
+    DnnlLayout(const dnnl::memory::desc& d, const dnnl::memory::desc& p) : desc(d), plain(p) { bytes = d.get_size(); }
+    dnnl::memory::desc desc;   // how the data is stored
+    dnnl::memory::desc plain;  // the row-major layout the graph's shape describes (nchw, or nhwc for TFLite)
 };
 
 /** The process-wide oneDNN CPU engine and a stream per thread. */

@@ -6,6 +6,7 @@
 #include "graph/error.h"
 #include "runtime/kernel.h"
 #include "runtime/kernels/broadcast.h"
+#include "runtime/kernels/dnnl_common.h"
 
 namespace qs {
 namespace {
@@ -54,6 +55,7 @@ public:
         m_type = ctx.inputTypes[0];
         m_out = ctx.outputShapes[0];
         m_shapes = ctx.inputShapes;
+        prepareLayouts(ctx);
         for (size_t i = 1; i < ctx.inputTypes.size(); ++i)
             if (ctx.inputTypes[i] != m_type && m_op != BinOp::PRelu && m_op != BinOp::Pow)
                 throw InputError("node '" + m_node.name + "' (" + m_node.opType + "): inputs have different types (" +
@@ -67,10 +69,23 @@ public:
         return true;
     }
 
-    void run(const std::vector<const Tensor*>& inputs, const std::vector<Tensor*>& out) override
+    void run(const std::vector<const Tensor*>& inputs, const std::vector<Tensor*>& outputs) override
     {
-        // Pow's exponent may have another type than the base: compute in the base's type.
+        if (m_sameLayout) return runBlocked(inputs, outputs);
+        // Inputs in a oneDNN layout are brought back to plain order first.
         std::vector<const Tensor*> in = inputs;
+        std::vector<Tensor> plain(in.size());
+        for (size_t i = 0; i < m_toPlain.size(); ++i) {
+            if (!m_toPlain[i]) continue;
+            plain[i] = Tensor(DataType::Float32, m_shapes[i]);
+            dnnl::memory src(m_inputDesc[i], dnnlEngine(), const_cast<void*>(in[i]->raw()));
+            dnnl::memory dst(m_plainDesc[i], dnnlEngine(), plain[i].raw());
+            m_toPlain[i].execute(dnnlStream(), src, dst);
+            dnnlStream().wait();
+            in[i] = &plain[i];
+        }
+        const std::vector<Tensor*>& out = outputs;
+        // Pow's exponent may have another type than the base: compute in the base's type.
         Tensor converted;
         if (in.size() > 1 && in[1]->type() != m_type && m_op == BinOp::Pow) {
             converted = in[1]->convertedTo(m_type);
@@ -93,6 +108,43 @@ public:
     }
 
 private:
+    void prepareLayouts(const PrepareContext& ctx)
+    {
+        m_sameLayout = false;
+        m_toPlain.assign(ctx.inputLayouts.size(), {});
+        m_inputDesc.assign(ctx.inputLayouts.size(), {});
+        m_plainDesc.assign(ctx.inputLayouts.size(), {});
+        auto layout = [&](size_t i) { return i < ctx.inputLayouts.size() ? dynamic_cast<const DnnlLayout*>(ctx.inputLayouts[i].get()) : nullptr; };
+        const DnnlLayout* a = layout(0);
+        const DnnlLayout* b = layout(1);
+        if (!a && !b) return;
+        if (m_op == BinOp::Add && a && b && a->desc == b->desc && m_shapes[0] == m_out && m_shapes[1] == m_out && ctx.outputOpaqueAllowed) {
+            // Same blocked layout on both sides: add the buffers as they are (the padding stays zero).
+            m_sameLayout = true;
+            m_blockedCount = int64_t(a->desc.get_size() / sizeof(float));
+            ctx.outputLayout = ctx.inputLayouts[0];
+            return;
+        }
+        for (size_t i = 0; i < m_toPlain.size(); ++i) {
+            const DnnlLayout* l = layout(i);
+            if (!l) continue;
+            m_inputDesc[i] = l->desc;
+            m_plainDesc[i] = l->plain;
+            m_toPlain[i] = dnnl::reorder(dnnl::memory(m_inputDesc[i], dnnlEngine(), nullptr), dnnl::memory(m_plainDesc[i], dnnlEngine(), nullptr));
+        }
+    }
+
+    void runBlocked(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out)
+    {
+        const float* a = in[0]->data<float>();
+        const float* b = in[1]->data<float>();
+        float* y = out[0]->data<float>();
+        int64_t n = m_blockedCount;
+#pragma omp parallel for simd if (n > 65536)
+        for (int64_t i = 0; i < n; ++i) y[i] = a[i] + b[i];
+        m_act.apply(y, size_t(n));
+    }
+
     template <typename T> void compute(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out)
     {
         if (isComparison(m_op)) return pair<T, uint8_t>(in[0]->data<T>(), m_shapes[0], in[1]->data<T>(), m_shapes[1], out[0]->data<uint8_t>());
@@ -158,6 +210,10 @@ private:
     Shape m_out;
     std::vector<Shape> m_shapes;
     Activation m_act;
+    bool m_sameLayout = false;
+    int64_t m_blockedCount = 0;
+    std::vector<dnnl::reorder> m_toPlain;
+    std::vector<dnnl::memory::desc> m_inputDesc, m_plainDesc;
 };
 
 /** Unary float math; a few (Neg, Abs, Not) also for integers and bool. */
