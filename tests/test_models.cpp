@@ -3,7 +3,6 @@
 #include <QtTest>
 
 #include <map>
-#include <sstream>
 
 #include "formats/modelloader.h"
 #include "runtime/interpreter.h"
@@ -18,18 +17,6 @@ int argmax(const Tensor& t)
     return int(std::max_element(v.begin(), v.end()) - v.begin());
 }
 
-std::map<std::string, int> readLabels(const std::string& tsv, int column)
-{
-    std::map<std::string, int> out;
-    auto lines = test::readList(tsv);
-    for (size_t i = 1; i < lines.size(); ++i) {
-        std::stringstream ss(lines[i]);
-        std::vector<std::string> cols;
-        for (std::string c; std::getline(ss, c, '\t');) cols.push_back(c);
-        out[cols[0]] = std::stoi(cols[size_t(column)]);
-    }
-    return out;
-}
 }  // namespace
 
 class TestModels : public QObject {
@@ -69,7 +56,7 @@ private slots:
         }
         if (labelColumn >= 0) {
             files = test::readList(dir + "/eval.txt");
-            labels = readLabels(dir + "/labels.tsv", labelColumn);
+            labels = test::readLabels(dir + "/labels.tsv", labelColumn);
         } else {
             for (const char* f : {"bird.bmp", "burger.jpg", "cat.jpg", "cats_and_dogs.jpg", "dogs.jpg", "face.jpg",
                                   "grace_hopper.jpg", "hot_dog.jpg", "kite_and_cold.jpg", "owl.jpg", "parrot.jpg",

@@ -9,6 +9,7 @@
 #include "calibration/datasource.h"
 #include "config/config.h"
 #include "formats/modelloader.h"
+#include "report/debugreport.h"
 #include "runtime/interpreter.h"
 #include "session/session.h"
 #include "testdata.h"
@@ -19,17 +20,7 @@ using namespace qs;
 namespace fs = std::filesystem;
 
 namespace {
-double cosine(const Tensor& a, const Tensor& b)
-{
-    auto x = a.toFloat(), y = b.toFloat();
-    double d = 0, nx = 0, ny = 0;
-    for (size_t i = 0; i < x.size(); ++i) {
-        d += double(x[i]) * y[i];
-        nx += double(x[i]) * x[i];
-        ny += double(y[i]) * y[i];
-    }
-    return d / std::sqrt(nx * ny);
-}
+double cosine(const Tensor& a, const Tensor& b) { return cosineSimilarity(a.toFloat(), b.toFloat()); }
 
 // Runs model in ONNX Runtime on input; return output 0. optimized: where ORT saves its optimised graph ("" = no).
 Tensor runOrt(const QString& dir, const std::string& model, const std::string& inputName, const Tensor& input,
@@ -67,11 +58,8 @@ IniDocument configFor(const std::string& calibDir, bool imagenet, const std::str
 
 std::string linkCalibration(const QString& dir, const std::string& folder)
 {
-    fs::path calib = fs::path(dir.toStdString()) / "calib";
-    fs::create_directories(calib);
     std::string images = test::imagePath(folder);
-    for (const std::string& f : test::readList(images + "/calib.txt")) fs::create_symlink(images + "/" + f, calib / f);
-    return calib.string();
+    return test::linkFiles(test::readList(images + "/calib.txt"), images, (fs::path(dir.toStdString()) / "calib").string());
 }
 }  // namespace
 

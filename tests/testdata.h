@@ -2,7 +2,10 @@
 // Where the shared real models and images live, and how each model's input is made from a real image
 // (origin and preprocessing as ../shared/data/README.md lists them).
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -25,6 +28,30 @@ inline std::vector<std::string> readList(const std::string& path)
     for (std::string line; std::getline(in, line);)
         if (!line.empty()) out.push_back(line);
     return out;
+}
+
+// return file -> class index from a labels.tsv (header row first; column counts from 0)
+inline std::map<std::string, int> readLabels(const std::string& tsv, int column)
+{
+    std::map<std::string, int> out;
+    auto lines = readList(tsv);
+    for (size_t i = 1; i < lines.size(); ++i) {
+        std::stringstream ss(lines[i]);
+        std::vector<std::string> cols;
+        for (std::string c; std::getline(ss, c, '\t');) cols.push_back(c);
+        out[cols.at(0)] = std::stoi(cols.at(size_t(column)));
+    }
+    return out;
+}
+
+// Makes dir hold symbolic links to the listed files of folder (a calibration folder made from calib.txt, which
+// keeps the images in shared/ and out of the project). return dir.
+inline std::string linkFiles(const std::vector<std::string>& files, const std::string& folder, const std::string& dir)
+{
+    std::filesystem::create_directories(dir);
+    for (const std::string& f : files)
+        std::filesystem::create_symlink(std::filesystem::absolute(std::filesystem::path(folder) / f), std::filesystem::path(dir) / f);
+    return dir;
 }
 
 /** How to feed one shared model a real image. */

@@ -293,8 +293,7 @@ int cmdRun(const Args& a, std::ostream& out, std::ostream& err)
         if (eq == std::string::npos || eq == 0) throw InputError("--input " + spec + ": expected NAME=FILE.npy");
         std::string name = spec.substr(0, eq);
         if (g.findValue(name) < 0 || std::find(g.inputs.begin(), g.inputs.end(), g.findValue(name)) == g.inputs.end()) {
-            std::string names;
-            for (int i : g.inputs) names += (names.empty() ? "" : ", ") + g.values[i].name;
+            std::string names = g.inputNames();
             throw InputError("--input " + spec + ": the model has no input '" + name + "' (inputs: " + names + ")");
         }
         const Value& v = g.values[g.findValue(name)];
@@ -304,9 +303,7 @@ int cmdRun(const Args& a, std::ostream& out, std::ostream& err)
         Shape imageShape = v.shape;
         if (!imageShape.empty() && imageShape[0] < 0) imageShape[0] = 1;
         Tensor t = npy ? readNpy(file) : loadImageTensor(file, preprocessFromArgs(a), imageShape, nchw);
-        bool fits = v.shape.empty() || v.shape.size() == t.shape().size();
-        for (size_t d = 0; fits && d < v.shape.size(); ++d) fits = v.shape[d] < 0 || v.shape[d] == t.shape()[d];
-        if (!fits)
+        if (!Graph::shapeFits(v.shape, t.shape()))
             throw InputError(spec.substr(eq + 1) + ": array has shape " + shapeToString(t.shape()) + " but input '" + name +
                              "' expects " + dimsText(v));
         if (t.type() != v.type)

@@ -48,8 +48,7 @@ LoadResult loadModelFromBytes(const std::string& bytes, const std::string& path,
         int id = g.findValue(name);
         bool isInput = id >= 0 && std::find(g.inputs.begin(), g.inputs.end(), id) != g.inputs.end();
         if (!isInput) {
-            std::string names;
-            for (int in : g.inputs) names += (names.empty() ? "" : ", ") + g.values[in].name;
+            std::string names = g.inputNames();
             throw InputError(path + ": --inputShape names '" + name + "', which is not an input of the model (inputs: " +
                              names + ")");
         }

@@ -171,6 +171,22 @@ void Graph::finalize()
     }
 }
 
+std::string Graph::inputNames() const
+{
+    std::string names;
+    for (int in : inputs) names += (names.empty() ? "" : ", ") + values[size_t(in)].name;
+    return names;
+}
+
+bool Graph::shapeFits(const Shape& declared, const Shape& actual)
+{
+    if (declared.empty()) return true;
+    if (declared.size() != actual.size()) return false;
+    for (size_t d = 0; d < declared.size(); ++d)
+        if (declared[d] >= 0 && declared[d] != actual[d]) return false;
+    return true;
+}
+
 int64_t Graph::parameterCount() const
 {
     int64_t n = 0;

@@ -93,6 +93,12 @@ public:
     // return a name not yet used by any value, starting from base
     std::string uniqueValueName(const std::string& base) const;
 
+    // return the graph inputs' names, comma separated, for messages
+    std::string inputNames() const;
+    // return true when actual fits the declared shape of a value (-1 dims match anything; an empty declared shape
+    // is unknown and matches too)
+    static bool shapeFits(const Shape& declared, const Shape& actual);
+
     int64_t parameterCount() const;
     int64_t parameterBytes() const;
 

@@ -44,19 +44,6 @@ Summary summarize(std::vector<float> v)
     return s;
 }
 
-double cosine(const std::vector<float>& a, const std::vector<float>& b)
-{
-    if (a.size() != b.size() || a.empty()) return 0;
-    double d = 0, na = 0, nb = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-        d += double(a[i]) * b[i];
-        na += double(a[i]) * a[i];
-        nb += double(b[i]) * b[i];
-    }
-    if (na == 0 && nb == 0) return 1;
-    return na == 0 || nb == 0 ? 0 : d / std::sqrt(na * nb);
-}
-
 // The fraction of values outside the representable range of the quantization parameters.
 double clipRate(const std::vector<float>& v, const QuantParams& p)
 {
@@ -109,6 +96,19 @@ std::string number(double v)
 
 }  // namespace
 
+double cosineSimilarity(const std::vector<float>& a, const std::vector<float>& b)
+{
+    if (a.size() != b.size() || a.empty()) return 0;
+    double d = 0, na = 0, nb = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+        d += double(a[i]) * b[i];
+        na += double(a[i]) * a[i];
+        nb += double(b[i]) * b[i];
+    }
+    if (na == 0 && nb == 0) return 1;
+    return na == 0 || nb == 0 ? 0 : d / std::sqrt(na * nb);
+}
+
 std::vector<TensorRow> compareTensors(const Graph& fg, const Graph& qg, const QuantPlan& plan, const std::map<std::string, Tensor>& inputs)
 {
     std::map<std::string, std::vector<float>> f, q;
@@ -130,7 +130,7 @@ std::vector<TensorRow> compareTensors(const Graph& fg, const Graph& qg, const Qu
                 auto orig = v.constant->toFloat();
                 auto deq = dequantized(qc->second);
                 rows.push_back(row(n, v.name, inOut, "Origin", "Weight", orig, 0, 1));
-                rows.push_back(row(n, v.name, inOut, "Dequant", "Weight", deq, 0, cosine(orig, deq)));
+                rows.push_back(row(n, v.name, inOut, "Dequant", "Weight", deq, 0, cosineSimilarity(orig, deq)));
                 return;
             }
             auto fi = f.find(v.name), qi = q.find(v.name + "_dequantized");  // graph inputs: their dequantized twin
@@ -139,7 +139,7 @@ std::vector<TensorRow> compareTensors(const Graph& fg, const Graph& qg, const Qu
             auto p = plan.activations.find(v.name);
             double clip = p == plan.activations.end() ? 0 : clipRate(fi->second, p->second);
             rows.push_back(row(n, v.name, inOut, "Origin", "Activation", fi->second, clip, 1));
-            rows.push_back(row(n, v.name, inOut, "Dequant", "Activation", qi->second, clip, cosine(fi->second, qi->second)));
+            rows.push_back(row(n, v.name, inOut, "Dequant", "Activation", qi->second, clip, cosineSimilarity(fi->second, qi->second)));
         };
         for (int in : n.inputs) emit(in, "In");
         for (int out : n.outputs) emit(out, "Out");

@@ -19,6 +19,9 @@ struct TensorRow {
     double min = 0, q1 = 0, median = 0, q3 = 0, max = 0, mean = 0, var = 0, sparsity = 0, clip = 0, cosine = 1;
 };
 
+// return the cosine similarity of a and b: 1 when both are all zeros, 0 when only one is or the sizes differ
+double cosineSimilarity(const std::vector<float>& a, const std::vector<float>& b);
+
 // Distribution rows of every activation and quantized weight, comparing the float graph with the quantized one on
 // one input. Tensors are matched by name (the quantized export keeps them).
 std::vector<TensorRow> compareTensors(const Graph& floatGraph, const Graph& quantGraph, const QuantPlan& plan,

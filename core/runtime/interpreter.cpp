@@ -287,25 +287,21 @@ std::vector<Tensor> Interpreter::run(const std::map<std::string, Tensor>& inputs
         const Value& v = g.values[in];
         auto it = inputs.find(v.name);
         if (it == inputs.end()) {
-            std::string names;
-            for (int i : g.inputs) names += (names.empty() ? "" : ", ") + g.values[i].name;
+            std::string names = g.inputNames();
             throw InputError("missing input '" + v.name + "' (the model's inputs are: " + names + ")");
         }
         const Tensor& t = it->second;
         if (v.type != DataType::Undefined && t.type() != v.type)
             throw InputError("input '" + v.name + "' has type " + std::string(dataTypeName(t.type())) + ", the model expects " +
                              std::string(dataTypeName(v.type)));
-        bool fits = v.shape.empty() || v.shape.size() == t.shape().size();
-        for (size_t d = 0; fits && d < v.shape.size(); ++d) fits = v.shape[d] < 0 || v.shape[d] == t.shape()[d];
-        if (!fits)
+        if (!Graph::shapeFits(v.shape, t.shape()))
             throw InputError("input '" + v.name + "' has shape " + shapeToString(t.shape()) + ", the model expects " +
                              shapeToString(v.shape));
     }
     for (const auto& [name, t] : inputs) {
         int id = g.findValue(name);
         if (id < 0 || std::find(g.inputs.begin(), g.inputs.end(), id) == g.inputs.end()) {
-            std::string names;
-            for (int i : g.inputs) names += (names.empty() ? "" : ", ") + g.values[i].name;
+            std::string names = g.inputNames();
             throw InputError("'" + name + "' is not an input of the model (inputs: " + names + ")");
         }
     }

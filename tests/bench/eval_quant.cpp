@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include "calibration/datasource.h"
 #include "config/config.h"
@@ -32,8 +31,7 @@ int main(int argc, char** argv)
     fs::create_directories(out);
     fs::path calibDir = fs::path(out) / "calib";
     fs::remove_all(calibDir);
-    fs::create_directories(calibDir);
-    for (const std::string& f : test::readList(calibList)) fs::create_symlink(fs::absolute(fs::path(folder) / f), calibDir / f);
+    test::linkFiles(test::readList(calibList), folder, calibDir.string());
 
     std::string ini = "[common_quant_param]\nquant_type=FULL_QUANT\nbit_num=8\n[data_preprocess_param]\ncalibrate_path=" +
                       calibDir.string() + "\ncalibrate_size=100\ninput_type=IMAGE\nimage_to_format=RGB\n" +
@@ -51,14 +49,7 @@ int main(int argc, char** argv)
     std::string qpath = (fs::path(out) / "quantized.onnx").string();
     writeFileAtomic(qpath, s.exportedBytes());
 
-    std::map<std::string, int> labels;
-    auto lines = test::readList(labelsTsv);
-    for (size_t i = 1; i < lines.size(); ++i) {
-        std::stringstream ss(lines[i]);
-        std::vector<std::string> cols;
-        for (std::string c; std::getline(ss, c, '\t');) cols.push_back(c);
-        labels[cols[0]] = std::stoi(cols[size_t(column)]);
-    }
+    std::map<std::string, int> labels = test::readLabels(labelsTsv, column);
     ImagePreprocess pre = imagePreprocessFromConfig(config);
     const Graph& g = s.graph();
     Shape shape = g.values[g.inputs[0]].shape;
