@@ -394,10 +394,12 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     refuseOverwrite(modelPath, outputPath);
     LoadOptions lo;
     if (a.has("inputShape")) lo.inputShapes = parseInputShapes(a.get("inputShape"));
-    LoadResult model = loadModel(modelPath, lo);
-    for (const std::string& w : model.warnings) err << modelPath << ": warning: " << w << "\n";
-    if ((fmk == "ONNX") != (model.graph.info.format == "onnx"))
-        throw InputError(modelPath + ": --fmk=" + fmk + " but the file is a " + model.graph.info.format + " model; fix --fmk");
+    Session session;
+    session.load(modelPath, lo);
+    for (const std::string& w : session.loadWarnings()) err << modelPath << ": warning: " << w << "\n";
+    const Graph& model = session.graph();
+    if ((fmk == "ONNX") != (model.info.format == "onnx"))
+        throw InputError(modelPath + ": --fmk=" + fmk + " but the file is a " + model.info.format + " model; fix --fmk");
     Diagnostics diags;
     std::string configPath = a.has("configFile") ? a.get("configFile") : a.get("config_file");
     IniDocument doc = configPath.empty() ? IniDocument::parse("", "<flags>", diags) : loadConfigFile(configPath, diags);
@@ -409,7 +411,7 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
         throw InputError("nothing to convert: give --configFile=CONFIG (see quantscope-cli config --template full)");
     if (!hasErrors(diags)) {
         ValidateOptions vo;
-        vo.model = &model.graph;
+        vo.model = &model;
         vo.forConversion = true;
         Diagnostics more = validateConfig(doc, vo);
         diags.insert(diags.end(), more.begin(), more.end());
@@ -422,8 +424,6 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
             << " is not implemented in this build yet (FULL_QUANT is); nothing was written\n";
         return 2;
     }
-    Session session;
-    session.load(modelPath, lo);
     bool tty = isatty(fileno(stderr));
     auto start = std::chrono::steady_clock::now();
     session.calibrate(doc, [&](size_t done, size_t total, const std::string& stage) {

@@ -19,6 +19,12 @@ class Session {
 public:
     void load(const std::string& modelPath, const LoadOptions& options = {});
     const Graph& graph() const;
+    // return what the reader warned about (ONNX checker findings, ...); throws like graph() when nothing is loaded
+    const std::vector<std::string>& loadWarnings() const
+    {
+        graph();
+        return m_model->warnings;
+    }
     const std::string& modelPath() const { return m_path; }
 
     // One pass over the calibration data of config ([data_preprocess_param]); collects statistics of every float
