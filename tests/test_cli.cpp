@@ -42,7 +42,7 @@ class TestCli : public QObject {
     {
         std::string p = tmp("goldfish.npy");
         Tensor t = loadImageTensor(test::imagePath("imagenet-sample/n01443537_goldfish.jpg"),
-                                   test::pre({127.5f}, {127.5f}, 0, 0, 224, 224), {1, 3, 224, 224}, true);
+                                   test::imagenetPreprocess(), {1, 3, 224, 224}, true);
         writeFileAtomic(p, npyBytes(t));
         return p;
     }

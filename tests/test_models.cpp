@@ -48,7 +48,7 @@ private slots:
         std::map<std::string, int> labels;
         ImagePreprocess pre;
         if (stem.startsWith("mobilenet")) {
-            pre = test::pre({127.5f}, {127.5f}, 0, 0, 224, 224);
+            pre = test::imagenetPreprocess();
         } else if (stem.startsWith("resnet8")) {
             pre = test::pre({0.f}, {1.f});
         } else {

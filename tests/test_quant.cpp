@@ -48,9 +48,7 @@ struct Quantized {
 IniDocument configFor(const std::string& calibDir, bool imagenet, const std::string& extra = {})
 {
     std::string ini = "[common_quant_param]\nquant_type=FULL_QUANT\n" + extra +
-                      "[data_preprocess_param]\ncalibrate_path=" + calibDir +
-                      "\ncalibrate_size=100\ninput_type=IMAGE\nimage_to_format=RGB\n" +
-                      (imagenet ? "normalize_mean=[127.5,127.5,127.5]\nnormalize_std=[127.5,127.5,127.5]\ncenter_crop_width=224\ncenter_crop_height=224\n" : "") +
+                      test::calibrationSection(calibDir, 100, imagenet ? test::imagenetPreprocess() : test::pre({}, {})) +
                       "[full_quant_param]\nactivation_quant_method=MAX_MIN\nper_channel=true\nbias_correction=true\n";
     Diagnostics d;
     return parseConfig(ini, "test.ini", d);
@@ -171,18 +169,7 @@ private slots:
                 ++linked;
             }
         }
-        auto list = [](const std::vector<float>& v) {
-            std::string s = "[";
-            for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
-            return s + "]";
-        };
-        const ImagePreprocess& p = mc.pre;
-        std::string ini = "[common_quant_param]\nquant_type=FULL_QUANT\n[data_preprocess_param]\ncalibrate_path=" + calib.string() +
-                          "\ncalibrate_size=8\ninput_type=IMAGE\nimage_to_format=" +
-                          (p.format == ImagePreprocess::Format::GRAY ? "GRAY" : "RGB") + "\nnormalize_mean=" + list(p.mean) +
-                          "\nnormalize_std=" + list(p.std) + "\n";
-        if (p.resizeWidth) ini += "resize_width=" + std::to_string(p.resizeWidth) + "\nresize_height=" + std::to_string(p.resizeHeight) + "\n";
-        if (p.cropWidth) ini += "center_crop_width=" + std::to_string(p.cropWidth) + "\ncenter_crop_height=" + std::to_string(p.cropHeight) + "\n";
+        std::string ini = "[common_quant_param]\nquant_type=FULL_QUANT\n" + test::calibrationSection(calib.string(), 8, mc.pre);
         Diagnostics d;
         IniDocument config = parseConfig(ini, "case.ini", d);
         LoadResult probe = loadModel(test::modelPath(mc.file));

@@ -77,9 +77,30 @@ inline ImagePreprocess pre(std::vector<float> mean, std::vector<float> std, int 
     return p;
 }
 
+// The shared ImageNet images (shorter side 256) as MobileNet expects them: RGB, (x - 127.5) / 127.5, crop 224.
+inline ImagePreprocess imagenetPreprocess() { return pre({127.5f}, {127.5f}, 0, 0, 224, 224); }
+
+// return a [data_preprocess_param] section that calibrates on the IMAGE files of calibDir with preprocessing p
+// (single mean/std values are repeated per channel, as the config requires)
+inline std::string calibrationSection(const std::string& calibDir, int size, const ImagePreprocess& p)
+{
+    auto list = [&](const std::vector<float>& v) {
+        std::string s = "[";
+        for (int c = 0; c < p.channels(); ++c) s += (c ? "," : "") + std::to_string(v.size() == 1 ? v[0] : v.at(size_t(c)));
+        return s + "]";
+    };
+    std::string ini = "[data_preprocess_param]\ncalibrate_path=" + calibDir + "\ncalibrate_size=" + std::to_string(size) +
+                      "\ninput_type=IMAGE\nimage_to_format=" + (p.format == ImagePreprocess::Format::GRAY ? "GRAY" : "RGB") + "\n";
+    if (!p.mean.empty()) ini += "normalize_mean=" + list(p.mean) + "\n";
+    if (!p.std.empty()) ini += "normalize_std=" + list(p.std) + "\n";
+    if (p.resizeWidth) ini += "resize_width=" + std::to_string(p.resizeWidth) + "\nresize_height=" + std::to_string(p.resizeHeight) + "\n";
+    if (p.cropWidth) ini += "center_crop_width=" + std::to_string(p.cropWidth) + "\ncenter_crop_height=" + std::to_string(p.cropHeight) + "\n";
+    return ini;
+}
+
 inline std::vector<ModelCase> onnxModelCases()
 {
-    auto mobilenet = pre({127.5f}, {127.5f}, 0, 0, 224, 224);
+    auto mobilenet = imagenetPreprocess();
     return {
         {"mobilenet_v1_0.25_224.onnx", "imagenet-sample/n01443537_goldfish.jpg", true, mobilenet, {1, 3, 224, 224}},
         {"mobilenet_v2_1.0_224_dq.onnx", "imagenet-sample/n01443537_goldfish.jpg", true, mobilenet, {1, 3, 224, 224}},

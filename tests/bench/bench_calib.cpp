@@ -35,10 +35,7 @@ int main(int argc, char** argv)
     std::sort(files.begin(), files.end());
     for (const auto& f : files)
         if (linked++ < n) fs::create_symlink(f, calib / f.filename());
-    std::string ini = "[common_quant_param]\nquant_type=FULL_QUANT\n[data_preprocess_param]\ncalibrate_path=" + calib.string() +
-                      "\ncalibrate_size=" + std::to_string(n) +
-                      "\ninput_type=IMAGE\nimage_to_format=RGB\nnormalize_mean=[127.5,127.5,127.5]\nnormalize_std=[127.5,127.5,127.5]\n"
-                      "center_crop_width=224\ncenter_crop_height=224\n";
+    std::string ini = "[common_quant_param]\nquant_type=FULL_QUANT\n" + test::calibrationSection(calib.string(), n, test::imagenetPreprocess());
     Diagnostics d;
     IniDocument config = parseConfig(ini, "bench.ini", d);
     Session s;

@@ -26,7 +26,7 @@ int main(int argc, char** argv)
         ImagePreprocess pre;
         Shape shape;
     };
-    auto mobilenet = test::pre({127.5f}, {127.5f}, 0, 0, 224, 224);
+    auto mobilenet = test::imagenetPreprocess();
     std::vector<Case> cases = {
         {"mobilenet_v1_0.25_224.onnx", "imagenet-sample/n01443537_goldfish.jpg", mobilenet, {1, 3, 224, 224}},
         {"mobilenet_v2_1.0_224_dq.onnx", "imagenet-sample/n01443537_goldfish.jpg", mobilenet, {1, 3, 224, 224}},

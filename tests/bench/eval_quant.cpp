@@ -33,10 +33,8 @@ int main(int argc, char** argv)
     fs::remove_all(calibDir);
     test::linkFiles(test::readList(calibList), folder, calibDir.string());
 
-    std::string ini = "[common_quant_param]\nquant_type=FULL_QUANT\nbit_num=8\n[data_preprocess_param]\ncalibrate_path=" +
-                      calibDir.string() + "\ncalibrate_size=100\ninput_type=IMAGE\nimage_to_format=RGB\n" +
-                      (prep == "imagenet" ? "normalize_mean=[127.5,127.5,127.5]\nnormalize_std=[127.5,127.5,127.5]\ncenter_crop_width=224\ncenter_crop_height=224\n"
-                                          : "") +
+    std::string ini = "[common_quant_param]\nquant_type=FULL_QUANT\nbit_num=8\n" +
+                      test::calibrationSection(calibDir.string(), 100, prep == "imagenet" ? test::imagenetPreprocess() : test::pre({}, {})) +
                       "[full_quant_param]\nactivation_quant_method=" + method + "\nper_channel=" + perChannel + "\nbias_correction=" + biasCorrection + "\n";
     Diagnostics d;
     IniDocument config = parseConfig(ini, "eval.ini", d);
