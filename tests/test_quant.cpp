@@ -1,5 +1,6 @@
-// Full int8 quantization end to end on real models and images: calibrate on calib.txt, export QDQ ONNX, run the
-// export in ONNX Runtime (npm onnxruntime-node) and compare with Quantscope's own simulation of the same file.
+// Full int8 quantization end to end on real models and images: calibrate on calib.txt, export QDQ ONNX or int8
+// TFLite, run the export in ONNX Runtime (npm onnxruntime-node) or LiteRT (npm @litertjs/core) and compare with
+// Quantscope's own simulation of the same file.
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -22,22 +23,28 @@ namespace fs = std::filesystem;
 namespace {
 double cosine(const Tensor& a, const Tensor& b) { return cosineSimilarity(a.toFloat(), b.toFloat()); }
 
-// Runs model in ONNX Runtime on input; return output 0. optimized: where ORT saves its optimised graph ("" = no).
-Tensor runOrt(const QString& dir, const std::string& model, const std::string& inputName, const Tensor& input,
-              const std::string& outputName, const std::string& optimized = {})
+// Runs model in ONNX Runtime (.onnx) or LiteRT (.tflite) on input; return the output named outputName.
+// optimized: where ONNX Runtime saves its optimised graph ("" = no).
+Tensor runRuntime(const QString& dir, const std::string& model, const std::string& inputName, const Tensor& input,
+                  const std::string& outputName, const std::string& optimized = {})
 {
+    bool tflite = fs::path(model).extension() == ".tflite";
     std::string in = (fs::path(dir.toStdString()) / "in.npy").string();
     writeFileAtomic(in, npyBytes(input));
     QProcess node;
-    node.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    if (!tflite) node.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     if (!optimized.empty()) env.insert("ORT_OPTIMIZED_MODEL", QString::fromStdString(optimized));
     node.setProcessEnvironment(env);
-    node.start("node", {QString(QUANTSCOPE_INTEROP_DIR) + "/ort_run.mjs", QString::fromStdString(model), dir,
-                        QString::fromStdString(inputName + "=" + in)});
+    if (tflite) node.setStandardErrorFile(QProcess::nullDevice());  // LiteRT logs every delegate it creates
+    node.start("node", {QString(QUANTSCOPE_INTEROP_DIR) + (tflite ? "/litert_run.mjs" : "/ort_run.mjs"),
+                        QString::fromStdString(model), dir, QString::fromStdString(inputName + "=" + in)});
     node.waitForFinished(120000);
-    if (node.exitCode() != 0) throw std::runtime_error("onnxruntime failed on " + model);
-    return readNpy((fs::path(dir.toStdString()) / (outputName + ".npy")).string());
+    if (node.exitCode() != 0) throw std::runtime_error(std::string(tflite ? "LiteRT" : "ONNX Runtime") + " failed on " + model);
+    std::string file = outputName;
+    for (char& c : file)
+        if (c == '/' || c == '\\' || c == ':') c = '_';
+    return readNpy((fs::path(dir.toStdString()) / (file + ".npy")).string());
 }
 
 struct Quantized {
@@ -64,15 +71,17 @@ std::string linkCalibration(const QString& dir, const std::string& folder)
 class TestQuant : public QObject {
     Q_OBJECT
 private slots:
-    void testExportRunsInOnnxRuntime_data()
+    void testExportRunsInRuntime_data()
     {
         QTest::addColumn<QString>("model");
         QTest::addColumn<QString>("folder");
-        QTest::newRow("mobilenet_v1_0.25_224") << "mobilenet_v1_0.25_224.onnx" << "imagenet-sample";
-        QTest::newRow("resnet8_cifar10") << "resnet8_cifar10.onnx" << "cifar10";
+        QTest::newRow("mobilenet_v1_0.25_224.onnx in ONNX Runtime") << "mobilenet_v1_0.25_224.onnx" << "imagenet-sample";
+        QTest::newRow("resnet8_cifar10.onnx in ONNX Runtime") << "resnet8_cifar10.onnx" << "cifar10";
+        QTest::newRow("mobilenet_v1_0.25_224.tflite in LiteRT") << "mobilenet_v1_0.25_224.tflite" << "imagenet-sample";
+        QTest::newRow("resnet8_cifar10.tflite in LiteRT") << "resnet8_cifar10.tflite" << "cifar10";
     }
 
-    void testExportRunsInOnnxRuntime()
+    void testExportRunsInRuntime()
     {
         QFETCH(QString, model);
         QFETCH(QString, folder);
@@ -85,22 +94,24 @@ private slots:
         QCOMPARE(s.calibrationSamples(), size_t(100));
         const QuantPlan& plan = s.quantize(config);
         QVERIFY(plan.quantizedNodes.size() > 10);
-        std::string out = dir.filePath("q.onnx").toStdString();
+        std::string out = dir.filePath("q" + QFileInfo(model).suffix().prepend('.')).toStdString();
         s.save(out);
-        QVERIFY(fs::file_size(out) < fs::file_size(test::modelPath(model.toStdString())) * 0.31);
+        QVERIFY(fs::file_size(out) < fs::file_size(test::modelPath(model.toStdString())) * 0.33);
+        QVERIFY(loadModel(out).graph.info.format == s.graph().info.format);  // and it reads back
 
         const Graph& g = s.graph();
         std::string input = g.values[g.inputs[0]].name, output = g.values[g.outputs[0]].name;
         Shape shape = g.values[g.inputs[0]].shape;
         ImagePreprocess pre = imagePreprocessFromConfig(config);
+        bool nchw = s.graph().info.format == "onnx";
         Interpreter sim(s.quantizedGraph(), {2, true, false});
         auto eval = test::readList(test::imagePath(folder.toStdString()) + "/eval.txt");
         for (size_t i = 0; i < eval.size(); i += eval.size() / 5) {
-            Tensor x = loadImageTensor(test::imagePath(folder.toStdString() + "/" + eval[i]), pre, shape, true);
+            Tensor x = loadImageTensor(test::imagePath(folder.toStdString() + "/" + eval[i]), pre, shape, nchw);
             Tensor ours = sim.run({{input, x}})[0];
-            Tensor ort = runOrt(dir.path(), out, input, x, output);
-            double c = cosine(ours, ort);
-            qInfo("%s %s: cosine(ONNX Runtime int8, Quantscope simulation) = %.6f", qPrintable(model), eval[i].c_str(), c);
+            Tensor theirs = runRuntime(dir.path(), out, input, x, output);
+            double c = cosine(ours, theirs);
+            qInfo("%s %s: cosine(runtime int8, Quantscope simulation) = %.6f", qPrintable(model), eval[i].c_str(), c);
             QVERIFY2(c >= 0.999, qPrintable(QString("cosine %1 < 0.999").arg(c)));
         }
     }
@@ -127,7 +138,7 @@ private slots:
         Tensor x = loadImageTensor(test::imagePath("imagenet-sample/n01443537_goldfish.jpg"), imagePreprocessFromConfig(config),
                                    {1, 3, 224, 224}, true);
         std::string optimized = dir.filePath("ort_optimized.onnx").toStdString();
-        Tensor ort = runOrt(dir.path(), out, "input", x, "output", optimized);
+        Tensor ort = runRuntime(dir.path(), out, "input", x, "output", optimized);
         LoadOptions lo;
         lo.runOnnxChecker = false;
         LoadResult o = loadModel(optimized, lo);
@@ -183,6 +194,7 @@ private slots:
         std::string out = dir.filePath("q.onnx").toStdString();
         s.save(out);
         Tensor x = loadImageTensor(test::imagePath(mc.image), mc.pre, mc.shape, true);
+        bool nchw = s.graph().info.format == "onnx";
         Interpreter sim(s.quantizedGraph(), {2, true, false});
         auto ours = sim.run({{input, x}});
         const Graph& g = s.graph();
@@ -190,7 +202,7 @@ private slots:
             std::string name = g.values[g.outputs[o]].name;
             for (char& c : name)
                 if (c == '/' || c == ':') c = '_';
-            Tensor ort = runOrt(dir.path(), out, input, x, name);
+            Tensor ort = runRuntime(dir.path(), out, input, x, name);
             double c = cosine(ours[o], ort);
             qInfo("%s: %zu int8 nodes, output %s: cosine(ONNX Runtime, simulation) = %.6f", mc.file.c_str(),
                   plan.quantizedNodes.size(), name.c_str(), c);

@@ -122,15 +122,34 @@ void TensorStats::add(const float* data, int64_t n)
     }
 }
 
-void TensorStats::add(const float* data, const std::vector<int64_t>& shape)
+void TensorStats::add(const float* data, const std::vector<int64_t>& shape, bool channelsLast)
 {
     int64_t n = 1;
     for (int64_t d : shape) n *= d;
     add(data, n);
     if (shape.size() < 2 || n == 0) return;
-    int64_t N = shape[0], C = shape[1], inner = n / (N * C);
+    int64_t C = channelsLast ? shape.back() : shape[1];
+    if (C <= 0) return;
     if (m_channelSum.empty()) m_channelSum.assign(size_t(C), 0.0);
     if (m_channelSum.size() != size_t(C)) return;  // shape changed between samples: keep the first layout
+    if (channelsLast) {
+        // rows of C channels: accumulate in float per row block, in double across blocks
+        std::vector<float> block(size_t(C), 0.f);
+        int64_t rows = n / C;
+        for (int64_t r = 0; r < rows; ++r) {
+            const float* p = data + r * C;
+            for (int64_t c = 0; c < C; ++c) block[size_t(c)] += p[c];
+            if ((r + 1) % 64 == 0 || r + 1 == rows) {
+                for (int64_t c = 0; c < C; ++c) {
+                    if (std::isfinite(block[size_t(c)])) m_channelSum[size_t(c)] += block[size_t(c)];
+                    block[size_t(c)] = 0.f;
+                }
+            }
+        }
+        m_channelCount += rows;
+        return;
+    }
+    int64_t N = shape[0], inner = n / (N * C);
     for (int64_t b = 0; b < N; ++b)
         for (int64_t c = 0; c < C; ++c) {
             const float* p = data + (b * C + c) * inner;

@@ -13,9 +13,10 @@ public:
     static constexpr int kBins = 4096;
 
     void add(const float* data, int64_t n);
-    // Also keeps per-channel sums along axis 1 (NCHW activations, [N, K] matrices) for bias correction.
-    void add(const float* data, const std::vector<int64_t>& shape);
-    // return the mean of each channel along axis 1 (empty when the tensor has rank < 2)
+    // Also keeps per-channel sums for bias correction: along axis 1 (NCHW activations, [N, K] matrices), or along
+    // the last axis with channelsLast (NHWC activations of TFLite models).
+    void add(const float* data, const std::vector<int64_t>& shape, bool channelsLast = false);
+    // return the mean of each channel (empty when the tensor has rank < 2)
     std::vector<double> channelMeans() const;
 
     double min() const { return m_min; }

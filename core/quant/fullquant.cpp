@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "calibration/rangemethod.h"
 #include "graph/error.h"
@@ -10,54 +11,111 @@
 namespace qs {
 
 namespace {
-// Ops computed in int8. Activations that follow one of them (Relu, Clip) are folded into it.
-const std::set<std::string> kQuantizedOps = {"Conv",    "Gemm",          "MatMul",           "Add",    "Mul",
-                                             "Concat",  "AveragePool",   "GlobalAveragePool", "MaxPool"};
+// Ops computed in int8 in a QDQ ONNX export. Activations that follow one of them (Relu, Clip) are folded into it.
+const std::set<std::string> kOnnxQuantizedOps = {"Conv",    "Gemm",        "MatMul",            "Add",    "Mul",
+                                                 "Concat",  "AveragePool", "GlobalAveragePool", "MaxPool"};
 const std::set<std::string> kFoldedActivations = {"Relu", "Clip"};
+// Ops computed in int8 in a TFLite export (its kernels' int8 rules: tensorflow.org/lite/performance/quantization_spec).
+// Softmax stays float: its int8 output (steps of 1/256) ties close classes, and kernels round it differently.
+const std::set<std::string> kTfliteQuantizedOps = {"Conv",    "FullyConnected", "Add",        "Sub",  "Mul",
+                                                   "AveragePool", "MaxPool",    "Reshape",    "Squeeze", "ReduceMean",
+                                                   "Sigmoid", "Relu",           "Clip",       "Pad"};
+// TFLite int8 kernels of these ops require the output to keep the input's scale and zero point.
+const std::set<std::string> kTfliteSameParams = {"AveragePool", "MaxPool", "Reshape", "Squeeze", "Pad"};
 
 bool hasConstWeights(const Graph& g, const Node& n)
 {
     return n.inputs.size() > 1 && n.inputs[1] >= 0 && g.values[n.inputs[1]].constant;
 }
-// The mean output change (per output channel) that quantizing the weights causes: sum over the weights feeding
-// each output of (w_q - w) * E[input channel]. Empty when the input means are unknown.
-std::vector<float> weightShift(const Node& n, const Tensor& w, const QuantizedConstant& qw, const std::vector<double>& inMean)
+
+bool isWeighted(const Graph& g, const Node& n)
 {
-    auto wf = w.toFloat();
-    const Shape& s = w.shape();
-    auto delta = [&](size_t i, size_t c) {
-        return double(qw.values.data<int8_t>()[i]) * qw.params.scale[qw.params.scale.size() > 1 ? c : 0] - double(wf[i]);
-    };
+    return n.opType == "Conv" || n.opType == "Gemm" || n.opType == "FullyConnected" ||
+           (n.opType == "MatMul" && hasConstWeights(g, n));
+}
+
+// The axis of the weights' output channel, for per-channel scales; -1 when per-channel does not apply.
+int outputChannelAxis(const Node& n)
+{
+    if (n.opType == "Conv") return n.attrString("weight_layout", "OIHW") == "1HWO" ? 3 : 0;  // OIHW and OHWI: 0
+    if (n.opType == "Gemm") return n.attrInt("transB", 0) ? 0 : 1;
+    if (n.opType == "FullyConnected") return 0;
+    return -1;
+}
+
+// For weight element i: its output channel and the input channel it multiplies (index into the input's channel
+// means), for each weight layout. inChannels: channels of the input activation.
+struct WeightIndex {
+    int64_t outChannel, inChannel;
+};
+std::function<WeightIndex(int64_t)> weightIndexer(const Node& n, const Shape& s, int64_t inChannels)
+{
     if (n.opType == "Conv") {
-        int64_t O = s[0], I = s[1], K = elementCount(s) / (O * I), G = n.attrInt("group", 1), OG = O / G;
-        if (int64_t(inMean.size()) != I * G) return {};
-        std::vector<float> out(size_t(O), 0.f);
-        for (int64_t o = 0; o < O; ++o) {
-            double acc = 0;
-            for (int64_t i = 0; i < I; ++i) {
-                double m = inMean[size_t((o / OG) * I + i)];
-                for (int64_t k = 0; k < K; ++k) acc += delta(size_t((o * I + i) * K + k), size_t(o)) * m;
-            }
-            out[size_t(o)] = float(acc);
+        std::string layout = n.attrString("weight_layout", "OIHW");
+        int64_t G = n.attrInt("group", 1);
+        if (layout == "1HWO") {  // depthwise: output channel o reads input channel o / multiplier
+            int64_t O = s[3], M = inChannels > 0 ? O / inChannels : 1;
+            return [O, M](int64_t i) { return WeightIndex{i % O, (i % O) / std::max<int64_t>(M, 1)}; };
         }
-        return out;
+        int64_t O = s[0], I = layout == "OHWI" ? s[3] : s[1], K = elementCount(s) / (O * I), OG = O / G;
+        if (layout == "OHWI") return [=](int64_t i) { int64_t o = i / (K * I); return WeightIndex{o, (o / OG) * I + i % I}; };
+        return [=](int64_t i) { int64_t o = i / (I * K); return WeightIndex{o, (o / OG) * I + (i / K) % I}; };
+    }
+    if (n.opType == "FullyConnected") {
+        int64_t I = s[1];
+        return [I](int64_t i) { return WeightIndex{i / I, i % I}; };
     }
     if (n.opType == "Gemm") {
         bool tb = n.attrInt("transB", 0) != 0;
         int64_t K = tb ? s[1] : s[0], N = tb ? s[0] : s[1];
-        if (int64_t(inMean.size()) != K) return {};
-        std::vector<float> out(size_t(N), 0.f);
-        for (int64_t j = 0; j < N; ++j) {
-            double acc = 0;
-            for (int64_t k = 0; k < K; ++k) {
-                size_t i = size_t(tb ? j * K + k : k * N + j);
-                acc += delta(i, size_t(j)) * inMean[size_t(k)];
-            }
-            out[size_t(j)] = float(acc);
-        }
-        return out;
+        if (tb) return [K](int64_t i) { return WeightIndex{i / K, i % K}; };
+        return [N](int64_t i) { return WeightIndex{i % N, i / N}; };
     }
     return {};
+}
+
+// The mean output change (per output channel) that quantizing the weights causes: sum over the weights feeding
+// each output of (w_q - w) * E[input channel]. Empty when the input means do not fit the weights.
+std::vector<float> weightShift(const Node& n, const Tensor& w, const QuantizedConstant& qw, const std::vector<double>& inMean)
+{
+    auto index = weightIndexer(n, w.shape(), int64_t(inMean.size()));
+    int axis = outputChannelAxis(n);
+    if (!index || axis < 0) return {};
+    auto wf = w.toFloat();
+    int64_t O = w.shape()[size_t(axis)];
+    std::vector<double> out(size_t(O), 0.0);
+    for (size_t i = 0; i < wf.size(); ++i) {
+        auto [o, ic] = index(int64_t(i));
+        if (ic < 0 || ic >= int64_t(inMean.size())) return {};
+        double scale = qw.params.scale[qw.params.scale.size() > 1 ? size_t(o) : 0];
+        out[size_t(o)] += (double(qw.values.data<int8_t>()[i]) * scale - double(wf[i])) * inMean[size_t(ic)];
+    }
+    return {out.begin(), out.end()};
+}
+
+// Asymmetric int8 quantization of a constant operand of an int8 element-wise op (TFLite needs every input int8).
+QuantizedConstant quantizeOperand(const Tensor& c)
+{
+    auto v = c.toFloat();
+    auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+    QuantizedConstant q;
+    q.params = activationParams(v.empty() ? 0.0 : *lo, v.empty() ? 0.0 : *hi);
+    q.values = Tensor(DataType::Int8, c.shape());
+    for (size_t i = 0; i < v.size(); ++i)
+        q.values.data<int8_t>()[i] =
+            int8_t(std::clamp(std::nearbyint(v[i] / q.params.scale[0]) + float(q.params.zeroPoint[0]), -128.f, 127.f));
+    return q;
+}
+
+QuantParams fixedParams(float scale, int zeroPoint, float lo, float hi)
+{
+    QuantParams p;
+    p.scale = {scale};
+    p.zeroPoint = {zeroPoint};
+    p.min = lo;
+    p.max = hi;
+    p.bits = 8;
+    return p;
 }
 
 }  // namespace
@@ -110,27 +168,31 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
 {
     const RangeMethod* method = findRangeMethod(options.method);
     if (!method) throw InputError("activation_quant_method=" + options.method + " is not a known range method");
+    const bool tflite = g.info.format == "tflite";
+    const std::set<std::string>& quantizedOps = tflite ? kTfliteQuantizedOps : kOnnxQuantizedOps;
     QuantPlan plan;
     plan.skippedNodes = options.skipNodes;
     auto isFloat = [&](int v) { return v >= 0 && g.values[v].type == DataType::Float32; };
+    auto observed = [&](int v) {
+        auto it = stats.find(g.values[v].name);
+        return it != stats.end() && it->second.count() > 0;
+    };
 
     // 1. Which nodes compute in int8.
     std::vector<char> quantized(g.nodes.size(), 0);
     for (size_t i = 0; i < g.nodes.size(); ++i) {
         const Node& n = g.nodes[i];
         if (options.skipNodes.count(n.name)) continue;
-        if (!kQuantizedOps.count(n.opType)) {
+        if (!quantizedOps.count(n.opType)) {
             plan.floatReasons[n.name] = n.opType + " is not quantized (runs in float)";
             continue;
         }
-        if ((n.opType == "Conv" || n.opType == "Gemm" || n.opType == "MatMul") && !hasConstWeights(g, n)) {
-            if (n.opType != "MatMul") {
-                plan.floatReasons[n.name] = "its weights are not constant";
-                continue;
-            }
+        if ((n.opType == "Conv" || n.opType == "Gemm" || n.opType == "FullyConnected") && !hasConstWeights(g, n)) {
+            plan.floatReasons[n.name] = "its weights are not constant";
+            continue;
         }
-        if (n.opType == "Conv" && n.attrString("weight_layout", "OIHW") != "OIHW") {
-            plan.floatReasons[n.name] = "TFLite-layout convolutions are exported by the TFLite writer";
+        if (n.opType == "Gemm" && n.attrInt("transA", 0)) {
+            plan.floatReasons[n.name] = "Gemm with transA is not quantized";
             continue;
         }
         bool floatIo = !n.inputs.empty() && isFloat(n.inputs[0]) && isFloat(n.outputs[0]);
@@ -138,11 +200,26 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
             plan.floatReasons[n.name] = "its inputs are not float32";
             continue;
         }
+        if (tflite) {
+            // Every activation input and the output must become int8 tensors.
+            bool ok = observed(n.outputs[0]) && n.outputs.size() == 1;
+            for (size_t k = 0; k < n.inputs.size() && ok; ++k) {
+                int v = n.inputs[k];
+                if (v < 0 || !isFloat(v) || (isWeighted(g, n) && k > 0)) continue;
+                if (!g.values[v].constant) ok = observed(v);  // constant operands of Add/Sub/Mul get int8 below
+            }
+            if (n.opType == "Pad" && n.inputs.size() > 2) ok = false;  // PADV2's pad value
+            if (!ok) {
+                plan.floatReasons[n.name] = "an input or output was not observed during calibration, or cannot be int8";
+                continue;
+            }
+        }
         quantized[i] = 1;
     }
-    // Relu/Clip right after a quantized op belong to it (ONNX Runtime folds them into the int8 op).
+    // ONNX: Relu/Clip right after a quantized op belong to it (ONNX Runtime folds them into the int8 op).
+    // (TFLite models carry such activations fused in the op already.)
     std::vector<char> folded(g.nodes.size(), 0);
-    for (size_t i = 0; i < g.nodes.size(); ++i) {
+    for (size_t i = 0; i < g.nodes.size() && !tflite; ++i) {
         const Node& n = g.nodes[i];
         if (!kFoldedActivations.count(n.opType) || options.skipNodes.count(n.name) || n.inputs.empty() || n.inputs[0] < 0) continue;
         const Value& in = g.values[n.inputs[0]];
@@ -152,23 +229,24 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
         }
     }
 
-    // 2. Which activation tensors get Q/DQ: inputs and outputs of int8 ops, but never the output of a skipped node,
-    //    nor of a Relu/Clip after one: ONNX Runtime folds such activations and then fuses DQ -> float op -> Q into an
-    //    int8 op, quantizing the skipped node's float weights after all. Its consumers therefore read float data.
+    // 2. Which activation tensors get parameters: inputs and outputs of int8 ops.
+    //    ONNX: never the output of a skipped node, nor of a Relu/Clip after one: ONNX Runtime folds such activations
+    //    and then fuses DQ -> float op -> Q into an int8 op, quantizing the skipped node's float weights after all.
+    //    Its consumers therefore read float data. (TFLite has no such fusion: a QUANTIZE op feeds them.)
     std::set<std::string> floatRegion = options.skipNodes;
     for (const Node& n : g.nodes)
-        if (kFoldedActivations.count(n.opType) && !n.inputs.empty() && n.inputs[0] >= 0 && g.values[n.inputs[0]].producer >= 0 &&
-            floatRegion.count(g.nodes[size_t(g.values[n.inputs[0]].producer)].name))
+        if (!tflite && kFoldedActivations.count(n.opType) && !n.inputs.empty() && n.inputs[0] >= 0 &&
+            g.values[n.inputs[0]].producer >= 0 && floatRegion.count(g.nodes[size_t(g.values[n.inputs[0]].producer)].name))
             floatRegion.insert(n.name);
     auto producedBySkipped = [&](int v) {
         int p = g.values[v].producer;
-        return p >= 0 && floatRegion.count(g.nodes[size_t(p)].name);
+        return !tflite && p >= 0 && floatRegion.count(g.nodes[size_t(p)].name);
     };
     std::set<int> qdq;
     for (size_t i = 0; i < g.nodes.size(); ++i) {
         if (!quantized[i] && !folded[i]) continue;
         const Node& n = g.nodes[i];
-        bool weighted = n.opType == "Conv" || n.opType == "Gemm" || (n.opType == "MatMul" && hasConstWeights(g, n));
+        bool weighted = isWeighted(g, n);
         for (size_t k = 0; k < n.inputs.size(); ++k) {
             int v = n.inputs[k];
             if (v < 0 || !isFloat(v) || g.values[v].constant || (weighted && k > 0)) continue;
@@ -181,11 +259,20 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
         if (!feedsFolded && isFloat(out)) qdq.insert(out);
     }
     for (int v : qdq) {
-        const std::string& name = g.values[v].name;
-        auto it = stats.find(name);
-        if (it == stats.end() || it->second.count() == 0) continue;  // never observed: stays float
-        auto [lo, hi] = method->range(it->second);
-        plan.activations[name] = activationParams(lo, hi);
+        if (!observed(v)) continue;  // never observed: stays float
+        auto [lo, hi] = method->range(stats.at(g.values[v].name));
+        plan.activations[g.values[v].name] = activationParams(lo, hi);
+    }
+    if (tflite) {
+        // Parameters the TFLite int8 kernels dictate (nodes are in topological order, so inputs are settled first).
+        for (size_t i = 0; i < g.nodes.size(); ++i) {
+            if (!quantized[i]) continue;
+            const Node& n = g.nodes[i];
+            const std::string& out = g.values[n.outputs[0]].name;
+            auto in = plan.activations.find(g.values[n.inputs[0]].name);
+            if (kTfliteSameParams.count(n.opType) && in != plan.activations.end()) plan.activations[out] = in->second;
+            else if (n.opType == "Sigmoid") plan.activations[out] = fixedParams(1.f / 256.f, -128, 0.f, 1.f);
+        }
     }
 
     // 3. Weights and biases of the int8 ops whose input got parameters.
@@ -196,27 +283,21 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
             continue;
         }
         if (!quantized[i]) continue;
-        bool weighted = n.opType == "Conv" || n.opType == "Gemm" || (n.opType == "MatMul" && hasConstWeights(g, n));
-        if (weighted) {
+        if (tflite && (n.opType == "Add" || n.opType == "Sub" || n.opType == "Mul"))
+            for (int v : n.inputs)
+                if (v >= 0 && isFloat(v) && g.values[v].constant)
+                    plan.constants[g.values[v].name] = quantizeOperand(*g.values[v].constant);
+        if (isWeighted(g, n)) {
             const std::string& in = g.values[n.inputs[0]].name;
             if (!plan.activations.count(in)) {
                 plan.floatReasons[n.name] = "its input is not quantized (it reads a skipped node's float output)";
                 continue;
             }
             const Value& w = g.values[n.inputs[1]];
-            int axis = -1;
-            if (options.perChannel) {
-                if (n.opType == "Conv") axis = 0;
-                else if (n.opType == "Gemm") axis = n.attrInt("transB", 0) ? 0 : 1;
-            }
-            if (n.opType == "Gemm" && n.attrInt("transA", 0)) {
-                plan.floatReasons[n.name] = "Gemm with transA is not quantized";
-                continue;
-            }
-            QuantizedConstant qw = quantizeWeights(*w.constant, axis);
+            QuantizedConstant qw = quantizeWeights(*w.constant, options.perChannel ? outputChannelAxis(n) : -1);
             if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
                 const Value& b = g.values[n.inputs[2]];
-                bool biasVector = b.constant && b.constant->shape().size() <= 1 + (n.opType == "Gemm") &&
+                bool biasVector = b.constant && b.constant->shape().size() <= size_t(1 + (n.opType == "Gemm")) &&
                                   (n.opType != "Gemm" || (n.attrFloat("beta", 1.f) == 1.f && n.attrFloat("alpha", 1.f) == 1.f));
                 if (biasVector) {
                     float sx = plan.activations[in].scale[0];

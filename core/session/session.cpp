@@ -5,6 +5,7 @@
 #include "calibration/datasource.h"
 #include "config/config.h"
 #include "formats/onnx/onnxwriter.h"
+#include "formats/tflite/tflitewriter.h"
 #include "quant/fullquant.h"
 #include "report/debugreport.h"
 #include "runtime/interpreter.h"
@@ -40,6 +41,7 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
     for (size_t v = 0; v < g.values.size(); ++v)
         if (!g.values[v].constant) byValue[v] = &stats[g.values[v].name];
     // Decode and preprocess the next sample on another thread while this one runs.
+    const bool channelsLast = g.info.format == "tflite";  // TFLite activations are NHWC
     std::future<std::map<std::string, Tensor>> next = std::async(std::launch::async, [&] { return data->sample(0); });
     for (size_t i = 0; i < data->size(); ++i) {
         if (cancel && cancel->isCancelled()) {
@@ -50,7 +52,7 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
         std::map<std::string, Tensor> inputs = next.get();
         if (i + 1 < data->size()) next = std::async(std::launch::async, [&, i] { return data->sample(i + 1); });
         interp.run(inputs, [&](int, int value, const Tensor& t) {
-            if (t.type() == DataType::Float32 && byValue[size_t(value)]) byValue[size_t(value)]->add(t.data<float>(), t.shape());
+            if (t.type() == DataType::Float32 && byValue[size_t(value)]) byValue[size_t(value)]->add(t.data<float>(), t.shape(), channelsLast);
         });
     }
     if (progress) progress(data->size(), data->size(), "calibrate");
@@ -65,7 +67,6 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
 {
     const Graph& g = graph();
     if (m_stats.empty()) throw InputError("calibrate before quantizing: full quantization needs activation statistics");
-    if (g.info.format != "onnx") throw InputError(m_path + ": int8 TFLite export is not implemented yet; quantize the model's ONNX twin");
     FullQuantOptions o;
     o.method = configValue(config, "full_quant_param", "activation_quant_method");
     o.perChannel = parseBool(configValue(config, "full_quant_param", "per_channel")).value_or(true);
@@ -81,7 +82,7 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
 
 void Session::exportPlan()
 {
-    m_exported = writeQdqOnnx(m_path, graph(), m_plan);
+    m_exported = graph().info.format == "tflite" ? writeInt8Tflite(m_path, graph(), m_plan) : writeQdqOnnx(m_path, graph(), m_plan);
     LoadOptions lo;
     lo.runOnnxChecker = false;
     m_quantized = std::make_unique<LoadResult>(loadModelFromBytes(m_exported, m_path, lo));

@@ -39,7 +39,7 @@ public:
     const QuantPlan& quantize(const IniDocument& config, const ProgressSink& progress = {}, const CancelToken* cancel = nullptr);
     const QuantPlan& plan() const { return m_plan; }
 
-    // The quantized model as bytes of its format (QDQ ONNX today), and the graph Quantscope reads back from them.
+    // The quantized model as bytes of its format (QDQ ONNX, or int8 TFLite), and the graph Quantscope reads back from them.
     const std::string& exportedBytes() const { return m_exported; }
     const Graph& quantizedGraph() const;
     // MindSpore Lite's debug reports (output_summary.csv, round_*.csv, quant_param.csv) into dir, one round per

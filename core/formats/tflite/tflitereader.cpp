@@ -399,6 +399,99 @@ struct Reader {
         }
     }
 
+    static bool isQuantized(const Value& v)
+    {
+        return (v.type == DataType::Int8 || v.type == DataType::UInt8 || v.type == DataType::Int32) && !v.quant.scale.empty();
+    }
+
+    static Tensor dequantize(const Tensor& q, const QuantParams& p)
+    {
+        auto qv = q.toInt64();
+        Tensor out(DataType::Float32, q.shape());
+        const Shape& s = q.shape();
+        int64_t channels = int64_t(p.scale.size()), inner = 1;
+        if (channels > 1 && p.axis >= 0)
+            for (size_t d = size_t(p.axis) + 1; d < s.size(); ++d) inner *= s[d];
+        for (int64_t i = 0; i < out.count(); ++i) {
+            size_t c = channels > 1 ? size_t((i / inner) % channels) : 0;
+            int32_t zp = c < p.zeroPoint.size() ? p.zeroPoint[c] : 0;
+            out.data<float>()[i] = float(qv[size_t(i)] - zp) * p.scale[c];
+        }
+        return out;
+    }
+
+    // Quantized TFLite models (int8/uint8 tensors with scales) are read as float graphs with fake quantization,
+    // which is how the TFLite int8 kernels compute up to integer rounding: quantized constants that a compute op
+    // reads become their dequantized float values; an op producing an int8 tensor X computes X_float in float,
+    // then Quantize -> X_quantized (int8) -> Dequantize -> X (float); an int8 tensor that no compute op produces
+    // (a graph input, a QUANTIZE output) reaches compute ops through Dequantize -> <source>_dequantized.
+    // QUANTIZE/DEQUANTIZE operators of the model itself keep reading and writing the int8 tensors.
+    void lowerQuantized()
+    {
+        auto converter = [&](int node) {
+            return node >= 0 && (g.nodes[size_t(node)].opType == "Quantize" || g.nodes[size_t(node)].opType == "Dequantize");
+        };
+        std::vector<std::vector<int>> readers(g.values.size());
+        for (size_t i = 0; i < g.nodes.size(); ++i)
+            for (int in : g.nodes[i].inputs)
+                if (in >= 0) readers[size_t(in)].push_back(int(i));
+        auto readVia = [&](int from, int to, bool converters) {
+            for (int r : readers[size_t(from)])
+                if (converter(r) == converters)
+                    for (int& in : g.nodes[size_t(r)].inputs)
+                        if (in == from) in = to;
+        };
+        auto addNode = [&](const char* op, int in, int out) {
+            Node n;
+            n.opType = op;
+            n.sourceOpType = std::string(op) + " (fake quantization)";
+            n.name = g.values[size_t(out)].name + "/" + op;
+            n.inputs = {in};
+            n.outputs = {out};
+            g.nodes.push_back(std::move(n));
+        };
+        const size_t count = g.values.size();
+        for (size_t v = 0; v < count; ++v) {
+            if (!isQuantized(g.values[v])) continue;
+            bool computeReaders = false;
+            for (int r : readers[v]) computeReaders |= !converter(r);
+            if (g.values[v].constant) {
+                if (!computeReaders) continue;  // a DEQUANTIZE op reads it (weight-only models): folded at run time
+                g.values[v].constant = dequantize(*g.values[v].constant, g.values[v].quant);
+                g.values[v].type = DataType::Float32;
+                for (int r : readers[v])  // a DEQUANTIZE of the now float constant passes it on
+                    if (converter(r)) g.nodes[size_t(r)].opType = "Identity";
+                continue;
+            }
+            int prod = g.values[v].producer;
+            Value base = g.values[v];
+            if (prod >= 0 && !converter(prod)) {
+                Value raw = base, q = base;
+                raw.name = g.uniqueValueName(base.name + "_float");
+                raw.type = DataType::Float32;
+                raw.quant = {};
+                q.name = g.uniqueValueName(base.name + "_quantized");
+                int rawId = g.addValue(std::move(raw)), qId = g.addValue(std::move(q));
+                for (int& o : g.nodes[size_t(prod)].outputs)
+                    if (o == int(v)) o = rawId;
+                g.values[v].type = DataType::Float32;
+                g.values[v].quant = {};
+                readVia(int(v), qId, true);
+                addNode("Quantize", rawId, qId);
+                addNode("Dequantize", qId, int(v));
+            } else if (computeReaders) {
+                const Node* p = prod >= 0 ? &g.nodes[size_t(prod)] : nullptr;
+                Value f = base;
+                f.name = g.uniqueValueName((p && !p->inputs.empty() ? g.values[size_t(p->inputs[0])].name : base.name) + "_dequantized");
+                f.type = DataType::Float32;
+                f.quant = {};
+                int fId = g.addValue(std::move(f));
+                readVia(int(v), fId, false);
+                addNode("Dequantize", int(v), fId);
+            }
+        }
+    }
+
     void read()
     {
         flatbuffers::Verifier::Options vopts;
@@ -461,6 +554,7 @@ struct Reader {
             for (int out : *sub->outputs()) g.outputs.push_back(tensorId(out, "subgraph output"));
         for (int in : g.inputs)
             if (in < 0 || g.values[in].constant) fail("a subgraph input is omitted or constant");
+        lowerQuantized();
         g.finalize();
     }
 };

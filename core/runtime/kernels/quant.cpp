@@ -17,6 +17,7 @@ namespace {
 struct Affine {
     std::vector<float> scale;
     std::vector<int32_t> zero;
+    std::vector<float> inverse;  // TFLite (XNNPACK) quantizes as x * (1 / scale); ONNX Runtime as x / scale
     int64_t inner = 1, channels = 1;  // element i uses channel (i / inner) % channels
 
     void resolve(const Shape& x, int64_t axis)
@@ -37,7 +38,7 @@ template <typename T> void quantizeTo(const float* x, T* y, int64_t n, const Aff
     constexpr float lo = float(std::numeric_limits<T>::min()), hi = float(std::numeric_limits<T>::max());
     for (int64_t i = 0; i < n; ++i) {
         size_t c = a.channel(i);
-        float q = std::nearbyint(x[i] / a.scale[c]) + float(a.zero[c]);
+        float q = std::nearbyint(a.inverse.empty() ? x[i] / a.scale[c] : x[i] * a.inverse[c]) + float(a.zero[c]);
         y[i] = T(std::clamp(q, lo, hi));
     }
 }
@@ -64,6 +65,7 @@ public:
             m_affine.zero = q ? q->zeroPoint : std::vector<int32_t>{};
             if (m_in != DataType::Float16 && m_affine.scale.empty()) fail(m_node, "the quantized tensor has no scale");
             if (!m_affine.scale.empty()) m_affine.resolve(ctx.inputShapes[0], q->axis);
+            for (float sc : m_affine.scale) m_affine.inverse.push_back(1.f / sc);
             if (m_quantize) m_out = ctx.outputTypes[0];
             return;
         }

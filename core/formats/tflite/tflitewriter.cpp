@@ -1,0 +1,249 @@
+#include "formats/tflite/tflitewriter.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <set>
+
+#include "formats/modelloader.h"
+#include "formats/tflite/tflitereader.h"
+#include "graph/error.h"
+#include "tflite_schema_generated.h"
+
+namespace qs {
+
+namespace {
+
+using B = tfl::BuiltinOperator;
+
+// The operator version whose kernel first took int8 tensors (TFLite's op_version rules); older versions of the
+// model's op codes are raised to these.
+int int8Version(B code)
+{
+    switch (code) {
+    case B::CONV_2D:
+    case B::DEPTHWISE_CONV_2D: return 3;
+    case B::FULLY_CONNECTED: return 4;
+    case B::QUANTIZE:
+    case B::DEQUANTIZE:
+    case B::ADD:
+    case B::SUB:
+    case B::MUL:
+    case B::AVERAGE_POOL_2D:
+    case B::MAX_POOL_2D:
+    case B::SQUEEZE:
+    case B::MEAN:
+    case B::SOFTMAX:
+    case B::LOGISTIC:
+    case B::RELU:
+    case B::RELU6:
+    case B::PAD: return 2;
+    default: return 1;
+    }
+}
+
+B builtinCode(const tfl::OperatorCodeT& oc)
+{
+    return B(std::max<int32_t>(int32_t(oc.builtin_code), oc.deprecated_builtin_code));
+}
+
+std::unique_ptr<tfl::QuantizationParametersT> quantization(const QuantParams& p)
+{
+    auto q = std::make_unique<tfl::QuantizationParametersT>();
+    q->scale = p.scale;
+    q->zero_point.assign(p.zeroPoint.begin(), p.zeroPoint.end());
+    if (q->zero_point.size() < q->scale.size()) q->zero_point.resize(q->scale.size(), 0);
+    q->quantized_dimension = p.scale.size() > 1 ? std::max(p.axis, 0) : 0;
+    return q;
+}
+
+struct Writer {
+    const std::string& path;
+    const Graph& ir;
+    const QuantPlan& plan;
+    std::unique_ptr<tfl::ModelT> model;
+    tfl::SubGraphT* sub = nullptr;
+
+    [[noreturn]] void fail(const std::string& msg) { throw InputError(path + ": " + msg); }
+
+    uint32_t addBuffer(const Tensor& t)
+    {
+        auto b = std::make_unique<tfl::BufferT>();
+        b->data.resize(t.byteSize());
+        std::memcpy(b->data.data(), t.raw(), t.byteSize());
+        model->buffers.push_back(std::move(b));
+        return uint32_t(model->buffers.size() - 1);
+    }
+
+    uint32_t opcode(B code)
+    {
+        for (size_t i = 0; i < model->operator_codes.size(); ++i)
+            if (builtinCode(*model->operator_codes[i]) == code) return uint32_t(i);
+        auto oc = std::make_unique<tfl::OperatorCodeT>();
+        oc->builtin_code = code;
+        oc->deprecated_builtin_code = int8_t(std::min<int32_t>(int32_t(code), int32_t(B::PLACEHOLDER_FOR_GREATER_OP_CODES)));
+        oc->version = int8Version(code);
+        model->operator_codes.push_back(std::move(oc));
+        return uint32_t(model->operator_codes.size() - 1);
+    }
+
+    int addTensor(const tfl::TensorT& like, const std::string& name, tfl::TensorType type, const QuantParams* params)
+    {
+        auto t = std::make_unique<tfl::TensorT>();
+        t->shape = like.shape;
+        t->shape_signature = like.shape_signature;
+        t->has_rank = like.has_rank;
+        t->type = type;
+        t->buffer = 0;
+        t->name = name;
+        if (params) t->quantization = quantization(*params);
+        sub->tensors.push_back(std::move(t));
+        return int(sub->tensors.size() - 1);
+    }
+
+    std::unique_ptr<tfl::OperatorT> convertOp(B code, int from, int to)
+    {
+        auto op = std::make_unique<tfl::OperatorT>();
+        op->opcode_index = opcode(code);
+        op->inputs = {from};
+        op->outputs = {to};
+        if (code == B::QUANTIZE) op->builtin_options.Set(tfl::QuantizeOptionsT{});
+        else op->builtin_options.Set(tfl::DequantizeOptionsT{});
+        return op;
+    }
+
+    std::string write()
+    {
+        std::string bytes = readFileBytes(path);
+        flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+        if (!tfl::VerifyModelBuffer(verifier)) fail("cannot re-read the source model for export (the verifier rejects it)");
+        const tfl::Model* raw = tfl::GetModel(bytes.data());
+        model = tfl::UnPackModel(bytes.data());
+        if (model->subgraphs.empty()) fail("the model has no subgraph");
+        for (const auto& b : model->buffers)
+            if (b && b->offset > 1) fail("models that keep buffers outside the flatbuffer (over 2 GiB) cannot be exported");
+        sub = model->subgraphs[0].get();
+        const size_t tensorCount = sub->tensors.size();
+        for (size_t i = 0; i < tensorCount; ++i)  // the reader's contract: value i is tensor i (names made unique)
+            if (i >= ir.values.size() || ir.values[i].name.rfind(sub->tensors[i]->name, 0) != 0)
+                fail("the model changed since it was loaded; load it again");
+        // Options this schema does not know would be dropped on writing: refuse rather than write a broken model.
+        auto* rawOps = raw->subgraphs()->Get(0)->operators();
+        for (size_t i = 0; i < sub->operators.size(); ++i) {
+            const auto& op = *sub->operators[i];
+            if (rawOps->Get(flatbuffers::uoffset_t(i))->builtin_options_type() != tfl::BuiltinOptions::NONE && !op.builtin_options.value)
+                fail("operator " + std::to_string(i) + " (" + ir.values[size_t(op.outputs.at(0))].name +
+                     ") has options Quantscope cannot write back; it cannot be exported as int8 TFLite");
+        }
+
+        // Which operators compute in int8: the plan names nodes by their first output's name.
+        std::vector<char> int8Op(sub->operators.size(), 0);
+        std::vector<int> producer(tensorCount, -1);
+        std::vector<std::vector<int>> consumers(tensorCount);
+        for (size_t i = 0; i < sub->operators.size(); ++i) {
+            const auto& op = *sub->operators[i];
+            if (op.outputs.empty()) continue;
+            int node = ir.values[size_t(op.outputs[0])].producer;
+            int8Op[i] = node >= 0 && plan.quantizedNodes.count(ir.nodes[size_t(node)].name) ? 1 : 0;
+            for (int o : op.outputs) producer[size_t(o)] = int(i);
+            for (int in : op.inputs)
+                if (in >= 0) consumers[size_t(in)].push_back(int(i));
+        }
+
+        // 1. Weights, biases and constant operands: integer data in new buffers, with their parameters.
+        for (size_t t = 0; t < tensorCount; ++t) {
+            auto c = plan.constants.find(ir.values[t].name);
+            if (c == plan.constants.end()) continue;
+            for (int op : consumers[t])
+                if (!int8Op[size_t(op)]) fail("constant '" + ir.values[t].name + "' is read by a float operator and an int8 one");
+            tfl::TensorT& tensor = *sub->tensors[t];
+            tensor.type = tfl::TensorType(tfliteFromDataType(c->second.values.type()));
+            tensor.buffer = addBuffer(c->second.values);
+            tensor.quantization = quantization(c->second.params);
+        }
+
+        // Buffers no tensor reads any more (the float weights just replaced) are emptied; indices stay.
+        std::vector<char> used(model->buffers.size(), 0);
+        for (const auto& sg : model->subgraphs)
+            for (const auto& t : sg->tensors)
+                if (t->buffer < used.size()) used[t->buffer] = 1;
+        for (const auto& m : model->metadata)
+            if (m->buffer < used.size()) used[m->buffer] = 1;
+        for (size_t b = 0; b < model->buffers.size(); ++b)
+            if (!used[b]) model->buffers[b]->data.clear();
+
+        // 2. Activations. After[i]: operators to place after operator i; before: after the graph inputs.
+        std::map<int, std::vector<std::unique_ptr<tfl::OperatorT>>> after;
+        std::vector<std::unique_ptr<tfl::OperatorT>> before;
+        std::set<int> graphOutputs(sub->outputs.begin(), sub->outputs.end());
+        auto rewire = [&](int tensor, int to, bool int8Readers) {
+            for (int op : consumers[size_t(tensor)])
+                if (bool(int8Op[size_t(op)]) == int8Readers)
+                    for (int& in : sub->operators[size_t(op)]->inputs)
+                        if (in == tensor) in = to;
+        };
+        for (size_t t = 0; t < tensorCount; ++t) {
+            auto a = plan.activations.find(ir.values[t].name);
+            if (a == plan.activations.end()) continue;
+            const QuantParams& p = a->second;
+            const std::string& name = ir.values[t].name;
+            int prod = producer[t];
+            bool int8Readers = false, floatReaders = false;
+            for (int op : consumers[t]) (int8Op[size_t(op)] ? int8Readers : floatReaders) = true;
+            if (prod >= 0 && int8Op[size_t(prod)]) {
+                // Produced in int8. Float readers and graph outputs read a DEQUANTIZE of it; a graph output keeps
+                // its tensor (float), and the int8 op writes a new one.
+                tfl::TensorT& tensor = *sub->tensors[t];
+                if (graphOutputs.count(int(t))) {
+                    int q = addTensor(tensor, name + "_int8", tfl::TensorType::INT8, &p);
+                    for (int& o : sub->operators[size_t(prod)]->outputs)
+                        if (o == int(t)) o = q;
+                    rewire(int(t), q, true);
+                    after[prod].push_back(convertOp(B::DEQUANTIZE, q, int(t)));
+                } else {
+                    tensor.type = tfl::TensorType::INT8;
+                    tensor.quantization = quantization(p);
+                    if (floatReaders) {
+                        int f = addTensor(tensor, name + "_dequantized", tfl::TensorType::FLOAT32, nullptr);
+                        rewire(int(t), f, false);
+                        after[prod].push_back(convertOp(B::DEQUANTIZE, int(t), f));
+                    }
+                }
+            } else if (int8Readers) {
+                // Produced in float (or a graph input): int8 readers read a QUANTIZE of it.
+                int q = addTensor(*sub->tensors[t], name + "_int8", tfl::TensorType::INT8, &p);
+                rewire(int(t), q, true);
+                (prod >= 0 ? after[prod] : before).push_back(convertOp(B::QUANTIZE, int(t), q));
+            }
+        }
+
+        // 3. Operators in order, with the conversions placed right after what they read; int8 op versions.
+        std::vector<std::unique_ptr<tfl::OperatorT>> ops;
+        for (auto& op : before) ops.push_back(std::move(op));
+        for (size_t i = 0; i < sub->operators.size(); ++i) {
+            if (int8Op[i]) {
+                auto& oc = *model->operator_codes[sub->operators[i]->opcode_index];
+                oc.version = std::max(oc.version, int8Version(builtinCode(oc)));
+            }
+            ops.push_back(std::move(sub->operators[i]));
+            for (auto& op : after[int(i)]) ops.push_back(std::move(op));
+        }
+        sub->operators = std::move(ops);
+        model->description = (model->description.empty() ? std::string() : model->description + " + ") +
+                             "int8 post-training quantization by Quantscope";
+
+        flatbuffers::FlatBufferBuilder fbb(bytes.size() + bytes.size() / 4 + 4096);
+        fbb.Finish(tfl::Model::Pack(fbb, model.get()), tfl::ModelIdentifier());
+        return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+    }
+};
+
+}  // namespace
+
+std::string writeInt8Tflite(const std::string& sourcePath, const Graph& graph, const QuantPlan& plan)
+{
+    Writer w{sourcePath, graph, plan};
+    return w.write();
+}
+
+}  // namespace qs
