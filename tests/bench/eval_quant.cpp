@@ -44,7 +44,8 @@ int main(int argc, char** argv)
     s.calibrate(config, {}, nullptr, 2);
     s.quantize(config);
     double quantSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::string qpath = (fs::path(out) / "quantized.onnx").string();
+    const bool tflite = s.graph().info.format == "tflite";
+    std::string qpath = (fs::path(out) / (tflite ? "quantized.tflite" : "quantized.onnx")).string();
     writeFileAtomic(qpath, s.exportedBytes());
 
     std::map<std::string, int> labels = test::readLabels(labelsTsv, column);
@@ -58,7 +59,7 @@ int main(int argc, char** argv)
     std::ofstream lab(fs::path(out) / "labels.txt");
     int correct = 0, n = 0;
     for (const std::string& f : test::readList(evalList)) {
-        Tensor x = loadImageTensor((fs::path(folder) / f).string(), pre, shape, true);
+        Tensor x = loadImageTensor((fs::path(folder) / f).string(), pre, shape, !tflite);
         raw.write(static_cast<const char*>(x.raw()), std::streamsize(x.byteSize()));
         lab << labels.at(f) << "\n";
         auto y = sim.run({{inputName, x}})[0].toFloat();
