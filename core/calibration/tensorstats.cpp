@@ -28,18 +28,23 @@ void TensorStats::widen(double magnitude)
     m_range = r;
 }
 
-void TensorStats::add(const float* data, int64_t n)
+namespace {
+struct Moments {
+    double min, max, sum, sumSq;
+    int64_t zeros;
+};
+
+// Exact moments in one vectorisable pass (sixteen independent float lanes within 4096-element blocks, folded into
+// double totals after each block). NaN/Inf poison the lane sums, which the caller takes as the sign to go down
+// its slow path.
+Moments moments(const float* data, int64_t n)
 {
-    if (n <= 0) return;
-    // Exact moments in one vectorisable pass (eight independent lanes); NaN/Inf poison the lane sums, which sends
-    // the rare bad tensor down the slow path below.
     constexpr int L = 16;
     float lo[L], hi[L];
     double sum[L] = {}, sq[L] = {};
     int64_t zeros[L] = {};
     for (int l = 0; l < L; ++l) lo[l] = hi[l] = data[0];
     int64_t i = 0;
-    // Float lanes within 4096-element blocks (vectorisable), folded into double totals after each block.
     for (; i + L <= n;) {
         float bs[L] = {}, bq[L] = {};
         int32_t bz[L] = {};
@@ -67,15 +72,24 @@ void TensorStats::add(const float* data, int64_t n)
         sq[0] += double(v) * v;
         zeros[0] += v == 0.f;
     }
-    double tMin = lo[0], tMax = hi[0], tSum = 0, tSq = 0;
-    int64_t tZeros = 0, bad = 0;
+    Moments m{lo[0], hi[0], 0, 0, 0};
     for (int l = 0; l < L; ++l) {
-        tMin = std::min(tMin, double(lo[l]));
-        tMax = std::max(tMax, double(hi[l]));
-        tSum += sum[l];
-        tSq += sq[l];
-        tZeros += zeros[l];
+        m.min = std::min(m.min, double(lo[l]));
+        m.max = std::max(m.max, double(hi[l]));
+        m.sum += sum[l];
+        m.sumSq += sq[l];
+        m.zeros += zeros[l];
     }
+    return m;
+}
+}  // namespace
+
+void TensorStats::add(const float* data, int64_t n)
+{
+    if (n <= 0) return;
+    Moments m = moments(data, n);
+    double tMin = m.min, tMax = m.max, tSum = m.sum, tSq = m.sumSq;
+    int64_t tZeros = m.zeros, bad = 0;
     if (!std::isfinite(tSum) || !std::isfinite(tSq) || !std::isfinite(tMin) || !std::isfinite(tMax)) {
         tMin = INFINITY, tMax = -INFINITY, tSum = 0, tSq = 0, tZeros = 0;
         for (int64_t k = 0; k < n; ++k) {

@@ -194,7 +194,7 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
                 }
             }
         }
-        if (m_options.fuse && !allConst && !step.outputs.empty() && !isGraphOutput(step.outputs[0])) {
+        if (m_options.fuse && m_options.opaqueLayouts && !allConst && !step.outputs.empty() && !isGraphOutput(step.outputs[0])) {
             const Value& out = g.values[step.outputs[0]];
             ctx.outputOpaqueAllowed = !out.consumers.empty();
             for (int c : out.consumers) {

@@ -18,6 +18,9 @@ struct InterpreterOptions {
     int threads = 1;
     bool fuse = true;        // fuse activations into Conv/Gemm; observers then do not see pre-activation tensors
     bool reference = false;  // plain reference kernels (for tests)
+    // With fuse: let kernels pass oneDNN blocked layouts to each other. Observers then see such tensors in their
+    // private layout, so whoever observes values (calibration) turns this off.
+    bool opaqueLayouts = true;
 };
 
 /** Runs a Graph. Plans per input-shape signature: constant sub-graphs (shape arithmetic, fp16 weight

@@ -34,12 +34,23 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
 {
     const Graph& g = graph();
     auto data = std::make_unique<CalibrationData>(config, g);  // resolves and checks every file before running
-    // Observers must see every activation as computed in float: no fusion, no private layouts.
-    Interpreter interp(g, {threads, false, false});
+    // Observers see plain tensors (no private layouts). Activations fused into the op before them (Relu/Clip after a
+    // Conv/Gemm that nothing else reads) are observed after the activation only: the quantizer folds them the same
+    // way, so the pre-activation tensor never gets parameters.
+    InterpreterOptions io;
+    io.threads = threads;
+    io.opaqueLayouts = false;
+    Interpreter interp(g, io);
     std::map<std::string, TensorStats> stats;
     std::vector<TensorStats*> byValue(g.values.size(), nullptr);
     for (size_t v = 0; v < g.values.size(); ++v)
         if (!g.values[v].constant) byValue[v] = &stats[g.values[v].name];
+    // Per-channel means (bias correction) only where a weighted op reads the tensor.
+    std::vector<char> channelMeans(g.values.size(), 0);
+    for (const Node& n : g.nodes)
+        if ((n.opType == "Conv" || n.opType == "Gemm" || n.opType == "FullyConnected" || n.opType == "MatMul") && !n.inputs.empty() &&
+            n.inputs[0] >= 0)
+            channelMeans[size_t(n.inputs[0])] = 1;
     // Decode and preprocess the next sample on another thread while this one runs.
     const bool channelsLast = g.info.format == "tflite";  // TFLite activations are NHWC
     std::future<std::map<std::string, Tensor>> next = std::async(std::launch::async, [&] { return data->sample(0); });
@@ -52,7 +63,9 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
         std::map<std::string, Tensor> inputs = next.get();
         if (i + 1 < data->size()) next = std::async(std::launch::async, [&, i] { return data->sample(i + 1); });
         interp.run(inputs, [&](int, int value, const Tensor& t) {
-            if (t.type() == DataType::Float32 && byValue[size_t(value)]) byValue[size_t(value)]->add(t.data<float>(), t.shape(), channelsLast);
+            if (t.type() != DataType::Float32 || !byValue[size_t(value)]) return;
+            if (channelMeans[size_t(value)]) byValue[size_t(value)]->add(t.data<float>(), t.shape(), channelsLast);
+            else byValue[size_t(value)]->add(t.data<float>(), t.count());
         });
     }
     if (progress) progress(data->size(), data->size(), "calibrate");
