@@ -100,7 +100,9 @@ private slots:
         row("per-channel-text", "[weight_quant_param]\nper_channel=perlayer\n", 2, "error", "'perlayer' is not a boolean");
         row("dequant-strategy", "[weight_quant_param]\ndequant_strategy=OFFLINE\n", 2, "error", "'OFFLINE' is not one of ON_THE_FLY");
         row("method-camel", "[full_quant_param]\nactivation_quant_method=RemovalOutlier\n", 2, "error", "did you mean REMOVAL_OUTLIER?");
-        row("method-unknown", "[full_quant_param]\nactivation_quant_method=PERCENTILE\n", 2, "error", "'PERCENTILE' is not one of MAX_MIN, KL, REMOVAL_OUTLIER");
+        row("method-unknown", "[full_quant_param]\nactivation_quant_method=PERCENTILE\n", 2, "error", "'PERCENTILE' is not one of MAX_MIN, KL, REMOVAL_OUTLIER, ABS_MAX, AVG, HIST, MSE");
+        row("op-type-typo", "[full_quant_param]\nquantizable_op_type=conv2d,depthwise_conv\n", 2, "error",
+            "unknown op type 'depthwise_conv'; did you mean depthwise_conv2d?");
         row("target-device", "[full_quant_param]\ntarget_device=CPU\n", 2, "error", "'CPU' is not one of NVGPU, DSP, ASCEND");
         row("full-section-ignored", c + "quant_type=WEIGHT_QUANT\n[full_quant_param]\nper_channel=true\n", 3, "warning", "ignored: quant_type is WEIGHT_QUANT");
         row("strategy", "[dynamic_quant_param]\nquant_strategy=AWLC\n", 2, "error", "did you mean ALWC?");

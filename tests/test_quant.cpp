@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "calibration/datasource.h"
+#include "calibration/rangemethod.h"
 #include "config/config.h"
 #include "formats/modelloader.h"
 #include "report/debugreport.h"
@@ -211,6 +212,56 @@ private slots:
             double want = mc.file == "ppocr_v4_det.onnx" ? 0.995 : 0.999;
             QVERIFY2(c >= want, qPrintable(QString("cosine %1 < %2").arg(c).arg(want)));
         }
+    }
+
+    void testPaddleSlimMethodsAndOpTypeSelection()
+    {
+        // One calibration pass; every range method and the PaddleSlim op-type selection reuse its statistics.
+        QTemporaryDir dir;
+        IniDocument config = configFor(linkCalibration(dir.path(), "imagenet-sample"), true);
+        config.set("data_preprocess_param", "calibrate_size", "10");
+        Session s;
+        s.load(test::modelPath("mobilenet_v1_0.25_224.onnx"));
+        s.calibrate(config, {}, nullptr, 2);
+        std::string probe;  // the input of the second depthwise convolution: a Clip (ReLU6) output
+        int depthwiseSeen = 0;
+        for (const Node& n : s.graph().nodes)
+            if (n.opType == "Conv" && n.attrInt("group", 1) > 1 && ++depthwiseSeen == 2) probe = s.graph().values[n.inputs[0]].name;
+        QVERIFY2(s.statistics().count(probe), "the probe activation was not observed");
+        std::map<std::string, double> width;
+        for (const std::string& method : rangeMethodNames()) {
+            config.set("full_quant_param", "activation_quant_method", method);
+            const QuantPlan& plan = s.quantize(config);
+            QVERIFY2(plan.quantizedNodes.size() > 40, qPrintable(QString::fromStdString(method)));
+            for (const auto& [name, p] : plan.activations)
+                QVERIFY2(std::isfinite(p.scale[0]) && p.scale[0] > 0, qPrintable(QString::fromStdString(method + " " + name)));
+            width[method] = plan.activations.at(probe).scale[0];
+        }
+        // The observed range is the widest; the clipping methods choose narrower ones; ABS_MAX covers [-a, a].
+        QCOMPARE(width.size(), size_t(7));
+        QVERIFY(width["ABS_MAX"] >= width["MAX_MIN"]);
+        for (const char* m : {"KL", "REMOVAL_OUTLIER", "HIST", "MSE", "AVG"}) QVERIFY2(width[m] <= width["ABS_MAX"], m);
+
+        // quantizable_op_type=conv2d: the depthwise convolutions stay float, the others run in int8.
+        config.set("full_quant_param", "activation_quant_method", "MAX_MIN");
+        config.set("full_quant_param", "quantizable_op_type", "conv2d");
+        const QuantPlan& convOnly = s.quantize(config);
+        int depthwiseFloat = 0, convInt8 = 0;
+        for (const Node& n : s.graph().nodes) {
+            if (n.opType != "Conv") continue;
+            bool depthwise = n.attrInt("group", 1) > 1;
+            if (depthwise) {
+                QVERIFY(!convOnly.quantizedNodes.count(n.name));
+                depthwiseFloat += convOnly.floatReasons.at(n.name).find("quantizable_op_type") != std::string::npos;
+            } else {
+                convInt8 += convOnly.quantizedNodes.count(n.name) != 0;
+            }
+        }
+        QCOMPARE(depthwiseFloat, 13);
+        QCOMPARE(convInt8, 15);
+        size_t convOnlyCount = convOnly.quantizedNodes.size();
+        config.set("full_quant_param", "is_full_quantize", "true");  // overrides the list
+        QVERIFY(s.quantize(config).quantizedNodes.size() > convOnlyCount);
     }
 
     void testDebugReportsHaveMindSporeColumns()

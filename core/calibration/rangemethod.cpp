@@ -7,13 +7,18 @@ namespace qs {
 std::unique_ptr<RangeMethod> makeMaxMin();
 std::unique_ptr<RangeMethod> makeKlDivergence();
 std::unique_ptr<RangeMethod> makeRemovalOutlier();
+std::unique_ptr<RangeMethod> makeAbsMax();
+std::unique_ptr<RangeMethod> makeAvg();
+std::unique_ptr<RangeMethod> makeHist();
+std::unique_ptr<RangeMethod> makeMse();
 
 namespace {
 const std::map<std::string, std::unique_ptr<RangeMethod>>& registry()
 {
     static const auto methods = [] {
         std::map<std::string, std::unique_ptr<RangeMethod>> m;
-        for (auto factory : {makeMaxMin, makeKlDivergence, makeRemovalOutlier}) {  // one line per method
+        for (auto factory : {makeMaxMin, makeKlDivergence, makeRemovalOutlier,  // MindSpore Lite
+                             makeAbsMax, makeAvg, makeHist, makeMse}) {        // PaddleSlim
             auto method = factory();
             std::string name = method->name();
             m[name] = std::move(method);

@@ -211,6 +211,20 @@ double TensorStats::quantile(double q) const
     return m_max;
 }
 
+double TensorStats::absQuantile(double q) const
+{
+    double top = std::max(std::fabs(m_min), std::fabs(m_max));
+    if (!m_histCount || m_hist.empty() || q >= 1) return top;
+    // Fold the signed histogram onto magnitudes: bin b and its mirror kBins-1-b hold the same |x| range.
+    double target = q * double(m_histCount), acc = 0, w = binWidth();
+    for (int b = kBins / 2; b < kBins; ++b) {
+        double c = double(m_hist[size_t(b)] + m_hist[size_t(kBins - 1 - b)]);
+        if (acc + c >= target && c > 0) return std::min(top, (b - kBins / 2 + (target - acc) / c) * w);
+        acc += c;
+    }
+    return top;
+}
+
 double TensorStats::clipRate(double lo, double hi) const
 {
     if (!m_histCount || m_hist.empty()) return 0.0;

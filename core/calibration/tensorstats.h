@@ -34,6 +34,8 @@ public:
     double binWidth() const { return 2.0 * m_range / kBins; }
     // return the value below which fraction q of the elements lie (from the histogram)
     double quantile(double q) const;
+    // return the magnitude below which fraction q of the elements' |x| lie (from the histogram)
+    double absQuantile(double q) const;
     // return the fraction of elements outside [lo, hi] (from the histogram)
     double clipRate(double lo, double hi) const;
 

@@ -9,6 +9,7 @@
 
 #include "config/schema.h"
 #include "graph/graph.h"
+#include "quant/optypes.h"
 
 namespace qs {
 
@@ -374,6 +375,22 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
                 std::string near = nearestName(name, nodes);
                 r.error(C, "skip_quant_node", "the model has no node '" + name + "'", near.empty() ? "check the name (quantscope-cli inspect lists nodes)" : "did you mean " + near + "?");
             }
+    }
+    // PaddleSlim op type names, or op types of the model.
+    if (auto list = doc.get(F, "quantizable_op_type")) {
+        const auto& paddle = paddleOpTypeNames();
+        for (const std::string& t : parseNameList(*list)) {
+            if (std::find(paddle.begin(), paddle.end(), t) != paddle.end()) continue;
+            bool inModel = false;
+            if (options.model)
+                for (const Node& n : options.model->nodes) inModel |= n.opType == t || n.sourceOpType == t;
+            if (inModel) continue;
+            std::string near = nearestName(t, paddle);
+            std::string fix = (near.empty() ? std::string("use a PaddleSlim name (conv2d, depthwise_conv2d, mul, pool2d, elementwise_add, ...)")
+                                            : "did you mean " + near + "?") +
+                              (options.model ? "" : " (with --model, the model's own op types are accepted too)");
+            r.at(options.model ? Severity::Error : Severity::Warning, F, "quantizable_op_type", "unknown op type '" + t + "'", fix);
+        }
     }
     if (auto p = doc.get(C, "debug_info_save_path"); p && !p->empty()) {
         std::filesystem::path parent = std::filesystem::path(*p).parent_path();

@@ -88,9 +88,19 @@ const std::vector<KeySchema>& configKeys()
             "是否对量化误差进行校正。"),
         oneOf(key("full_quant_param", "activation_quant_method", T::Enum, "MAX_MIN",
                   "How activation ranges are chosen: MAX_MIN (observed range), KL (KL divergence), REMOVAL_OUTLIER "
-                  "(clip rare extremes).",
-                  "激活量化算法：MAX_MIN（最大最小值）、KL（KL 散度）、REMOVAL_OUTLIER（剔除离群值）。"),
-              {"MAX_MIN", "KL", "REMOVAL_OUTLIER"}),
+                  "(clip rare extremes); PaddleSlim's ABS_MAX (largest magnitude), AVG (per-sample largest magnitude, "
+                  "averaged), HIST (99.999th percentile of magnitudes), MSE (least squared error).",
+                  "激活量化算法：MAX_MIN（最大最小值）、KL（KL 散度）、REMOVAL_OUTLIER（剔除离群值）；PaddleSlim 的 "
+                  "ABS_MAX（最大绝对值）、AVG（各样本最大绝对值的平均）、HIST（绝对值的 99.999% 分位数）、MSE（最小均方误差）。"),
+              {"MAX_MIN", "KL", "REMOVAL_OUTLIER", "ABS_MAX", "AVG", "HIST", "MSE"}),
+        key("full_quant_param", "quantizable_op_type", T::NameList, "",
+            "Quantize only these op types (PaddleSlim names such as conv2d, depthwise_conv2d, mul, pool2d, "
+            "elementwise_add, concat, or the model's own op names); empty: every op type Quantscope quantizes.",
+            "只量化这些算子类型（PaddleSlim 名称，如 conv2d、depthwise_conv2d、mul、pool2d、elementwise_add、concat，"
+            "或模型自身的算子名）；留空则量化所有支持的算子类型。"),
+        key("full_quant_param", "is_full_quantize", T::Bool, "false",
+            "true: quantize every op type Quantscope supports, whatever quantizable_op_type says.",
+            "true：量化所有支持的算子类型，忽略 quantizable_op_type。"),
         key("full_quant_param", "bias_correction", T::Bool, "true",
             "Remove the mean output error of each channel using the calibration data.", "利用校准数据校正每个通道的平均输出误差。"),
         key("full_quant_param", "per_channel", T::Bool, "true", "Per-channel (true) or per-layer (false) weight scales.",

@@ -6,6 +6,7 @@
 
 #include "calibration/rangemethod.h"
 #include "graph/error.h"
+#include "quant/optypes.h"
 #include "runtime/activation.h"
 
 namespace qs {
@@ -185,6 +186,11 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
         if (options.skipNodes.count(n.name)) continue;
         if (!quantizedOps.count(n.opType)) {
             plan.floatReasons[n.name] = n.opType + " is not quantized (runs in float)";
+            continue;
+        }
+        if (!options.opTypes.empty() &&
+            std::none_of(options.opTypes.begin(), options.opTypes.end(), [&](const std::string& t) { return matchesOpType(g, n, t); })) {
+            plan.floatReasons[n.name] = "its op type is not in quantizable_op_type";
             continue;
         }
         if ((n.opType == "Conv" || n.opType == "Gemm" || n.opType == "FullyConnected") && !hasConstWeights(g, n)) {

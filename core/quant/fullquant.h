@@ -12,6 +12,8 @@ struct FullQuantOptions {
     std::string method = "MAX_MIN";  // a RangeMethod name
     bool perChannel = true;
     std::set<std::string> skipNodes;
+    // PaddleSlim's quantizable_op_type: only nodes of these op types compute in int8 (empty: every supported type).
+    std::set<std::string> opTypes;
     // Remove from each bias the mean output shift its weights' quantization causes: (W_q - W) E[x].
     bool biasCorrection = true;
 };

@@ -85,6 +85,8 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
     o.perChannel = parseBool(configValue(config, "full_quant_param", "per_channel")).value_or(true);
     for (const std::string& n : parseNameList(configValue(config, "common_quant_param", "skip_quant_node"))) o.skipNodes.insert(n);
     o.biasCorrection = parseBool(configValue(config, "full_quant_param", "bias_correction")).value_or(true);
+    if (!parseBool(configValue(config, "full_quant_param", "is_full_quantize")).value_or(false))
+        for (const std::string& t : parseNameList(configValue(config, "full_quant_param", "quantizable_op_type"))) o.opTypes.insert(t);
     if (cancel) cancel->check();
     if (progress) progress(0, 1, "quantize");
     m_plan = buildFullQuantPlan(g, m_stats, o);

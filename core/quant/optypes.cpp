@@ -1,0 +1,72 @@
+#include "quant/optypes.h"
+
+#include <map>
+#include <set>
+
+namespace qs {
+
+namespace {
+bool isDepthwise(const Graph& g, const Node& n)
+{
+    if (n.opType != "Conv") return false;
+    if (n.attrString("weight_layout") == "1HWO") return true;
+    int64_t group = n.attrInt("group", 1);
+    const Value& w = g.values[size_t(n.inputs.at(1))];
+    return group > 1 && w.shape.size() == 4 && w.shape[1] == 1 && w.shape[0] == group;
+}
+
+const std::map<std::string, std::set<std::string>>& paddleOps()
+{
+    static const std::map<std::string, std::set<std::string>> ops = {
+        {"conv2d", {"Conv"}},
+        {"depthwise_conv2d", {"Conv"}},
+        {"mul", {"Gemm", "MatMul", "FullyConnected"}},
+        {"matmul", {"Gemm", "MatMul", "FullyConnected"}},
+        {"matmul_v2", {"Gemm", "MatMul", "FullyConnected"}},
+        {"pool2d", {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"}},
+        {"elementwise_add", {"Add"}},
+        {"elementwise_sub", {"Sub"}},
+        {"elementwise_mul", {"Mul"}},
+        {"concat", {"Concat"}},
+        {"softmax", {"Softmax"}},
+        {"sigmoid", {"Sigmoid"}},
+        {"relu", {"Relu"}},
+        {"relu6", {"Clip"}},
+        {"reshape", {"Reshape"}},
+        {"reshape2", {"Reshape"}},
+        {"squeeze", {"Squeeze"}},
+        {"squeeze2", {"Squeeze"}},
+        {"transpose", {"Transpose"}},
+        {"transpose2", {"Transpose"}},
+        {"mean", {"ReduceMean"}},
+        {"pad2d", {"Pad"}},
+        {"bilinear_interp", {"Resize"}},
+        {"nearest_interp", {"Resize"}},
+    };
+    return ops;
+}
+}  // namespace
+
+const std::vector<std::string>& paddleOpTypeNames()
+{
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> v;
+        for (const auto& [name, ops] : paddleOps()) v.push_back(name);
+        return v;
+    }();
+    return names;
+}
+
+bool matchesOpType(const Graph& g, const Node& n, const std::string& name)
+{
+    if (name == n.opType || name == n.sourceOpType) return true;
+    auto it = paddleOps().find(name);
+    if (it == paddleOps().end() || !it->second.count(n.opType)) return false;
+    if (name == "conv2d") return !isDepthwise(g, n);
+    if (name == "depthwise_conv2d") return isDepthwise(g, n);
+    if (name == "bilinear_interp") return n.attrString("mode") == "linear";
+    if (name == "nearest_interp") return n.attrString("mode", "nearest") == "nearest";
+    return true;
+}
+
+}  // namespace qs
