@@ -14,6 +14,7 @@
 #include "report/debugreport.h"
 #include "runtime/interpreter.h"
 #include "session/session.h"
+#include "runtimes.h"
 #include "testdata.h"
 #include "util/atomicfile.h"
 #include "util/npy.h"
@@ -23,35 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 double cosine(const Tensor& a, const Tensor& b) { return cosineSimilarity(a.toFloat(), b.toFloat()); }
-
-// Runs model in ONNX Runtime (.onnx) or LiteRT (.tflite) on input; return the output named outputName.
-// optimized: where ONNX Runtime saves its optimised graph ("" = no).
-Tensor runRuntime(const QString& dir, const std::string& model, const std::string& inputName, const Tensor& input,
-                  const std::string& outputName, const std::string& optimized = {})
-{
-    bool tflite = fs::path(model).extension() == ".tflite";
-    std::string in = (fs::path(dir.toStdString()) / "in.npy").string();
-    writeFileAtomic(in, npyBytes(input));
-    QProcess node;
-    if (!tflite) node.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    if (!optimized.empty()) env.insert("ORT_OPTIMIZED_MODEL", QString::fromStdString(optimized));
-    node.setProcessEnvironment(env);
-    if (tflite) node.setStandardErrorFile(QProcess::nullDevice());  // LiteRT logs every delegate it creates
-    node.start("node", {QString(QUANTSCOPE_INTEROP_DIR) + (tflite ? "/litert_run.mjs" : "/ort_run.mjs"),
-                        QString::fromStdString(model), dir, QString::fromStdString(inputName + "=" + in)});
-    node.waitForFinished(120000);
-    if (node.exitCode() != 0) throw std::runtime_error(std::string(tflite ? "LiteRT" : "ONNX Runtime") + " failed on " + model);
-    std::string file = outputName;
-    for (char& c : file)
-        if (c == '/' || c == '\\' || c == ':') c = '_';
-    return readNpy((fs::path(dir.toStdString()) / (file + ".npy")).string());
-}
-
-struct Quantized {
-    Session session;
-    std::string path;
-};
 
 IniDocument configFor(const std::string& calibDir, bool imagenet, const std::string& extra = {})
 {
@@ -110,7 +82,7 @@ private slots:
         for (size_t i = 0; i < eval.size(); i += eval.size() / 5) {
             Tensor x = loadImageTensor(test::imagePath(folder.toStdString() + "/" + eval[i]), pre, shape, nchw);
             Tensor ours = sim.run({{input, x}})[0];
-            Tensor theirs = runRuntime(dir.path(), out, input, x, output);
+            Tensor theirs = test::runRuntime(dir.path(), out, input, x, output);
             double c = cosine(ours, theirs);
             qInfo("%s %s: cosine(runtime int8, Quantscope simulation) = %.6f", qPrintable(model), eval[i].c_str(), c);
             QVERIFY2(c >= 0.999, qPrintable(QString("cosine %1 < 0.999").arg(c)));
@@ -139,7 +111,7 @@ private slots:
         Tensor x = loadImageTensor(test::imagePath("imagenet-sample/n01443537_goldfish.jpg"), imagePreprocessFromConfig(config),
                                    {1, 3, 224, 224}, true);
         std::string optimized = dir.filePath("ort_optimized.onnx").toStdString();
-        Tensor ort = runRuntime(dir.path(), out, "input", x, "output", optimized);
+        Tensor ort = test::runRuntime(dir.path(), out, "input", x, "output", optimized);
         LoadOptions lo;
         lo.runOnnxChecker = false;
         LoadResult o = loadModel(optimized, lo);
@@ -203,7 +175,7 @@ private slots:
             std::string name = g.values[g.outputs[o]].name;
             for (char& c : name)
                 if (c == '/' || c == ':') c = '_';
-            Tensor ort = runRuntime(dir.path(), out, input, x, name);
+            Tensor ort = test::runRuntime(dir.path(), out, input, x, name);
             double c = cosine(ours[o], ort);
             qInfo("%s: %zu int8 nodes, output %s: cosine(ONNX Runtime, simulation) = %.6f", mc.file.c_str(),
                   plan.quantizedNodes.size(), name.c_str(), c);

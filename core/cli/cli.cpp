@@ -384,6 +384,24 @@ int cmdValidate(const Args& a, std::ostream& out, std::ostream& err)
     return errors ? 1 : 0;
 }
 
+// One line per weighted node: bits and container, or why it stays float.
+void printWeightSummary(const Graph& g, const QuantPlan& plan, std::ostream& err)
+{
+    err << plan.quantType << (plan.initScale > 0 ? " (mixed bits, init_scale=" + std::to_string(plan.initScale) + ")" : "") << ":\n";
+    for (const Node& n : g.nodes) {
+        if (n.inputs.size() < 2 || n.inputs[1] < 0) continue;
+        const std::string& w = g.values[size_t(n.inputs[1])].name;
+        auto q = plan.constants.find(w);
+        auto why = plan.floatReasons.find(n.name);
+        if (q != plan.constants.end())
+            err << "  " << n.name << " (" << (n.sourceOpType.empty() ? n.opType : n.sourceOpType) << "): " << q->second.params.bits
+                << " bits, " << (q->second.params.scale.size() > 1 ? "per channel" : "per layer") << ", " << q->second.container << "\n";
+        else if (why != plan.floatReasons.end() || plan.skippedNodes.count(n.name))
+            err << "  " << n.name << " (" << (n.sourceOpType.empty() ? n.opType : n.sourceOpType) << "): float, "
+                << (why != plan.floatReasons.end() ? why->second : "skip_quant_node") << "\n";
+    }
+}
+
 int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
 {
     for (const char* k : {"fmk", "modelFile", "outputFile"})
@@ -419,14 +437,9 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     printDiagnostics(diags, err);
     if (hasErrors(diags)) return 2;
     std::string quantType = configValue(doc, "common_quant_param", "quant_type");
-    if (quantType != "FULL_QUANT") {
-        err << "error: " << modelPath << ": quant_type=" << quantType
-            << " is not implemented in this build yet (FULL_QUANT is); nothing was written\n";
-        return 2;
-    }
     bool tty = isatty(fileno(stderr));
     auto start = std::chrono::steady_clock::now();
-    session.calibrate(doc, [&](size_t done, size_t total, const std::string& stage) {
+    auto bar = [&](size_t done, size_t total, const std::string& stage) {
         if (tty) {
             int width = 30, filled = total ? int(width * done / total) : width;
             err << "\r" << stage << " [" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), '.') << "] " << done << "/" << total
@@ -434,9 +447,14 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
         } else if (done == total || done % 10 == 0) {
             err << stage << ": " << done << "/" << total << "\n";
         }
-    }, nullptr, a.getInt("threads", 1, 1, 256));
-    const QuantPlan& plan = session.quantize(doc);
+    };
+    // Weight and dynamic quantization need no data; with calibrate_path given, the data feed auto_tune and the
+    // debug reports' rounds.
+    if (quantType == "FULL_QUANT" || !configValue(doc, "data_preprocess_param", "calibrate_path").empty())
+        session.calibrate(doc, bar, nullptr, a.getInt("threads", 1, 1, 256));
+    const QuantPlan& plan = session.quantize(doc, bar);
     session.save(outputPath);
+    if (quantType != "FULL_QUANT") printWeightSummary(session.graph(), plan, err);
     if (std::string debugDir = configValue(doc, "common_quant_param", "debug_info_save_path"); !debugDir.empty()) {
         session.writeReports(debugDir);
         err << "debug reports: " << debugDir << "/output_summary.csv, round_*.csv, quant_param.csv\n";

@@ -86,6 +86,11 @@ const std::vector<KeySchema>& configKeys()
             "按通道（true）或按层（false）量化权重。"),
         key("weight_quant_param", "bias_correction", T::Bool, "true", "Correct the quantization error of the weights.",
             "是否对量化误差进行校正。"),
+        range(key("weight_quant_param", "threshold_rate", T::Float, "0",
+                  "Paddle Lite: clip each channel's weights at the (1 - threshold_rate) quantile of their magnitudes "
+                  "before choosing the scale; 0 keeps the largest weight.",
+                  "Paddle Lite：按通道将权重绝对值截断到 (1 - threshold_rate) 分位数后再确定 scale；0 表示保留最大值。"),
+              0, 0.1),
         oneOf(key("full_quant_param", "activation_quant_method", T::Enum, "MAX_MIN",
                   "How activation ranges are chosen: MAX_MIN (observed range), KL (KL divergence), REMOVAL_OUTLIER "
                   "(clip rare extremes); PaddleSlim's ABS_MAX (largest magnitude), AVG (per-sample largest magnitude, "

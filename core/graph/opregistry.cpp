@@ -679,6 +679,12 @@ Registry buildRegistry()
     r.add("DequantizeLinear", C::Quant, false, "y = (x - zero_point) * scale", [](const InferContext& c) {
         return InferResult{{c.inputShapes[0]}, {DataType::Float32}};
     }, {ai("axis", 1, "per-channel axis")});
+    r.add("DynamicQuantizeLinear", C::Quant, false, "uint8 quantization with scale and zero point from x's own range",
+          [](const InferContext& c) {
+              return InferResult{{c.inputShapes[0], {}, {}}, {DataType::UInt8, DataType::Float32, DataType::UInt8}};
+          });
+    r.add("BitShift", C::Elementwise, false, "unsigned integer shift by a scalar or per-element amount",
+          [](const InferContext& c) { return broadcastAll(c); }, {as("direction", "", "LEFT or RIGHT")});
     r.add("Dequantize", C::Quant, false, "TFLite DEQUANTIZE: float16 or quantized integers to float32", [](const InferContext& c) {
         return InferResult{{c.inputShapes[0]}, {DataType::Float32}};
     });

@@ -24,26 +24,6 @@ const std::set<std::string> kTfliteQuantizedOps = {"Conv",    "FullyConnected", 
 // TFLite int8 kernels of these ops require the output to keep the input's scale and zero point.
 const std::set<std::string> kTfliteSameParams = {"AveragePool", "MaxPool", "Reshape", "Squeeze", "Pad"};
 
-bool hasConstWeights(const Graph& g, const Node& n)
-{
-    return n.inputs.size() > 1 && n.inputs[1] >= 0 && g.values[n.inputs[1]].constant;
-}
-
-bool isWeighted(const Graph& g, const Node& n)
-{
-    return n.opType == "Conv" || n.opType == "Gemm" || n.opType == "FullyConnected" ||
-           (n.opType == "MatMul" && hasConstWeights(g, n));
-}
-
-// The axis of the weights' output channel, for per-channel scales; -1 when per-channel does not apply.
-int outputChannelAxis(const Node& n)
-{
-    if (n.opType == "Conv") return n.attrString("weight_layout", "OIHW") == "1HWO" ? 3 : 0;  // OIHW and OHWI: 0
-    if (n.opType == "Gemm") return n.attrInt("transB", 0) ? 0 : 1;
-    if (n.opType == "FullyConnected") return 0;
-    return -1;
-}
-
 // For weight element i: its output channel and the input channel it multiplies (index into the input's channel
 // means), for each weight layout. inChannels: channels of the input activation.
 struct WeightIndex {

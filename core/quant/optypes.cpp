@@ -69,4 +69,23 @@ bool matchesOpType(const Graph& g, const Node& n, const std::string& name)
     return true;
 }
 
+bool hasConstWeights(const Graph& g, const Node& n)
+{
+    return n.inputs.size() > 1 && n.inputs[1] >= 0 && g.values[n.inputs[1]].constant;
+}
+
+bool isWeighted(const Graph& g, const Node& n)
+{
+    return n.opType == "Conv" || n.opType == "Gemm" || n.opType == "FullyConnected" ||
+           (n.opType == "MatMul" && hasConstWeights(g, n));
+}
+
+int outputChannelAxis(const Node& n)
+{
+    if (n.opType == "Conv") return n.attrString("weight_layout", "OIHW") == "1HWO" ? 3 : 0;  // OIHW and OHWI: 0
+    if (n.opType == "Gemm") return n.attrInt("transB", 0) ? 0 : 1;
+    if (n.opType == "FullyConnected") return 0;
+    return -1;
+}
+
 }  // namespace qs

@@ -14,4 +14,11 @@ const std::vector<std::string>& paddleOpTypeNames();
 // the IR op (Conv), or the op as the source format spelt it (DEPTHWISE_CONV_2D).
 bool matchesOpType(const Graph& g, const Node& n, const std::string& name);
 
+// return true when input 1 of n (its weights) is a constant
+bool hasConstWeights(const Graph& g, const Node& n);
+// return true for ops with constant weights in input 1: Conv, Gemm, FullyConnected, MatMul with a constant B
+bool isWeighted(const Graph& g, const Node& n);
+// return the axis of the weights' output channel (for per-channel scales); -1 when per-channel does not apply
+int outputChannelAxis(const Node& n);
+
 }  // namespace qs

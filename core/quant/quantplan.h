@@ -10,19 +10,29 @@ namespace qs {
 
 /** A quantized constant: integer values plus their parameters (per channel along params.axis, or per tensor). */
 struct QuantizedConstant {
-    Tensor values;  // int8 weights or int32 biases
+    Tensor values;  // the integer values: int8 (up to 8 bits), int16 (9 to 16 bits) or int32 (biases)
     QuantParams params;
+    // Weight quantization's correction (bias_correction): dequantized channel c becomes w * correctionVar[c] +
+    // correctionMean[c], restoring each channel's mean and spread. Empty when not corrected.
+    std::vector<float> correctionVar, correctionMean;
+    // The container the exporter stores the values in, and why (shown by convert and in quant_param.csv).
+    std::string container;
+    int packedBits = 0;  // > 0: stored as that many bit planes (enable_encode), 0: as values.type()
 };
 
 /** The decisions of a quantization run, keyed by tensor and node names: what the exporters write, the reports
  *  print and the GUI shows. */
 struct QuantPlan {
+    std::string quantType = "FULL_QUANT";                // FULL_QUANT, WEIGHT_QUANT or DYNAMIC_QUANT
     std::map<std::string, QuantParams> activations;     // tensors that get QuantizeLinear -> DequantizeLinear
     std::map<std::string, QuantizedConstant> constants;  // weights and biases stored as integers
     std::set<std::string> quantizedNodes;
     std::set<std::string> skippedNodes;                  // asked for by skip_quant_node; they stay float
     std::map<std::string, std::string> floatReasons;    // node -> why it stays float (unsupported op, ...)
     std::map<std::string, std::vector<float>> biasCorrection;  // bias tensor -> per-channel amount removed
+    // DYNAMIC_QUANT: activations quantized at run time, tensor -> axis (-1: per tensor, else per channel on it)
+    std::map<std::string, int> dynamicActivations;
+    double initScale = 0;  // WEIGHT_QUANT with mixed bits: the init_scale used (auto_tune's choice when tuned)
 };
 
 }  // namespace qs

@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "graph/error.h"
+#include "quant/optypes.h"
+#include "quant/weightquant.h"
 #include "runtime/interpreter.h"
 #include "util/atomicfile.h"
 
@@ -52,21 +54,6 @@ double clipRate(const std::vector<float>& v, const QuantParams& p)
     size_t out = 0;
     for (float x : v) out += x < lo || x > hi;
     return double(out) / double(v.size());
-}
-
-std::vector<float> dequantized(const QuantizedConstant& c)
-{
-    std::vector<float> out(size_t(c.values.count()));
-    auto q = c.values.toFloat();
-    const Shape& s = c.values.shape();
-    int64_t inner = 1, channels = int64_t(c.params.scale.size());
-    if (c.params.axis >= 0)
-        for (size_t d = size_t(c.params.axis) + 1; d < s.size(); ++d) inner *= s[d];
-    for (size_t i = 0; i < out.size(); ++i) {
-        size_t ch = channels > 1 ? size_t((int64_t(i) / inner) % channels) : 0;
-        out[i] = (q[i] - float(c.params.zeroPoint[ch])) * c.params.scale[ch];
-    }
-    return out;
 }
 
 TensorRow row(const Node& n, const std::string& tensor, const char* inOut, const char* dataType, const char* tensorType,
@@ -128,7 +115,7 @@ std::vector<TensorRow> compareTensors(const Graph& fg, const Graph& qg, const Qu
                 auto qc = plan.constants.find(v.name);
                 if (qc == plan.constants.end() || qc->second.values.type() != DataType::Int8) return;
                 auto orig = v.constant->toFloat();
-                auto deq = dequantized(qc->second);
+                auto deq = dequantizeConstant(qc->second);
                 rows.push_back(row(n, v.name, inOut, "Origin", "Weight", orig, 0, 1));
                 rows.push_back(row(n, v.name, inOut, "Dequant", "Weight", deq, 0, cosineSimilarity(orig, deq)));
                 return;
@@ -200,8 +187,21 @@ void writeDebugReports(const std::string& dir, const Graph& fg, const Graph& qg,
             } else if (auto a = plan.activations.find(v.name); a != plan.activations.end()) {
                 p = &a->second;
             }
-            if (!p) continue;
+            if (!p) {
+                // weights left float (thresholds, skip_quant_node, unsupported): listed with their float width
+                if (v.constant && v.type == DataType::Float32 && isWeighted(fg, n) && n.inputs.size() > 1 && n.inputs[1] == id)
+                    params += csvCell(n.name) + "," + csvCell(n.sourceOpType.empty() ? n.opType : n.sourceOpType) + "," +
+                              csvCell(v.name) + "," + std::to_string(count) + "," + csvCell(shapeToString(dims)) + ",,,32,,\n";
+                continue;
+            }
             double corrMean = 0, corrVar = 0;
+            if (auto c = plan.constants.find(v.name); c != plan.constants.end() && !c->second.correctionVar.empty()) {
+                // weight quantization's per-channel correction, averaged over the channels
+                for (size_t k = 0; k < c->second.correctionVar.size(); ++k)
+                    corrVar += c->second.correctionVar[k], corrMean += c->second.correctionMean[k];
+                corrVar /= double(c->second.correctionVar.size());
+                corrMean /= double(c->second.correctionVar.size());
+            }
             if (auto bc = plan.biasCorrection.find(v.name); bc != plan.biasCorrection.end() && !bc->second.empty()) {
                 for (float x : bc->second) corrMean += x;
                 corrMean /= double(bc->second.size());

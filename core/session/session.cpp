@@ -1,12 +1,15 @@
 #include "session/session.h"
 
+#include <cmath>
 #include <future>
+#include <set>
 
 #include "calibration/datasource.h"
 #include "config/config.h"
 #include "formats/onnx/onnxwriter.h"
 #include "formats/tflite/tflitewriter.h"
 #include "quant/fullquant.h"
+#include "quant/weightquant.h"
 #include "report/debugreport.h"
 #include "runtime/interpreter.h"
 #include "util/atomicfile.h"
@@ -79,20 +82,81 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
 const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink& progress, const CancelToken* cancel)
 {
     const Graph& g = graph();
-    if (m_stats.empty()) throw InputError("calibrate before quantizing: full quantization needs activation statistics");
-    FullQuantOptions o;
-    o.method = configValue(config, "full_quant_param", "activation_quant_method");
-    o.perChannel = parseBool(configValue(config, "full_quant_param", "per_channel")).value_or(true);
-    for (const std::string& n : parseNameList(configValue(config, "common_quant_param", "skip_quant_node"))) o.skipNodes.insert(n);
-    o.biasCorrection = parseBool(configValue(config, "full_quant_param", "bias_correction")).value_or(true);
-    if (!parseBool(configValue(config, "full_quant_param", "is_full_quantize")).value_or(false))
-        for (const std::string& t : parseNameList(configValue(config, "full_quant_param", "quantizable_op_type"))) o.opTypes.insert(t);
+    const std::string quantType = configValue(config, "common_quant_param", "quant_type");
+    std::set<std::string> skip;
+    for (const std::string& n : parseNameList(configValue(config, "common_quant_param", "skip_quant_node"))) skip.insert(n);
     if (cancel) cancel->check();
     if (progress) progress(0, 1, "quantize");
-    m_plan = buildFullQuantPlan(g, m_stats, o);
+    if (quantType == "WEIGHT_QUANT") {
+        m_plan = quantizeWeights(config, skip, progress, cancel);
+    } else if (quantType == "DYNAMIC_QUANT") {
+        std::string strategy = configValue(config, "dynamic_quant_param", "quant_strategy");
+        m_plan = buildDynamicQuantPlan(g, strategy.empty() ? "ALWC" : strategy, skip);
+    } else if (quantType == "FULL_QUANT") {
+        if (m_stats.empty()) throw InputError("calibrate before quantizing: full quantization needs activation statistics");
+        FullQuantOptions o;
+        o.method = configValue(config, "full_quant_param", "activation_quant_method");
+        o.perChannel = parseBool(configValue(config, "full_quant_param", "per_channel")).value_or(true);
+        o.skipNodes = skip;
+        o.biasCorrection = parseBool(configValue(config, "full_quant_param", "bias_correction")).value_or(true);
+        if (!parseBool(configValue(config, "full_quant_param", "is_full_quantize")).value_or(false))
+            for (const std::string& t : parseNameList(configValue(config, "full_quant_param", "quantizable_op_type"))) o.opTypes.insert(t);
+        m_plan = buildFullQuantPlan(g, m_stats, o);
+    } else {
+        throw InputError("quant_type=" + quantType + ": use WEIGHT_QUANT, FULL_QUANT or DYNAMIC_QUANT");
+    }
     exportPlan();
     if (progress) progress(1, 1, "quantize");
     return m_plan;
+}
+
+QuantPlan Session::quantizeWeights(const IniDocument& config, const std::set<std::string>& skip, const ProgressSink& progress,
+                                   const CancelToken* cancel)
+{
+    const Graph& g = graph();
+    WeightQuantOptions o;
+    o.bits = int(parseInt(configValue(config, "common_quant_param", "bit_num")).value_or(8));
+    o.minWeightSize = parseInt(configValue(config, "common_quant_param", "min_quant_weight_size")).value_or(0);
+    o.minWeightChannel = parseInt(configValue(config, "common_quant_param", "min_quant_weight_channel")).value_or(16);
+    o.encode = parseBool(configValue(config, "common_quant_param", "enable_encode")).value_or(true);
+    o.perChannel = parseBool(configValue(config, "weight_quant_param", "per_channel")).value_or(true);
+    o.correction = parseBool(configValue(config, "weight_quant_param", "bias_correction")).value_or(true);
+    o.thresholdRate = parseFloat(configValue(config, "weight_quant_param", "threshold_rate")).value_or(0.0);
+    o.initScale = parseFloat(configValue(config, "mixed_bit_weight_quant_param", "init_scale")).value_or(0.02);
+    o.skipNodes = skip;
+    bool autoTune = o.bits == 0 && parseBool(configValue(config, "mixed_bit_weight_quant_param", "auto_tune")).value_or(false);
+    if (!autoTune) return buildWeightQuantPlan(g, o);
+    if (!m_data) throw InputError("[mixed_bit_weight_quant_param] auto_tune needs data to measure the output with: "
+                                  "add [data_preprocess_param] calibrate_path (and calibrate)");
+    // auto_tune: the largest init_scale whose model output keeps a cosine similarity of at least 0.995 on up to 8
+    // calibration samples, by bisection on a log scale between 0.001 and 0.5.
+    constexpr double kTarget = 0.995;
+    size_t samples = std::min<size_t>(8, m_data->size());
+    std::vector<std::map<std::string, Tensor>> inputs;
+    std::vector<std::vector<Tensor>> reference;
+    Interpreter floatRun(g);
+    for (size_t i = 0; i < samples; ++i) {
+        inputs.push_back(m_data->sample(i));
+        reference.push_back(floatRun.run(inputs.back()));
+    }
+    auto cosineAt = [&](double scale) {
+        o.initScale = scale;
+        Graph q = withDequantizedWeights(g, buildWeightQuantPlan(g, o));
+        Interpreter run(q);
+        double sum = 0;
+        for (size_t i = 0; i < samples; ++i) sum += cosineSimilarity(run.run(inputs[i])[0].toFloat(), reference[i][0].toFloat());
+        return sum / double(samples);
+    };
+    double lo = std::log(0.001), hi = std::log(0.5);
+    if (cosineAt(std::exp(lo)) < kTarget) hi = lo;  // even the finest search misses the target: keep the finest
+    for (int step = 0; step < 10 && hi > lo; ++step) {
+        if (cancel) cancel->check();
+        if (progress) progress(size_t(step), 10, "auto_tune");
+        double mid = 0.5 * (lo + hi);
+        (cosineAt(std::exp(mid)) >= kTarget ? lo : hi) = mid;
+    }
+    o.initScale = std::exp(lo);
+    return buildWeightQuantPlan(g, o);
 }
 
 void Session::exportPlan()
@@ -111,8 +175,9 @@ const Graph& Session::quantizedGraph() const
 
 void Session::writeReports(const std::string& dir, size_t maxRounds, const ProgressSink& progress, const CancelToken* cancel) const
 {
-    if (!m_data || !m_quantized) throw InputError("quantize before writing debug reports");
-    writeDebugReports(dir, graph(), quantizedGraph(), m_plan, std::min(maxRounds, m_data->size()),
+    if (!m_quantized) throw InputError("quantize before writing debug reports");
+    // Without calibration data (weight or dynamic quantization from a bare config) only quant_param.csv has rows.
+    writeDebugReports(dir, graph(), quantizedGraph(), m_plan, m_data ? std::min(maxRounds, m_data->size()) : 0,
                       [this](size_t i) { return m_data->sample(i); }, progress, cancel);
 }
 

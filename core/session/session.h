@@ -1,6 +1,7 @@
 #pragma once
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "calibration/tensorstats.h"
@@ -33,9 +34,11 @@ public:
     const std::map<std::string, TensorStats>& statistics() const { return m_stats; }
     size_t calibrationSamples() const { return m_samples; }
 
-    // Builds the plan from the statistics for the config's [full_quant_param] and skip_quant_node.
-    // With [full_quant_param] bias_correction (default true), each weighted node's mean output shift caused by
-    // its weight quantization, (W_q - W) E[x] with per-channel input means from calibration, is removed from its bias.
+    // Builds the plan for the config's quant_type and exports it:
+    // FULL_QUANT from the statistics ([full_quant_param]; with bias_correction, each weighted node's mean output
+    // shift caused by its weight quantization, (W_q - W) E[x] with per-channel input means from calibration, is
+    // removed from its bias); WEIGHT_QUANT from the weights alone (mixed bits with auto_tune measure the output on
+    // the calibration data); DYNAMIC_QUANT ([dynamic_quant_param] quant_strategy) from the weights alone.
     const QuantPlan& quantize(const IniDocument& config, const ProgressSink& progress = {}, const CancelToken* cancel = nullptr);
     const QuantPlan& plan() const { return m_plan; }
 
@@ -50,6 +53,8 @@ public:
 
 private:
     void exportPlan();
+    QuantPlan quantizeWeights(const IniDocument& config, const std::set<std::string>& skip, const ProgressSink& progress,
+                              const CancelToken* cancel);
 
     std::string m_path;
     std::shared_ptr<const CalibrationData> m_data;

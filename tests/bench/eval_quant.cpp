@@ -1,8 +1,12 @@
-// Quantizes a shared model with one setting, calibrating on a list of real images, and writes what ONNX Runtime
-// needs to measure it: the quantized model, the eval inputs (raw float32, concatenated) and their labels.
-// Also prints Quantscope's own simulated top-1. Driven by run_accuracy.mjs.
-// Usage: eval_quant MODEL FOLDER CALIB_LIST EVAL_LIST LABELS_TSV LABEL_COLUMN PREPROCESS METHOD PER_CHANNEL BIAS_CORRECTION OUTDIR
-//   PREPROCESS: "imagenet" (RGB, (x-127.5)/127.5, crop 224) or "cifar" (RGB, raw)
+// Quantizes a shared model with one config and writes what a runtime needs to measure the export: the quantized
+// model, the eval inputs (raw float32, concatenated) and their labels. Also prints Quantscope's own view of the
+// same model: simulated top-1 and the mean output cosine of the simulation against float. Driven by
+// run_accuracy.mjs (full quantization) and run_weight_table.mjs (weight and dynamic quantization).
+// Usage: eval_quant MODEL IMAGE_FOLDER CALIB_LIST EVAL_LIST LABELS_TSV|- LABEL_COLUMN PREPROCESS QUANT_INI OUTDIR
+//   CALIB_LIST / EVAL_LIST: files naming images of IMAGE_FOLDER, or "all:N" for the folder's first N images
+//   PREPROCESS: "imagenet" (RGB, (x-127.5)/127.5, crop 224), "cifar" (RGB, raw), or a model file named in
+//               tests/testdata.h's model cases (its preprocessing and input shape)
+//   QUANT_INI: the quantization sections; the calibration section is appended from CALIB_LIST
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +15,7 @@
 
 #include "calibration/datasource.h"
 #include "config/config.h"
+#include "report/debugreport.h"
 #include "runtime/interpreter.h"
 #include "session/session.h"
 #include "testdata.h"
@@ -19,56 +24,88 @@
 using namespace qs;
 namespace fs = std::filesystem;
 
+namespace {
+std::vector<std::string> imageList(const std::string& spec, const std::string& folder)
+{
+    if (spec.rfind("all:", 0) != 0) return test::readList(spec);
+    size_t n = std::stoul(spec.substr(4));
+    std::vector<std::string> files;
+    for (const auto& e : fs::directory_iterator(folder)) {
+        std::string ext = e.path().extension().string();
+        if (ext == ".jpg" || ext == ".png" || ext == ".bmp") files.push_back(e.path().filename().string());
+    }
+    std::sort(files.begin(), files.end());
+    if (files.size() > n) files.resize(n);
+    return files;
+}
+}  // namespace
+
 int main(int argc, char** argv)
 {
-    if (argc < 12) {
-        std::fprintf(stderr, "usage: eval_quant MODEL FOLDER CALIB_LIST EVAL_LIST LABELS_TSV COLUMN PREPROCESS METHOD PER_CHANNEL BIAS_CORRECTION OUTDIR\n");
+    if (argc < 10) {
+        std::fprintf(stderr, "usage: eval_quant MODEL IMAGE_FOLDER CALIB_LIST EVAL_LIST LABELS_TSV|- COLUMN PREPROCESS QUANT_INI OUTDIR\n");
         return 2;
     }
-    std::string model = argv[1], folder = argv[2], calibList = argv[3], evalList = argv[4], labelsTsv = argv[5];
+    std::string model = argv[1], folder = argv[2], calibSpec = argv[3], evalSpec = argv[4], labelsTsv = argv[5];
     int column = std::atoi(argv[6]);
-    std::string prep = argv[7], method = argv[8], perChannel = argv[9], biasCorrection = argv[10], out = argv[11];
+    std::string prep = argv[7], quantIni = argv[8], out = argv[9];
     fs::create_directories(out);
     fs::path calibDir = fs::path(out) / "calib";
     fs::remove_all(calibDir);
-    test::linkFiles(test::readList(calibList), folder, calibDir.string());
+    auto calib = imageList(calibSpec, folder);
+    test::linkFiles(calib, folder, calibDir.string());
 
-    std::string ini = "[common_quant_param]\nquant_type=FULL_QUANT\nbit_num=8\n" +
-                      test::calibrationSection(calibDir.string(), 100, prep == "imagenet" ? test::imagenetPreprocess() : test::pre({}, {})) +
-                      "[full_quant_param]\nactivation_quant_method=" + method + "\nper_channel=" + perChannel + "\nbias_correction=" + biasCorrection + "\n";
+    ImagePreprocess pre = prep == "imagenet" ? test::imagenetPreprocess() : test::pre({}, {});
+    Shape shape;
+    for (const test::ModelCase& mc : test::onnxModelCases())
+        if (mc.file == prep) pre = mc.pre, shape = mc.shape;
+    std::string ini = readFileBytes(quantIni) + test::calibrationSection(calibDir.string(), int(calib.size()), pre);
     Diagnostics d;
-    IniDocument config = parseConfig(ini, "eval.ini", d);
+    IniDocument config = parseConfig(ini, quantIni, d);
     Session s;
-    s.load(model);
+    LoadOptions lo;
+    {
+        LoadResult probe = loadModel(model);
+        if (!shape.empty()) lo.inputShapes[probe.graph.values[probe.graph.inputs[0]].name] = shape;
+    }
+    s.load(model, lo);
     auto t0 = std::chrono::steady_clock::now();
-    s.calibrate(config, {}, nullptr, 2);
-    s.quantize(config);
+    std::string quantType = configValue(config, "common_quant_param", "quant_type");
+    bool autoTune = parseBool(configValue(config, "mixed_bit_weight_quant_param", "auto_tune")).value_or(false);
+    if (quantType == "FULL_QUANT" || autoTune) s.calibrate(config, {}, nullptr, 2);
+    const QuantPlan& plan = s.quantize(config);
     double quantSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const bool tflite = s.graph().info.format == "tflite";
     std::string qpath = (fs::path(out) / (tflite ? "quantized.tflite" : "quantized.onnx")).string();
     writeFileAtomic(qpath, s.exportedBytes());
 
-    std::map<std::string, int> labels = test::readLabels(labelsTsv, column);
-    ImagePreprocess pre = imagePreprocessFromConfig(config);
+    std::map<std::string, int> labels;
+    if (labelsTsv != "-") labels = test::readLabels(labelsTsv, column);
     const Graph& g = s.graph();
-    Shape shape = g.values[g.inputs[0]].shape;
+    if (shape.empty()) shape = g.values[g.inputs[0]].shape;
     shape[0] = 1;
     std::string inputName = g.values[g.inputs[0]].name;
-    Interpreter sim(s.quantizedGraph(), {2, true, false});
+    Interpreter sim(s.quantizedGraph(), {2, true, false}), ref(g, {2, true, false});
     std::ofstream raw(fs::path(out) / "eval.f32", std::ios::binary);
     std::ofstream lab(fs::path(out) / "labels.txt");
     int correct = 0, n = 0;
-    for (const std::string& f : test::readList(evalList)) {
+    double cosine = 0;
+    for (const std::string& f : imageList(evalSpec, folder)) {
         Tensor x = loadImageTensor((fs::path(folder) / f).string(), pre, shape, !tflite);
         raw.write(static_cast<const char*>(x.raw()), std::streamsize(x.byteSize()));
-        lab << labels.at(f) << "\n";
         auto y = sim.run({{inputName, x}})[0].toFloat();
-        correct += int(std::max_element(y.begin(), y.end()) - y.begin()) == labels.at(f);
+        cosine += cosineSimilarity(y, ref.run({{inputName, x}})[0].toFloat());
+        if (!labels.empty()) {
+            lab << labels.at(f) << "\n";
+            correct += int(std::max_element(y.begin(), y.end()) - y.begin()) == labels.at(f);
+        }
         ++n;
     }
-    std::printf("{\"quantized\":\"%s\",\"input\":\"%s\",\"shape\":[%lld,%lld,%lld,%lld],\"images\":%d,\"sim_top1\":%.4f,"
-                "\"quantize_seconds\":%.2f,\"bytes\":%zu}\n",
-                qpath.c_str(), inputName.c_str(), (long long)shape[0], (long long)shape[1], (long long)shape[2], (long long)shape[3], n,
-                100.0 * correct / n, quantSeconds, s.exportedBytes().size());
+    std::string shapeJson;
+    for (int64_t dim : shape) shapeJson += (shapeJson.empty() ? "" : ",") + std::to_string(dim);
+    std::printf("{\"quantized\":\"%s\",\"input\":\"%s\",\"shape\":[%s],\"images\":%d,\"sim_top1\":%.4f,\"sim_cosine\":%.6f,"
+                "\"quantize_seconds\":%.2f,\"bytes\":%zu,\"init_scale\":%.5f,\"quantized_nodes\":%zu}\n",
+                qpath.c_str(), inputName.c_str(), shapeJson.c_str(), n, labels.empty() ? -1.0 : 100.0 * correct / n, cosine / n,
+                quantSeconds, s.exportedBytes().size(), plan.initScale, plan.quantizedNodes.size());
     return 0;
 }

@@ -4,6 +4,9 @@
 #include <onnx/shape_inference/implementation.h>
 #include <onnx/version_converter/convert.h>
 
+#include <algorithm>
+#include <cstring>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -55,6 +58,111 @@ onnx::NodeProto* addNode(onnx::GraphProto* g, const std::string& op, const std::
     }
     return n;
 }
+
+void setInt(onnx::NodeProto* n, const std::string& name, int64_t v)
+{
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(v);
+}
+
+void setInts(onnx::NodeProto* n, const std::string& name, const std::vector<int64_t>& v)
+{
+    auto* a = n->add_attribute();
+    a->set_name(name);
+    a->set_type(onnx::AttributeProto::INTS);
+    for (int64_t x : v) a->add_ints(x);
+}
+
+// A per-channel vector shaped to broadcast against a rank-r tensor along axis (a scalar when it has one value).
+Tensor channelVector(const std::vector<float>& v, size_t rank, int axis)
+{
+    if (v.size() == 1 || axis < 0) return Tensor::fromFloat(std::vector<float>{v.at(0)}, {});
+    Shape s(rank, 1);
+    s[size_t(axis)] = int64_t(v.size());
+    return Tensor::fromFloat(v, s);
+}
+
+/** Builds the nodes that rebuild weight-only quantized weights from their stored integers with standard ops
+ *  (opset 13, so ONNX Runtime constant-folds them at load):
+ *  int8/int16 values:  Cast -> Mul(scale) [-> Add(mean correction)]
+ *  packed bit planes:  Cast(planes) -> Gather(bit table) -> Reshape -> Slice -> Cast -> MatMul(powers of two) -> Add(-offset)
+ *                      -> Reshape(weight shape) -> Mul(scale) [-> Add(mean correction)] */
+struct WeightDecoder {
+    onnx::GraphProto* g;
+    onnx::GraphProto& scratch;
+    std::function<std::string(const std::string&)> fresh;
+    std::string bitTable;  // [256, 8] uint8: bit k of byte v
+
+    std::string constant(const std::string& base, const Tensor& t)
+    {
+        std::string n = fresh(base);
+        setTensor(g->add_initializer(), n, t);
+        return n;
+    }
+    onnx::NodeProto* node(const std::string& op, const std::string& base, const std::vector<std::string>& in, const std::string& out)
+    {
+        return addNode(&scratch, op, fresh(base + "_" + op), in, out, -1);
+    }
+
+    void decode(const std::string& name, const QuantizedConstant& q)
+    {
+        const Shape& shape = q.values.shape();
+        size_t rank = shape.size();
+        int axis = q.params.scale.size() > 1 ? q.params.axis : -1;
+        std::string ints;
+        if (q.packedBits > 0) {
+            int b = q.packedBits;
+            int64_t n = q.values.count(), bytes = (n + 7) / 8;
+            // values offset to unsigned codes u in [0, 2^b), stored one bit plane after another
+            auto v = q.values.toInt64();
+            int64_t offset = b == 1 ? 1 : (int64_t(1) << (b - 1)) - 1;
+            Tensor planes(DataType::UInt8, {b, bytes});
+            std::memset(planes.raw(), 0, planes.byteSize());
+            for (int64_t e = 0; e < n; ++e) {
+                int64_t u = b == 1 ? (v[size_t(e)] + 1) / 2 : v[size_t(e)] + offset;
+                for (int j = 0; j < b; ++j)
+                    if ((u >> j) & 1) planes.data<uint8_t>()[j * bytes + e / 8] |= uint8_t(1u << (e % 8));
+            }
+            if (bitTable.empty()) {
+                Tensor table(DataType::UInt8, {256, 8});
+                for (int x = 0; x < 256; ++x)
+                    for (int k = 0; k < 8; ++k) table.data<uint8_t>()[x * 8 + k] = uint8_t((x >> k) & 1);
+                bitTable = constant("quantscope_bit_table", table);
+            }
+            std::vector<float> powers(static_cast<size_t>(b));
+            for (int j = 0; j < b; ++j) powers[size_t(j)] = b == 1 ? 2.f : float(int64_t(1) << j);
+            std::string p = constant(name + "_bit_planes", planes);
+            std::string idx = fresh(name + "_plane_bytes"), bits = fresh(name + "_bits"), flat = fresh(name + "_bits_flat"),
+                        used = fresh(name + "_bits_used"), usedFloat = fresh(name + "_bits_float"), codes = fresh(name + "_codes"), centred = fresh(name + "_centred");
+            setInt(node("Cast", name, {p}, idx), "to", onnx::TensorProto::INT64);
+            setInt(node("Gather", name, {bitTable, idx}, bits), "axis", 0);
+            node("Reshape", name, {bits, constant(name + "_planes_shape", Tensor::fromInt64(std::vector<int64_t>{b, bytes * 8}, {2}))}, flat);
+            node("Slice", name,
+                 {flat, constant(name + "_starts", Tensor::fromInt64(std::vector<int64_t>{0}, {1})),
+                  constant(name + "_ends", Tensor::fromInt64(std::vector<int64_t>{n}, {1})),
+                  constant(name + "_axes", Tensor::fromInt64(std::vector<int64_t>{1}, {1}))},
+                 used);
+            setInt(node("Cast", name, {used}, usedFloat), "to", onnx::TensorProto::FLOAT);
+            node("MatMul", name, {constant(name + "_powers", Tensor::fromFloat(powers, {1, b})), usedFloat}, codes);
+            node("Add", name, {codes, constant(name + "_offset", Tensor::fromFloat(std::vector<float>{-float(offset)}, {}))}, centred);
+            ints = fresh(name + "_integers");
+            node("Reshape", name, {centred, constant(name + "_shape", Tensor::fromInt64(std::vector<int64_t>(shape.begin(), shape.end()), {int64_t(rank)}))}, ints);
+        } else {
+            std::string stored = constant(name + "_quantized", q.values);
+            ints = fresh(name + "_integers");
+            setInt(node("Cast", name, {stored}, ints), "to", onnx::TensorProto::FLOAT);
+        }
+        std::vector<float> scale = q.params.scale;
+        if (!q.correctionVar.empty())
+            for (size_t c = 0; c < scale.size(); ++c) scale[c] *= q.correctionVar[c];
+        bool mean = !q.correctionMean.empty() && std::any_of(q.correctionMean.begin(), q.correctionMean.end(), [](float m) { return m != 0.f; });
+        std::string scaled = mean ? fresh(name + "_scaled") : name;
+        node("Mul", name, {ints, constant(name + "_scale", channelVector(scale, rank, axis))}, scaled);
+        if (mean) node("Add", name, {scaled, constant(name + "_mean", channelVector(q.correctionMean, rank, axis))}, name);
+    }
+};
 
 }  // namespace
 
@@ -120,7 +228,9 @@ std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const Q
     std::vector<onnx::NodeProto> prelude;  // weight/bias DequantizeLinear nodes (no graph inputs needed)
     onnx::GraphProto scratch;
 
-    // Weights and biases: int8/int32 initializer + DequantizeLinear producing the original name.
+    // Weights and biases: int8/int32 initializer + DequantizeLinear producing the original name (weight-only
+    // quantization: the decoder's standard ops).
+    WeightDecoder decoder{g, scratch, fresh, {}};
     for (const auto& [name, qc] : plan.constants) {
         bool found = false;
         for (int i = 0; i < g->initializer_size(); ++i)
@@ -142,6 +252,10 @@ std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const Q
                 break;
             }
         if (!found) throw InputError(sourcePath + ": weight '" + name + "' is neither an initializer nor a Constant node");
+        if (plan.quantType == "WEIGHT_QUANT") {
+            decoder.decode(name, qc);
+            continue;
+        }
         bool perTensor = qc.params.scale.size() == 1;
         std::string q = fresh(name + "_quantized"), s = fresh(name + "_scale"), z = fresh(name + "_zero_point");
         setTensor(g->add_initializer(), q, qc.values);
@@ -176,6 +290,62 @@ std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const Q
         }
         addNode(&scratch, "QuantizeLinear", fresh(name + "_QuantizeLinear"), {source, s, z}, q, -1);
         addNode(&scratch, "DequantizeLinear", fresh(name + "_DequantizeLinear"), {q, s, z}, target, -1);
+    }
+    // Dynamic quantization: the same renaming, with parameters computed at run time from the tensor itself:
+    // per tensor, DynamicQuantizeLinear; per channel, min/max reduced over the other axes.
+    for (const auto& [name, axis] : plan.dynamicActivations) {
+        std::string source = name, target = name;
+        if (graphInputs.count(name)) {
+            target = fresh(name + "_dequantized");
+            inputRename[name] = target;
+        } else {
+            source = fresh(name + "_float");
+            for (auto& n : *g->mutable_node())
+                for (auto& o : *n.mutable_output())
+                    if (o == name) o = source;
+        }
+        std::string q = fresh(name + "_quantized"), s = fresh(name + "_scale"), z = fresh(name + "_zero_point");
+        auto local = [&](const std::string& op, const std::vector<std::string>& in, const std::string& out) {
+            return addNode(&scratch, op, fresh(name + "_" + op), in, out, -1);
+        };
+        if (axis < 0) {
+            onnx::NodeProto* d = local("DynamicQuantizeLinear", {source}, q);
+            d->add_output(s);
+            d->add_output(z);
+            addNode(&scratch, "DequantizeLinear", fresh(name + "_DequantizeLinear"), {q, s, z}, target, -1);
+            continue;
+        }
+        int64_t rank = 0;
+        if (int id = ir.findValue(name); id >= 0) rank = int64_t(ir.values[size_t(id)].shape.size());
+        if (rank <= axis) throw InputError(sourcePath + ": activation '" + name + "' has no axis " + std::to_string(axis) + " for per-channel quantization");
+        std::vector<int64_t> others;
+        for (int64_t d = 0; d < rank; ++d)
+            if (d != axis) others.push_back(d);
+        auto scalar = [&](const std::string& base, float v) {
+            std::string c = fresh(name + "_" + base);
+            setTensor(g->add_initializer(), c, Tensor::fromFloat(std::vector<float>{v}, {}));
+            return c;
+        };
+        std::string zero = scalar("zero", 0.f), lo = fresh(name + "_min"), hi = fresh(name + "_max"), lo0 = fresh(name + "_min0"),
+                    hi0 = fresh(name + "_max0"), span = fresh(name + "_span"), raw = fresh(name + "_scale_raw"),
+                    negLo = fresh(name + "_neg_min"), zf = fresh(name + "_zero_point_float"), zr = fresh(name + "_zero_point_round"),
+                    zc = fresh(name + "_zero_point_clipped");
+        setInt(local("ReduceMin", {source}, lo), "keepdims", 0);
+        setInts(scratch.mutable_node(scratch.node_size() - 1), "axes", others);
+        setInt(local("ReduceMax", {source}, hi), "keepdims", 0);
+        setInts(scratch.mutable_node(scratch.node_size() - 1), "axes", others);
+        local("Min", {lo, zero}, lo0);
+        local("Max", {hi, zero}, hi0);
+        local("Sub", {hi0, lo0}, span);
+        local("Div", {span, scalar("levels", 255.f)}, raw);
+        local("Max", {raw, scalar("tiny", 1e-12f)}, s);  // a channel of zeros keeps a usable scale
+        local("Neg", {lo0}, negLo);
+        local("Div", {negLo, s}, zf);
+        local("Round", {zf}, zr);
+        local("Clip", {zr, zero, scalar("top", 255.f)}, zc);
+        setInt(local("Cast", {zc}, z), "to", onnx::TensorProto::UINT8);
+        addNode(&scratch, "QuantizeLinear", fresh(name + "_QuantizeLinear"), {source, s, z}, q, int(axis));
+        addNode(&scratch, "DequantizeLinear", fresh(name + "_DequantizeLinear"), {q, s, z}, target, int(axis));
     }
     for (auto& n : *g->mutable_node())
         for (auto& in : *n.mutable_input())

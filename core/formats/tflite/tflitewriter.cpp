@@ -144,16 +144,27 @@ struct Writer {
             const auto& op = *sub->operators[i];
             if (op.outputs.empty()) continue;
             int node = ir.values[size_t(op.outputs[0])].producer;
-            int8Op[i] = node >= 0 && plan.quantizedNodes.count(ir.nodes[size_t(node)].name) ? 1 : 0;
+            // int8 kernels: every op of a full quantization plan, the hybrid (dynamic-range) ops of a dynamic one
+            int8Op[i] = plan.quantType != "WEIGHT_QUANT" && node >= 0 && plan.quantizedNodes.count(ir.nodes[size_t(node)].name) ? 1 : 0;
             for (int o : op.outputs) producer[size_t(o)] = int(i);
             for (int in : op.inputs)
                 if (in >= 0) consumers[size_t(in)].push_back(int(i));
         }
 
         // 1. Weights, biases and constant operands: integer data in new buffers, with their parameters.
+        //    Weight-only plans keep the float tensor, now written by a DEQUANTIZE of the integer one.
+        std::vector<std::unique_ptr<tfl::OperatorT>> before;
         for (size_t t = 0; t < tensorCount; ++t) {
             auto c = plan.constants.find(ir.values[t].name);
             if (c == plan.constants.end()) continue;
+            if (plan.quantType == "WEIGHT_QUANT") {
+                tfl::TensorT& f = *sub->tensors[t];
+                int q = addTensor(f, f.name + "_quantized", tfl::TensorType(tfliteFromDataType(c->second.values.type())), &c->second.params);
+                sub->tensors[size_t(q)]->buffer = addBuffer(c->second.values);
+                f.buffer = 0;
+                before.push_back(convertOp(B::DEQUANTIZE, q, int(t)));
+                continue;
+            }
             for (int op : consumers[t])
                 if (!int8Op[size_t(op)]) fail("constant '" + ir.values[t].name + "' is read by a float operator and an int8 one");
             tfl::TensorT& tensor = *sub->tensors[t];
@@ -174,7 +185,6 @@ struct Writer {
 
         // 2. Activations. After[i]: operators to place after operator i; before: after the graph inputs.
         std::map<int, std::vector<std::unique_ptr<tfl::OperatorT>>> after;
-        std::vector<std::unique_ptr<tfl::OperatorT>> before;
         std::set<int> graphOutputs(sub->outputs.begin(), sub->outputs.end());
         auto rewire = [&](int tensor, int to, bool int8Readers) {
             for (int op : consumers[size_t(tensor)])
@@ -230,7 +240,7 @@ struct Writer {
         }
         sub->operators = std::move(ops);
         model->description = (model->description.empty() ? std::string() : model->description + " + ") +
-                             "int8 post-training quantization by Quantscope";
+                             (plan.quantType == "WEIGHT_QUANT" ? "weight-only" : plan.quantType == "DYNAMIC_QUANT" ? "dynamic-range" : "int8") + std::string(" post-training quantization by Quantscope");
 
         flatbuffers::FlatBufferBuilder fbb(bytes.size() + bytes.size() / 4 + 4096);
         fbb.Finish(tfl::Model::Pack(fbb, model.get()), tfl::ModelIdentifier());

@@ -124,10 +124,74 @@ private:
     bool m_dynamic = false;
 };
 
+/** DynamicQuantizeLinear: uint8 with scale and zero point from the tensor's own range (widened to include 0). */
+class DynamicQuantizeLinearKernel : public Kernel {
+public:
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    {
+        const float* x = in[0]->data<float>();
+        int64_t n = in[0]->count();
+        float lo = 0.f, hi = 0.f;
+        for (int64_t i = 0; i < n; ++i) {
+            lo = std::min(lo, x[i]);
+            hi = std::max(hi, x[i]);
+        }
+        float scale = (hi - lo) / 255.f;
+        uint8_t zp = scale > 0 ? uint8_t(std::clamp(std::nearbyint(-lo / scale), 0.f, 255.f)) : 0;
+        uint8_t* y = out[0]->data<uint8_t>();
+        for (int64_t i = 0; i < n; ++i)
+            y[i] = scale > 0 ? uint8_t(std::clamp(std::nearbyint(x[i] / scale) + float(zp), 0.f, 255.f)) : 0;
+        out[1]->data<float>()[0] = scale;
+        out[2]->data<uint8_t>()[0] = zp;
+    }
+};
+
+/** BitShift on unsigned integers; the amount is a scalar or has the same element count. */
+class BitShiftKernel : public Kernel {
+public:
+    explicit BitShiftKernel(const Node& n) : m_node(n), m_left(n.attrString("direction") == "LEFT") {}
+    void prepare(const PrepareContext& ctx) override
+    {
+        if (m_node.attrString("direction") != "LEFT" && m_node.attrString("direction") != "RIGHT")
+            fail(m_node, "direction must be LEFT or RIGHT");
+        if (elementCount(ctx.inputShapes[1]) != 1 && ctx.inputShapes[1] != ctx.inputShapes[0])
+            fail(m_node, "the shift amount must be a scalar or shaped like the input");
+        m_type = ctx.inputTypes[0];
+    }
+    template <typename T> void shift(const Tensor& a, const Tensor& b, Tensor& y) const
+    {
+        const T* x = a.data<T>();
+        const T* s = b.data<T>();
+        T* o = y.data<T>();
+        bool scalar = b.count() == 1;
+        for (int64_t i = 0; i < a.count(); ++i) {
+            T k = s[scalar ? 0 : i];
+            o[i] = k >= T(sizeof(T) * 8) ? T(0) : T(m_left ? T(x[i] << k) : T(x[i] >> k));
+        }
+    }
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    {
+        switch (m_type) {
+        case DataType::UInt8: shift<uint8_t>(*in[0], *in[1], *out[0]); break;
+        case DataType::UInt16: shift<uint16_t>(*in[0], *in[1], *out[0]); break;
+        case DataType::UInt32: shift<uint32_t>(*in[0], *in[1], *out[0]); break;
+        case DataType::UInt64: shift<uint64_t>(*in[0], *in[1], *out[0]); break;
+        default: fail(m_node, "BitShift takes unsigned integers, not " + std::string(dataTypeName(m_type)));
+        }
+    }
+
+private:
+    const Node& m_node;
+    bool m_left;
+    DataType m_type = DataType::UInt8;
+};
+
 }  // namespace
 
 void registerQuantKernels()
 {
+    registerKernel("DynamicQuantizeLinear", [](const Node&) -> std::unique_ptr<Kernel> { return std::make_unique<DynamicQuantizeLinearKernel>(); });
+    registerKernel("BitShift", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<BitShiftKernel>(n); });
     registerKernel("QuantizeLinear", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<QuantizeLinearKernel>(n, true, false); });
     registerKernel("DequantizeLinear", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<QuantizeLinearKernel>(n, false, false); });
     registerKernel("Quantize", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<QuantizeLinearKernel>(n, true, true); });

@@ -1,0 +1,294 @@
+#include "quant/weightquant.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "graph/error.h"
+#include "quant/optypes.h"
+
+namespace qs {
+
+namespace {
+// Channel layout of a tensor along axis: element i belongs to channel (i / inner) % channels.
+struct Channels {
+    int64_t channels = 1, inner = 1;
+    Channels(const Shape& s, int axis)
+    {
+        if (axis < 0) return;
+        channels = s[size_t(axis)];
+        for (size_t d = size_t(axis) + 1; d < s.size(); ++d) inner *= s[d];
+    }
+    size_t of(size_t i) const { return channels > 1 ? size_t((int64_t(i) / inner) % channels) : 0; }
+};
+
+int64_t outputChannels(const Node& n, const Tensor& w)
+{
+    int axis = outputChannelAxis(n);
+    if (n.opType == "MatMul") axis = int(w.shape().size()) - 1;
+    return axis >= 0 && size_t(axis) < w.shape().size() ? w.shape()[size_t(axis)] : 1;
+}
+
+int weightAxis(const Node& n, const Tensor& w)
+{
+    if (n.opType == "MatMul") return w.shape().size() >= 2 ? int(w.shape().size()) - 1 : -1;
+    return outputChannelAxis(n);
+}
+
+// The container each bit width gets: native integer types where they fit exactly, packed bit planes otherwise.
+void chooseContainer(QuantizedConstant& q, bool encode, const std::string& format)
+{
+    int b = q.params.bits;
+    bool native = b == 8 || b == 16;
+    if (format == "tflite") {
+        q.container = b <= 8 ? "int8" + std::string(b < 8 ? " (TFLite has no packed type for " + std::to_string(b) + " bits)" : "")
+                             : "int16 per layer (TFLite's DEQUANTIZE takes int16 per tensor only" +
+                                   std::string(b < 16 ? "; no packed type for " + std::to_string(b) + " bits)" : ")");
+        return;
+    }
+    if (native || !encode) {
+        q.container = b <= 8 ? "int8" : "int16";
+        if (!native) q.container += " (enable_encode=false)";
+        return;
+    }
+    q.packedBits = b;
+    q.container = std::to_string(b) + " packed bit planes (enable_encode; " + std::to_string(b) + "/8 byte per weight)";
+}
+}  // namespace
+
+double relativeError(const std::vector<float>& w, const std::vector<float>& wq)
+{
+    double num = 0, den = 0;
+    for (size_t i = 0; i < w.size(); ++i) {
+        num += double(w[i] - wq[i]) * (w[i] - wq[i]);
+        den += double(w[i]) * w[i];
+    }
+    return den > 0 ? std::sqrt(num / den) : 0.0;
+}
+
+QuantizedConstant quantizeWeightBits(const Tensor& w, int axis, int bits, double thresholdRate, bool preserveMean)
+{
+    if (bits < 1 || bits > 16) throw InputError("bit_num=" + std::to_string(bits) + " is outside 1 to 16");
+    auto v = w.toFloat();
+    Channels ch(w.shape(), axis);
+    std::vector<std::vector<float>> mags(size_t(ch.channels));
+    for (size_t i = 0; i < v.size(); ++i) mags[ch.of(i)].push_back(std::fabs(v[i]));
+    QuantizedConstant q;
+    q.params.axis = axis;
+    q.params.bits = bits;
+    const double qmax = bits == 1 ? 1.0 : double((1 << (bits - 1)) - 1);
+    for (auto& m : mags) {
+        double s = 0;
+        if (bits == 1) {  // signs times the mean magnitude (binary weights)
+            for (float x : m) s += x;
+            s = m.empty() ? 0 : s / double(m.size());
+        } else {
+            double top = m.empty() ? 0 : *std::max_element(m.begin(), m.end());
+            if (thresholdRate > 0 && m.size() > 1) {
+                size_t k = std::min(m.size() - 1, size_t(std::ceil((1.0 - thresholdRate) * double(m.size() - 1))));
+                std::nth_element(m.begin(), m.begin() + std::ptrdiff_t(k), m.end());
+                top = m[k];
+            }
+            s = top / qmax;
+        }
+        q.params.scale.push_back(s > 0 ? float(s) : 1.f);
+        q.params.zeroPoint.push_back(0);
+    }
+    // Round to nearest, then (preserveMean) flip the roundings closest to their boundary until each channel's sum
+    // of rounding errors is below half a step: the channel's mean survives quantization, which matters for small
+    // channels (a depthwise 3x3 has nine weights whose errors do not average out).
+    std::vector<double> r(v.size());
+    std::vector<std::vector<size_t>> members(size_t(ch.channels));
+    for (size_t i = 0; i < v.size(); ++i) {
+        double x = v[i] / q.params.scale[ch.of(i)];
+        r[i] = bits == 1 ? (x < 0 ? -1.0 : 1.0) : std::clamp(std::nearbyint(x), -qmax, qmax);
+        if (preserveMean && bits > 1) members[ch.of(i)].push_back(i);
+    }
+    for (auto& idx : members) {
+        if (idx.empty()) continue;
+        const double s = q.params.scale[ch.of(idx[0])];
+        double residual = 0;  // sum of (x - r) in steps
+        for (size_t i : idx) residual += v[i] / s - r[i];
+        int flips = int(std::floor(std::fabs(residual) + 0.5));
+        if (!flips) continue;
+        double dir = residual > 0 ? 1.0 : -1.0;
+        // candidates: elements whose value lies on the side of the deficit, nearest the rounding boundary first
+        std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return dir * (v[a] / s - r[a]) > dir * (v[b] / s - r[b]); });
+        for (size_t k = 0; k < idx.size() && flips > 0; ++k) {
+            size_t i = idx[k];
+            if (dir * (v[i] / s - r[i]) <= 0 || std::fabs(r[i] + dir) > qmax) continue;
+            r[i] += dir;
+            --flips;
+        }
+    }
+    q.values = Tensor(bits <= 8 ? DataType::Int8 : DataType::Int16, w.shape());
+    for (size_t i = 0; i < v.size(); ++i) {
+        if (bits <= 8) q.values.data<int8_t>()[i] = int8_t(r[i]);
+        else q.values.data<int16_t>()[i] = int16_t(r[i]);
+    }
+    return q;
+}
+
+std::vector<float> dequantizeConstant(const QuantizedConstant& q)
+{
+    auto v = q.values.toFloat();
+    Channels ch(q.values.shape(), q.params.scale.size() > 1 ? q.params.axis : -1);
+    for (size_t i = 0; i < v.size(); ++i) {
+        size_t c = ch.of(i);
+        v[i] = (v[i] - float(q.params.zeroPoint.empty() ? 0 : q.params.zeroPoint[c])) * q.params.scale[c];
+        if (!q.correctionVar.empty()) v[i] = v[i] * q.correctionVar[c] + q.correctionMean[c];
+    }
+    return v;
+}
+
+namespace {
+// Per-channel correction of the dequantized weights: the same mean and standard deviation as the float channel.
+void correct(QuantizedConstant& q, const std::vector<float>& w)
+{
+    auto dq = dequantizeConstant(q);
+    Channels ch(q.values.shape(), q.params.scale.size() > 1 ? q.params.axis : -1);
+    size_t C = size_t(ch.channels > 1 ? ch.channels : 1);
+    std::vector<double> n(C), mw(C), mq(C), vw(C), vq(C);
+    for (size_t i = 0; i < w.size(); ++i) {
+        size_t c = ch.of(i);
+        n[c] += 1, mw[c] += w[i], mq[c] += dq[i];
+    }
+    for (size_t c = 0; c < C; ++c) mw[c] /= std::max(1.0, n[c]), mq[c] /= std::max(1.0, n[c]);
+    for (size_t i = 0; i < w.size(); ++i) {
+        size_t c = ch.of(i);
+        vw[c] += (w[i] - mw[c]) * (w[i] - mw[c]);
+        vq[c] += (dq[i] - mq[c]) * (dq[i] - mq[c]);
+    }
+    q.correctionVar.resize(C);
+    q.correctionMean.resize(C);
+    for (size_t c = 0; c < C; ++c) {
+        double k = vq[c] > 0 ? std::sqrt(vw[c] / vq[c]) : 1.0;
+        q.correctionVar[c] = float(k);
+        q.correctionMean[c] = float(mw[c] - mq[c] * k);
+    }
+}
+}  // namespace
+
+QuantPlan buildWeightQuantPlan(const Graph& g, const WeightQuantOptions& o)
+{
+    if (o.bits < 0 || o.bits > 16) throw InputError("bit_num=" + std::to_string(o.bits) + " is outside 0 to 16 (0 selects mixed bits)");
+    QuantPlan plan;
+    plan.quantType = "WEIGHT_QUANT";
+    plan.skippedNodes = o.skipNodes;
+    // Mixed bits weigh each layer by its size relative to the mean of the layers that pass the thresholds.
+    double meanCount = 0;
+    int layers = 0;
+    for (const Node& n : g.nodes)
+        if (isWeighted(g, n) && hasConstWeights(g, n) && !o.skipNodes.count(n.name)) {
+            const Tensor& w = *g.values[size_t(n.inputs[1])].constant;
+            if (w.count() > o.minWeightSize && outputChannels(n, w) > o.minWeightChannel) meanCount += double(w.count()), ++layers;
+        }
+    meanCount = layers ? meanCount / layers : 1.0;
+    std::set<std::string> done;  // weights shared by several nodes are quantized once
+    for (const Node& n : g.nodes) {
+        if (!isWeighted(g, n)) continue;
+        if (o.skipNodes.count(n.name)) continue;
+        if (!o.opTypes.empty() &&
+            std::none_of(o.opTypes.begin(), o.opTypes.end(), [&](const std::string& t) { return matchesOpType(g, n, t); })) {
+            plan.floatReasons[n.name] = "its op type is not in quantizable_op_type";
+            continue;
+        }
+        if (!hasConstWeights(g, n)) {
+            plan.floatReasons[n.name] = "its weights are not constant";
+            continue;
+        }
+        const Value& wv = g.values[size_t(n.inputs[1])];
+        const Tensor& w = *wv.constant;
+        if (w.type() != DataType::Float32) {
+            plan.floatReasons[n.name] = "its weights are " + std::string(dataTypeName(w.type())) + ", not float32";
+            continue;
+        }
+        int64_t channels = outputChannels(n, w);
+        if (w.count() <= o.minWeightSize) {
+            plan.floatReasons[n.name] = std::to_string(w.count()) + " weights, not more than min_quant_weight_size=" + std::to_string(o.minWeightSize);
+            continue;
+        }
+        if (channels <= o.minWeightChannel) {
+            plan.floatReasons[n.name] = std::to_string(channels) + " output channels, not more than min_quant_weight_channel=" +
+                                        std::to_string(o.minWeightChannel);
+            continue;
+        }
+        plan.quantizedNodes.insert(n.name);
+        if (!done.insert(wv.name).second) continue;
+        int axis = o.perChannel ? weightAxis(n, w) : -1;
+        auto wf = w.toFloat();
+        QuantizedConstant q;
+        // TFLite's DEQUANTIZE takes int16 per tensor only (LiteRT: "Type 7 not supported for per-channel").
+        auto quantizeAt = [&](int b) {
+            return quantizeWeightBits(w, g.info.format == "tflite" && b > 8 ? -1 : axis, b, o.thresholdRate, o.correction);
+        };
+        if (o.bits > 0) {
+            q = quantizeAt(o.bits);
+        } else {
+            // Mixed bits: the fewest bits whose relative error stays within this layer's share of init_scale.
+            // Output noise adds up over layers roughly as the sum of their squared relative errors, and a layer's
+            // bits cost its weight count n: the smallest model for a given total error gives each layer an error
+            // with e^2 proportional to n (reverse water-filling), so big layers take coarser steps than small ones.
+            double allowed = o.initScale * std::sqrt(double(w.count()) / meanCount);
+            for (int b = 2; b <= 16; ++b) {
+                q = quantizeAt(b);
+                if (relativeError(wf, dequantizeConstant(q)) <= allowed) break;
+            }
+        }
+        if (o.correction) {
+            correct(q, wf);
+            if (g.info.format == "tflite") {  // DEQUANTIZE has integer zero points: keep the spread, fold it into the scales
+                for (size_t c = 0; c < q.params.scale.size(); ++c) q.params.scale[c] *= q.correctionVar[c];
+                q.correctionVar.clear();
+                q.correctionMean.clear();
+            }
+        }
+        chooseContainer(q, o.encode, g.info.format);
+        plan.constants[wv.name] = std::move(q);
+    }
+    if (o.bits == 0) plan.initScale = o.initScale;
+    return plan;
+}
+
+Graph withDequantizedWeights(const Graph& graph, const QuantPlan& plan)
+{
+    Graph g = graph;
+    for (const auto& [name, q] : plan.constants) {
+        int v = g.findValue(name);
+        if (v >= 0) g.values[size_t(v)].constant = Tensor::fromFloat(dequantizeConstant(q), q.values.shape());
+    }
+    return g;
+}
+
+QuantPlan buildDynamicQuantPlan(const Graph& g, const std::string& strategy, const std::set<std::string>& skipNodes)
+{
+    if (strategy != "ALWC" && strategy != "ACWL") throw InputError("quant_strategy=" + strategy + ": use ALWC or ACWL");
+    const bool alwc = strategy == "ALWC";
+    QuantPlan plan;
+    plan.quantType = "DYNAMIC_QUANT";
+    plan.skippedNodes = skipNodes;
+    for (const Node& n : g.nodes) {
+        if (!isWeighted(g, n) || skipNodes.count(n.name)) continue;
+        if (!hasConstWeights(g, n) || g.values[size_t(n.inputs[1])].constant->type() != DataType::Float32) {
+            plan.floatReasons[n.name] = "its weights are not constant float32";
+            continue;
+        }
+        const Value& x = g.values[size_t(n.inputs[0])];
+        if (x.constant || x.type != DataType::Float32 || x.shape.size() < 2) {
+            plan.floatReasons[n.name] = "its input is not a float activation of known rank";
+            continue;
+        }
+        const Value& wv = g.values[size_t(n.inputs[1])];
+        // the activation's channel: NCHW channel 1 for ONNX convolutions, else the last axis (NHWC, [.., K])
+        int channelAxis = n.opType == "Conv" && n.attrString("layout", "NCHW") == "NCHW" ? 1 : int(x.shape.size()) - 1;
+        plan.dynamicActivations[x.name] = alwc ? -1 : channelAxis;
+        if (!plan.constants.count(wv.name)) {
+            QuantizedConstant q = quantizeWeightBits(*wv.constant, alwc ? weightAxis(n, *wv.constant) : -1, 8, 0.0, true);
+            q.container = "int8";
+            plan.constants[wv.name] = std::move(q);
+        }
+        plan.quantizedNodes.insert(n.name);
+    }
+    return plan;
+}
+
+}  // namespace qs

@@ -1,0 +1,44 @@
+#pragma once
+#include <functional>
+#include <set>
+#include <string>
+
+#include "quant/quantplan.h"
+
+namespace qs {
+
+struct WeightQuantOptions {
+    int bits = 8;                  // 1 to 16; 0: mixed bits, chosen per layer (init_scale)
+    bool perChannel = true;
+    bool correction = true;        // [weight_quant_param] bias_correction: restore each channel's mean and spread
+    int64_t minWeightSize = 0;     // quantize weights with more elements than this ...
+    int64_t minWeightChannel = 16; // ... and more output channels than this (as documented by MindSpore Lite)
+    double initScale = 0.02;       // mixed bits: the largest relative error (||w - w_q|| / ||w||) a layer may have
+    double thresholdRate = 0.0;    // Paddle Lite: clip each channel's |w| at its (1 - threshold_rate) quantile
+    bool encode = true;            // enable_encode: store widths without a native type as packed bit planes
+    std::set<std::string> skipNodes;
+    std::set<std::string> opTypes; // only these op types (empty: every weighted op)
+};
+
+// Weight-only quantization: the weights of Conv, Gemm, MatMul and FullyConnected become integers with symmetric
+// per-channel (or per-layer) scales; activations stay float. 1 bit stores signs with a scale of mean |w|. Each
+// decision (quantized with how many bits in which container, or why left float) is in the plan.
+QuantPlan buildWeightQuantPlan(const Graph& graph, const WeightQuantOptions& options);
+
+// Dynamic quantization: int8 weights of Conv, Gemm, MatMul and FullyConnected quantized offline; their activation
+// inputs quantized at run time to uint8 from their own range. ALWC: activation per layer, weights per channel;
+// ACWL: activation per channel, weights per layer.
+QuantPlan buildDynamicQuantPlan(const Graph& graph, const std::string& strategy, const std::set<std::string>& skipNodes);
+
+// return graph with the plan's weights replaced by their dequantized values: what a weight-only export computes
+Graph withDequantizedWeights(const Graph& graph, const QuantPlan& plan);
+
+// Symmetric quantization of w with bits along axis (axis < 0: per tensor), |w| clipped at the (1 - thresholdRate)
+// quantile of each channel when thresholdRate > 0. preserveMean: rounding keeps each channel's sum (see .cpp).
+QuantizedConstant quantizeWeightBits(const Tensor& w, int axis, int bits, double thresholdRate = 0.0, bool preserveMean = false);
+// return w as the plan stores it dequantized (corrections applied): what the exported model computes with
+std::vector<float> dequantizeConstant(const QuantizedConstant& q);
+// return ||w - w_q|| / ||w||
+double relativeError(const std::vector<float>& w, const std::vector<float>& wq);
+
+}  // namespace qs

@@ -1,0 +1,68 @@
+// Shared by the accuracy benchmarks: runs a model's float and quantized files in the real runtime of their format
+// (ONNX Runtime for .onnx, LiteRT for .tflite) on the inputs eval_quant wrote, and compares them.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ort = createRequire(path.join(here, '../interop/package.json'))('onnxruntime-node');
+const { loadTflite } = await import('../interop/litert.mjs');
+export const data = process.env.QUANTSCOPE_DATA ?? path.join(here, '../../../shared/data');
+
+export function cosine(a, b) {
+  let d = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) { d += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+  return na === 0 && nb === 0 ? 1 : d / Math.sqrt(na * nb);
+}
+const argmax = (a) => { let m = 0; for (let i = 1; i < a.length; i++) if (a[i] > a[m]) m = i; return m; };
+
+// run(Float32Array) -> Float32Array of output 0
+export async function openModel(file, shape) {
+  if (file.endsWith('.tflite')) {
+    const m = await loadTflite(file, 2);
+    return async (x) => Float32Array.from((await m.run([x]))[0].data);
+  }
+  const s = await ort.InferenceSession.create(file, { intraOpNumThreads: 2 });
+  return async (x) => (await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', x, shape) }))[s.outputNames[0]].data;
+}
+
+// Quantizes modelFile with the INI text through eval_quant, runs float and quantized in the runtime on the eval
+// images, and returns top-1 (when labelled), agreement, mean output cosine, size ratio and Quantscope's own view.
+export async function evaluate(buildDir, m, iniText) {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'qsacc-'));
+  const ini = path.join(out, 'quant.ini');
+  fs.writeFileSync(ini, iniText);
+  const folder = path.join(data, 'images', m.folder);
+  const list = (name, fallback) => fs.existsSync(path.join(folder, name)) ? path.join(folder, name) : fallback;
+  const modelPath = path.join(data, 'models', m.file);
+  const info = JSON.parse(execFileSync(path.join(buildDir, 'tests/bench/eval_quant'), [
+    modelPath, folder, list('calib.txt', 'all:20'), list('eval.txt', 'all:20'), m.column ? path.join(folder, 'labels.tsv') : '-',
+    String(m.column ?? 0), m.prep, ini, out], { encoding: 'utf8' }));
+  const float = await openModel(modelPath, info.shape);
+  const quant = await openModel(info.quantized, info.shape);
+  const labels = m.column ? fs.readFileSync(path.join(out, 'labels.txt'), 'utf8').trim().split('\n').map(Number) : [];
+  const raw = fs.readFileSync(path.join(out, 'eval.f32'));
+  const per = info.shape.reduce((a, b) => a * b);
+  let qTop = 0, fTop = 0, agree = 0, cos = 0;
+  for (let i = 0; i < info.images; i++) {
+    const x = new Float32Array(raw.buffer, raw.byteOffset + i * per * 4, per);
+    const yq = await quant(Float32Array.from(x));
+    const yf = await float(Float32Array.from(x));
+    const a = argmax(yq), b = argmax(yf);
+    if (labels.length) { qTop += a === labels[i]; fTop += b === labels[i]; }
+    agree += a === b;
+    cos += cosine(yq, yf);
+  }
+  const n = info.images;
+  fs.rmSync(out, { recursive: true, force: true });
+  return {
+    images: n, float_top1: labels.length ? 100 * fTop / n : NaN, top1: labels.length ? 100 * qTop / n : NaN,
+    agreement: 100 * agree / n, cosine: cos / n, sim_cosine: info.sim_cosine, sim_top1: info.sim_top1,
+    size_ratio: info.bytes / fs.statSync(modelPath).size, init_scale: info.init_scale, seconds: info.quantize_seconds,
+  };
+}
+
+export const fmt = (v, w, d = 2) => (Number.isNaN(v) ? '-' : v.toFixed(d)).padStart(w);

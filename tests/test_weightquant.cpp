@@ -1,0 +1,209 @@
+// Weight quantization (fixed 1-16 bits, mixed bits, thresholds, Paddle Lite's threshold_rate) and dynamic
+// quantization (ALWC, ACWL) on real models: the exports read back, run in ONNX Runtime / LiteRT, and give what
+// Quantscope's simulation of the same file gives.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+
+#include "calibration/datasource.h"
+#include "config/config.h"
+#include "report/debugreport.h"
+#include "runtime/interpreter.h"
+#include "quant/weightquant.h"
+#include "runtimes.h"
+#include "session/session.h"
+#include "testdata.h"
+
+using namespace qs;
+namespace fs = std::filesystem;
+
+namespace {
+IniDocument ini(const std::string& text)
+{
+    Diagnostics d;
+    return parseConfig(text, "test.ini", d);
+}
+
+std::string weightIni(int bits, const std::string& extra = {})
+{
+    return "[common_quant_param]\nquant_type=WEIGHT_QUANT\nbit_num=" + std::to_string(bits) +
+           "\nmin_quant_weight_size=0\nmin_quant_weight_channel=0\n" + extra;
+}
+
+struct Probe {
+    std::string input, output;
+    Tensor x;
+};
+
+// A real eval image of the model's kind, preprocessed for its input.
+Probe probe(const Graph& g, bool imagenet)
+{
+    Probe p{g.values[g.inputs[0]].name, g.values[g.outputs[0]].name, {}};
+    bool nchw = g.info.format == "onnx";
+    std::string image = imagenet ? "imagenet-sample/n02097658_silky_terrier.jpg" : "cifar10/bird_0001.jpg";
+    p.x = loadImageTensor(test::imagePath(image), imagenet ? test::imagenetPreprocess() : test::pre({}, {}),
+                          g.values[g.inputs[0]].shape, nchw);
+    return p;
+}
+
+// Exports with config, reads the file back, and checks the runtime against Quantscope's simulation of the file.
+// return cosine(runtime, simulation)
+double exportAndCompare(const QString& dir, const std::string& model, const IniDocument& config, bool imagenet, size_t* bytes = nullptr)
+{
+    Session s;
+    s.load(test::modelPath(model));
+    s.quantize(config);
+    std::string out = (fs::path(dir.toStdString()) / ("q" + fs::path(model).extension().string())).string();
+    s.save(out);
+    if (bytes) *bytes = fs::file_size(out);
+    LoadResult back = loadModel(out);  // round trip
+    Probe p = probe(s.graph(), imagenet);
+    Tensor ours = Interpreter(back.graph, {2, true, false}).run({{p.input, p.x}})[0];
+    Tensor theirs = test::runRuntime(dir, out, p.input, p.x, p.output);
+    return cosineSimilarity(ours.toFloat(), theirs.toFloat());
+}
+}  // namespace
+
+class TestWeightQuant : public QObject {
+    Q_OBJECT
+private slots:
+    void testThresholdsDecideWhatIsQuantized()
+    {
+        LoadResult m = loadModel(test::modelPath("mobilenet_v1_0.25_224.onnx"));
+        WeightQuantOptions o;
+        o.minWeightChannel = 16;  // documented default: more than 16 output channels
+        o.minWeightSize = 1000;   // and more than 1000 weights
+        QuantPlan plan = buildWeightQuantPlan(m.graph, o);
+        int checked = 0;
+        for (const Node& n : m.graph.nodes) {
+            if (n.opType != "Conv") continue;
+            const Tensor& w = *m.graph.values[n.inputs[1]].constant;
+            bool expect = w.shape()[0] > 16 && w.count() > 1000;
+            QCOMPARE(plan.quantizedNodes.count(n.name) != 0, expect);
+            if (!expect) {  // the size rule is checked first
+                const std::string& why = plan.floatReasons.at(n.name);
+                QVERIFY2(why.find(w.count() <= 1000 ? "min_quant_weight_size=1000" : "min_quant_weight_channel=16") != std::string::npos,
+                         why.c_str());
+            }
+            ++checked;
+        }
+        QCOMPARE(checked, 28);
+        QVERIFY(plan.quantizedNodes.size() > 10 && plan.quantizedNodes.size() < 28);
+    }
+
+    void testBitWidthLimits()
+    {
+        Diagnostics v = validateConfig(ini("[common_quant_param]\nquant_type=WEIGHT_QUANT\nbit_num=17\n"));
+        QVERIFY(std::any_of(v.begin(), v.end(), [](const Diagnostic& d) {
+            return d.severity == Diagnostic::Severity::Error && d.key == "bit_num" && d.line == 3;
+        }));
+        LoadResult m = loadModel(test::modelPath("resnet8_cifar10.onnx"));
+        WeightQuantOptions o;
+        o.bits = 17;
+        QVERIFY_THROWS_EXCEPTION(InputError, buildWeightQuantPlan(m.graph, o));
+        // Every width from 1 to 16 keeps its values inside its range.
+        const Tensor& w = *m.graph.values[m.graph.nodes[0].inputs[1]].constant;
+        for (int b = 1; b <= 16; ++b) {
+            QuantizedConstant q = quantizeWeightBits(w, 0, b, 0.0, true);
+            auto v = q.values.toInt64();
+            int64_t top = b == 1 ? 1 : (int64_t(1) << (b - 1)) - 1;
+            QVERIFY(std::all_of(v.begin(), v.end(), [&](int64_t x) { return x >= -top && x <= top && (b > 1 || x != 0); }));
+        }
+    }
+
+    void testEveryBitWidthExportsAndRunsInOnnxRuntime_data()
+    {
+        QTest::addColumn<int>("bits");
+        for (int b : {1, 2, 3, 4, 6, 8, 12, 16}) QTest::newRow(qPrintable(QString("%1 bit").arg(b))) << b;
+    }
+
+    void testEveryBitWidthExportsAndRunsInOnnxRuntime()
+    {
+        QFETCH(int, bits);
+        QTemporaryDir dir;
+        size_t bytes = 0;
+        double c = exportAndCompare(dir.path(), "resnet8_cifar10.onnx", ini(weightIni(bits)), false, &bytes);
+        qInfo("resnet8 %d-bit weights: %zu bytes (float %zu), cosine(ONNX Runtime, simulation) = %.7f", bits, bytes,
+              size_t(fs::file_size(test::modelPath("resnet8_cifar10.onnx"))), c);
+        QVERIFY2(c >= 0.9999, qPrintable(QString::number(c)));
+        // packed bit planes make the file shrink with the width
+        QVERIFY(double(bytes) < double(fs::file_size(test::modelPath("resnet8_cifar10.onnx"))) * (bits / 32.0 + 0.08));
+    }
+
+    void testMixedBitsAndAutoTune()
+    {
+        QTemporaryDir dir;
+        fs::path calib = fs::path(dir.path().toStdString()) / "calib";
+        test::linkFiles(test::readList(test::imagePath("cifar10") + "/calib.txt"), test::imagePath("cifar10"), calib.string());
+        std::string data = test::calibrationSection(calib.string(), 20, test::pre({}, {}));
+        Session s;
+        s.load(test::modelPath("resnet8_cifar10.onnx"));
+        IniDocument fixed = ini(weightIni(0, "[mixed_bit_weight_quant_param]\ninit_scale=0.02\n"));
+        const QuantPlan& plan = s.quantize(fixed);
+        std::set<int> widths;
+        for (const auto& [name, q] : plan.constants) widths.insert(q.params.bits);
+        QVERIFY2(widths.size() >= 2, "mixed bits chose one width for every layer");
+        QCOMPARE(plan.initScale, 0.02);
+        // auto_tune needs data, and says so
+        IniDocument tuned = ini(weightIni(0, "[mixed_bit_weight_quant_param]\nauto_tune=true\n") + data);
+        QVERIFY_THROWS_EXCEPTION(InputError, s.quantize(tuned));
+        s.calibrate(tuned);
+        const QuantPlan& t = s.quantize(tuned);
+        QVERIFY(t.initScale > 0.001 && t.initScale < 0.5);
+        // the tuned model keeps the output cosine near the target on the eval images
+        Interpreter q(s.quantizedGraph()), f(s.graph());
+        auto eval = test::readList(test::imagePath("cifar10") + "/eval.txt");
+        double sum = 0;
+        for (size_t i = 0; i < 20; ++i) {
+            Tensor x = loadImageTensor(test::imagePath("cifar10/" + eval[i * 50]), test::pre({}, {}), {1, 3, 32, 32}, true);
+            sum += cosineSimilarity(q.run({{"input", x}})[0].toFloat(), f.run({{"input", x}})[0].toFloat());
+        }
+        qInfo("auto_tune chose init_scale %.4f; eval cosine %.5f", t.initScale, sum / 20);
+        QVERIFY(sum / 20 >= 0.99);
+    }
+
+    void testThresholdRateClipsWeights()
+    {
+        LoadResult m = loadModel(test::modelPath("mobilenet_v1_0.25_224.onnx"));
+        const Tensor* largest = nullptr;  // the biggest pointwise convolution: many weights per channel
+        for (const Node& n : m.graph.nodes)
+            if (n.opType == "Conv" && (!largest || m.graph.values[n.inputs[1]].constant->count() > largest->count()))
+                largest = &*m.graph.values[n.inputs[1]].constant;
+        const Tensor& w = *largest;
+        QuantizedConstant plain = quantizeWeightBits(w, 0, 8), clipped = quantizeWeightBits(w, 0, 8, 0.05);
+        int smaller = 0;
+        for (size_t c = 0; c < plain.params.scale.size(); ++c) {
+            QVERIFY(clipped.params.scale[c] <= plain.params.scale[c]);
+            smaller += clipped.params.scale[c] < plain.params.scale[c];
+        }
+        QVERIFY(smaller > int(plain.params.scale.size()) / 2);
+    }
+
+    void testExportsRunInRuntimes_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("config");
+        const char* dyn = "[common_quant_param]\nquant_type=DYNAMIC_QUANT\n[dynamic_quant_param]\nquant_strategy=";
+        for (const char* m : {"mobilenet_v1_0.25_224.onnx", "mobilenet_v1_0.25_224.tflite"}) {
+            QTest::newRow(qPrintable(QString(m) + " weight 8")) << m << QString::fromStdString(weightIni(8));
+            QTest::newRow(qPrintable(QString(m) + " weight 12")) << m << QString::fromStdString(weightIni(12));
+            QTest::newRow(qPrintable(QString(m) + " dynamic ALWC")) << m << QString(dyn) + "ALWC\n";
+        }
+        QTest::newRow("mobilenet_v1_0.25_224.onnx dynamic ACWL") << "mobilenet_v1_0.25_224.onnx" << QString(dyn) + "ACWL\n";
+    }
+
+    void testExportsRunInRuntimes()
+    {
+        QFETCH(QString, model);
+        QFETCH(QString, config);
+        QTemporaryDir dir;
+        double c = exportAndCompare(dir.path(), model.toStdString(), ini(config.toStdString()), true);
+        qInfo("%s: cosine(runtime, simulation) = %.6f", qPrintable(QTest::currentDataTag()), c);
+        // LiteRT's dynamic-range kernels quantize activations per batch, which the simulation does not
+        QVERIFY2(c >= (config.contains("DYNAMIC") && model.endsWith(".tflite") ? 0.99 : 0.9999), qPrintable(QString::number(c)));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestWeightQuant)
+#include "test_weightquant.moc"
