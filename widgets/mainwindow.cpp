@@ -2,6 +2,12 @@
 
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
+#include <QDockWidget>
+#include <QTabWidget>
+#include <QTimer>
+#include <QToolBar>
+#include <QUndoStack>
 #include <QDir>
 #include <QDragEnterEvent>
 #include <QFile>
@@ -24,9 +30,18 @@
 
 #include <map>
 
+#include "config/config.h"
+#include "config/project.h"
 #include "graph/opregistry.h"
+#include "graphview.h"
 #include "language.h"
+#include "resultsview.h"
 #include "runtime/interpreter.h"
+#include "settingseditor.h"
+#include "util/atomicfile.h"
+
+// The embedded samples live in this static library: register them explicitly (nothing else references them).
+static void initResources() { Q_INIT_RESOURCE(resources); }
 
 namespace qs {
 
@@ -42,28 +57,66 @@ QString shapeText(const Value& v)
     return QString::fromLatin1(dataTypeName(v.type).data()) + "[" + dims.join(",") + "]";
 }
 
-// The embedded sample, extracted once to a cache folder (the runtime reads files, not Qt resources).
-QString samplePath()
+// The embedded sample (model and photos), extracted once to a cache folder (the runtime reads files, not Qt
+// resources). return the sample folder.
+QString sampleDir()
 {
-    QString dir = QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
-    QDir().mkpath(dir);
-    QString path = dir + "/mobilenet_v1_0.25_224.tflite";
-    if (!QFileInfo::exists(path)) QFile::copy(":/samples/mobilenet_v1_0.25_224.tflite", path);
-    return path;
+    QString dir = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/sample";
+    QDir().mkpath(dir + "/images");
+    for (const QString& f : {QStringLiteral("mobilenet_v1_0.25_224.tflite"), QStringLiteral("imagenet_labels_1001.txt")})
+        if (!QFileInfo::exists(dir + "/" + f)) QFile::copy(":/samples/" + f, dir + "/" + f);
+    for (const QString& f : QDir(":/samples/images").entryList())
+        if (!QFileInfo::exists(dir + "/images/" + f)) QFile::copy(":/samples/images/" + f, dir + "/images/" + f);
+    return dir;
+}
+
+// The sample's settings: full int8 quantization, calibrating on the five sample photos with MobileNet's
+// preprocessing.
+QString sampleConfig(const QString& dir)
+{
+    return QString("[common_quant_param]\nquant_type=FULL_QUANT\nbit_num=8\n\n"
+                   "[data_preprocess_param]\ncalibrate_path=input:%1/images\ncalibrate_size=5\ninput_type=IMAGE\n"
+                   "image_to_format=RGB\nnormalize_mean=[127.5, 127.5, 127.5]\nnormalize_std=[127.5, 127.5, 127.5]\n"
+                   "resize_width=224\nresize_height=224\n\n"
+                   "[full_quant_param]\nactivation_quant_method=MAX_MIN\nper_channel=true\nbias_correction=true\n")
+        .arg(dir);
+}
+
+// A starting config for any other model: full quantization with the data section to fill in.
+QString starterConfig(const Graph& g)
+{
+    QString input = g.inputs.empty() ? QString("input") : QString::fromStdString(g.values[g.inputs[0]].name);
+    return QString("[common_quant_param]\nquant_type=FULL_QUANT\nbit_num=8\n\n[data_preprocess_param]\n"
+                   "calibrate_path=%1:/path/to/images\ncalibrate_size=100\ninput_type=IMAGE\n\n"
+                   "[full_quant_param]\nactivation_quant_method=MAX_MIN\nper_channel=true\nbias_correction=true\n")
+        .arg(input);
+}
+
+IniDocument parseIni(const QString& text)
+{
+    Diagnostics d;
+    return IniDocument::parse(text.toStdString(), "settings.ini", d);
 }
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 {
+    initResources();
     setAcceptDrops(true);
-    resize(1200, 760);
+    resize(1400, 860);
+    m_undo = new QUndoStack(this);
+    m_job = new QuantizeJob(this);
+    m_replanTimer = new QTimer(this);
+    m_replanTimer->setSingleShot(true);
+    m_replanTimer->setInterval(250);  // settle a burst of edits before re-planning
 
     m_summary = new QTreeWidget;
     m_summary->setColumnCount(2);
     m_summary->header()->setSectionResizeMode(0, QHeaderView::Interactive);
     m_summary->header()->setStretchLastSection(true);
-    m_summary->setColumnWidth(0, 190);
+    m_summary->setColumnWidth(0, 170);
     m_nodes = new QTableWidget(0, 5);
+    m_nodes->setObjectName("nodesTable");
     m_nodes->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_nodes->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_nodes->setSortingEnabled(true);
@@ -72,37 +125,92 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_nodes->setAlternatingRowColors(true);
     m_nodes->horizontalHeader()->setStretchLastSection(true);
     m_filter = new QLineEdit;
+    m_filter->setObjectName("nodeFilter");
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, this, &MainWindow::applyFilter);
 
-    auto* right = new QWidget;
-    auto* layout = new QVBoxLayout(right);
+    auto* nodesPage = new QWidget;
+    auto* layout = new QVBoxLayout(nodesPage);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_filter);
     layout->addWidget(m_nodes);
-    auto* splitter = new QSplitter;
-    splitter->addWidget(m_summary);
-    splitter->addWidget(right);
-    splitter->setStretchFactor(1, 3);
-    splitter->setSizes({420, 780});
-    setCentralWidget(splitter);
+    m_graphView = new GraphView;
+    m_results = new ResultsView;
+    m_tabs = new QTabWidget;
+    m_tabs->addTab(m_graphView, QString());
+    m_tabs->addTab(nodesPage, QString());
+    m_tabs->addTab(m_results, QString());
+    auto* central = new QWidget;
+    auto* cl = new QVBoxLayout(central);
+    cl->setContentsMargins(0, 0, 0, 0);
+    cl->addWidget(m_filter);
+    cl->addWidget(m_tabs);
+    setCentralWidget(central);
+
+    m_settings = new SettingsEditor(m_undo);
+    m_modelDock = new QDockWidget;
+    m_modelDock->setObjectName("modelDock");
+    m_modelDock->setWidget(m_summary);
+    addDockWidget(Qt::LeftDockWidgetArea, m_modelDock);
+    m_settingsDock = new QDockWidget;
+    m_settingsDock->setObjectName("settingsDock");
+    m_settingsDock->setWidget(m_settings);
+    addDockWidget(Qt::RightDockWidgetArea, m_settingsDock);
+    resizeDocks({m_modelDock, m_settingsDock}, {300, 430}, Qt::Horizontal);
 
     m_status = new QLabel;
-    m_busy = new QProgressBar;
-    m_busy->setRange(0, 0);
-    m_busy->setMaximumWidth(160);
-    m_busy->hide();
+    m_runStatus = new QLabel;
+    m_progress = new QProgressBar;
+    m_progress->setMaximumWidth(220);
+    m_progress->hide();
     statusBar()->addWidget(m_status, 1);
-    statusBar()->addPermanentWidget(m_busy);
+    statusBar()->addPermanentWidget(m_runStatus);
+    statusBar()->addPermanentWidget(m_progress);
 
     createActions();
     connect(&m_watcher, &QFutureWatcher<LoadedModel>::finished, this, &MainWindow::onLoaded);
+    connect(m_job, &QuantizeJob::progress, this, [this](int done, int total, const QString& stage) {
+        m_progress->setRange(0, std::max(total, 1));
+        m_progress->setValue(done);
+        QString eta;
+        qint64 elapsed = QDateTime::currentMSecsSinceEpoch() - m_runStarted;
+        if (stage == "calibrate" && done > 0 && done < total)
+            eta = tr(", about %1 s left").arg(double(elapsed) / done * (total - done) / 1000.0, 0, 'f', 1);
+        m_progress->setFormat(tr("%1 %v/%m").arg(stage));
+        m_runStatus->setText(tr("%1: %2 of %3%4").arg(stage).arg(done).arg(total).arg(eta));
+    });
+    connect(m_job, &QuantizeJob::finished, this, &MainWindow::onRunFinished);
+    connect(m_settings, &SettingsEditor::changed, this, &MainWindow::onSettingsChanged);
+    connect(m_settings, &SettingsEditor::validityChanged, this, &MainWindow::updateActions);
+    connect(m_replanTimer, &QTimer::timeout, this, [this] {
+        if (isRunning()) {
+            m_replanQueued = true;
+            return;
+        }
+        if (m_session && !m_session->statistics().empty() && m_settings->valid() && dataSignature() == m_calibratedWith) {
+            m_runStarted = QDateTime::currentMSecsSinceEpoch();
+            m_job->start(m_session, m_settings->document(), false);
+            updateActions();
+        }
+    });
+    connect(m_results, &ResultsView::skipToggled, this, &MainWindow::setSkip);
+    connect(m_results, &ResultsView::nodeSelected, this, [this](const QString& n) { m_graphView->selectNode(n.toStdString()); });
+    connect(m_graphView, &GraphView::nodeClicked, this, [this](const QString& n) { m_results->selectNode(n.toStdString()); });
+    connect(m_graphView, &GraphView::laidOut, this, [this](double ms) {
+        m_status->setText(m_status->text() + tr(" · graph laid out in %1 ms").arg(ms, 0, 'f', 0));
+    });
     retranslate();
+    updateActions();
     QSettings settings;
     restoreGeometry(settings.value("window/geometry").toByteArray());
+    restoreState(settings.value("window/state").toByteArray());
 }
 
-MainWindow::~MainWindow() { m_watcher.waitForFinished(); }
+MainWindow::~MainWindow()
+{
+    m_job->cancel();
+    m_job->waitForFinished();
+    m_watcher.waitForFinished();
+}
 
 void MainWindow::createActions()
 {
@@ -115,13 +223,51 @@ void MainWindow::createActions()
         if (!path.isEmpty()) openModel(path);
     });
     m_openSampleAction = new QAction(this);
-    connect(m_openSampleAction, &QAction::triggered, this, [this] { openModel(samplePath()); });
+    connect(m_openSampleAction, &QAction::triggered, this, &MainWindow::openSample);
+    m_openProjectAction = new QAction(this);
+    connect(m_openProjectAction, &QAction::triggered, this, &MainWindow::openProject);
+    m_saveProjectAction = new QAction(this);
+    m_saveProjectAction->setShortcut(QKeySequence::Save);
+    connect(m_saveProjectAction, &QAction::triggered, this, &MainWindow::saveProjectAs);
+    m_exportModelAction = new QAction(this);
+    m_exportModelAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    connect(m_exportModelAction, &QAction::triggered, this, [this] {
+        QString suffix = m_graph && m_graph->info.format == "tflite" ? "tflite" : "onnx";
+        QString suggested = QFileInfo(m_path).absolutePath() + "/" + QFileInfo(m_path).completeBaseName() + "_quant." + suffix;
+        QString path = QFileDialog::getSaveFileName(this, tr("Export Quantized Model"), suggested, tr("Models (*.%1)").arg(suffix));
+        if (path.isEmpty()) return;
+        QString error = exportModel(path);
+        if (!error.isEmpty()) QMessageBox::warning(this, tr("Export failed"), error);
+        else m_status->setText(tr("Wrote %1").arg(QDir::toNativeSeparators(path)));
+    });
+    m_exportConfigAction = new QAction(this);
+    connect(m_exportConfigAction, &QAction::triggered, this, [this] {
+        QString path = QFileDialog::getSaveFileName(this, tr("Export Config"), QFileInfo(m_path).absolutePath() + "/quant.ini",
+                                                    tr("INI files (*.ini *.cfg)"));
+        if (path.isEmpty()) return;
+        QString error = exportConfig(path);
+        if (!error.isEmpty()) QMessageBox::warning(this, tr("Export failed"), error);
+        else m_status->setText(tr("Wrote %1").arg(QDir::toNativeSeparators(path)));
+    });
     m_findAction = new QAction(this);
     m_findAction->setShortcut(QKeySequence::Find);
     connect(m_findAction, &QAction::triggered, this, [this] {
         m_filter->setFocus();
         m_filter->selectAll();
     });
+    m_fitAction = new QAction(this);
+    m_fitAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    connect(m_fitAction, &QAction::triggered, m_graphView, &GraphView::fit);
+    m_runAction = new QAction(this);
+    m_runAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    connect(m_runAction, &QAction::triggered, this, &MainWindow::run);
+    m_cancelAction = new QAction(this);
+    m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
+    connect(m_cancelAction, &QAction::triggered, this, &MainWindow::cancelRun);
+    m_undoAction = m_undo->createUndoAction(this);
+    m_undoAction->setShortcut(QKeySequence::Undo);
+    m_redoAction = m_undo->createRedoAction(this);
+    m_redoAction->setShortcut(QKeySequence::Redo);
     m_quitAction = new QAction(this);
     m_quitAction->setShortcut(QKeySequence::Quit);
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
@@ -137,17 +283,39 @@ void MainWindow::createActions()
     m_fileMenu->addAction(m_openSampleAction);
     m_recentMenu = m_fileMenu->addMenu(QString());
     m_fileMenu->addSeparator();
+    m_fileMenu->addAction(m_openProjectAction);
+    m_fileMenu->addAction(m_saveProjectAction);
+    m_fileMenu->addSeparator();
+    m_fileMenu->addAction(m_exportModelAction);
+    m_fileMenu->addAction(m_exportConfigAction);
+    m_fileMenu->addSeparator();
     m_fileMenu->addAction(m_quitAction);
+    m_editMenu = menuBar()->addMenu(QString());
+    m_editMenu->addAction(m_undoAction);
+    m_editMenu->addAction(m_redoAction);
     m_viewMenu = menuBar()->addMenu(QString());
     m_viewMenu->addAction(m_findAction);
+    m_viewMenu->addAction(m_fitAction);
+    m_viewMenu->addAction(m_modelDock->toggleViewAction());
+    m_viewMenu->addAction(m_settingsDock->toggleViewAction());
     m_languageMenu = m_viewMenu->addMenu(QString());
     for (const QString& code : Language::available()) {
         QAction* a = m_languageMenu->addAction(Language::displayName(code));
         a->setData(code);
         connect(a, &QAction::triggered, this, [this, code] { setLanguage(code); });
     }
+    m_runMenu = menuBar()->addMenu(QString());
+    m_runMenu->addAction(m_runAction);
+    m_runMenu->addAction(m_cancelAction);
     m_helpMenu = menuBar()->addMenu(QString());
     m_helpMenu->addAction(m_aboutAction);
+
+    QToolBar* tools = addToolBar(QString());
+    tools->setObjectName("mainToolBar");
+    for (QAction* a : {m_openAction, m_runAction, m_cancelAction, m_exportModelAction, m_exportConfigAction}) tools->addAction(a);
+    tools->addSeparator();
+    tools->addAction(m_undoAction);
+    tools->addAction(m_redoAction);
     updateRecentMenu();
 }
 
@@ -155,20 +323,42 @@ void MainWindow::retranslate()
 {
     setWindowTitle(m_path.isEmpty() ? tr("Quantscope") : tr("%1 - Quantscope").arg(QFileInfo(m_path).fileName()));
     m_fileMenu->setTitle(tr("&File"));
+    m_editMenu->setTitle(tr("&Edit"));
     m_recentMenu->setTitle(tr("Open &Recent"));
     m_viewMenu->setTitle(tr("&View"));
+    m_runMenu->setTitle(tr("&Run"));
     m_languageMenu->setTitle(tr("&Language"));
     m_helpMenu->setTitle(tr("&Help"));
     m_openAction->setText(tr("&Open Model..."));
     m_openAction->setToolTip(tr("Open an ONNX or TFLite model (Ctrl+O)"));
     m_openSampleAction->setText(tr("Open &Sample Model"));
+    m_openSampleAction->setToolTip(tr("MobileNet V1 0.25 with five photos set up for calibration"));
+    m_openProjectAction->setText(tr("Open &Project..."));
+    m_saveProjectAction->setText(tr("&Save Project..."));
+    m_saveProjectAction->setToolTip(tr("Save the model path, settings and skipped nodes as a .yaml project (Ctrl+S)"));
+    m_exportModelAction->setText(tr("&Export Quantized Model..."));
+    m_exportModelAction->setToolTip(tr("Write the quantized model: QDQ ONNX or int8 TFLite (Ctrl+E)"));
+    m_exportConfigAction->setText(tr("Export &Config..."));
+    m_exportConfigAction->setToolTip(tr("Write the settings as the INI file quantscope-cli convert replays"));
     m_findAction->setText(tr("&Find Node"));
+    m_fitAction->setText(tr("Fit &Graph"));
+    m_runAction->setText(tr("&Run Quantization"));
+    m_runAction->setToolTip(tr("Calibrate (when the data changed) and quantize in the background (Ctrl+R)"));
+    m_cancelAction->setText(tr("&Cancel"));
+    m_cancelAction->setToolTip(tr("Stop the running calibration or quantization (Esc)"));
+    m_undoAction->setText(tr("&Undo"));
+    m_redoAction->setText(tr("&Redo"));
     m_quitAction->setText(tr("&Quit"));
     m_aboutAction->setText(tr("&About Quantscope"));
+    m_modelDock->setWindowTitle(tr("Model"));
+    m_settingsDock->setWindowTitle(tr("Quantization Settings"));
+    m_tabs->setTabText(0, tr("Graph"));
+    m_tabs->setTabText(1, tr("Nodes"));
+    m_tabs->setTabText(2, tr("Results"));
     m_summary->setHeaderLabels({tr("Property"), tr("Value")});
     m_nodes->setHorizontalHeaderLabels({tr("#"), tr("Name"), tr("Operator"), tr("Inputs"), tr("Outputs")});
-    m_filter->setPlaceholderText(tr("Filter nodes by name or operator (Ctrl+F)"));
-    if (m_model) showModel();
+    m_filter->setPlaceholderText(tr("Find nodes by name or operator (Ctrl+F)"));
+    if (m_session) showModel();
     else if (!isLoading()) m_status->setText(tr("Open a model with Ctrl+O, or drop an .onnx or .tflite file here."));
 }
 
@@ -185,23 +375,34 @@ void MainWindow::setLanguage(const QString& code)
 
 void MainWindow::openModel(const QString& path)
 {
-    if (isLoading()) return;
+    if (isLoading() || isRunning()) return;
     m_status->setText(tr("Loading %1...").arg(QDir::toNativeSeparators(path)));
-    m_busy->show();
+    m_progress->setRange(0, 0);
+    m_progress->show();
     m_openAction->setEnabled(false);
     m_watcher.setFuture(loadModelAsync(path));
 }
 
+void MainWindow::openSample()
+{
+    QString dir = sampleDir();
+    m_pendingConfig = sampleConfig(dir);
+    openModel(dir + "/mobilenet_v1_0.25_224.tflite");
+}
+
 bool MainWindow::isLoading() const { return m_watcher.isRunning(); }
 
-const Graph* MainWindow::graph() const { return m_model ? &m_model->graph : nullptr; }
+bool MainWindow::isRunning() const { return m_job->isRunning(); }
+
+const Graph* MainWindow::graph() const { return m_graph.get(); }
 
 void MainWindow::onLoaded()
 {
-    m_busy->hide();
+    m_progress->hide();
     m_openAction->setEnabled(true);
     LoadedModel loaded = m_watcher.result();
-    if (!loaded.result) {
+    if (!loaded.session) {
+        m_pendingConfig.clear();
         m_status->setText(tr("Could not open the model."));
         auto* box = new QMessageBox(QMessageBox::Warning, tr("Could not open the model"), loaded.error, QMessageBox::Ok, this);
         box->setObjectName("loadErrorBox");
@@ -210,8 +411,10 @@ void MainWindow::onLoaded()
         emit loadFailed(loaded.error);
         return;
     }
-    m_model = loaded.result;
+    m_session = loaded.session;
+    m_graph = std::shared_ptr<const Graph>(m_session, &m_session->graph());
     m_path = loaded.path;
+    m_calibratedWith.clear();
     QSettings settings;
     settings.setValue("lastDir", QFileInfo(m_path).absolutePath());
     QStringList recent = settings.value("recentFiles").toStringList();
@@ -220,13 +423,21 @@ void MainWindow::onLoaded()
     while (recent.size() > kMaxRecent) recent.removeLast();
     settings.setValue("recentFiles", recent);
     updateRecentMenu();
+    m_undo->clear();
+    m_settings->setModel(m_graph.get());
+    m_settings->setDocument(parseIni(m_pendingConfig.isEmpty() ? starterConfig(*m_graph) : m_pendingConfig));
+    m_pendingConfig.clear();
+    m_results->setPlan(*m_graph, {}, {});
+    m_graphView->setNodeCosine({});
+    m_graphView->setGraph(m_graph);
     showModel();
+    updateActions();
     emit modelLoaded(m_path);
 }
 
 void MainWindow::showModel()
 {
-    const Graph& g = m_model->graph;
+    const Graph& g = *m_graph;
     setWindowTitle(tr("%1 - Quantscope").arg(QFileInfo(m_path).fileName()));
     m_summary->clear();
     auto add = [this](QTreeWidgetItem* parent, const QString& k, const QString& v) {
@@ -286,6 +497,156 @@ void MainWindow::applyFilter(const QString& text)
                      m_nodes->item(r, 2)->text().contains(text, Qt::CaseInsensitive);
         m_nodes->setRowHidden(r, !match);
     }
+    if (!text.isEmpty()) {
+        QStringList hits = m_graphView->find(text);
+        if (!hits.isEmpty()) m_results->selectNode(hits.first().toStdString());
+    }
+}
+
+std::string MainWindow::dataSignature() const
+{
+    std::string sig;
+    for (const auto& [k, v] : m_settings->document().entries("data_preprocess_param")) sig += k + "=" + v + "\n";
+    return sig;
+}
+
+void MainWindow::updateActions()
+{
+    bool loaded = m_session != nullptr, running = isRunning();
+    m_runAction->setEnabled(loaded && !running && m_settings->valid());
+    m_cancelAction->setEnabled(running);
+    m_exportModelAction->setEnabled(loaded && !running && !m_session->exportedBytes().empty());
+    m_exportConfigAction->setEnabled(loaded && m_settings->valid());
+    m_saveProjectAction->setEnabled(loaded);
+    m_settings->setEnabled(!running);
+    m_progress->setVisible(running || isLoading());
+}
+
+void MainWindow::run()
+{
+    if (!m_session || isRunning() || !m_settings->valid()) return;
+    bool recalibrate = m_session->statistics().empty() || dataSignature() != m_calibratedWith;
+    m_runStarted = QDateTime::currentMSecsSinceEpoch();
+    m_runStatus->setText(tr("starting..."));
+    m_job->start(m_session, m_settings->document(), recalibrate);
+    if (recalibrate) m_calibratedWith = dataSignature();
+    updateActions();
+}
+
+void MainWindow::cancelRun()
+{
+    if (!isRunning()) return;
+    m_job->cancel();
+    m_runStatus->setText(tr("cancelling..."));
+}
+
+void MainWindow::onRunFinished(const RunOutcome& outcome)
+{
+    updateActions();
+    if (outcome.cancelled) {
+        m_calibratedWith.clear();  // the statistics may be partial: the next run calibrates again
+        m_runStatus->setText(tr("Cancelled. Run again with Ctrl+R."));
+    } else if (!outcome.ok) {
+        m_calibratedWith.clear();
+        m_runStatus->setText(tr("Failed."));
+        auto* box = new QMessageBox(QMessageBox::Warning, tr("Quantization failed"), outcome.error, QMessageBox::Ok, this);
+        box->setObjectName("runErrorBox");
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    } else {
+        const QuantPlan& plan = m_session->plan();
+        m_results->setPlan(*m_graph, plan, m_session->statistics());
+        m_results->setMeasured(outcome.rows);
+        m_graphView->setNodeCosine(m_results->nodeCosine());
+        m_runStatus->setText(outcome.samples ? tr("%1 int8 nodes, %2 float · output cosine %3 (%4 samples) · %5 KiB")
+                                                   .arg(plan.quantizedNodes.size())
+                                                   .arg(m_graph->nodes.size() - plan.quantizedNodes.size())
+                                                   .arg(outcome.outputCosine, 0, 'f', 5)
+                                                   .arg(outcome.samples)
+                                                   .arg(m_session->exportedBytes().size() / 1024)
+                                             : tr("%1 nodes quantized · %2 KiB")
+                                                   .arg(plan.quantizedNodes.size())
+                                                   .arg(m_session->exportedBytes().size() / 1024));
+        if (m_tabs->currentIndex() == 1) m_tabs->setCurrentIndex(2);
+    }
+    emit runFinished(outcome.ok);
+    if (m_replanQueued) {
+        m_replanQueued = false;
+        m_replanTimer->start();
+    }
+}
+
+void MainWindow::onSettingsChanged()
+{
+    updateActions();
+    // A change that keeps the calibration data re-plans from the statistics already collected.
+    if (m_session && !m_session->statistics().empty()) m_replanTimer->start();
+}
+
+void MainWindow::setSkip(const QString& node, bool skip)
+{
+    std::vector<std::string> names = parseNameList(m_settings->document().get("common_quant_param", "skip_quant_node").value_or(""));
+    auto it = std::find(names.begin(), names.end(), node.toStdString());
+    if (skip == (it != names.end())) return;
+    if (skip) names.push_back(node.toStdString());
+    else names.erase(it);
+    std::string joined;
+    for (const std::string& n : names) joined += (joined.empty() ? "" : ",") + n;
+    m_settings->edit("common_quant_param", "skip_quant_node", joined);  // undoable; re-plans via changed()
+}
+
+QString MainWindow::exportModel(const QString& path)
+{
+    try {
+        m_session->save(path.toStdString());
+        return {};
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+}
+
+QString MainWindow::exportConfig(const QString& path)
+{
+    try {
+        if (QFileInfo(path).absoluteFilePath() == QFileInfo(m_path).absoluteFilePath()) return tr("Refusing to overwrite the model.");
+        writeFileAtomic(path.toStdString(), m_settings->document().toString());
+        return {};
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
+}
+
+void MainWindow::saveProjectAs()
+{
+    if (!m_session) return;
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Project"), QFileInfo(m_path).absolutePath() + "/" +
+                                                QFileInfo(m_path).completeBaseName() + ".quantscope.yaml", tr("Quantscope projects (*.yaml)"));
+    if (path.isEmpty()) return;
+    Project p;
+    p.model = m_path.toStdString();
+    p.configText = m_settings->document().toString();
+    try {
+        saveProject(p, path.toStdString());
+        m_status->setText(tr("Saved %1").arg(QDir::toNativeSeparators(path)));
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("Could not save the project"), QString::fromStdString(e.what()));
+    }
+}
+
+void MainWindow::openProject()
+{
+    QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), QSettings().value("lastDir").toString(),
+                                                tr("Quantscope projects (*.yaml)"));
+    if (path.isEmpty()) return;
+    try {
+        Project p = loadProject(path.toStdString());
+        std::string text = p.configText;
+        if (text.empty() && !p.configFile.empty()) text = readFileBytes(p.configFile);
+        m_pendingConfig = QString::fromStdString(text);
+        openModel(QString::fromStdString(p.model));
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("Could not open the project"), QString::fromStdString(e.what()));
+    }
 }
 
 void MainWindow::updateRecentMenu()
@@ -319,7 +680,9 @@ void MainWindow::dropEvent(QDropEvent* event)
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
-    QSettings().setValue("window/geometry", saveGeometry());
+    QSettings settings;
+    settings.setValue("window/geometry", saveGeometry());
+    settings.setValue("window/state", saveState());
     QMainWindow::closeEvent(event);
 }
 

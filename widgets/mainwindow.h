@@ -5,19 +5,29 @@
 #include <memory>
 
 #include "modelloadjob.h"
+#include "quantizejob.h"
 
 class QAction;
 class QLabel;
 class QLineEdit;
 class QMenu;
 class QProgressBar;
+class QTabWidget;
 class QTableWidget;
+class QTimer;
 class QTreeWidget;
+class QUndoStack;
 
 namespace qs {
 
-/** Quantscope's main window: opens a model (menu, recent files, drag and drop, command line) on a worker
- *  thread and shows its inputs, outputs, operators and nodes. */
+class GraphView;
+class ResultsView;
+class SettingsEditor;
+
+/** Quantscope's main window: opens a model (menu, recent files, drag and drop, command line) on a worker thread,
+ *  draws its graph, edits the quantization settings with live validation, runs calibration and quantization in
+ *  the background with progress and cancel, shows the error of every tensor, lets the user skip nodes (the plan
+ *  and metrics follow without a new calibration) and exports the quantized model and the INI the CLI replays. */
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -26,12 +36,28 @@ public:
 
     // Starts loading path in the background; modelLoaded() or loadFailed() follows.
     void openModel(const QString& path);
+    // Opens the embedded sample model with its sample photos configured for calibration.
+    void openSample();
     bool isLoading() const;
+    bool isRunning() const;
     const Graph* graph() const;
+    Session* session() const { return m_session.get(); }
+    SettingsEditor* settings() const { return m_settings; }
+    ResultsView* results() const { return m_results; }
+    GraphView* graphView() const { return m_graphView; }
+    QUndoStack* undoStack() const { return m_undo; }
+
+    void run();                    // Ctrl+R: calibrate (when the data changed) and quantize
+    void cancelRun();              // Esc
+    void setSkip(const QString& node, bool skip);  // recorded for undo; re-plans without calibrating
+    // Writes the quantized model and/or the INI config (atomically). return an error message, empty on success.
+    QString exportModel(const QString& path);
+    QString exportConfig(const QString& path);
 
 signals:
     void modelLoaded(const QString& path);
     void loadFailed(const QString& message);
+    void runFinished(bool ok);
 
 protected:
     void changeEvent(QEvent* event) override;
@@ -47,26 +73,58 @@ private:
     void applyFilter(const QString& text);
     void updateRecentMenu();
     void setLanguage(const QString& code);
+    void onRunFinished(const RunOutcome& outcome);
+    void onSettingsChanged();
+    void updateActions();
+    void saveProjectAs();
+    void openProject();
+    std::string dataSignature() const;
 
-    std::shared_ptr<LoadResult> m_model;
+    std::shared_ptr<Session> m_session;
+    std::shared_ptr<const Graph> m_graph;
     QString m_path;
+    QString m_pendingConfig;  // INI text to apply when the model being loaded arrives
     QFutureWatcher<LoadedModel> m_watcher;
+    QuantizeJob* m_job = nullptr;
+    std::string m_calibratedWith;  // [data_preprocess_param] the statistics came from
+    bool m_replanQueued = false;
+    qint64 m_runStarted = 0;
 
+    QUndoStack* m_undo = nullptr;
+    QTimer* m_replanTimer = nullptr;
     QMenu* m_fileMenu = nullptr;
+    QMenu* m_editMenu = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
+    QMenu* m_runMenu = nullptr;
     QMenu* m_languageMenu = nullptr;
     QMenu* m_helpMenu = nullptr;
     QAction* m_openAction = nullptr;
     QAction* m_openSampleAction = nullptr;
+    QAction* m_openProjectAction = nullptr;
+    QAction* m_saveProjectAction = nullptr;
+    QAction* m_exportModelAction = nullptr;
+    QAction* m_exportConfigAction = nullptr;
     QAction* m_findAction = nullptr;
+    QAction* m_fitAction = nullptr;
+    QAction* m_runAction = nullptr;
+    QAction* m_cancelAction = nullptr;
+    QAction* m_undoAction = nullptr;
+    QAction* m_redoAction = nullptr;
     QAction* m_quitAction = nullptr;
     QAction* m_aboutAction = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    GraphView* m_graphView = nullptr;
+    ResultsView* m_results = nullptr;
+    SettingsEditor* m_settings = nullptr;
+    QDockWidget* m_modelDock = nullptr;
+    QDockWidget* m_settingsDock = nullptr;
     QTreeWidget* m_summary = nullptr;
     QTableWidget* m_nodes = nullptr;
     QLineEdit* m_filter = nullptr;
     QLabel* m_status = nullptr;
-    QProgressBar* m_busy = nullptr;
+    QLabel* m_runStatus = nullptr;
+    QProgressBar* m_progress = nullptr;
 };
 
 }  // namespace qs

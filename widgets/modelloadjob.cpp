@@ -10,7 +10,9 @@ QFuture<LoadedModel> loadModelAsync(const QString& path)
         LoadedModel m;
         m.path = path;
         try {
-            m.result = std::make_shared<LoadResult>(loadModel(path.toStdString()));
+            auto session = std::make_shared<Session>();
+            session->load(path.toStdString());
+            m.session = std::move(session);
         } catch (const std::exception& e) {
             m.error = QString::fromStdString(e.what());
         }

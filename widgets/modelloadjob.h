@@ -4,14 +4,14 @@
 
 #include <memory>
 
-#include "formats/modelloader.h"
+#include "session/session.h"
 
 namespace qs {
 
-/** The outcome of loading a model on a worker thread: the graph, or the error message to show. */
+/** The outcome of loading a model on a worker thread: a session holding it, or the error message to show. */
 struct LoadedModel {
     QString path;
-    std::shared_ptr<LoadResult> result;  // null on error
+    std::shared_ptr<Session> session;  // null on error
     QString error;
 };
 

@@ -134,6 +134,36 @@ std::vector<TensorRow> compareTensors(const Graph& fg, const Graph& qg, const Qu
     return rows;
 }
 
+HistogramComparison compareHistogram(const TensorStats& stats, const QuantParams& p, int bins)
+{
+    HistogramComparison h;
+    if (p.scale.empty() || stats.histogram().empty() || bins < 1) return h;
+    double s = p.scale[0], zp = p.zeroPoint.empty() ? 0 : p.zeroPoint[0];
+    h.lo = (-128 - zp) * s;
+    h.hi = (127 - zp) * s;
+    h.clipRate = stats.clipRate(h.lo, h.hi);
+    double a = std::min(stats.min(), h.lo), b = std::max(stats.max(), h.hi);
+    if (!(b > a)) b = a + 1;
+    double w = (b - a) / bins;
+    h.original.assign(size_t(bins), 0);
+    h.dequantized.assign(size_t(bins), 0);
+    for (int i = 0; i < bins; ++i) h.centers.push_back(a + (i + 0.5) * w);
+    const auto& src = stats.histogram();
+    double R = stats.range(), sw = stats.binWidth(), dot = 0, nx = 0, nq = 0;
+    auto bin = [&](double x) { return size_t(std::clamp(int((x - a) / w), 0, bins - 1)); };
+    for (size_t k = 0; k < src.size(); ++k) {
+        if (!src[k]) continue;
+        double x = std::clamp(-R + (double(k) + 0.5) * sw, stats.min(), stats.max());
+        double q = (std::clamp(std::nearbyint(x / s) + zp, -128.0, 127.0) - zp) * s;
+        double c = double(src[k]);
+        h.original[bin(x)] += c;
+        h.dequantized[bin(q)] += c;
+        dot += c * x * q, nx += c * x * x, nq += c * q * q;
+    }
+    h.cosine = nx > 0 && nq > 0 ? dot / std::sqrt(nx * nq) : 1.0;
+    return h;
+}
+
 void writeDebugReports(const std::string& dir, const Graph& fg, const Graph& qg, const QuantPlan& plan, size_t rounds,
                        const std::function<std::map<std::string, Tensor>(size_t)>& sample, const ProgressSink& progress,
                        const CancelToken* cancel)

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "calibration/tensorstats.h"
 #include "graph/graph.h"
 #include "quant/quantplan.h"
 #include "session/progress.h"
@@ -26,6 +27,18 @@ double cosineSimilarity(const std::vector<float>& a, const std::vector<float>& b
 // one input. Tensors are matched by name (the quantized export keeps them).
 std::vector<TensorRow> compareTensors(const Graph& floatGraph, const Graph& quantGraph, const QuantPlan& plan,
                                       const std::map<std::string, Tensor>& inputs);
+
+/** A tensor's calibration histogram next to the same values after quantize-dequantize with its parameters,
+ *  estimated from the histogram alone (no inference): what the GUI redraws at once when a plan changes. */
+struct HistogramComparison {
+    std::vector<double> centers;          // bin centers
+    std::vector<double> original, dequantized;  // counts per bin
+    double lo = 0, hi = 0;                // the representable range [(-128 - zp) s, (127 - zp) s]
+    double clipRate = 0;                  // fraction of values outside [lo, hi]
+    double cosine = 1;                    // estimated cosine similarity of the tensor before and after
+};
+// bins: how many bins to merge the statistics' histogram into (over its observed range)
+HistogramComparison compareHistogram(const TensorStats& stats, const QuantParams& params, int bins = 128);
 
 // Writes MindSpore Lite's debug reports into dir (created): output_summary.csv, round_<i>.csv for each of the
 // rounds (calibration samples) and quant_param.csv. sample(i) returns the inputs of round i.

@@ -167,6 +167,12 @@ void Session::exportPlan()
     m_quantized = std::make_unique<LoadResult>(loadModelFromBytes(m_exported, m_path, lo));
 }
 
+std::map<std::string, Tensor> Session::calibrationSample(size_t i) const
+{
+    if (!m_data || i >= m_data->size()) throw InputError("no calibration sample " + std::to_string(i) + ": calibrate first");
+    return m_data->sample(i);
+}
+
 const Graph& Session::quantizedGraph() const
 {
     if (!m_quantized) throw InputError("nothing is quantized yet");

@@ -33,6 +33,8 @@ public:
     void calibrate(const IniDocument& config, const ProgressSink& progress = {}, const CancelToken* cancel = nullptr, int threads = 1);
     const std::map<std::string, TensorStats>& statistics() const { return m_stats; }
     size_t calibrationSamples() const { return m_samples; }
+    // return calibration sample i's inputs (decoded again); throws when nothing was calibrated
+    std::map<std::string, Tensor> calibrationSample(size_t i) const;
 
     // Builds the plan for the config's quant_type and exports it:
     // FULL_QUANT from the statistics ([full_quant_param]; with bias_correction, each weighted node's mean output

@@ -1,0 +1,177 @@
+#include "graphview.h"
+
+#include <QDateTime>
+#include <QGraphicsRectItem>
+#include <QGraphicsScene>
+#include <QGraphicsSimpleTextItem>
+#include <QMouseEvent>
+#include <QPainterPath>
+#include <QWheelEvent>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include "graph/opregistry.h"
+
+namespace qs {
+
+namespace {
+QColor categoryColour(const Node& n)
+{
+    const OpSchema* s = findOpSchema(n.opType);
+    switch (s ? s->category : OpCategory::Tensor) {
+    case OpCategory::Conv: return QColor(51, 102, 170);
+    case OpCategory::Gemm: return QColor(60, 130, 160);
+    case OpCategory::Activation: return QColor(160, 60, 50);
+    case OpCategory::Pool: return QColor(50, 120, 70);
+    case OpCategory::Normalization: return QColor(100, 80, 150);
+    case OpCategory::Elementwise: return QColor(110, 110, 110);
+    case OpCategory::Quant: return QColor(170, 120, 30);
+    default: return QColor(130, 110, 90);
+    }
+}
+}  // namespace
+
+GraphView::GraphView(QWidget* parent) : QGraphicsView(parent)
+{
+    setScene(new QGraphicsScene(this));
+    setDragMode(QGraphicsView::ScrollHandDrag);
+    setRenderHint(QPainter::Antialiasing);
+    setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
+    setViewportUpdateMode(QGraphicsView::BoundingRectViewportUpdate);
+    setBackgroundBrush(QColor(250, 250, 250));
+    connect(&m_watcher, &QFutureWatcher<GraphLayout>::finished, this, [this] {
+        build(m_watcher.result());
+        emit laidOut(double(QDateTime::currentMSecsSinceEpoch() - m_started));
+    });
+}
+
+GraphView::~GraphView() { m_watcher.waitForFinished(); }
+
+void GraphView::setGraph(std::shared_ptr<const Graph> graph)
+{
+    m_watcher.waitForFinished();
+    scene()->clear();
+    m_items.clear();
+    m_selected = -1;
+    m_graph = std::move(graph);
+    if (!m_graph) return;
+    m_started = QDateTime::currentMSecsSinceEpoch();
+    auto g = m_graph;
+    m_watcher.setFuture(QtConcurrent::run([g] { return layoutGraph(*g); }));
+}
+
+void GraphView::build(const GraphLayout& layout)
+{
+    QGraphicsScene* s = scene();
+    s->clear();
+    m_items.clear();
+    const Graph& g = *m_graph;
+    QPainterPath edges;
+    for (const GraphLayout::Edge& e : layout.edges) {
+        const auto& a = layout.boxes[size_t(e.from)];
+        const auto& b = layout.boxes[size_t(e.to)];
+        QPointF p(a.x + GraphLayout::kBoxWidth / 2, a.y + GraphLayout::kBoxHeight), q(b.x + GraphLayout::kBoxWidth / 2, b.y);
+        edges.moveTo(p);
+        edges.cubicTo(p + QPointF(0, GraphLayout::kGapY / 2), q - QPointF(0, GraphLayout::kGapY / 2), q);
+    }
+    s->addPath(edges, QPen(QColor(120, 120, 120), 1.2));
+    QFont small;
+    small.setPointSizeF(7);
+    QFont bold;
+    bold.setBold(true);
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+        const Node& n = g.nodes[i];
+        const auto& b = layout.boxes[i];
+        auto* rect = s->addRect(0, 0, GraphLayout::kBoxWidth, GraphLayout::kBoxHeight, QPen(Qt::NoPen));
+        rect->setPos(b.x, b.y);
+        rect->setData(0, QString::fromStdString(n.name));
+        rect->setToolTip(QString::fromStdString(n.name + " (" + (n.sourceOpType.empty() ? n.opType : n.sourceOpType) + ")"));
+        auto* op = new QGraphicsSimpleTextItem(QString::fromStdString(n.sourceOpType.empty() ? n.opType : n.sourceOpType), rect);
+        op->setFont(bold);
+        op->setBrush(Qt::white);
+        op->setPos(6, 3);
+        auto* name = new QGraphicsSimpleTextItem(QFontMetrics(small).elidedText(QString::fromStdString(n.name), Qt::ElideMiddle, 138), rect);
+        name->setFont(small);
+        name->setBrush(QColor(235, 235, 235));
+        name->setPos(6, 21);
+        m_items.push_back(rect);
+    }
+    s->setSceneRect(s->itemsBoundingRect().adjusted(-40, -40, 40, 40));
+    recolour();
+    fit();
+}
+
+void GraphView::setNodeCosine(const std::map<std::string, double>& cosine)
+{
+    m_cosine = cosine;
+    recolour();
+}
+
+void GraphView::recolour()
+{
+    if (!m_graph) return;
+    for (size_t i = 0; i < m_items.size(); ++i) {
+        const Node& n = m_graph->nodes[i];
+        QColor c = categoryColour(n);
+        if (!m_cosine.empty()) {
+            auto it = m_cosine.find(n.name);
+            if (it == m_cosine.end()) c = QColor(150, 150, 150);  // float
+            else c = QColor::fromHsvF(0.33 * std::clamp((it->second - 0.95) / 0.05, 0.0, 1.0), 0.75, 0.75);
+        }
+        m_items[i]->setBrush(c);
+        m_items[i]->setPen(int(i) == m_selected ? QPen(QColor(255, 200, 0), 4) : QPen(Qt::NoPen));
+    }
+}
+
+void GraphView::selectNode(const std::string& name)
+{
+    if (!m_graph) return;
+    int idx = m_graph->findNode(name);
+    if (idx < 0 || size_t(idx) >= m_items.size()) return;
+    m_selected = idx;
+    recolour();
+    centerOn(m_items[size_t(idx)]);
+}
+
+QStringList GraphView::find(const QString& text)
+{
+    QStringList hits;
+    if (!m_graph || text.isEmpty()) return hits;
+    for (const Node& n : m_graph->nodes) {
+        QString name = QString::fromStdString(n.name), op = QString::fromStdString(n.sourceOpType.empty() ? n.opType : n.sourceOpType);
+        if (name.contains(text, Qt::CaseInsensitive) || op.contains(text, Qt::CaseInsensitive)) hits << name;
+    }
+    if (!hits.isEmpty()) selectNode(hits.first().toStdString());
+    return hits;
+}
+
+void GraphView::fit()
+{
+    if (m_items.empty()) return;
+    // Fit the width of the graph; tall graphs scroll.
+    QRectF r = scene()->sceneRect();
+    double scale = std::min(1.0, std::max(0.05, double(viewport()->width()) / r.width()));
+    resetTransform();
+    this->scale(scale, scale);
+    centerOn(r.center().x(), r.top() + viewport()->height() / (2 * scale));
+}
+
+void GraphView::wheelEvent(QWheelEvent* event)
+{
+    double factor = event->angleDelta().y() > 0 ? 1.2 : 1 / 1.2;
+    scale(factor, factor);
+}
+
+void GraphView::mousePressEvent(QMouseEvent* event)
+{
+    if (auto* item = itemAt(event->position().toPoint())) {
+        while (item->parentItem()) item = item->parentItem();
+        QString name = item->data(0).toString();
+        if (!name.isEmpty()) {
+            selectNode(name.toStdString());
+            emit nodeClicked(name);
+        }
+    }
+    QGraphicsView::mousePressEvent(event);
+}
+
+}  // namespace qs

@@ -1,0 +1,52 @@
+#pragma once
+#include <QFutureWatcher>
+#include <QGraphicsView>
+
+#include <map>
+#include <memory>
+
+#include "graphlayout.h"
+
+class QGraphicsRectItem;
+
+namespace qs {
+
+/** The model graph like Netron draws it: layered top-down, laid out on a worker thread, nodes coloured by op
+ *  category, or by their quantization error (cosine) once known. Wheel zooms, dragging pans, a click selects. */
+class GraphView : public QGraphicsView {
+    Q_OBJECT
+public:
+    explicit GraphView(QWidget* parent = nullptr);
+    ~GraphView() override;
+
+    // Lays graph out in the background; laidOut() follows. The graph must outlive the view's use of it.
+    void setGraph(std::shared_ptr<const Graph> graph);
+    bool isLayingOut() const { return m_watcher.isRunning(); }
+    int nodeItemCount() const { return int(m_items.size()); }
+    void setNodeCosine(const std::map<std::string, double>& cosine);  // empty: colour by category
+    void selectNode(const std::string& name);
+    // return the names of nodes whose name or op contains text (case-insensitive); the first is selected
+    QStringList find(const QString& text);
+    void fit();
+
+signals:
+    void laidOut(double milliseconds);
+    void nodeClicked(const QString& name);
+
+protected:
+    void wheelEvent(QWheelEvent* event) override;
+    void mousePressEvent(QMouseEvent* event) override;
+
+private:
+    void build(const GraphLayout& layout);
+    void recolour();
+
+    std::shared_ptr<const Graph> m_graph;
+    QFutureWatcher<GraphLayout> m_watcher;
+    qint64 m_started = 0;
+    std::vector<QGraphicsRectItem*> m_items;  // per node
+    std::map<std::string, double> m_cosine;
+    int m_selected = -1;
+};
+
+}  // namespace qs

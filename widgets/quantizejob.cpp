@@ -1,0 +1,69 @@
+#include "quantizejob.h"
+
+#include <QtConcurrent/QtConcurrentRun>
+
+#include "config/config.h"
+#include "graph/error.h"
+#include "runtime/interpreter.h"
+
+namespace qs {
+
+QuantizeJob::QuantizeJob(QObject* parent) : QObject(parent)
+{
+    qRegisterMetaType<qs::RunOutcome>("qs::RunOutcome");
+    connect(&m_watcher, &QFutureWatcher<RunOutcome>::finished, this, [this] { emit finished(m_watcher.result()); });
+}
+
+QuantizeJob::~QuantizeJob()
+{
+    cancel();
+    m_watcher.waitForFinished();
+}
+
+void QuantizeJob::cancel()
+{
+    if (m_cancel) m_cancel->cancel();
+}
+
+void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& config, bool calibrate)
+{
+    if (isRunning()) return;
+    m_cancel = std::make_shared<CancelToken>();
+    auto token = m_cancel;
+    // Progress reaches the GUI thread through queued signal emission; the worker never touches widgets.
+    ProgressSink sink = [this](size_t done, size_t total, const std::string& stage) {
+        QMetaObject::invokeMethod(this, [this, done, total, s = QString::fromStdString(stage)] { emit progress(int(done), int(total), s); },
+                                  Qt::QueuedConnection);
+    };
+    m_watcher.setFuture(QtConcurrent::run([session, config, calibrate, token, sink]() {
+        RunOutcome out;
+        try {
+            const std::string type = configValue(config, "common_quant_param", "quant_type");
+            bool needsData = type == "FULL_QUANT" || !configValue(config, "data_preprocess_param", "calibrate_path").empty();
+            if (calibrate && needsData) session->calibrate(config, sink, token.get(), 2);
+            token->check();
+            session->quantize(config, sink, token.get());
+            if (session->calibrationSamples() > 0) {
+                out.rows = compareTensors(session->graph(), session->quantizedGraph(), session->plan(), session->calibrationSample(0));
+                Interpreter f(session->graph()), q(session->quantizedGraph());
+                size_t n = std::min<size_t>(4, session->calibrationSamples());
+                for (size_t i = 0; i < n; ++i) {
+                    token->check();
+                    sink(i, n, "compare");
+                    auto in = session->calibrationSample(i);
+                    out.outputCosine += cosineSimilarity(q.run(in)[0].toFloat(), f.run(in)[0].toFloat());
+                }
+                out.outputCosine /= double(n);
+                out.samples = int(n);
+            }
+            out.ok = true;
+        } catch (const Cancelled&) {
+            out.cancelled = true;
+        } catch (const std::exception& e) {
+            out.error = QString::fromStdString(e.what());
+        }
+        return out;
+    }));
+}
+
+}  // namespace qs

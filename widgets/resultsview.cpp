@@ -1,0 +1,282 @@
+#include "resultsview.h"
+
+#include <QEvent>
+#include <QHeaderView>
+#include <QLabel>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <qcustomplot.h>
+
+#include <cmath>
+
+#include "quant/weightquant.h"
+
+namespace qs {
+
+namespace {
+enum Column { ColNode, ColOp, ColTensor, ColScale, ColZeroPoint, ColBits, ColMin, ColMax, ColClip, ColCosine, ColSkip, Columns };
+
+QTableWidgetItem* number(double v, int decimals)
+{
+    auto* item = new QTableWidgetItem;
+    item->setData(Qt::DisplayRole, std::isfinite(v) ? QVariant(QString::number(v, 'f', decimals).toDouble()) : QVariant());
+    return item;
+}
+
+QColor cosineColour(double c)
+{
+    double t = std::clamp((c - 0.95) / 0.05, 0.0, 1.0);  // 0.95 and below: red, 1: green
+    return QColor::fromHsvF(0.33 * t, 0.55, 0.95);
+}
+}  // namespace
+
+ResultsView::ResultsView(QWidget* parent) : QWidget(parent)
+{
+    m_table = new QTableWidget(0, Columns);
+    m_table->setObjectName("resultsTable");
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->verticalHeader()->setVisible(false);
+    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setSortingEnabled(true);
+    connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
+        if (m_filling || item->column() != ColSkip) return;
+        emit skipToggled(item->data(Qt::UserRole).toString(), item->checkState() == Qt::Checked);
+    });
+    connect(m_table, &QTableWidget::itemSelectionChanged, this, [this] {
+        auto rows = m_table->selectionModel()->selectedRows();
+        if (rows.isEmpty()) return;
+        int entry = m_table->item(rows.first().row(), ColNode)->data(Qt::UserRole).toInt();
+        showHistogram(entry);
+        emit nodeSelected(QString::fromStdString(m_entries[size_t(entry)].node));
+    });
+
+    m_layers = new QCustomPlot;
+    m_layers->setObjectName("layerChart");
+    m_layers->setMinimumHeight(170);
+    m_histogram = new QCustomPlot;
+    m_histogram->setObjectName("histogramChart");
+    m_histogram->setMinimumHeight(170);
+    m_caption = new QLabel;
+    m_caption->setWordWrap(true);
+
+    auto* charts = new QWidget;
+    auto* cl = new QVBoxLayout(charts);
+    cl->setContentsMargins(0, 0, 0, 0);
+    cl->addWidget(m_layers, 1);
+    cl->addWidget(m_caption);
+    cl->addWidget(m_histogram, 1);
+    auto* split = new QSplitter(Qt::Vertical);
+    split->addWidget(m_table);
+    split->addWidget(charts);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(split);
+    retranslate();
+}
+
+void ResultsView::changeEvent(QEvent* event)
+{
+    if (event->type() == QEvent::LanguageChange) retranslate();
+    QWidget::changeEvent(event);
+}
+
+void ResultsView::retranslate()
+{
+    m_table->setHorizontalHeaderLabels({tr("Node"), tr("Operator"), tr("Tensor"), tr("Scale"), tr("Zero point"), tr("Bits"), tr("Min"),
+                                        tr("Max"), tr("Clip %"), tr("Cosine"), tr("Skip")});
+    m_table->horizontalHeaderItem(ColCosine)->setToolTip(
+        tr("Cosine similarity of the tensor before and after quantization: measured by the last run, or estimated from the "
+           "calibration histogram (italic) after a change"));
+    m_table->horizontalHeaderItem(ColSkip)->setToolTip(tr("Keep this node in float (skip_quant_node)"));
+    m_layers->xAxis->setLabel(tr("tensor (graph order)"));
+    m_layers->yAxis->setLabel(tr("cosine"));
+    m_histogram->xAxis->setLabel(tr("value"));
+    m_histogram->yAxis->setLabel(tr("count"));
+    if (m_histogram->graphCount() == 2) {
+        m_histogram->graph(0)->setName(tr("float"));
+        m_histogram->graph(1)->setName(tr("dequantized"));
+    }
+    m_layers->replot();
+    m_histogram->replot();
+}
+
+void ResultsView::setPlan(const Graph& g, const QuantPlan& plan, const std::map<std::string, TensorStats>& stats)
+{
+    m_entries.clear();
+    m_skippable.clear();
+    for (const Node& n : g.nodes) {
+        bool anyQuantized = false;
+        for (int id : n.outputs) {
+            const Value& v = g.values[size_t(id)];
+            auto a = plan.activations.find(v.name);
+            if (a == plan.activations.end()) continue;
+            Entry e{n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType, v.name, a->second, {}, 1, false, false, false};
+            if (auto s = stats.find(v.name); s != stats.end()) {
+                e.hist = compareHistogram(s->second, a->second);
+                e.cosine = e.hist.cosine;
+            }
+            m_entries.push_back(std::move(e));
+            anyQuantized = true;
+        }
+        for (size_t k = 1; k < n.inputs.size(); ++k) {  // quantized weights (weight-only and dynamic plans have no activations)
+            if (n.inputs[k] < 0) continue;
+            const Value& v = g.values[size_t(n.inputs[k])];
+            auto c = plan.constants.find(v.name);
+            if (c == plan.constants.end() || c->second.params.bits >= 32) continue;
+            Entry e{n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType, v.name, c->second.params, {}, 1, false, false, true};
+            if (v.constant) e.cosine = cosineSimilarity(v.constant->toFloat(), dequantizeConstant(c->second));
+            m_entries.push_back(std::move(e));
+            anyQuantized = true;
+        }
+        if (anyQuantized || plan.skippedNodes.count(n.name)) m_skippable.insert(n.name);
+        if (plan.skippedNodes.count(n.name) && !anyQuantized) {
+            Entry e{n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType, "", {}, {}, 1, false, true, false};
+            m_entries.push_back(std::move(e));
+        }
+    }
+    for (Entry& e : m_entries) {
+        if (auto m = m_measured.find(e.tensor); m != m_measured.end() && !e.isWeight) e.cosine = m->second, e.measured = true;
+        e.skipped = plan.skippedNodes.count(e.node) != 0;
+    }
+    m_measured.clear();  // a measurement belongs to the plan it was made with
+    refill();
+}
+
+void ResultsView::setMeasured(const std::vector<TensorRow>& rows)
+{
+    for (const TensorRow& r : rows)
+        if (r.dataType == "Dequant" && r.inOut == "Out" && r.tensorType == "Activation") m_measured[r.tensorName] = r.cosine;
+    for (Entry& e : m_entries)
+        if (auto m = m_measured.find(e.tensor); m != m_measured.end() && !e.isWeight) e.cosine = m->second, e.measured = true;
+    refill();
+}
+
+int ResultsView::rowCount() const { return m_table->rowCount(); }
+
+void ResultsView::refill()
+{
+    m_filling = true;
+    m_table->setSortingEnabled(false);
+    m_table->setRowCount(int(m_entries.size()));
+    m_nodeCosine.clear();
+    for (int r = 0; r < int(m_entries.size()); ++r) {
+        const Entry& e = m_entries[size_t(r)];
+        auto* node = new QTableWidgetItem(QString::fromStdString(e.node));
+        node->setData(Qt::UserRole, r);
+        m_table->setItem(r, ColNode, node);
+        m_table->setItem(r, ColOp, new QTableWidgetItem(QString::fromStdString(e.op)));
+        m_table->setItem(r, ColTensor, new QTableWidgetItem(QString::fromStdString(e.tensor) + (e.isWeight ? tr(" (weight)") : QString())));
+        bool q = !e.params.scale.empty() && !e.skipped;
+        m_table->setItem(r, ColScale, q ? number(e.params.scale[0], 6) : new QTableWidgetItem(e.params.scale.size() > 1 ? tr("per channel") : QString()));
+        if (q && e.params.scale.size() > 1) m_table->item(r, ColScale)->setText(tr("per channel (%1)").arg(e.params.scale.size()));
+        m_table->setItem(r, ColZeroPoint, q && !e.params.zeroPoint.empty() ? number(e.params.zeroPoint[0], 0) : new QTableWidgetItem);
+        m_table->setItem(r, ColBits, q ? number(e.params.bits, 0) : new QTableWidgetItem(tr("float")));
+        m_table->setItem(r, ColMin, q && !e.isWeight ? number(e.hist.lo, 4) : new QTableWidgetItem);
+        m_table->setItem(r, ColMax, q && !e.isWeight ? number(e.hist.hi, 4) : new QTableWidgetItem);
+        m_table->setItem(r, ColClip, q && !e.isWeight ? number(100 * e.hist.clipRate, 3) : new QTableWidgetItem);
+        auto* cos = q ? number(e.cosine, 6) : new QTableWidgetItem;
+        if (q) {
+            cos->setBackground(cosineColour(e.cosine));
+            QFont f = cos->font();
+            f.setItalic(!e.measured);
+            cos->setFont(f);
+        }
+        m_table->setItem(r, ColCosine, cos);
+        auto* skip = new QTableWidgetItem;
+        skip->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+        skip->setCheckState(e.skipped ? Qt::Checked : Qt::Unchecked);
+        skip->setData(Qt::UserRole, QString::fromStdString(e.node));
+        m_table->setItem(r, ColSkip, skip);
+        if (q) {
+            auto it = m_nodeCosine.find(e.node);
+            if (it == m_nodeCosine.end() || e.cosine < it->second) m_nodeCosine[e.node] = e.cosine;
+        }
+    }
+    m_table->setSortingEnabled(true);
+    m_table->resizeColumnsToContents();
+    m_filling = false;
+    redrawLayerChart();
+}
+
+void ResultsView::redrawLayerChart()
+{
+    m_layers->clearPlottables();
+    auto* bars = new QCPBars(m_layers->xAxis, m_layers->yAxis);
+    auto* worst = new QCPBars(m_layers->xAxis, m_layers->yAxis);
+    bars->setPen(Qt::NoPen);
+    bars->setBrush(QColor(70, 130, 180));
+    worst->setPen(Qt::NoPen);
+    worst->setBrush(QColor(200, 40, 40));
+    QVector<double> x, y, wx, wy;
+    double lo = 1;
+    for (size_t i = 0; i < m_entries.size(); ++i)
+        if (!m_entries[i].skipped && !m_entries[i].params.scale.empty()) lo = std::min(lo, m_entries[i].cosine);
+    for (size_t i = 0; i < m_entries.size(); ++i) {
+        const Entry& e = m_entries[i];
+        if (e.skipped || e.params.scale.empty()) continue;
+        (e.cosine <= lo + 1e-12 ? wx : x).push_back(double(i));
+        (e.cosine <= lo + 1e-12 ? wy : y).push_back(e.cosine);
+    }
+    bars->setData(x, y);
+    worst->setData(wx, wy);
+    m_layers->xAxis->setRange(-1, double(m_entries.size()));
+    m_layers->yAxis->setRange(std::max(0.0, std::min(lo, 0.999) - 0.002), 1.0005);
+    m_layers->replot();
+}
+
+void ResultsView::showHistogram(int index)
+{
+    const Entry& e = m_entries[size_t(index)];
+    m_histogram->clearGraphs();
+    m_histogram->clearItems();
+    if (e.hist.centers.empty()) {
+        m_caption->setText(tr("%1: no calibration histogram (weights, or a skipped node)").arg(QString::fromStdString(e.tensor)));
+        m_histogram->replot();
+        return;
+    }
+    QVector<double> x(e.hist.centers.begin(), e.hist.centers.end());
+    QVector<double> f(e.hist.original.begin(), e.hist.original.end()), d(e.hist.dequantized.begin(), e.hist.dequantized.end());
+    auto* gf = m_histogram->addGraph();
+    gf->setLineStyle(QCPGraph::lsStepCenter);
+    gf->setPen(QPen(QColor(70, 130, 180), 2));
+    gf->setData(x, f);
+    auto* gd = m_histogram->addGraph();
+    gd->setLineStyle(QCPGraph::lsImpulse);
+    gd->setPen(QPen(QColor(220, 120, 30), 1));
+    gd->setData(x, d);
+    for (double edge : {e.hist.lo, e.hist.hi}) {
+        auto* line = new QCPItemStraightLine(m_histogram);
+        line->point1->setCoords(edge, 0);
+        line->point2->setCoords(edge, 1);
+        line->setPen(QPen(Qt::red, 1, Qt::DashLine));
+    }
+    m_histogram->legend->setVisible(true);
+    retranslate();
+    m_histogram->rescaleAxes();
+    m_caption->setText(tr("%1 (%2): range [%3, %4], clip %5%, cosine %6")
+                           .arg(QString::fromStdString(e.tensor), QString::fromStdString(e.node))
+                           .arg(e.hist.lo, 0, 'g', 4)
+                           .arg(e.hist.hi, 0, 'g', 4)
+                           .arg(100 * e.hist.clipRate, 0, 'f', 3)
+                           .arg(e.cosine, 0, 'f', 6));
+    m_histogram->replot();
+}
+
+void ResultsView::selectNode(const std::string& node)
+{
+    for (int r = 0; r < m_table->rowCount(); ++r)
+        if (m_table->item(r, ColNode)->text().toStdString() == node) {
+            m_table->selectRow(r);
+            m_table->scrollToItem(m_table->item(r, ColNode));
+            return;
+        }
+}
+
+}  // namespace qs

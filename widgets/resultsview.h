@@ -1,0 +1,66 @@
+#pragma once
+#include <QWidget>
+
+#include <map>
+#include <set>
+
+#include "calibration/tensorstats.h"
+#include "graph/graph.h"
+#include "quant/quantplan.h"
+#include "report/debugreport.h"
+
+class QCustomPlot;
+class QLabel;
+class QTableWidget;
+
+namespace qs {
+
+/** The error of every quantized tensor: a sortable table (node, op, tensor, scale, zero point, bits, min/max,
+ *  clip rate, cosine, skip), the per-layer cosine along the graph order (worst highlighted), the clip rate per
+ *  tensor, and for the selected tensor its float histogram against the dequantized one with the representable
+ *  range marked. Table and charts follow a new plan at once: clip rate, cosine and histograms are estimated from
+ *  the calibration histograms, without inference; a run's measured cosine replaces the estimate when known. */
+class ResultsView : public QWidget {
+    Q_OBJECT
+public:
+    explicit ResultsView(QWidget* parent = nullptr);
+
+    void setPlan(const Graph& graph, const QuantPlan& plan, const std::map<std::string, TensorStats>& stats);
+    void setMeasured(const std::vector<TensorRow>& rows);  // per-tensor cosine from a run ({}: none)
+    void selectNode(const std::string& node);
+    int rowCount() const;
+    // per node: the lowest tensor cosine (measured, else estimated), for colouring the graph
+    const std::map<std::string, double>& nodeCosine() const { return m_nodeCosine; }
+
+signals:
+    void skipToggled(const QString& node, bool skip);
+    void nodeSelected(const QString& node);
+
+protected:
+    void changeEvent(QEvent* event) override;
+
+private:
+    struct Entry {
+        std::string node, op, tensor;
+        QuantParams params;
+        HistogramComparison hist;
+        double cosine = 1;
+        bool measured = false, skipped = false, isWeight = false;
+    };
+    void refill();
+    void redrawLayerChart();
+    void showHistogram(int entry);
+    void retranslate();
+
+    std::vector<Entry> m_entries;
+    std::map<std::string, double> m_nodeCosine;
+    std::set<std::string> m_skippable;
+    std::map<std::string, double> m_measured;
+    bool m_filling = false;
+    QTableWidget* m_table = nullptr;
+    QCustomPlot* m_layers = nullptr;
+    QCustomPlot* m_histogram = nullptr;
+    QLabel* m_caption = nullptr;
+};
+
+}  // namespace qs

@@ -1,0 +1,229 @@
+#include "settingseditor.h"
+
+#include <QComboBox>
+#include <QEvent>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QLocale>
+#include <QPlainTextEdit>
+#include <QSplitter>
+#include <QTreeWidget>
+#include <QUndoStack>
+#include <QVBoxLayout>
+
+#include "config/config.h"
+#include "config/schema.h"
+
+namespace qs {
+
+namespace {
+bool chinese() { return QLocale().language() == QLocale::Chinese; }
+
+QString help(const std::string& en, const std::string& zh) { return QString::fromStdString(chinese() && !zh.empty() ? zh : en); }
+
+/** One edit of one key: undo restores the value before it (or its absence). */
+class SetValueCommand : public QUndoCommand {
+public:
+    SetValueCommand(SettingsEditor* editor, std::string section, std::string key, std::string before, std::string after)
+        : m_editor(editor), m_section(std::move(section)), m_key(std::move(key)), m_before(std::move(before)), m_after(std::move(after))
+    {
+        setText(QString::fromStdString("[" + m_section + "] " + m_key));
+    }
+    void undo() override { m_editor->apply(m_section, m_key, m_before); }
+    void redo() override { m_editor->apply(m_section, m_key, m_after); }
+
+private:
+    SettingsEditor* m_editor;
+    std::string m_section, m_key, m_before, m_after;
+};
+}  // namespace
+
+SettingsEditor::SettingsEditor(QUndoStack* undo, QWidget* parent) : QWidget(parent), m_undo(undo)
+{
+    m_tree = new QTreeWidget;
+    m_tree->setColumnCount(2);
+    m_tree->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_tree->header()->setStretchLastSection(true);
+    m_tree->setObjectName("settingsTree");
+    m_problems = new QListWidget;
+    m_problems->setObjectName("settingsProblems");
+    m_problems->setMaximumHeight(110);
+    m_preview = new QPlainTextEdit;
+    m_preview->setReadOnly(true);
+    m_preview->setObjectName("iniPreview");
+    m_preview->setFont(QFont("monospace"));
+    m_previewLabel = new QLabel;
+
+    auto* bottom = new QWidget;
+    auto* bl = new QVBoxLayout(bottom);
+    bl->setContentsMargins(0, 0, 0, 0);
+    bl->addWidget(m_problems);
+    bl->addWidget(m_previewLabel);
+    bl->addWidget(m_preview);
+    auto* split = new QSplitter(Qt::Vertical);
+    split->addWidget(m_tree);
+    split->addWidget(bottom);
+    split->setStretchFactor(0, 3);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(split);
+    build();
+    retranslate();
+}
+
+void SettingsEditor::build()
+{
+    for (const SectionSchema& sec : configSections()) {
+        if (sec.passThrough) continue;
+        auto* top = new QTreeWidgetItem(m_tree, {QString::fromStdString("[" + sec.name + "]")});
+        top->setFirstColumnSpanned(false);
+        QFont bold = top->font(0);
+        bold.setBold(true);
+        top->setFont(0, bold);
+        top->setData(0, Qt::UserRole, QString::fromStdString(sec.name));
+        for (const KeySchema& k : configKeys()) {
+            if (k.section != sec.name) continue;
+            auto* item = new QTreeWidgetItem(top, {QString::fromStdString(k.name)});
+            m_items[{k.section, k.name}] = item;
+            std::string section = k.section, key = k.name;
+            QWidget* editor = nullptr;
+            if (k.type == KeyType::Enum || k.type == KeyType::Bool) {
+                auto* box = new QComboBox;
+                box->addItem(QString());  // not set: the default applies
+                for (const std::string& v : k.type == KeyType::Bool ? std::vector<std::string>{"true", "false"} : k.values)
+                    box->addItem(QString::fromStdString(v));
+                connect(box, &QComboBox::currentTextChanged, this, [this, section, key](const QString& v) {
+                    if (!m_updating) edit(section, key, v.toStdString());
+                });
+                editor = box;
+            } else {
+                auto* line = new QLineEdit;
+                line->setPlaceholderText(QString::fromStdString(k.defaultValue));
+                connect(line, &QLineEdit::editingFinished, this, [this, section, key, line] {
+                    if (!m_updating) edit(section, key, line->text().trimmed().toStdString());
+                });
+                editor = line;
+            }
+            editor->setObjectName(QString::fromStdString(section + "/" + key));
+            m_tree->setItemWidget(item, 1, editor);
+        }
+    }
+    m_tree->expandAll();
+}
+
+void SettingsEditor::retranslate()
+{
+    m_tree->setHeaderLabels({tr("Key"), tr("Value")});
+    m_previewLabel->setText(tr("INI file (what the CLI replays):"));
+    for (const SectionSchema& sec : configSections())
+        for (int i = 0; i < m_tree->topLevelItemCount(); ++i)
+            if (m_tree->topLevelItem(i)->data(0, Qt::UserRole).toString().toStdString() == sec.name)
+                m_tree->topLevelItem(i)->setToolTip(0, help(sec.docEn, sec.docZh));
+    for (auto& [id, item] : m_items)
+        if (const KeySchema* k = findKey(id.first, id.second)) {
+            QString tip = help(k->docEn, k->docZh);
+            if (!k->defaultValue.empty()) tip += "\n" + tr("Default: %1").arg(QString::fromStdString(k->defaultValue));
+            if (k->min || k->max)
+                tip += "\n" + tr("Range: %1 to %2").arg(k->min ? QString::number(*k->min) : "-").arg(k->max ? QString::number(*k->max) : "-");
+            item->setData(0, Qt::UserRole + 1, tip);
+            item->setToolTip(0, tip);
+            if (QWidget* e = m_tree->itemWidget(item, 1)) e->setToolTip(tip);
+        }
+    revalidate();
+}
+
+void SettingsEditor::changeEvent(QEvent* event)
+{
+    if (event->type() == QEvent::LanguageChange) retranslate();
+    QWidget::changeEvent(event);
+}
+
+void SettingsEditor::setDocument(const IniDocument& doc)
+{
+    m_doc = doc;
+    for (const auto& [id, item] : m_items) showValue(id.first, id.second);
+    revalidate();
+}
+
+void SettingsEditor::setModel(const Graph* model)
+{
+    m_model = model;
+    revalidate();
+}
+
+QWidget* SettingsEditor::editorFor(const std::string& section, const std::string& key) const
+{
+    auto it = m_items.find({section, key});
+    return it == m_items.end() ? nullptr : m_tree->itemWidget(it->second, 1);
+}
+
+void SettingsEditor::edit(const std::string& section, const std::string& key, const std::string& value)
+{
+    std::string before = m_doc.get(section, key).value_or("");
+    if (before == value) return;
+    m_undo->push(new SetValueCommand(this, section, key, before, value));  // push runs redo(): apply()
+}
+
+void SettingsEditor::apply(const std::string& section, const std::string& key, const std::string& value)
+{
+    if (value.empty()) m_doc.remove(section, key);
+    else m_doc.set(section, key, value);
+    showValue(section, key);
+    revalidate();
+    emit changed();
+}
+
+void SettingsEditor::showValue(const std::string& section, const std::string& key)
+{
+    QWidget* e = editorFor(section, key);
+    if (!e) return;
+    m_updating = true;
+    QString v = QString::fromStdString(m_doc.get(section, key).value_or(""));
+    if (auto* box = qobject_cast<QComboBox*>(e)) {
+        int i = box->findText(v);
+        if (i < 0) {  // a value the schema does not list: show it, validation explains
+            box->addItem(v);
+            i = box->count() - 1;
+        }
+        box->setCurrentIndex(i);
+    } else if (auto* line = qobject_cast<QLineEdit*>(e)) {
+        line->setText(v);
+    }
+    m_updating = false;
+}
+
+void SettingsEditor::revalidate()
+{
+    ValidateOptions vo;
+    vo.model = m_model;
+    Diagnostics diags = validateConfig(m_doc, vo);
+    for (auto& [id, item] : m_items) {
+        item->setBackground(0, QBrush());
+        item->setToolTip(0, item->data(0, Qt::UserRole + 1).toString());
+    }
+    m_problems->clear();
+    int errors = 0;
+    for (const Diagnostic& d : diags) {
+        if (d.severity == Diagnostic::Severity::Note) continue;
+        bool error = d.severity == Diagnostic::Severity::Error;
+        errors += error;
+        QString text = (error ? tr("Error: ") : tr("Warning: ")) + QString::fromStdString(
+            (d.section.empty() ? "" : "[" + d.section + "] ") + (d.key.empty() ? "" : d.key + ": ") + d.message + (d.fix.empty() ? "" : "; " + d.fix));
+        auto* row = new QListWidgetItem(text, m_problems);
+        row->setForeground(error ? QColor(190, 20, 20) : QColor(150, 100, 0));
+        auto it = m_items.find({d.section, d.key});
+        if (it != m_items.end()) {
+            it->second->setBackground(0, error ? QColor(255, 205, 205) : QColor(255, 240, 200));
+            it->second->setToolTip(0, text);
+        }
+    }
+    if (diags.empty() || m_problems->count() == 0) new QListWidgetItem(tr("No problems."), m_problems);
+    m_preview->setPlainText(QString::fromStdString(m_doc.toString()));
+    bool wasValid = m_errors == 0;
+    m_errors = errors;
+    if (wasValid != (errors == 0)) emit validityChanged(errors == 0);
+}
+
+}  // namespace qs

@@ -1,0 +1,64 @@
+#pragma once
+#include <QWidget>
+
+#include <map>
+
+#include "config/inidocument.h"
+#include "graph/graph.h"
+
+class QLabel;
+class QListWidget;
+class QPlainTextEdit;
+class QTreeWidget;
+class QTreeWidgetItem;
+class QUndoStack;
+
+namespace qs {
+
+/** The quantization settings, generated from the config schema: one row per key of every section, with its
+ *  default as placeholder and its help (English or Chinese) as tooltip. Every edit is validated at once against
+ *  the schema and the open model; invalid rows turn red with the message, and valid() turns false. Edits go
+ *  through the undo stack. The INI text it holds is exactly what the CLI replays. */
+class SettingsEditor : public QWidget {
+    Q_OBJECT
+public:
+    explicit SettingsEditor(QUndoStack* undo, QWidget* parent = nullptr);
+
+    void setDocument(const IniDocument& doc);
+    const IniDocument& document() const { return m_doc; }
+    void setModel(const Graph* model);  // checks input and node names against it; null: none
+    bool valid() const { return m_errors == 0; }
+    int errorCount() const { return m_errors; }
+
+    // Sets a key as the user would (recorded for undo); empty value removes the key.
+    void edit(const std::string& section, const std::string& key, const std::string& value);
+    // Sets a key without recording (undo/redo apply through this).
+    void apply(const std::string& section, const std::string& key, const std::string& value);
+    QWidget* editorFor(const std::string& section, const std::string& key) const;
+
+signals:
+    void changed();
+    void validityChanged(bool valid);
+
+protected:
+    void changeEvent(QEvent* event) override;
+
+private:
+    void build();
+    void retranslate();
+    void revalidate();
+    void showValue(const std::string& section, const std::string& key);
+
+    QUndoStack* m_undo;
+    IniDocument m_doc;
+    const Graph* m_model = nullptr;
+    int m_errors = 0;
+    bool m_updating = false;
+    QTreeWidget* m_tree = nullptr;
+    QListWidget* m_problems = nullptr;
+    QPlainTextEdit* m_preview = nullptr;
+    QLabel* m_previewLabel = nullptr;
+    std::map<std::pair<std::string, std::string>, QTreeWidgetItem*> m_items;
+};
+
+}  // namespace qs
