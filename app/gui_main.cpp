@@ -1,9 +1,46 @@
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
+#include <QLineEdit>
 #include <QSettings>
+#include <QTabWidget>
+#include <QTimer>
+#include <QUndoStack>
 
 #include "language.h"
 #include "mainwindow.h"
+#include "settingseditor.h"
+
+namespace {
+// --screenshots DIR: opens the sample, runs it, and saves the README's screenshots (graph with error colouring,
+// settings with a validation error, results charts, the Chinese UI) into DIR, then quits.
+void takeScreenshots(qs::MainWindow& w, const QString& dir)
+{
+    QDir().mkpath(dir);
+    auto* tabs = w.findChild<QTabWidget*>();
+    auto save = [&w, dir](const QString& name) {
+        QApplication::processEvents();
+        w.grab().save(dir + "/" + name);
+    };
+    QObject::connect(&w, &qs::MainWindow::modelLoaded, &w, [&w] { QTimer::singleShot(300, &w, [&w] { w.run(); }); });
+    QObject::connect(&w, &qs::MainWindow::runFinished, &w, [&w, tabs, save] {
+        tabs->setCurrentIndex(0);
+        save("graph.png");
+        tabs->setCurrentIndex(2);
+        save("results.png");
+        auto* size = qobject_cast<QLineEdit*>(w.settings()->editorFor("data_preprocess_param", "calibrate_size"));
+        size->setText("0");
+        QMetaObject::invokeMethod(size, "editingFinished");
+        save("settings-error.png");
+        w.undoStack()->undo();
+        qs::Language::apply("zh_CN");
+        save("chinese.png");
+        qs::Language::apply("en");
+        QApplication::quit();
+    }, Qt::QueuedConnection);
+    w.openSample();
+}
+}  // namespace
 
 int main(int argc, char** argv)
 {
@@ -18,10 +55,17 @@ int main(int argc, char** argv)
     parser.addHelpOption();
     parser.addVersionOption();
     parser.addPositionalArgument("model", QApplication::translate("main", "An ONNX or TFLite model to open."));
+    QCommandLineOption sample("sample", QApplication::translate("main", "Open the embedded sample model with its photos set up for calibration."));
+    QCommandLineOption shots("screenshots", QApplication::translate("main", "Save the documentation screenshots into <dir> and quit."),
+                             QApplication::translate("main", "dir"));
+    parser.addOption(sample);
+    parser.addOption(shots);
     parser.process(app);
 
     qs::MainWindow window;
     window.show();
-    if (!parser.positionalArguments().isEmpty()) window.openModel(parser.positionalArguments().first());
+    if (parser.isSet(shots)) takeScreenshots(window, parser.value(shots));
+    else if (parser.isSet(sample)) window.openSample();
+    else if (!parser.positionalArguments().isEmpty()) window.openModel(parser.positionalArguments().first());
     return app.exec();
 }

@@ -19,7 +19,7 @@ struct GraphLayout {
     std::vector<Box> boxes;  // per node of the graph
     std::vector<Edge> edges;
     double width = 0, height = 0;
-    static constexpr double kBoxWidth = 150, kBoxHeight = 38, kGapX = 24, kGapY = 34;
+    static constexpr double kBoxWidth = 180, kBoxHeight = 38, kGapX = 24, kGapY = 34;
 };
 
 GraphLayout layoutGraph(const Graph& graph);

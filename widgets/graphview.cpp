@@ -9,6 +9,7 @@
 #include <QWheelEvent>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include "colours.h"
 #include "graph/opregistry.h"
 
 namespace qs {
@@ -89,7 +90,7 @@ void GraphView::build(const GraphLayout& layout)
         op->setFont(bold);
         op->setBrush(Qt::white);
         op->setPos(6, 3);
-        auto* name = new QGraphicsSimpleTextItem(QFontMetrics(small).elidedText(QString::fromStdString(n.name), Qt::ElideMiddle, 138), rect);
+        auto* name = new QGraphicsSimpleTextItem(QFontMetrics(small).elidedText(QString::fromStdString(n.name), Qt::ElideMiddle, int(GraphLayout::kBoxWidth) - 12), rect);
         name->setFont(small);
         name->setBrush(QColor(235, 235, 235));
         name->setPos(6, 21);
@@ -115,7 +116,7 @@ void GraphView::recolour()
         if (!m_cosine.empty()) {
             auto it = m_cosine.find(n.name);
             if (it == m_cosine.end()) c = QColor(150, 150, 150);  // float
-            else c = QColor::fromHsvF(0.33 * std::clamp((it->second - 0.95) / 0.05, 0.0, 1.0), 0.75, 0.75);
+            else c = cosineColour(it->second, 0.75, 0.75);
         }
         m_items[i]->setBrush(c);
         m_items[i]->setPen(int(i) == m_selected ? QPen(QColor(255, 200, 0), 4) : QPen(Qt::NoPen));

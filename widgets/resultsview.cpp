@@ -11,6 +11,7 @@
 
 #include <cmath>
 
+#include "colours.h"
 #include "quant/weightquant.h"
 
 namespace qs {
@@ -25,11 +26,6 @@ QTableWidgetItem* number(double v, int decimals)
     return item;
 }
 
-QColor cosineColour(double c)
-{
-    double t = std::clamp((c - 0.95) / 0.05, 0.0, 1.0);  // 0.95 and below: red, 1: green
-    return QColor::fromHsvF(0.33 * t, 0.55, 0.95);
-}
 }  // namespace
 
 ResultsView::ResultsView(QWidget* parent) : QWidget(parent)
@@ -43,6 +39,7 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent)
     m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setSortingEnabled(true);
+    m_table->setTextElideMode(Qt::ElideLeft);  // long TFLite names: the end says which layer
     connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
         if (m_filling || item->column() != ColSkip) return;
         emit skipToggled(item->data(Qt::UserRole).toString(), item->checkState() == Qt::Checked);
@@ -200,9 +197,18 @@ void ResultsView::refill()
         }
     }
     m_table->setSortingEnabled(true);
+    if (m_table->horizontalHeader()->sortIndicatorSection() == ColNode && m_table->horizontalHeader()->sortIndicatorOrder() == Qt::DescendingOrder)
+        m_table->sortByColumn(ColCosine, Qt::AscendingOrder);  // first look: the worst tensors on top
     m_table->resizeColumnsToContents();
+    for (int c : {ColNode, ColTensor}) m_table->setColumnWidth(c, std::min(m_table->columnWidth(c), 260));
     m_filling = false;
     redrawLayerChart();
+    if (m_table->selectionModel()->selectedRows().isEmpty())  // show the first (worst) activation's histogram
+        for (int r = 0; r < m_table->rowCount(); ++r)
+            if (!m_entries[size_t(m_table->item(r, ColNode)->data(Qt::UserRole).toInt())].hist.centers.empty()) {
+                m_table->selectRow(r);
+                break;
+            }
 }
 
 void ResultsView::redrawLayerChart()

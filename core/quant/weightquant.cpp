@@ -229,7 +229,9 @@ QuantPlan buildWeightQuantPlan(const Graph& g, const WeightQuantOptions& o)
             // bits cost its weight count n: the smallest model for a given total error gives each layer an error
             // with e^2 proportional to n (reverse water-filling), so big layers take coarser steps than small ones.
             double allowed = o.initScale * std::sqrt(double(w.count()) / meanCount);
-            for (int b = 2; b <= 16; ++b) {
+            // TFLite: beyond 8 bits only per-tensor int16 remains, which costs more than it saves
+            const int maxBits = g.info.format == "tflite" ? 8 : 16;
+            for (int b = 2; b <= maxBits; ++b) {
                 q = quantizeAt(b);
                 if (relativeError(wf, dequantizeConstant(q)) <= allowed) break;
             }
