@@ -7,6 +7,8 @@
 #include <QTimer>
 #include <QUndoStack>
 
+#include <memory>
+
 #include "language.h"
 #include "mainwindow.h"
 #include "settingseditor.h"
@@ -23,7 +25,10 @@ void takeScreenshots(qs::MainWindow& w, const QString& dir)
         w.grab().save(dir + "/" + name);
     };
     QObject::connect(&w, &qs::MainWindow::modelLoaded, &w, [&w] { QTimer::singleShot(300, &w, [&w] { w.run(); }); });
-    QObject::connect(&w, &qs::MainWindow::runFinished, &w, [&w, tabs, save] {
+    auto taken = std::make_shared<bool>(false);  // the edits below re-plan and finish again: take one set
+    QObject::connect(&w, &qs::MainWindow::runFinished, &w, [&w, tabs, save, taken] {
+        if (*taken) return;
+        *taken = true;
         tabs->setCurrentIndex(0);
         save("graph.png");
         tabs->setCurrentIndex(2);
@@ -31,12 +36,15 @@ void takeScreenshots(qs::MainWindow& w, const QString& dir)
         auto* size = qobject_cast<QLineEdit*>(w.settings()->editorFor("data_preprocess_param", "calibrate_size"));
         size->setText("0");
         QMetaObject::invokeMethod(size, "editingFinished");
+        w.settings()->reveal("data_preprocess_param", "calibrate_size");
         save("settings-error.png");
         w.undoStack()->undo();
         qs::Language::apply("zh_CN");
-        save("chinese.png");
-        qs::Language::apply("en");
-        QApplication::quit();
+        QTimer::singleShot(500, &w, [save] {  // let the menus and docks relayout in Chinese first
+            save("chinese.png");
+            qs::Language::apply("en");
+            QApplication::quit();
+        });
     }, Qt::QueuedConnection);
     w.openSample();
 }

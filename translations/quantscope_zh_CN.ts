@@ -11,6 +11,18 @@
         <source>An ONNX or TFLite model to open.</source>
         <translation>要打开的 ONNX 或 TFLite 模型。</translation>
     </message>
+    <message>
+        <source>Open the embedded sample model with its photos set up for calibration.</source>
+        <translation>打开内置示例模型，并配置好其校准照片。</translation>
+    </message>
+    <message>
+        <source>Save the documentation screenshots into &lt;dir&gt; and quit.</source>
+        <translation>将文档截图保存到 &lt;dir&gt; 后退出。</translation>
+    </message>
+    <message>
+        <source>dir</source>
+        <translation>目录</translation>
+    </message>
 </context>
 <context>
     <name>qs::MainWindow</name>
@@ -111,10 +123,6 @@
         <translation>输出</translation>
     </message>
     <message>
-        <source>Filter nodes by name or operator (Ctrl+F)</source>
-        <translation>按名称或算子筛选节点 (Ctrl+F)</translation>
-    </message>
-    <message>
         <source>Open a model with Ctrl+O, or drop an .onnx or .tflite file here.</source>
         <translation>按 Ctrl+O 打开模型，或将 .onnx / .tflite 文件拖到此处。</translation>
     </message>
@@ -173,6 +181,328 @@
     <message>
         <source>%1 · %2 nodes · %L3 parameters</source>
         <translation>%1 · %2 个节点 · %L3 个参数</translation>
+    </message>
+    <message>
+        <source>, about %1 s left</source>
+        <translation>，约剩 %1 秒</translation>
+    </message>
+    <message>
+        <source>%1 %v/%m</source>
+        <translation>%1 %v/%m</translation>
+    </message>
+    <message>
+        <source>%1: %2 of %3%4</source>
+        <translation>%1：%2 / %3%4</translation>
+    </message>
+    <message>
+        <source> · graph laid out in %1 ms</source>
+        <translation> · 图布局用时 %1 毫秒</translation>
+    </message>
+    <message>
+        <source>Export Quantized Model</source>
+        <translation>导出量化模型</translation>
+    </message>
+    <message>
+        <source>Models (*.%1)</source>
+        <translation>模型 (*.%1)</translation>
+    </message>
+    <message>
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+    <message>
+        <source>Wrote %1</source>
+        <translation>已写入 %1</translation>
+    </message>
+    <message>
+        <source>Export Config</source>
+        <translation>导出配置</translation>
+    </message>
+    <message>
+        <source>INI files (*.ini *.cfg)</source>
+        <translation>INI 文件 (*.ini *.cfg)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Run</source>
+        <translation>运行(&amp;R)</translation>
+    </message>
+    <message>
+        <source>MobileNet V1 0.25 with five photos set up for calibration</source>
+        <translation>MobileNet V1 0.25，已配置五张校准照片</translation>
+    </message>
+    <message>
+        <source>Open &amp;Project...</source>
+        <translation>打开项目(&amp;P)...</translation>
+    </message>
+    <message>
+        <source>&amp;Save Project...</source>
+        <translation>保存项目(&amp;S)...</translation>
+    </message>
+    <message>
+        <source>Save the model path, settings and skipped nodes as a .yaml project (Ctrl+S)</source>
+        <translation>将模型路径、设置和跳过的节点保存为 .yaml 项目 (Ctrl+S)</translation>
+    </message>
+    <message>
+        <source>&amp;Export Quantized Model...</source>
+        <translation>导出量化模型(&amp;E)...</translation>
+    </message>
+    <message>
+        <source>Write the quantized model: QDQ ONNX or int8 TFLite (Ctrl+E)</source>
+        <translation>写出量化模型：QDQ ONNX 或 int8 TFLite (Ctrl+E)</translation>
+    </message>
+    <message>
+        <source>Export &amp;Config...</source>
+        <translation>导出配置(&amp;C)...</translation>
+    </message>
+    <message>
+        <source>Write the settings as the INI file quantscope-cli convert replays</source>
+        <translation>将设置写成 quantscope-cli convert 可复现的 INI 文件</translation>
+    </message>
+    <message>
+        <source>Fit &amp;Graph</source>
+        <translation>适应窗口(&amp;G)</translation>
+    </message>
+    <message>
+        <source>&amp;Run Quantization</source>
+        <translation>运行量化(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Calibrate (when the data changed) and quantize in the background (Ctrl+R)</source>
+        <translation>在后台校准（数据变化时）并量化 (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>取消(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Stop the running calibration or quantization (Esc)</source>
+        <translation>停止正在进行的校准或量化 (Esc)</translation>
+    </message>
+    <message>
+        <source>&amp;Undo</source>
+        <translation>撤销(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Redo</source>
+        <translation>重做(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Quantization Settings</source>
+        <translation>量化设置</translation>
+    </message>
+    <message>
+        <source>Graph</source>
+        <translation>计算图</translation>
+    </message>
+    <message>
+        <source>Nodes</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>Results</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Find nodes by name or operator (Ctrl+F)</source>
+        <translation>按名称或算子查找节点 (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>starting...</source>
+        <translation>正在启动...</translation>
+    </message>
+    <message>
+        <source>cancelling...</source>
+        <translation>正在取消...</translation>
+    </message>
+    <message>
+        <source>Cancelled. Run again with Ctrl+R.</source>
+        <translation>已取消。按 Ctrl+R 重新运行。</translation>
+    </message>
+    <message>
+        <source>Failed.</source>
+        <translation>失败。</translation>
+    </message>
+    <message>
+        <source>Quantization failed</source>
+        <translation>量化失败</translation>
+    </message>
+    <message>
+        <source>%1 int8 nodes, %2 float · output cosine %3 (%4 samples) · %5 KiB</source>
+        <translation>%1 个 int8 节点，%2 个浮点 · 输出余弦相似度 %3（%4 个样本）· %5 KiB</translation>
+    </message>
+    <message>
+        <source>%1 nodes quantized · %2 KiB</source>
+        <translation>已量化 %1 个节点 · %2 KiB</translation>
+    </message>
+    <message>
+        <source>Refusing to overwrite the model.</source>
+        <translation>拒绝覆盖模型文件。</translation>
+    </message>
+    <message>
+        <source>Save Project</source>
+        <translation>保存项目</translation>
+    </message>
+    <message>
+        <source>Quantscope projects (*.yaml)</source>
+        <translation>Quantscope 项目 (*.yaml)</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <source>Could not save the project</source>
+        <translation>无法保存项目</translation>
+    </message>
+    <message>
+        <source>Open Project</source>
+        <translation>打开项目</translation>
+    </message>
+    <message>
+        <source>Could not open the project</source>
+        <translation>无法打开项目</translation>
+    </message>
+</context>
+<context>
+    <name>qs::ResultsView</name>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>算子</translation>
+    </message>
+    <message>
+        <source>Tensor</source>
+        <translation>张量</translation>
+    </message>
+    <message>
+        <source>Scale</source>
+        <translation>缩放因子</translation>
+    </message>
+    <message>
+        <source>Zero point</source>
+        <translation>零点</translation>
+    </message>
+    <message>
+        <source>Bits</source>
+        <translation>位宽</translation>
+    </message>
+    <message>
+        <source>Min</source>
+        <translation>最小值</translation>
+    </message>
+    <message>
+        <source>Max</source>
+        <translation>最大值</translation>
+    </message>
+    <message>
+        <source>Clip %</source>
+        <translation>截断率 %</translation>
+    </message>
+    <message>
+        <source>Cosine</source>
+        <translation>余弦相似度</translation>
+    </message>
+    <message>
+        <source>Skip</source>
+        <translation>跳过</translation>
+    </message>
+    <message>
+        <source>Cosine similarity of the tensor before and after quantization: measured by the last run, or estimated from the calibration histogram (italic) after a change</source>
+        <translation>张量量化前后的余弦相似度：来自上次运行的实测值，或修改后由校准直方图估算（斜体）</translation>
+    </message>
+    <message>
+        <source>Keep this node in float (skip_quant_node)</source>
+        <translation>此节点保持浮点（skip_quant_node）</translation>
+    </message>
+    <message>
+        <source>tensor (graph order)</source>
+        <translation>张量（按图顺序）</translation>
+    </message>
+    <message>
+        <source>cosine</source>
+        <translation>余弦相似度</translation>
+    </message>
+    <message>
+        <source>value</source>
+        <translation>数值</translation>
+    </message>
+    <message>
+        <source>count</source>
+        <translation>计数</translation>
+    </message>
+    <message>
+        <source>float</source>
+        <translation>浮点</translation>
+    </message>
+    <message>
+        <source>dequantized</source>
+        <translation>反量化</translation>
+    </message>
+    <message>
+        <source> (weight)</source>
+        <translation>（权重）</translation>
+    </message>
+    <message>
+        <source>per channel</source>
+        <translation>按通道</translation>
+    </message>
+    <message>
+        <source>per channel (%1)</source>
+        <translation>按通道（%1）</translation>
+    </message>
+    <message>
+        <source>%1: no calibration histogram (weights, or a skipped node)</source>
+        <translation>%1：没有校准直方图（权重，或被跳过的节点）</translation>
+    </message>
+    <message>
+        <source>%1 (%2): range [%3, %4], clip %5%, cosine %6</source>
+        <translation>%1（%2）：范围 [%3, %4]，截断 %5%，余弦相似度 %6</translation>
+    </message>
+</context>
+<context>
+    <name>qs::SettingsEditor</name>
+    <message>
+        <source>Key</source>
+        <translation>参数</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>INI file (what the CLI replays):</source>
+        <translation>INI 文件（CLI 复现所用）：</translation>
+    </message>
+    <message>
+        <source>Default: %1</source>
+        <translation>默认值：%1</translation>
+    </message>
+    <message>
+        <source>Range: %1 to %2</source>
+        <translation>范围：%1 到 %2</translation>
+    </message>
+    <message>
+        <source>Error: </source>
+        <translation>错误：</translation>
+    </message>
+    <message>
+        <source>Warning: </source>
+        <translation>警告：</translation>
+    </message>
+    <message>
+        <source>No problems.</source>
+        <translation>没有问题。</translation>
     </message>
 </context>
 </TS>

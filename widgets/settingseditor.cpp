@@ -50,6 +50,10 @@ SettingsEditor::SettingsEditor(QUndoStack* undo, QWidget* parent) : QWidget(pare
     m_problems = new QListWidget;
     m_problems->setObjectName("settingsProblems");
     m_problems->setMaximumHeight(110);
+    m_problems->setWordWrap(true);
+    connect(m_problems, &QListWidget::itemClicked, this, [this](QListWidgetItem* item) {  // jump to the key
+        reveal(item->data(Qt::UserRole).toString().toStdString(), item->data(Qt::UserRole + 1).toString().toStdString());
+    });
     m_preview = new QPlainTextEdit;
     m_preview->setReadOnly(true);
     m_preview->setObjectName("iniPreview");
@@ -159,6 +163,12 @@ QWidget* SettingsEditor::editorFor(const std::string& section, const std::string
     return it == m_items.end() ? nullptr : m_tree->itemWidget(it->second, 1);
 }
 
+void SettingsEditor::reveal(const std::string& section, const std::string& key)
+{
+    auto it = m_items.find({section, key});
+    if (it != m_items.end()) m_tree->scrollToItem(it->second, QAbstractItemView::PositionAtCenter);
+}
+
 void SettingsEditor::edit(const std::string& section, const std::string& key, const std::string& value)
 {
     std::string before = m_doc.get(section, key).value_or("");
@@ -212,6 +222,8 @@ void SettingsEditor::revalidate()
         QString text = (error ? tr("Error: ") : tr("Warning: ")) + QString::fromStdString(
             (d.section.empty() ? "" : "[" + d.section + "] ") + (d.key.empty() ? "" : d.key + ": ") + d.message + (d.fix.empty() ? "" : "; " + d.fix));
         auto* row = new QListWidgetItem(text, m_problems);
+        row->setData(Qt::UserRole, QString::fromStdString(d.section));
+        row->setData(Qt::UserRole + 1, QString::fromStdString(d.key));
         row->setForeground(error ? QColor(190, 20, 20) : QColor(150, 100, 0));
         auto it = m_items.find({d.section, d.key});
         if (it != m_items.end()) {

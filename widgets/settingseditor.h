@@ -35,6 +35,7 @@ public:
     // Sets a key without recording (undo/redo apply through this).
     void apply(const std::string& section, const std::string& key, const std::string& value);
     QWidget* editorFor(const std::string& section, const std::string& key) const;
+    void reveal(const std::string& section, const std::string& key);  // scrolls the key into view
 
 signals:
     void changed();
