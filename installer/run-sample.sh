@@ -20,7 +20,7 @@ for image in "$sample"/images/*.jpg; do
     --resize=224x224 --labels="$sample/imagenet_labels_1001.txt" --top=3 --output-dir "$out/$(basename "$image" .jpg)" >/dev/null
 done
 echo
-echo "== Quantizing the sample to int8 (QDQ ONNX), calibrating on the sample photos"
+echo "== Quantizing the sample to int8 (QDQ ONNX and int8 TFLite), calibrating on the sample photos"
 cat > "$out/full_quant.ini" <<INI
 [common_quant_param]
 quant_type=FULL_QUANT
@@ -45,6 +45,13 @@ INI
 "$cli" validate "$out/full_quant.ini" --model "$sample/mobilenet_v1_0.25_224.onnx"
 "$cli" convert --fmk=ONNX --modelFile="$sample/mobilenet_v1_0.25_224.onnx" --outputFile="$out/mobilenet_v1_0.25_224_int8.onnx" \
   --configFile="$out/full_quant.ini"
+"$cli" convert --fmk=TFLITE --modelFile="$sample/mobilenet_v1_0.25_224.tflite" --outputFile="$out/mobilenet_v1_0.25_224_int8.tflite" \
+  --configFile="$out/full_quant.ini"
+echo
+echo "== Weight-only quantization with mixed bits (no calibration data needed)"
+printf '[common_quant_param]\nquant_type=WEIGHT_QUANT\nbit_num=0\n[mixed_bit_weight_quant_param]\ninit_scale=0.02\n' > "$out/mixed_bit.ini"
+"$cli" convert --fmk=ONNX --modelFile="$sample/mobilenet_v1_0.25_224.onnx" --outputFile="$out/mobilenet_v1_0.25_224_mixed.onnx" \
+  --configFile="$out/mixed_bit.ini"
 echo
 echo "== Classifying the sample photos with the int8 model"
 for image in "$sample"/images/*.jpg; do
@@ -52,4 +59,17 @@ for image in "$sample"/images/*.jpg; do
     --resize=224x224 --labels="$sample/imagenet_labels_1001.txt" --top=3 --output-dir "$out/int8-$(basename "$image" .jpg)" >/dev/null
 done
 echo
-echo "Done. Float and int8 outputs (numpy .npy), the int8 model, its config and the debug reports are in $out"
+for image in "$sample"/images/*.jpg; do
+  "$cli" run "$out/mobilenet_v1_0.25_224_int8.tflite" --input "input=$image" --format=RGB --mean=127.5 --std=127.5 \
+    --resize=224x224 --labels="$sample/imagenet_labels_1001.txt" --top=3 --output-dir "$out/int8-tflite-$(basename "$image" .jpg)" >/dev/null
+done
+echo
+echo "Done. Float and int8 outputs (numpy .npy), the int8 ONNX and TFLite models, the mixed-bit model, their configs"
+echo "and the debug reports are in $out"
+# With a display, the same job in the desktop application: the sample opened with its photos set up for calibration.
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${QUANTSCOPE_NO_GUI:-}" ]; then
+  echo "Opening the sample in Quantscope (Ctrl+R runs the quantization)..."
+  "$root/build/app/quantscope" --sample &
+else
+  echo "(No display: ran headless. With a display this command also opens the GUI on the sample: quantscope --sample.)"
+fi

@@ -200,8 +200,7 @@ private slots:
         QTemporaryDir dir;
         double c = exportAndCompare(dir.path(), model.toStdString(), ini(config.toStdString()), true);
         qInfo("%s: cosine(runtime, simulation) = %.6f", qPrintable(QTest::currentDataTag()), c);
-        // LiteRT's dynamic-range kernels quantize activations per batch, which the simulation does not
-        QVERIFY2(c >= (config.contains("DYNAMIC") && model.endsWith(".tflite") ? 0.99 : 0.9999), qPrintable(QString::number(c)));
+        QVERIFY2(c >= 0.9999, qPrintable(QString::number(c)));
     }
 };
 

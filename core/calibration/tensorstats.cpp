@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace qs {
 
@@ -29,84 +30,55 @@ void TensorStats::widen(double magnitude)
 }
 
 namespace {
-struct Moments {
-    double min, max, sum, sumSq;
-    int64_t zeros;
+struct Extremes {
+    float min, max;
+    int64_t nonFinite;
 };
 
-// Exact moments in one vectorisable pass (sixteen independent float lanes within 4096-element blocks, folded into
-// double totals after each block). NaN/Inf poison the lane sums, which the caller takes as the sign to go down
-// its slow path.
-Moments moments(const float* data, int64_t n)
+// Exact extremes of every element in one vectorisable pass (sixteen independent lanes); NaN and Inf are counted,
+// and when there are any the caller recomputes the extremes without them.
+Extremes extremes(const float* data, int64_t n)
 {
     constexpr int L = 16;
     float lo[L], hi[L];
-    double sum[L] = {}, sq[L] = {};
-    int64_t zeros[L] = {};
+    int32_t bad[L] = {};
     for (int l = 0; l < L; ++l) lo[l] = hi[l] = data[0];
     int64_t i = 0;
-    for (; i + L <= n;) {
-        float bs[L] = {}, bq[L] = {};
-        int32_t bz[L] = {};
-        int64_t end = std::min(n - (n - i) % L, i + 4096);
-        for (; i < end; i += L)
-            for (int l = 0; l < L; ++l) {
-                float v = data[i + l];
-                lo[l] = v < lo[l] ? v : lo[l];
-                hi[l] = v > hi[l] ? v : hi[l];
-                bs[l] += v;
-                bq[l] += v * v;
-                bz[l] += v == 0.f;
-            }
+    for (; i + L <= n; i += L)
         for (int l = 0; l < L; ++l) {
-            sum[l] += bs[l];
-            sq[l] += bq[l];
-            zeros[l] += bz[l];
+            float v = data[i + l];
+            lo[l] = v < lo[l] ? v : lo[l];
+            hi[l] = v > hi[l] ? v : hi[l];
+            bad[l] += !(std::fabs(v) <= std::numeric_limits<float>::max());
         }
-    }
+    Extremes e{lo[0], hi[0], 0};
     for (; i < n; ++i) {
         float v = data[i];
-        lo[0] = std::min(lo[0], v);
-        hi[0] = std::max(hi[0], v);
-        sum[0] += v;
-        sq[0] += double(v) * v;
-        zeros[0] += v == 0.f;
+        e.min = std::min(e.min, v);
+        e.max = std::max(e.max, v);
+        e.nonFinite += !(std::fabs(v) <= std::numeric_limits<float>::max());
     }
-    Moments m{lo[0], hi[0], 0, 0, 0};
     for (int l = 0; l < L; ++l) {
-        m.min = std::min(m.min, double(lo[l]));
-        m.max = std::max(m.max, double(hi[l]));
-        m.sum += sum[l];
-        m.sumSq += sq[l];
-        m.zeros += zeros[l];
+        e.min = std::min(e.min, lo[l]);
+        e.max = std::max(e.max, hi[l]);
+        e.nonFinite += bad[l];
     }
-    return m;
+    return e;
 }
 }  // namespace
 
 void TensorStats::add(const float* data, int64_t n)
 {
     if (n <= 0) return;
-    Moments m = moments(data, n);
-    double tMin = m.min, tMax = m.max, tSum = m.sum, tSq = m.sumSq;
-    int64_t tZeros = m.zeros, bad = 0;
-    if (!std::isfinite(tSum) || !std::isfinite(tSq) || !std::isfinite(tMin) || !std::isfinite(tMax)) {
-        tMin = INFINITY, tMax = -INFINITY, tSum = 0, tSq = 0, tZeros = 0;
-        for (int64_t k = 0; k < n; ++k) {
-            float v = data[k];
-            if (!std::isfinite(v)) {
-                ++bad;
-                continue;
-            }
-            tMin = std::min(tMin, double(v));
-            tMax = std::max(tMax, double(v));
-            tSum += v;
-            tSq += double(v) * v;
-            tZeros += v == 0.f;
-        }
+    Extremes e = extremes(data, n);
+    double tMin = e.min, tMax = e.max;
+    if (e.nonFinite) {
+        tMin = INFINITY, tMax = -INFINITY;
+        for (int64_t k = 0; k < n; ++k)
+            if (std::isfinite(data[k])) tMin = std::min(tMin, double(data[k])), tMax = std::max(tMax, double(data[k]));
     }
-    m_nonFinite += bad;
-    if (bad == n) return;
+    m_nonFinite += e.nonFinite;
+    if (e.nonFinite == n) return;
     if (m_count == 0) {
         m_min = tMin;
         m_max = tMax;
@@ -117,15 +89,13 @@ void TensorStats::add(const float* data, int64_t n)
     m_sumSampleMin += tMin;
     m_sumSampleMax += tMax;
     ++m_samples;
-    m_sum += tSum;
-    m_sumSq += tSq;
-    m_count += n - bad;
-    m_zeros += tZeros;
+    m_count += n - e.nonFinite;
     widen(std::max(std::fabs(tMin), std::fabs(tMax)));
-    // The histogram shapes ranges (KL, percentiles); a deterministic subsample of at most kHistSample elements per
-    // tensor and sample keeps its cost bounded while min and max above stay exact.
-    constexpr int64_t kHistSample = 1 << 13;
-    int64_t stride = std::max<int64_t>(1, n / kHistSample);
+    // Mean, variance, sparsity and the histogram (which shapes KL and the percentile methods) come from a
+    // deterministic strided subsample of at most kSample elements per tensor and sample: their cost stays bounded
+    // while the extremes above stay exact.
+    constexpr int64_t kSample = 1 << 13;
+    int64_t stride = std::max<int64_t>(1, n / kSample);
     double scale = kBins / (2 * m_range);
     for (int64_t k = 0; k < n; k += stride) {
         float v = data[k];
@@ -133,6 +103,9 @@ void TensorStats::add(const float* data, int64_t n)
         int bin = int((double(v) + m_range) * scale);
         ++m_hist[size_t(std::clamp(bin, 0, kBins - 1))];
         ++m_histCount;
+        m_sum += v;
+        m_sumSq += double(v) * v;
+        m_zeros += v == 0.f;
     }
 }
 
@@ -188,9 +161,9 @@ std::vector<double> TensorStats::channelMeans() const
 
 double TensorStats::variance() const
 {
-    if (!m_count) return 0.0;
+    if (!m_histCount) return 0.0;
     double m = mean();
-    return std::max(0.0, m_sumSq / double(m_count) - m * m);
+    return std::max(0.0, m_sumSq / double(m_histCount) - m * m);
 }
 
 double TensorStats::quantile(double q) const

@@ -4,10 +4,10 @@
 
 namespace qs {
 
-/** Streaming statistics of one tensor over all calibration samples, in fixed memory: exact min, max, mean, variance
- *  and zero count, and a histogram over a symmetric range [-R, R] that widens (re-binning its counts) when a larger
- *  magnitude arrives (fed a bounded, evenly strided subsample of large tensors). Memory does not grow with the
- *  number of samples. */
+/** Streaming statistics of one tensor over all calibration samples, in fixed memory: exact min and max; mean,
+ *  variance, zero count and a histogram from a bounded, evenly strided subsample of each tensor. The histogram
+ *  covers a symmetric range [-R, R] that widens (re-binning its counts) when a larger magnitude arrives. Memory
+ *  does not grow with the number of samples. */
 class TensorStats {
 public:
     static constexpr int kBins = 4096;
@@ -21,13 +21,14 @@ public:
 
     double min() const { return m_min; }
     double max() const { return m_max; }
-    double mean() const { return m_count ? m_sum / double(m_count) : 0.0; }
+    // mean, variance and sparsity are estimated from the histogram's subsample; min and max are exact
+    double mean() const { return m_histCount ? m_sum / double(m_histCount) : 0.0; }
     double variance() const;
     int64_t count() const { return m_count; }
     int64_t samples() const { return m_samples; }
     double meanSampleMin() const { return m_samples ? m_sumSampleMin / double(m_samples) : 0.0; }
     double meanSampleMax() const { return m_samples ? m_sumSampleMax / double(m_samples) : 0.0; }
-    double sparsity() const { return m_count ? double(m_zeros) / double(m_count) : 0.0; }
+    double sparsity() const { return m_histCount ? double(m_zeros) / double(m_histCount) : 0.0; }
     int64_t nonFinite() const { return m_nonFinite; }
     double range() const { return m_range; }  // R: the histogram covers [-R, R]
     const std::vector<int64_t>& histogram() const { return m_hist; }

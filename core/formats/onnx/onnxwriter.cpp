@@ -269,41 +269,37 @@ std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const Q
     std::set<std::string> graphInputs;
     for (const auto& i : g->input()) graphInputs.insert(i.name());
     std::map<std::string, std::string> inputRename;
+    // return {what Q reads, what DQ writes} for activation name, renaming its producer's output
+    auto reroute = [&](const std::string& name) {
+        std::pair<std::string, std::string> st{name, name};
+        if (graphInputs.count(name)) {
+            st.second = fresh(name + "_dequantized");
+            inputRename[name] = st.second;
+            return st;
+        }
+        st.first = fresh(name + "_float");
+        bool renamed = false;
+        for (auto& n : *g->mutable_node())
+            for (auto& o : *n.mutable_output())
+                if (o == name) {
+                    o = st.first;
+                    renamed = true;
+                }
+        if (!renamed) throw InputError(sourcePath + ": no node produces activation '" + name + "'");
+        return st;
+    };
     for (const auto& [name, p] : plan.activations) {
         std::string s = fresh(name + "_scale"), z = fresh(name + "_zero_point"), q = fresh(name + "_quantized");
         setTensor(g->add_initializer(), s, floatVector(p.scale, true));
         setTensor(g->add_initializer(), z, zeroPoints(p.zeroPoint, DataType::Int8, true));
-        std::string source = name, target = name;
-        if (graphInputs.count(name)) {
-            target = fresh(name + "_dequantized");
-            inputRename[name] = target;
-        } else {
-            source = fresh(name + "_float");
-            bool renamed = false;
-            for (auto& n : *g->mutable_node())
-                for (auto& o : *n.mutable_output())
-                    if (o == name) {
-                        o = source;
-                        renamed = true;
-                    }
-            if (!renamed) throw InputError(sourcePath + ": no node produces activation '" + name + "'");
-        }
+        auto [source, target] = reroute(name);
         addNode(&scratch, "QuantizeLinear", fresh(name + "_QuantizeLinear"), {source, s, z}, q, -1);
         addNode(&scratch, "DequantizeLinear", fresh(name + "_DequantizeLinear"), {q, s, z}, target, -1);
     }
     // Dynamic quantization: the same renaming, with parameters computed at run time from the tensor itself:
     // per tensor, DynamicQuantizeLinear; per channel, min/max reduced over the other axes.
     for (const auto& [name, axis] : plan.dynamicActivations) {
-        std::string source = name, target = name;
-        if (graphInputs.count(name)) {
-            target = fresh(name + "_dequantized");
-            inputRename[name] = target;
-        } else {
-            source = fresh(name + "_float");
-            for (auto& n : *g->mutable_node())
-                for (auto& o : *n.mutable_output())
-                    if (o == name) o = source;
-        }
+        auto [source, target] = reroute(name);
         std::string q = fresh(name + "_quantized"), s = fresh(name + "_scale"), z = fresh(name + "_zero_point");
         auto local = [&](const std::string& op, const std::vector<std::string>& in, const std::string& out) {
             return addNode(&scratch, op, fresh(name + "_" + op), in, out, -1);

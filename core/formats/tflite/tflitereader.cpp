@@ -451,16 +451,31 @@ struct Reader {
             g.nodes.push_back(std::move(n));
         };
         const size_t count = g.values.size();
+        std::set<int> hybridInputs;
+        std::vector<int> hybrid;  // nodes whose float input a dynamic-range kernel quantizes
         for (size_t v = 0; v < count; ++v) {
             if (!isQuantized(g.values[v])) continue;
             bool computeReaders = false;
             for (int r : readers[v]) computeReaders |= !converter(r);
             if (g.values[v].constant) {
                 if (!computeReaders) continue;  // a DEQUANTIZE op reads it (weight-only models): folded at run time
+                bool int8Weights = g.values[v].type == DataType::Int8;
                 g.values[v].constant = dequantize(*g.values[v].constant, g.values[v].quant);
                 g.values[v].type = DataType::Float32;
-                for (int r : readers[v])  // a DEQUANTIZE of the now float constant passes it on
-                    if (converter(r)) g.nodes[size_t(r)].opType = "Identity";
+                for (int r : readers[v]) {
+                    if (converter(r)) {
+                        g.nodes[size_t(r)].opType = "Identity";  // a DEQUANTIZE of the now float constant passes it on
+                        continue;
+                    }
+                    // Dynamic-range (hybrid) kernels: int8 weights meet a float activation, which the kernel
+                    // quantizes itself per inference, asymmetric over its own range (XNNPACK's dynamic int8): the
+                    // same grid as DynamicQuantizeLinear's uint8.
+                    Node& c = g.nodes[size_t(r)];
+                    if (!int8Weights || c.inputs.size() < 2 || c.inputs[1] != int(v) || c.inputs[0] < 0) continue;
+                    const Value& x = g.values[size_t(c.inputs[0])];
+                    if (x.type != DataType::Float32 || x.constant || !hybridInputs.insert(c.inputs[0]).second) continue;
+                    hybrid.push_back(r);
+                }
                 continue;
             }
             int prod = g.values[v].producer;
@@ -489,6 +504,37 @@ struct Reader {
                 readVia(int(v), fId, false);
                 addNode("Dequantize", int(v), fId);
             }
+        }
+        for (int r : hybrid) {
+            int x = g.nodes[size_t(r)].inputs[0];
+            Value q = g.values[size_t(x)], sc, zp, deq = g.values[size_t(x)];
+            q.name = g.uniqueValueName(q.name + "_dynamic_quantized");
+            q.type = DataType::UInt8;
+            sc.name = g.uniqueValueName(deq.name + "_dynamic_scale");
+            sc.shape = {};
+            zp.name = g.uniqueValueName(deq.name + "_dynamic_zero_point");
+            zp.type = DataType::UInt8;
+            zp.shape = {};
+            deq.name = g.uniqueValueName(deq.name + "_dynamic_dequantized");
+            deq.producer = -1;
+            deq.consumers.clear();
+            int qId = g.addValue(std::move(q)), sId = g.addValue(std::move(sc)), zId = g.addValue(std::move(zp)), dId = g.addValue(std::move(deq));
+            for (int& in : g.nodes[size_t(r)].inputs)
+                if (in == x) in = dId;
+            Node d;
+            d.opType = "DynamicQuantizeLinear";
+            d.sourceOpType = "DynamicQuantizeLinear (dynamic-range kernel)";
+            d.name = g.values[size_t(dId)].name + "/DynamicQuantizeLinear";
+            d.inputs = {x};
+            d.outputs = {qId, sId, zId};
+            g.nodes.push_back(std::move(d));
+            Node dq;
+            dq.opType = "DequantizeLinear";
+            dq.sourceOpType = "DequantizeLinear (dynamic-range kernel)";
+            dq.name = g.values[size_t(dId)].name + "/DequantizeLinear";
+            dq.inputs = {qId, sId, zId};
+            dq.outputs = {dId};
+            g.nodes.push_back(std::move(dq));
         }
     }
 
