@@ -4,6 +4,10 @@
 #include <cmath>
 #include <limits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace qs {
 
 void TensorStats::widen(double magnitude)
@@ -35,33 +39,33 @@ struct Extremes {
     int64_t nonFinite;
 };
 
-// Exact extremes of every element in one vectorisable pass (sixteen independent lanes); NaN and Inf are counted,
-// and when there are any the caller recomputes the extremes without them.
+// Exact extremes of every element in one pass (SSE: four lanes, two accumulators); NaN and Inf are counted, and
+// when there are any the caller recomputes the extremes without them.
 Extremes extremes(const float* data, int64_t n)
 {
-    constexpr int L = 16;
-    float lo[L], hi[L];
-    int32_t bad[L] = {};
-    for (int l = 0; l < L; ++l) lo[l] = hi[l] = data[0];
+    Extremes e{data[0], data[0], 0};
     int64_t i = 0;
-    for (; i + L <= n; i += L)
-        for (int l = 0; l < L; ++l) {
-            float v = data[i + l];
-            lo[l] = v < lo[l] ? v : lo[l];
-            hi[l] = v > hi[l] ? v : hi[l];
-            bad[l] += !(std::fabs(v) <= std::numeric_limits<float>::max());
-        }
-    Extremes e{lo[0], hi[0], 0};
+#if defined(__SSE2__)
+    __m128 lo0 = _mm_set1_ps(data[0]), hi0 = lo0, lo1 = lo0, hi1 = lo0;
+    const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff)), top = _mm_set1_ps(std::numeric_limits<float>::max());
+    for (; i + 8 <= n; i += 8) {
+        __m128 a = _mm_loadu_ps(data + i), b = _mm_loadu_ps(data + i + 4);
+        lo0 = _mm_min_ps(lo0, a), hi0 = _mm_max_ps(hi0, a);
+        lo1 = _mm_min_ps(lo1, b), hi1 = _mm_max_ps(hi1, b);
+        // not (|x| <= FLT_MAX): Inf, and NaN (unordered)
+        int bad = _mm_movemask_ps(_mm_cmpnle_ps(_mm_and_ps(a, absMask), top)) | (_mm_movemask_ps(_mm_cmpnle_ps(_mm_and_ps(b, absMask), top)) << 4);
+        if (bad) e.nonFinite += __builtin_popcount(unsigned(bad));
+    }
+    alignas(16) float l[8], h[8];
+    _mm_store_ps(l, _mm_min_ps(lo0, lo1));
+    _mm_store_ps(h, _mm_max_ps(hi0, hi1));
+    for (int k = 0; k < 4; ++k) e.min = std::min(e.min, l[k]), e.max = std::max(e.max, h[k]);
+#endif
     for (; i < n; ++i) {
         float v = data[i];
         e.min = std::min(e.min, v);
         e.max = std::max(e.max, v);
         e.nonFinite += !(std::fabs(v) <= std::numeric_limits<float>::max());
-    }
-    for (int l = 0; l < L; ++l) {
-        e.min = std::min(e.min, lo[l]);
-        e.max = std::max(e.max, hi[l]);
-        e.nonFinite += bad[l];
     }
     return e;
 }
