@@ -9,6 +9,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSignalSpy>
+#include <QLabel>
 #include <QListWidget>
 #include <QTableWidget>
 #include <QTimer>
@@ -127,6 +128,19 @@ private slots:
         qInfo("event loop: worst gap %lld ms during the run", worstGap);
         QVERIFY(worstGap < 100);
         QVERIFY(w.results()->rowCount() > 20);
+        // the first calibration photo, preprocessed, previews under the settings
+        auto* thumb = w.findChild<QLabel*>("calibrationThumbnail");
+        QVERIFY(thumb && !thumb->pixmap().isNull());
+
+        // Suggest skips ranks the weighted nodes by the output reached with each kept float, then restores the plan.
+        const size_t int8Nodes = w.session()->plan().quantizedNodes.size();
+        finished.clear();
+        w.suggestSkips();
+        QVERIFY(finished.wait(120000));
+        auto* suggestions = w.findChild<QMessageBox*>("suggestBox");
+        QVERIFY(suggestions && suggestions->text().contains("1. "));
+        suggestions->close();
+        QCOMPARE(w.session()->plan().quantizedNodes.size(), int8Nodes);
         const size_t calibrated = w.session()->calibrationSamples();
         const double convMin = w.session()->statistics().begin()->second.min();
 

@@ -130,6 +130,16 @@ ZH = {
     'Error: ': '错误：',
     'Warning: ': '警告：',
     'No problems.': '没有问题。',
+    "Folder for input '%1'...": "输入 '%1' 的文件夹...",
+    "Calibration data for input '%1'": "输入 '%1' 的校准数据",
+    'No calibration image to preview.': '没有可预览的校准图片。',
+    '%1 as calibration sees it (%2x%3, shown stretched to its value range)': '校准时看到的 %1（%2x%3，按数值范围拉伸显示）',
+    '&Suggest Skips': '建议跳过的节点(&S)',
+    'Rank the quantized layers by how much the output improves when each alone stays float': '按单独保持浮点时输出改善的程度为量化层排序',
+    '%1. %2: output cosine %3 (%4)': '%1. %2：输出余弦相似度 %3（%4）',
+    'Best node to skip: %1': '最值得跳过的节点：%1',
+    'Suggested skips': '建议跳过的节点',
+    'Output cosine now: %1. With one node kept float:\n\n%2\n\nTick Skip in the results to keep one.': '当前输出余弦相似度：%1。单个节点保持浮点时：\n\n%2\n\n在结果中勾选“跳过”即可保留该节点为浮点。',
 }
 
 def main():

@@ -370,6 +370,34 @@
         <source>Could not open the project</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>&amp;Suggest Skips</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rank the quantized layers by how much the output improves when each alone stays float</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1. %2: output cosine %3 (%4)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Best node to skip: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Suggested skips</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Output cosine now: %1. With one node kept float:
+
+%2
+
+Tick Skip in the results to keep one.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>
@@ -502,6 +530,22 @@
     </message>
     <message>
         <source>No problems.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Folder for input &apos;%1&apos;...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Calibration data for input &apos;%1&apos;</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No calibration image to preview.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 as calibration sees it (%2x%3, shown stretched to its value range)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

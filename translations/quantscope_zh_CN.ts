@@ -370,6 +370,38 @@
         <source>Could not open the project</source>
         <translation>无法打开项目</translation>
     </message>
+    <message>
+        <source>&amp;Suggest Skips</source>
+        <translation>建议跳过的节点(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Rank the quantized layers by how much the output improves when each alone stays float</source>
+        <translation>按单独保持浮点时输出改善的程度为量化层排序</translation>
+    </message>
+    <message>
+        <source>%1. %2: output cosine %3 (%4)</source>
+        <translation>%1. %2：输出余弦相似度 %3（%4）</translation>
+    </message>
+    <message>
+        <source>Best node to skip: %1</source>
+        <translation>最值得跳过的节点：%1</translation>
+    </message>
+    <message>
+        <source>Suggested skips</source>
+        <translation>建议跳过的节点</translation>
+    </message>
+    <message>
+        <source>Output cosine now: %1. With one node kept float:
+
+%2
+
+Tick Skip in the results to keep one.</source>
+        <translation>当前输出余弦相似度：%1。单个节点保持浮点时：
+
+%2
+
+在结果中勾选“跳过”即可保留该节点为浮点。</translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>
@@ -503,6 +535,22 @@
     <message>
         <source>No problems.</source>
         <translation>没有问题。</translation>
+    </message>
+    <message>
+        <source>Folder for input &apos;%1&apos;...</source>
+        <translation>输入 '%1' 的文件夹...</translation>
+    </message>
+    <message>
+        <source>Calibration data for input &apos;%1&apos;</source>
+        <translation>输入 '%1' 的校准数据</translation>
+    </message>
+    <message>
+        <source>No calibration image to preview.</source>
+        <translation>没有可预览的校准图片。</translation>
+    </message>
+    <message>
+        <source>%1 as calibration sees it (%2x%3, shown stretched to its value range)</source>
+        <translation>校准时看到的 %1（%2x%3，按数值范围拉伸显示）</translation>
     </message>
 </context>
 </TS>

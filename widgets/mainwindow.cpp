@@ -261,6 +261,8 @@ void MainWindow::createActions()
     m_runAction = new QAction(this);
     m_runAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     connect(m_runAction, &QAction::triggered, this, &MainWindow::run);
+    m_suggestAction = new QAction(this);
+    connect(m_suggestAction, &QAction::triggered, this, &MainWindow::suggestSkips);
     m_cancelAction = new QAction(this);
     m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
     connect(m_cancelAction, &QAction::triggered, this, &MainWindow::cancelRun);
@@ -306,6 +308,7 @@ void MainWindow::createActions()
     }
     m_runMenu = menuBar()->addMenu(QString());
     m_runMenu->addAction(m_runAction);
+    m_runMenu->addAction(m_suggestAction);
     m_runMenu->addAction(m_cancelAction);
     m_helpMenu = menuBar()->addMenu(QString());
     m_helpMenu->addAction(m_aboutAction);
@@ -344,6 +347,8 @@ void MainWindow::retranslate()
     m_fitAction->setText(tr("Fit &Graph"));
     m_runAction->setText(tr("&Run Quantization"));
     m_runAction->setToolTip(tr("Calibrate (when the data changed) and quantize in the background (Ctrl+R)"));
+    m_suggestAction->setText(tr("&Suggest Skips"));
+    m_suggestAction->setToolTip(tr("Rank the quantized layers by how much the output improves when each alone stays float"));
     m_cancelAction->setText(tr("&Cancel"));
     m_cancelAction->setToolTip(tr("Stop the running calibration or quantization (Esc)"));
     m_undoAction->setText(tr("&Undo"));
@@ -515,6 +520,8 @@ void MainWindow::updateActions()
     bool loaded = m_session != nullptr, running = isRunning();
     m_runAction->setEnabled(loaded && !running && m_settings->valid());
     m_cancelAction->setEnabled(running);
+    m_suggestAction->setEnabled(loaded && !running && m_session->calibrationSamples() > 0 && !m_session->plan().quantizedNodes.empty() &&
+                                m_settings->valid());
     m_exportModelAction->setEnabled(loaded && !running && !m_session->exportedBytes().empty());
     m_exportConfigAction->setEnabled(loaded && m_settings->valid());
     m_saveProjectAction->setEnabled(loaded);
@@ -530,6 +537,14 @@ void MainWindow::run()
     m_runStatus->setText(tr("starting..."));
     m_job->start(m_session, m_settings->document(), recalibrate);
     if (recalibrate) m_calibratedWith = dataSignature();
+    updateActions();
+}
+
+void MainWindow::suggestSkips()
+{
+    if (!m_session || isRunning() || !m_settings->valid()) return;
+    m_runStarted = QDateTime::currentMSecsSinceEpoch();
+    m_job->suggest(m_session, m_settings->document());
     updateActions();
 }
 
@@ -553,8 +568,27 @@ void MainWindow::onRunFinished(const RunOutcome& outcome)
         box->setObjectName("runErrorBox");
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->open();
+    } else if (!outcome.suggestions.empty()) {
+        QStringList lines;
+        for (size_t i = 0; i < std::min<size_t>(10, outcome.suggestions.size()); ++i)
+            lines << tr("%1. %2: output cosine %3 (%4)")
+                         .arg(i + 1)
+                         .arg(QString::fromStdString(outcome.suggestions[i].first))
+                         .arg(outcome.suggestions[i].second, 0, 'f', 5)
+                         .arg(outcome.suggestions[i].second - m_outputCosine, 0, 'f', 5);
+        m_runStatus->setText(tr("Best node to skip: %1").arg(QString::fromStdString(outcome.suggestions.front().first)));
+        auto* box = new QMessageBox(QMessageBox::Information, tr("Suggested skips"),
+                                    tr("Output cosine now: %1. With one node kept float:\n\n%2\n\nTick Skip in the results to keep one.")
+                                        .arg(m_outputCosine, 0, 'f', 5)
+                                        .arg(lines.join("\n")),
+                                    QMessageBox::Ok, this);
+        box->setObjectName("suggestBox");
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+        m_results->selectNode(outcome.suggestions.front().first);
     } else {
         const QuantPlan& plan = m_session->plan();
+        if (outcome.samples) m_outputCosine = outcome.outputCosine;
         m_results->setPlan(*m_graph, plan, m_session->statistics());
         m_results->setMeasured(outcome.rows);
         m_graphView->setNodeCosine(m_results->nodeCosine());

@@ -49,6 +49,7 @@ public:
 
     void run();                    // Ctrl+R: calibrate (when the data changed) and quantize
     void cancelRun();              // Esc
+    void suggestSkips();           // ranks nodes by the output cosine reached when each alone stays float
     void setSkip(const QString& node, bool skip);  // recorded for undo; re-plans without calibrating
     // Writes the quantized model and/or the INI config (atomically). return an error message, empty on success.
     QString exportModel(const QString& path);
@@ -89,6 +90,7 @@ private:
     std::string m_calibratedWith;  // [data_preprocess_param] the statistics came from
     bool m_replanQueued = false;
     qint64 m_runStarted = 0;
+    double m_outputCosine = 0;  // of the last run
 
     QUndoStack* m_undo = nullptr;
     QTimer* m_replanTimer = nullptr;
@@ -109,6 +111,7 @@ private:
     QAction* m_fitAction = nullptr;
     QAction* m_runAction = nullptr;
     QAction* m_cancelAction = nullptr;
+    QAction* m_suggestAction = nullptr;
     QAction* m_undoAction = nullptr;
     QAction* m_redoAction = nullptr;
     QAction* m_quitAction = nullptr;

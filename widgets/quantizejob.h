@@ -19,6 +19,8 @@ struct RunOutcome {
     std::vector<TensorRow> rows;
     double outputCosine = 0;
     int samples = 0;
+    // suggest(): per candidate node, the output cosine with that node alone skipped (best first)
+    std::vector<std::pair<std::string, double>> suggestions;
 };
 
 /** Runs calibration (when asked), quantization and the float-vs-quantized comparison on a worker thread, with
@@ -31,6 +33,9 @@ public:
 
     // calibrate: run the statistics pass first (else reuse the session's statistics)
     void start(std::shared_ptr<Session> session, const IniDocument& config, bool calibrate);
+    // Ranks the plan's weighted int8 nodes by the output cosine the model reaches with each one alone kept float
+    // (on up to two calibration samples), then restores the plan. Needs a calibrated, quantized session.
+    void suggest(std::shared_ptr<Session> session, const IniDocument& config);
     void cancel();
     bool isRunning() const { return m_watcher.isRunning(); }
     void waitForFinished() { m_watcher.waitForFinished(); }

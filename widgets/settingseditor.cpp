@@ -1,6 +1,13 @@
 #include "settingseditor.h"
 
 #include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QImage>
+#include <QMenu>
+#include <QPixmap>
+#include <QToolButton>
 #include <QEvent>
 #include <QHeaderView>
 #include <QLabel>
@@ -13,6 +20,8 @@
 #include <QUndoStack>
 #include <QVBoxLayout>
 
+#include "calibration/datasource.h"
+#include "calibration/imagepreprocess.h"
 #include "config/config.h"
 #include "config/schema.h"
 
@@ -59,11 +68,15 @@ SettingsEditor::SettingsEditor(QUndoStack* undo, QWidget* parent) : QWidget(pare
     m_preview->setObjectName("iniPreview");
     m_preview->setFont(QFont("monospace"));
     m_previewLabel = new QLabel;
+    m_thumbnail = new QLabel;
+    m_thumbnail->setObjectName("calibrationThumbnail");
+    m_thumbnail->setWordWrap(true);
 
     auto* bottom = new QWidget;
     auto* bl = new QVBoxLayout(bottom);
     bl->setContentsMargins(0, 0, 0, 0);
     bl->addWidget(m_problems);
+    bl->addWidget(m_thumbnail);
     bl->addWidget(m_previewLabel);
     bl->addWidget(m_preview);
     auto* split = new QSplitter(Qt::Vertical);
@@ -109,8 +122,10 @@ void SettingsEditor::build()
                     if (!m_updating) edit(section, key, line->text().trimmed().toStdString());
                 });
                 editor = line;
+                if (k.type == KeyType::CalibratePath) editor = calibrationPicker(line);
             }
-            editor->setObjectName(QString::fromStdString(section + "/" + key));
+            QWidget* named = editor->findChild<QLineEdit*>() ? editor->findChild<QLineEdit*>() : editor;  // a picker's line edit
+            named->setObjectName(QString::fromStdString(section + "/" + key));
             m_tree->setItemWidget(item, 1, editor);
         }
     }
@@ -160,7 +175,101 @@ void SettingsEditor::setModel(const Graph* model)
 QWidget* SettingsEditor::editorFor(const std::string& section, const std::string& key) const
 {
     auto it = m_items.find({section, key});
-    return it == m_items.end() ? nullptr : m_tree->itemWidget(it->second, 1);
+    if (it == m_items.end()) return nullptr;
+    QWidget* w = m_tree->itemWidget(it->second, 1);
+    auto* line = w ? w->findChild<QLineEdit*>() : nullptr;  // a picker wraps its line edit
+    return line ? line : w;
+}
+
+QWidget* SettingsEditor::calibrationPicker(QLineEdit* line)
+{
+    // The calibration folders, one per model input: the button offers each input and asks for its folder.
+    auto* box = new QWidget;
+    auto* row = new QHBoxLayout(box);
+    row->setContentsMargins(0, 0, 0, 0);
+    row->setSpacing(2);
+    auto* pick = new QToolButton;
+    pick->setText("...");
+    pick->setObjectName("calibrationPicker");
+    pick->setPopupMode(QToolButton::InstantPopup);
+    auto* menu = new QMenu(pick);
+    pick->setMenu(menu);
+    connect(menu, &QMenu::aboutToShow, this, [this, menu] {
+        menu->clear();
+        std::vector<std::string> inputs;
+        if (m_model)
+            for (int id : m_model->inputs) inputs.push_back(m_model->values[size_t(id)].name);
+        if (inputs.empty()) inputs.push_back("input");
+        for (const std::string& in : inputs)
+            menu->addAction(tr("Folder for input '%1'...").arg(QString::fromStdString(in)), this, [this, in] {
+                QString dir = QFileDialog::getExistingDirectory(this, tr("Calibration data for input '%1'").arg(QString::fromStdString(in)));
+                if (!dir.isEmpty()) setCalibrationFolder(in, dir.toStdString());
+            });
+    });
+    row->addWidget(line, 1);
+    row->addWidget(pick);
+    return box;
+}
+
+void SettingsEditor::setCalibrationFolder(const std::string& input, const std::string& dir)
+{
+    // input:dir pairs, comma separated; this input's entry is replaced, the others kept
+    std::string current = m_doc.get("data_preprocess_param", "calibrate_path").value_or(""), out;
+    size_t start = 0;
+    while (start <= current.size() && !current.empty()) {
+        size_t comma = current.find(',', start);
+        std::string entry = current.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!entry.empty() && entry.rfind(input + ":", 0) != 0) out += (out.empty() ? "" : ",") + entry;
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    out += (out.empty() ? "" : ",") + input + ":" + dir;
+    edit("data_preprocess_param", "calibrate_path", out);
+}
+
+void SettingsEditor::updateThumbnail()
+{
+    // The first calibration image of the first input, preprocessed exactly as calibration will see it.
+    std::string sig;
+    for (const auto& [k, v] : m_doc.entries("data_preprocess_param")) sig += k + "=" + v + ";";
+    if (sig == m_thumbnailFor) return;
+    m_thumbnailFor = sig;
+    m_thumbnail->clear();
+    m_thumbnail->setText(tr("No calibration image to preview."));
+    if (!m_model || m_model->inputs.empty() || configValue(m_doc, "data_preprocess_param", "input_type") != "IMAGE") return;
+    std::string paths = configValue(m_doc, "data_preprocess_param", "calibrate_path");
+    std::string first = paths.substr(0, paths.find(','));
+    std::string dir = first.substr(first.find(':') == std::string::npos ? 0 : first.find(':') + 1);
+    QStringList images = QDir(QString::fromStdString(dir)).entryList({"*.jpg", "*.jpeg", "*.png", "*.bmp"}, QDir::Files, QDir::Name);
+    if (images.isEmpty()) return;
+    try {
+        const Value& in = m_model->values[size_t(m_model->inputs[0])];
+        bool nchw = m_model->info.format == "onnx";
+        Shape shape = in.shape;
+        if (!shape.empty()) shape[0] = 1;
+        Tensor t = loadImageTensor((QString::fromStdString(dir) + "/" + images.first()).toStdString(), imagePreprocessFromConfig(m_doc), shape, nchw);
+        const Shape& s = t.shape();
+        int64_t c = nchw ? s[1] : s[3], h = nchw ? s[2] : s[1], w = nchw ? s[3] : s[2];
+        auto v = t.toFloat();
+        auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+        float span = *hi > *lo ? *hi - *lo : 1.f;
+        QImage img(int(w), int(h), QImage::Format_RGB888);
+        for (int64_t y = 0; y < h; ++y)
+            for (int64_t x = 0; x < w; ++x) {
+                int rgb[3];
+                for (int64_t k = 0; k < 3; ++k) {
+                    int64_t ch = std::min(k, c - 1);
+                    float f = nchw ? v[size_t((ch * h + y) * w + x)] : v[size_t((y * w + x) * c + ch)];
+                    rgb[k] = int(255.f * (f - *lo) / span);
+                }
+                img.setPixel(int(x), int(y), qRgb(rgb[0], rgb[1], rgb[2]));
+            }
+        m_thumbnail->setPixmap(QPixmap::fromImage(img.scaled(112, 112, Qt::KeepAspectRatio)));
+        m_thumbnail->setToolTip(tr("%1 as calibration sees it (%2x%3, shown stretched to its value range)")
+                                    .arg(images.first()).arg(w).arg(h));
+    } catch (const std::exception& e) {
+        m_thumbnail->setText(QString::fromStdString(e.what()));
+    }
 }
 
 void SettingsEditor::reveal(const std::string& section, const std::string& key)
@@ -233,6 +342,7 @@ void SettingsEditor::revalidate()
     }
     if (diags.empty() || m_problems->count() == 0) new QListWidgetItem(tr("No problems."), m_problems);
     m_preview->setPlainText(QString::fromStdString(m_doc.toString()));
+    updateThumbnail();
     bool wasValid = m_errors == 0;
     m_errors = errors;
     if (wasValid != (errors == 0)) emit validityChanged(errors == 0);

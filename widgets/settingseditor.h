@@ -7,6 +7,7 @@
 #include "graph/graph.h"
 
 class QLabel;
+class QLineEdit;
 class QListWidget;
 class QPlainTextEdit;
 class QTreeWidget;
@@ -36,6 +37,8 @@ public:
     void apply(const std::string& section, const std::string& key, const std::string& value);
     QWidget* editorFor(const std::string& section, const std::string& key) const;
     void reveal(const std::string& section, const std::string& key);  // scrolls the key into view
+    // Sets input's calibration folder in calibrate_path (recorded for undo), keeping the other inputs' folders.
+    void setCalibrationFolder(const std::string& input, const std::string& dir);
 
 signals:
     void changed();
@@ -49,6 +52,8 @@ private:
     void retranslate();
     void revalidate();
     void showValue(const std::string& section, const std::string& key);
+    QWidget* calibrationPicker(QLineEdit* line);
+    void updateThumbnail();
 
     QUndoStack* m_undo;
     IniDocument m_doc;
@@ -59,6 +64,8 @@ private:
     QListWidget* m_problems = nullptr;
     QPlainTextEdit* m_preview = nullptr;
     QLabel* m_previewLabel = nullptr;
+    QLabel* m_thumbnail = nullptr;
+    std::string m_thumbnailFor;  // the data settings the thumbnail shows
     std::map<std::pair<std::string, std::string>, QTreeWidgetItem*> m_items;
 };
 

@@ -16,7 +16,7 @@ const models = [
 ].filter((m) => m.file.includes(filter));
 
 const weight = (bits, extra = '') => `[common_quant_param]\nquant_type=WEIGHT_QUANT\nbit_num=${bits}\nmin_quant_weight_size=0\n` +
-  `min_quant_weight_channel=16\n${extra}`;
+  `min_quant_weight_channel=0\n${extra}`;  // every weighted layer, to compare widths
 const settings = [
   ...[2, 4, 6, 8, 16].map((b) => [`weight ${b} bit`, weight(b)]),
   ['mixed init_scale=0.02', weight(0, '[mixed_bit_weight_quant_param]\ninit_scale=0.02\n')],
