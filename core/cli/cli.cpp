@@ -44,6 +44,7 @@ const char* kUsage =
     "      FILE is a .npy array, or an image preprocessed with:\n"
     "        --format=RGB|BGR|GRAY  --mean=m[,m,m]  --std=s[,s,s]  --resize=WxH  --crop=WxH\n"
     "      --labels=FILE --top=K    also print the K best classes of output 0 with their labels\n"
+    "      --save-inputs            also write DIR/input_<name>.npy, the arrays as preprocessed\n"
     "  validate CONFIG [--model MODEL]\n"
     "      Checks a quantization config (MindSpore Lite INI, or a legacy key=value calibration file). Prints\n"
     "      file:line: severity: message; exit 0 without errors, 1 with. --model also checks input and node names.\n"
@@ -95,7 +96,7 @@ const std::set<std::string> kValued = {"input", "output-dir", "threads", "repeat
                                        "std", "resize", "crop", "labels", "top", "model", "template", "fmk", "modelFile",
                                        "outputFile", "configFile", "config_file", "quantType", "bitNum",
                                        "quantWeightSize", "quantWeightChannel"};
-const std::set<std::string> kFlags = {"json", "help", "version"};
+const std::set<std::string> kFlags = {"json", "help", "version", "save-inputs"};
 
 Args parseArgs(int argc, const char* const* argv, int from)
 {
@@ -319,6 +320,13 @@ int cmdRun(const Args& a, std::ostream& out, std::ostream& err)
     std::filesystem::create_directories(dir, ec);
     if (!std::filesystem::is_directory(dir)) throw InputError(dir + ": cannot create the output directory");
 
+    if (a.has("save-inputs"))  // the preprocessed arrays, to feed other runtimes the very same input
+        for (const auto& [name, t] : inputs) {
+            std::string safe = "input_" + name;
+            for (char& c : safe)
+                if (c == '/' || c == '\\' || c == ':') c = '_';
+            writeFileAtomic((std::filesystem::path(dir) / (safe + ".npy")).string(), npyBytes(t));
+        }
     Interpreter interp(g, {threads, true, false});
     std::vector<double> times;
     std::vector<Tensor> outputs;

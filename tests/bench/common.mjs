@@ -12,10 +12,12 @@ const ort = createRequire(path.join(here, '../interop/package.json'))('onnxrunti
 const { loadTflite } = await import('../interop/litert.mjs');
 export const data = process.env.QUANTSCOPE_DATA ?? path.join(here, '../../../shared/data');
 
+// As Quantscope's cosineSimilarity: 1 when both are all zeros, 0 when only one is.
 export function cosine(a, b) {
   let d = 0, na = 0, nb = 0;
   for (let i = 0; i < a.length; i++) { d += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
-  return na === 0 && nb === 0 ? 1 : d / Math.sqrt(na * nb);
+  if (na === 0 && nb === 0) return 1;
+  return na === 0 || nb === 0 ? 0 : d / Math.sqrt(na * nb);
 }
 const argmax = (a) => { let m = 0; for (let i = 1; i < a.length; i++) if (a[i] > a[m]) m = i; return m; };
 
@@ -46,7 +48,9 @@ export async function evaluate(buildDir, m, iniText) {
   const labels = m.column ? fs.readFileSync(path.join(out, 'labels.txt'), 'utf8').trim().split('\n').map(Number) : [];
   const raw = fs.readFileSync(path.join(out, 'eval.f32'));
   const per = info.shape.reduce((a, b) => a * b);
-  let qTop = 0, fTop = 0, agree = 0, cos = 0;
+  // An image whose float output is empty (all |y| < 1e-6: a text detector's map with no text) has no meaningful
+  // cosine (runtimes differ between exact 0 and 1e-8 there); such images are left out of the cosine mean.
+  let qTop = 0, fTop = 0, agree = 0, cos = 0, empty = 0;
   for (let i = 0; i < info.images; i++) {
     const x = new Float32Array(raw.buffer, raw.byteOffset + i * per * 4, per);
     const yq = await quant(Float32Array.from(x));
@@ -54,13 +58,14 @@ export async function evaluate(buildDir, m, iniText) {
     const a = argmax(yq), b = argmax(yf);
     if (labels.length) { qTop += a === labels[i]; fTop += b === labels[i]; }
     agree += a === b;
-    cos += cosine(yq, yf);
+    if (yf.every((v) => Math.abs(v) < 1e-6)) empty++;
+    else cos += cosine(yq, yf);
   }
   const n = info.images;
   fs.rmSync(out, { recursive: true, force: true });
   return {
     images: n, float_top1: labels.length ? 100 * fTop / n : NaN, top1: labels.length ? 100 * qTop / n : NaN,
-    agreement: 100 * agree / n, cosine: cos / n, sim_cosine: info.sim_cosine, sim_top1: info.sim_top1,
+    agreement: 100 * agree / n, cosine: n > empty ? cos / (n - empty) : NaN, empty, sim_cosine: info.sim_cosine, sim_top1: info.sim_top1,
     size_ratio: info.bytes / fs.statSync(modelPath).size, init_scale: info.init_scale, seconds: info.quantize_seconds,
   };
 }

@@ -32,5 +32,5 @@ for (const m of models)
     const r = await evaluate(buildDir, m, ini);
     console.log(`${m.file.padEnd(28)} ${name.padEnd(22)} ${String(r.images).padStart(6)} ${fmt(r.size_ratio, 5)}x ${fmt(r.cosine, 10, 5)} ` +
       `${fmt(r.sim_cosine, 11, 5)} ${fmt(Math.abs(r.cosine - r.sim_cosine), 8, 5)} ${fmt(r.float_top1, 7)} ${fmt(r.top1, 6)}  ` +
-      `${r.init_scale > 0 ? r.init_scale.toFixed(4) : '-'}`);
+      `${r.init_scale > 0 ? r.init_scale.toFixed(4) : '-'}${r.empty ? `  (${r.empty} image(s) with an empty output left out of the cosine)` : ''}`);
   }
