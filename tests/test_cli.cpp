@@ -3,6 +3,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <filesystem>
+
 #include <fstream>
 #include <sstream>
 
@@ -75,6 +77,39 @@ private slots:
         QCOMPARE(y.shape(), (Shape{1, 1001}));
         auto v = y.toFloat();
         QCOMPARE(int(std::max_element(v.begin(), v.end()) - v.begin()), 2);  // goldfish is class 2 of 1001
+    }
+
+    void testRunSavesPreprocessedInputs()
+    {
+        std::string out = tmp("saved");
+        Result r = cli({"run", mobilenet(), "--input", "input=" + test::imagePath("imagenet-sample/n01443537_goldfish.jpg"), "--mean=127.5",
+                        "--std=127.5", "--crop=224x224", "--output-dir", out, "--save-inputs"});
+        QCOMPARE(r.code, 0);
+        Tensor saved = readNpy(out + "/input_input.npy");
+        Tensor expected = loadImageTensor(test::imagePath("imagenet-sample/n01443537_goldfish.jpg"), test::imagenetPreprocess(), {1, 3, 224, 224}, true);
+        QCOMPARE(saved.shape(), expected.shape());
+        QCOMPARE(saved.toFloat(), expected.toFloat());
+    }
+
+    void testConvertWeightQuantSummaryAndReports()
+    {
+        // No calibration data: weight quantization from the weights alone; every weighted layer says what it got.
+        std::string ini = tmp("weight.ini"), reports = tmp("wreports");
+        writeBytes(ini, "[common_quant_param]\nquant_type=WEIGHT_QUANT\nbit_num=4\nmin_quant_weight_size=0\n"
+                        "min_quant_weight_channel=16\ndebug_info_save_path=" + reports + "\n");
+        Result r = cli({"convert", "--fmk=ONNX", "--modelFile=" + mobilenet(), "--outputFile=" + tmp("w4.onnx"), "--configFile=" + ini});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.err.find("Conv_0 (Conv): float, 8 output channels, not more than min_quant_weight_channel=16") != std::string::npos, r.err.c_str());
+        QVERIFY(r.err.find("4 bits, per channel, 4 packed bit planes (enable_encode") != std::string::npos);
+        auto params = test::readList(reports + "/quant_param.csv");
+        QVERIFY(std::any_of(params.begin(), params.end(), [](const std::string& l) { return l.rfind("Conv_0,Conv,", 0) == 0 && l.find(",,,32,,") != std::string::npos; }));
+        QVERIFY(std::any_of(params.begin(), params.end(), [](const std::string& l) { return l.find(",4,") != std::string::npos; }));
+        // an out-of-range width is refused before anything is written
+        writeBytes(ini, "[common_quant_param]\nquant_type=WEIGHT_QUANT\nbit_num=17\n");
+        r = cli({"convert", "--fmk=ONNX", "--modelFile=" + mobilenet(), "--outputFile=" + tmp("w17.onnx"), "--configFile=" + ini});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.find("weight.ini:3: error: [common_quant_param] bit_num") != std::string::npos, r.err.c_str());
+        QVERIFY(!std::filesystem::exists(tmp("w17.onnx")));
     }
 
     void testBadInput_data()
