@@ -10,15 +10,19 @@ cli="$root/build/app/quantscope-cli"
 sample="$root/resources/samples"
 out="$root/build/sample-job"
 mkdir -p "$out"
+# classify MODEL PREFIX: the top 3 classes of each sample photo; outputs in $out/PREFIX<photo>/
+classify() {
+  for image in "$sample"/images/*.jpg; do
+    "$cli" run "$1" --input "input=$image" --format=RGB --mean=127.5 --std=127.5 \
+      --resize=224x224 --labels="$sample/imagenet_labels_1001.txt" --top=3 --output-dir "$out/$2$(basename "$image" .jpg)" >/dev/null
+  done
+}
 echo
 echo "== The sample model"
 "$cli" inspect "$sample/mobilenet_v1_0.25_224.tflite"
 echo
 echo "== Classifying the sample photos (float model; results in $out)"
-for image in "$sample"/images/*.jpg; do
-  "$cli" run "$sample/mobilenet_v1_0.25_224.tflite" --input "input=$image" --format=RGB --mean=127.5 --std=127.5 \
-    --resize=224x224 --labels="$sample/imagenet_labels_1001.txt" --top=3 --output-dir "$out/$(basename "$image" .jpg)" >/dev/null
-done
+classify "$sample/mobilenet_v1_0.25_224.tflite" ""
 echo
 echo "== Quantizing the sample to int8 (QDQ ONNX and int8 TFLite), calibrating on the sample photos"
 cat > "$out/full_quant.ini" <<INI
@@ -54,15 +58,9 @@ printf '[common_quant_param]\nquant_type=WEIGHT_QUANT\nbit_num=0\n[mixed_bit_wei
   --configFile="$out/mixed_bit.ini"
 echo
 echo "== Classifying the sample photos with the int8 model"
-for image in "$sample"/images/*.jpg; do
-  "$cli" run "$out/mobilenet_v1_0.25_224_int8.onnx" --input "input=$image" --format=RGB --mean=127.5 --std=127.5 \
-    --resize=224x224 --labels="$sample/imagenet_labels_1001.txt" --top=3 --output-dir "$out/int8-$(basename "$image" .jpg)" >/dev/null
-done
+classify "$out/mobilenet_v1_0.25_224_int8.onnx" int8-
 echo
-for image in "$sample"/images/*.jpg; do
-  "$cli" run "$out/mobilenet_v1_0.25_224_int8.tflite" --input "input=$image" --format=RGB --mean=127.5 --std=127.5 \
-    --resize=224x224 --labels="$sample/imagenet_labels_1001.txt" --top=3 --output-dir "$out/int8-tflite-$(basename "$image" .jpg)" >/dev/null
-done
+classify "$out/mobilenet_v1_0.25_224_int8.tflite" int8-tflite-
 echo
 echo "Done. Float and int8 outputs (numpy .npy), the int8 ONNX and TFLite models, the mixed-bit model, their configs"
 echo "and the debug reports are in $out"

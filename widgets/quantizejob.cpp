@@ -27,16 +27,21 @@ void QuantizeJob::cancel()
     if (m_cancel) m_cancel->cancel();
 }
 
+ProgressSink QuantizeJob::progressSink()
+{
+    // Progress reaches the GUI thread through queued signal emission; the worker never touches widgets.
+    return [this](size_t done, size_t total, const std::string& stage) {
+        QMetaObject::invokeMethod(this, [this, done, total, s = QString::fromStdString(stage)] { emit progress(int(done), int(total), s); },
+                                  Qt::QueuedConnection);
+    };
+}
+
 void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& config, bool calibrate)
 {
     if (isRunning()) return;
     m_cancel = std::make_shared<CancelToken>();
     auto token = m_cancel;
-    // Progress reaches the GUI thread through queued signal emission; the worker never touches widgets.
-    ProgressSink sink = [this](size_t done, size_t total, const std::string& stage) {
-        QMetaObject::invokeMethod(this, [this, done, total, s = QString::fromStdString(stage)] { emit progress(int(done), int(total), s); },
-                                  Qt::QueuedConnection);
-    };
+    ProgressSink sink = progressSink();
     m_watcher.setFuture(QtConcurrent::run([session, config, calibrate, token, sink]() {
         RunOutcome out;
         try {
@@ -73,10 +78,7 @@ void QuantizeJob::suggest(std::shared_ptr<Session> session, const IniDocument& c
     if (isRunning()) return;
     m_cancel = std::make_shared<CancelToken>();
     auto token = m_cancel;
-    ProgressSink sink = [this](size_t done, size_t total, const std::string& stage) {
-        QMetaObject::invokeMethod(this, [this, done, total, s = QString::fromStdString(stage)] { emit progress(int(done), int(total), s); },
-                                  Qt::QueuedConnection);
-    };
+    ProgressSink sink = progressSink();
     m_watcher.setFuture(QtConcurrent::run([session, config, token, sink]() {
         RunOutcome out;
         try {

@@ -45,6 +45,8 @@ signals:
     void finished(const qs::RunOutcome& outcome);
 
 private:
+    ProgressSink progressSink();
+
     QFutureWatcher<RunOutcome> m_watcher;
     std::shared_ptr<CancelToken> m_cancel;
 };
