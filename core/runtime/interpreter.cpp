@@ -26,6 +26,8 @@ struct Interpreter::Plan {
     std::vector<Step> steps;
     std::vector<Tensor> tensors;  // per value id: constants, folded values, or views of arena buffers
     std::vector<char> isConstant;
+    std::vector<std::shared_ptr<const OpaqueLayout>> layouts;  // per value id: a kernel-private layout, or null
+    std::vector<Tensor> observed;  // per value id in a private layout: its plain copy for observers (made on demand)
 };
 
 namespace {
@@ -277,6 +279,8 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
     }
     for (size_t v = 0; v < g.values.size(); ++v)
         if (bufferOf[v] >= 0) plan->tensors[v] = Tensor::view(types[v], shapes[v], pool[bufferOf[v]].storage);
+    plan->layouts = std::move(layouts);
+    plan->observed.resize(g.values.size());
     return plan;
 }
 
@@ -325,7 +329,16 @@ std::vector<Tensor> Interpreter::run(const std::map<std::string, Tensor>& inputs
             m_profileMs[g.nodes[step.node].opType] +=
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         if (observer)
-            for (int out : step.outputs) observer(step.fusedNode >= 0 ? step.fusedNode : step.node, out, plan.tensors[out]);
+            for (int out : step.outputs) {
+                const Tensor* seen = &plan.tensors[out];
+                if (const OpaqueLayout* l = plan.layouts[size_t(out)].get()) {  // observers see plain row-major
+                    Tensor& plain = plan.observed[size_t(out)];
+                    if (plain.empty()) plain = Tensor(seen->type(), seen->shape());
+                    l->toPlain(seen->raw(), plain.raw());
+                    seen = &plain;
+                }
+                observer(step.fusedNode >= 0 ? step.fusedNode : step.node, out, *seen);
+            }
     }
     std::vector<Tensor> result;
     for (int out : g.outputs) result.push_back(plan.tensors[out].clone());

@@ -18,8 +18,7 @@ struct InterpreterOptions {
     int threads = 1;
     bool fuse = true;        // fuse activations into Conv/Gemm; observers then do not see pre-activation tensors
     bool reference = false;  // plain reference kernels (for tests)
-    // With fuse: let kernels pass oneDNN blocked layouts to each other. Observers then see such tensors in their
-    // private layout, so whoever observes values (calibration) turns this off.
+    // With fuse: let kernels pass oneDNN blocked layouts to each other (observers get plain copies of such values).
     bool opaqueLayouts = true;
 };
 

@@ -9,9 +9,11 @@
 namespace qs {
 
 /** A physical layout private to the kernels that produce and consume it (e.g. oneDNN's blocked nChw16c).
- *  The interpreter only needs its size; values in such a layout are never shown to observers or callers. */
+ *  The interpreter needs its size, and converts such values to plain row-major before an observer sees them. */
 struct OpaqueLayout {
     virtual ~OpaqueLayout() = default;
+    // Writes src (bytes in this layout) to dst (plain row-major, of the value's logical shape).
+    virtual void toPlain(const void* src, void* dst) const = 0;
     size_t bytes = 0;
 };
 

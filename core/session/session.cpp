@@ -37,13 +37,10 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
 {
     const Graph& g = graph();
     auto data = std::make_unique<CalibrationData>(config, g);  // resolves and checks every file before running
-    // Observers see plain tensors (no private layouts). Activations fused into the op before them (Relu/Clip after a
-    // Conv/Gemm that nothing else reads) are observed after the activation only: the quantizer folds them the same
-    // way, so the pre-activation tensor never gets parameters.
-    InterpreterOptions io;
-    io.threads = threads;
-    io.opaqueLayouts = false;
-    Interpreter interp(g, io);
+    // Activations fused into the op before them (Relu/Clip after a Conv/Gemm that nothing else reads) are observed
+    // after the activation only: the quantizer folds them the same way, so the pre-activation tensor never gets
+    // parameters. Values kept in oneDNN's blocked layouts reach the observer as plain copies.
+    Interpreter interp(g, {threads, true, false});
     std::map<std::string, TensorStats> stats;
     std::vector<TensorStats*> byValue(g.values.size(), nullptr);
     for (size_t v = 0; v < g.values.size(); ++v)

@@ -29,4 +29,11 @@ bool appendEltwise(dnnl::post_ops& ops, const Activation& act)
     }
 }
 
+void DnnlLayout::toPlain(const void* src, void* dst) const
+{
+    dnnl::memory from(desc, dnnlEngine(), const_cast<void*>(src)), to(plain, dnnlEngine(), dst);
+    dnnl::reorder(from, to).execute(dnnlStream(), from, to);
+    dnnlStream().wait();
+}
+
 }  // namespace qs

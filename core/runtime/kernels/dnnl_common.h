@@ -9,6 +9,7 @@ namespace qs {
 /** A oneDNN-chosen physical layout (e.g. nChw16c) passed between oneDNN kernels without reorders. */
 struct DnnlLayout : OpaqueLayout {
     DnnlLayout(const dnnl::memory::desc& d, const dnnl::memory::desc& p) : desc(d), plain(p) { bytes = d.get_size(); }
+    void toPlain(const void* src, void* dst) const override;
     dnnl::memory::desc desc;   // how the data is stored
     dnnl::memory::desc plain;  // the row-major layout the graph's shape describes (nchw, or nhwc for TFLite)
 };
