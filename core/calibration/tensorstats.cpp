@@ -34,47 +34,53 @@ void TensorStats::widen(double magnitude)
 }
 
 namespace {
-struct Extremes {
-    float min, max;
-    int64_t nonFinite;
-};
+using Extremes = TensorStats::Extremes;
 
 // Exact extremes of every element in one pass (SSE: four lanes, two accumulators); NaN and Inf are counted, and
 // when there are any the caller recomputes the extremes without them.
-Extremes extremes(const float* data, int64_t n)
+// sum: when given, also the sum of the elements (float lanes; NaN/Inf make it non-finite)
+Extremes extremes(const float* data, int64_t n, double* sum = nullptr)
 {
     Extremes e{data[0], data[0], 0};
     int64_t i = 0;
+    double total = 0;
 #if defined(__SSE2__)
-    __m128 lo0 = _mm_set1_ps(data[0]), hi0 = lo0, lo1 = lo0, hi1 = lo0;
+    __m128 lo0 = _mm_set1_ps(data[0]), hi0 = lo0, lo1 = lo0, hi1 = lo0, s0 = _mm_setzero_ps(), s1 = s0;
     const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff)), top = _mm_set1_ps(std::numeric_limits<float>::max());
     for (; i + 8 <= n; i += 8) {
         __m128 a = _mm_loadu_ps(data + i), b = _mm_loadu_ps(data + i + 4);
         lo0 = _mm_min_ps(lo0, a), hi0 = _mm_max_ps(hi0, a);
         lo1 = _mm_min_ps(lo1, b), hi1 = _mm_max_ps(hi1, b);
+        if (sum) s0 = _mm_add_ps(s0, a), s1 = _mm_add_ps(s1, b);
         // not (|x| <= FLT_MAX): Inf, and NaN (unordered)
         int bad = _mm_movemask_ps(_mm_cmpnle_ps(_mm_and_ps(a, absMask), top)) | (_mm_movemask_ps(_mm_cmpnle_ps(_mm_and_ps(b, absMask), top)) << 4);
         if (bad) e.nonFinite += __builtin_popcount(unsigned(bad));
     }
-    alignas(16) float l[8], h[8];
+    alignas(16) float l[4], h[4], t[4];
     _mm_store_ps(l, _mm_min_ps(lo0, lo1));
     _mm_store_ps(h, _mm_max_ps(hi0, hi1));
-    for (int k = 0; k < 4; ++k) e.min = std::min(e.min, l[k]), e.max = std::max(e.max, h[k]);
+    _mm_store_ps(t, _mm_add_ps(s0, s1));
+    for (int k = 0; k < 4; ++k) e.min = std::min(e.min, l[k]), e.max = std::max(e.max, h[k]), total += t[k];
 #endif
     for (; i < n; ++i) {
         float v = data[i];
         e.min = std::min(e.min, v);
         e.max = std::max(e.max, v);
         e.nonFinite += !(std::fabs(v) <= std::numeric_limits<float>::max());
+        total += v;
     }
+    if (sum) *sum = total;
     return e;
 }
 }  // namespace
 
 void TensorStats::add(const float* data, int64_t n)
 {
-    if (n <= 0) return;
-    Extremes e = extremes(data, n);
+    if (n > 0) addScanned(data, n, extremes(data, n));
+}
+
+void TensorStats::addScanned(const float* data, int64_t n, const Extremes& e)
+{
     double tMin = e.min, tMax = e.max;
     if (e.nonFinite) {
         tMin = INFINITY, tMax = -INFINITY;
@@ -117,13 +123,14 @@ void TensorStats::add(const float* data, const std::vector<int64_t>& shape, bool
 {
     int64_t n = 1;
     for (int64_t d : shape) n *= d;
-    add(data, n);
-    if (shape.size() < 2 || n == 0) return;
-    int64_t C = channelsLast ? shape.back() : shape[1];
-    if (C <= 0) return;
+    int64_t C = shape.size() >= 2 ? (channelsLast ? shape.back() : shape[1]) : 0;
+    if (n == 0 || C <= 0 || (!m_channelSum.empty() && m_channelSum.size() != size_t(C))) {
+        add(data, n);  // no channels, or the shape changed between samples: keep the first layout's sums
+        return;
+    }
     if (m_channelSum.empty()) m_channelSum.assign(size_t(C), 0.0);
-    if (m_channelSum.size() != size_t(C)) return;  // shape changed between samples: keep the first layout
     if (channelsLast) {
+        add(data, n);
         // rows of C channels: accumulate in float per row block, in double across blocks
         std::vector<float> block(size_t(C), 0.f);
         int64_t rows = n / C;
@@ -140,20 +147,20 @@ void TensorStats::add(const float* data, const std::vector<int64_t>& shape, bool
         m_channelCount += rows;
         return;
     }
-    int64_t N = shape[0], inner = n / (N * C);
-    for (int64_t b = 0; b < N; ++b)
+    // NCHW: one pass over each channel's plane gives its sum and the tensor's extremes together.
+    int64_t inner = n / (shape[0] * C);
+    Extremes all{data[0], data[0], 0};
+    for (int64_t b = 0; b < shape[0]; ++b)
         for (int64_t c = 0; c < C; ++c) {
-            const float* p = data + (b * C + c) * inner;
-            float lanes[8] = {};
-            int64_t k = 0;
-            for (; k + 8 <= inner; k += 8)
-                for (int l = 0; l < 8; ++l) lanes[l] += p[k + l];
-            double acc = 0;
-            for (; k < inner; ++k) acc += p[k];
-            for (float v : lanes) acc += v;
-            if (std::isfinite(acc)) m_channelSum[size_t(c)] += acc;  // a channel with NaN/Inf says nothing useful
+            double sum = 0;
+            Extremes e = extremes(data + (b * C + c) * inner, inner, &sum);
+            all.min = std::min(all.min, e.min);
+            all.max = std::max(all.max, e.max);
+            all.nonFinite += e.nonFinite;
+            if (std::isfinite(sum)) m_channelSum[size_t(c)] += sum;  // a channel with NaN/Inf says nothing useful
         }
     m_channelCount += n / C;
+    addScanned(data, n, all);
 }
 
 std::vector<double> TensorStats::channelMeans() const

@@ -40,8 +40,14 @@ public:
     // return the fraction of elements outside [lo, hi] (from the histogram)
     double clipRate(double lo, double hi) const;
 
+    struct Extremes {  // of one sample: min and max of the finite values, and how many were NaN or Inf
+        float min, max;
+        int64_t nonFinite;
+    };
+
 private:
     void widen(double magnitude);
+    void addScanned(const float* data, int64_t n, const Extremes& e);
 
     std::vector<int64_t> m_hist;
     int64_t m_histCount = 0;  // elements in the histogram (a subsample of large tensors)
