@@ -35,22 +35,20 @@ struct Reader {
         Shape shape(t.dims().begin(), t.dims().end());
         for (int64_t d : shape)
             if (d < 0) fail(what + " has a negative dimension");
-        // Guard the allocation against absurd dims before allocating anything.
+        // Nothing is allocated before the data the file holds is known to fit the declared shape.
         long double count = 1;
         for (int64_t d : shape) count *= (long double)d;
         if (count > (long double)(int64_t(1) << 34)) fail(what + " declares " + shapeToString(shape) + ", too large to load");
-        Tensor out(type, shape);
-        size_t n = size_t(out.count());
-        if (t.data_location() == onnx::TensorProto::EXTERNAL) {
-            readExternal(t, out, what);
-            return out;
-        }
+        size_t n = size_t(count);
+        size_t byteSize = n * elementSize(type);
+        if (t.data_location() == onnx::TensorProto::EXTERNAL) return readExternal(t, type, shape, byteSize, what);
         if (t.has_raw_data()) {
             const std::string& raw = t.raw_data();
-            size_t expect = (type == DataType::Int4 || type == DataType::UInt4) ? (n + 1) / 2 : out.byteSize();
+            size_t expect = (type == DataType::Int4 || type == DataType::UInt4) ? (n + 1) / 2 : byteSize;
             if (raw.size() != expect)
                 fail(what + " has " + std::to_string(raw.size()) + " bytes of raw data, expected " + std::to_string(expect) +
                      " for " + std::string(dataTypeName(type)) + shapeToString(shape) + " (is the file truncated?)");
+            Tensor out(type, shape);
             if (type == DataType::Int4 || type == DataType::UInt4) {
                 auto* dst = out.data<int8_t>();
                 for (size_t i = 0; i < n; ++i) {
@@ -62,34 +60,30 @@ struct Reader {
             }
             return out;
         }
-        auto check = [&](int have) {
-            if (size_t(have) != n)
-                fail(what + " has " + std::to_string(have) + " values, expected " + std::to_string(n) + " for shape " +
-                     shapeToString(shape));
-        };
+        int have = type == DataType::Float32 ? t.float_data_size() : type == DataType::Float64 ? t.double_data_size()
+                 : type == DataType::Int64 ? t.int64_data_size() : (type == DataType::UInt32 || type == DataType::UInt64) ? t.uint64_data_size()
+                 : t.int32_data_size();
+        if (size_t(have) != n)
+            fail(what + " has " + std::to_string(have) + " values, expected " + std::to_string(n) + " for shape " + shapeToString(shape));
+        Tensor out(type, shape);
         switch (type) {
         case DataType::Float32:
-            check(t.float_data_size());
             std::copy(t.float_data().begin(), t.float_data().end(), out.data<float>());
             break;
         case DataType::Float64:
-            check(t.double_data_size());
             std::copy(t.double_data().begin(), t.double_data().end(), out.data<double>());
             break;
         case DataType::Int64:
-            check(t.int64_data_size());
             std::copy(t.int64_data().begin(), t.int64_data().end(), out.data<int64_t>());
             break;
         case DataType::UInt32:
         case DataType::UInt64:
-            check(t.uint64_data_size());
             for (size_t i = 0; i < n; ++i) {
                 if (type == DataType::UInt32) out.data<uint32_t>()[i] = uint32_t(t.uint64_data(int(i)));
                 else out.data<uint64_t>()[i] = t.uint64_data(int(i));
             }
             break;
         default: {
-            check(t.int32_data_size());
             for (size_t i = 0; i < n; ++i) {
                 int32_t v = t.int32_data(int(i));
                 switch (type) {
@@ -107,14 +101,20 @@ struct Reader {
         return out;
     }
 
-    void readExternal(const onnx::TensorProto& t, Tensor& out, const std::string& what)
+    Tensor readExternal(const onnx::TensorProto& t, DataType type, const Shape& shape, size_t bytes, const std::string& what)
     {
         std::string location;
         int64_t offset = 0, length = -1;
+        auto number = [&](const std::string& key, const std::string& v) {
+            char* end = nullptr;
+            long long x = std::strtoll(v.c_str(), &end, 10);
+            if (v.empty() || *end || x < 0) fail(what + ": external data " + key + " '" + v + "' is not a non-negative integer");
+            return int64_t(x);
+        };
         for (const auto& kv : t.external_data()) {
             if (kv.key() == "location") location = kv.value();
-            else if (kv.key() == "offset") offset = std::stoll(kv.value());
-            else if (kv.key() == "length") length = std::stoll(kv.value());
+            else if (kv.key() == "offset") offset = number("offset", kv.value());
+            else if (kv.key() == "length") length = number("length", kv.value());
         }
         namespace fs = std::filesystem;
         fs::path rel(location);
@@ -131,14 +131,16 @@ struct Reader {
         std::ifstream in(file, std::ios::binary);
         if (!in) fail(what + ": cannot open external data file " + file.string());
         auto fileSize = int64_t(fs::file_size(file, ec));
-        int64_t need = int64_t(out.byteSize());
+        int64_t need = int64_t(bytes);
         if (length >= 0 && length != need)
             fail(what + ": external data length " + std::to_string(length) + " != " + std::to_string(need) + " bytes");
         if (offset < 0 || offset + need > fileSize)
             fail(what + ": external data range [" + std::to_string(offset) + ", +" + std::to_string(need) +
                  ") is beyond the end of " + file.string());
+        Tensor out(type, shape);
         in.seekg(offset);
         in.read(static_cast<char*>(out.raw()), need);
+        return out;
     }
 
     Attribute readAttribute(const onnx::AttributeProto& a, const std::string& nodeWhat)

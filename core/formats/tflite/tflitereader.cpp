@@ -74,11 +74,15 @@ struct Reader {
             data = reinterpret_cast<const uint8_t*>(bytes.data()) + buf->offset();
             size = buf->size();
         }
-        Tensor out(type, shape);
-        if (size != out.byteSize())
+        // the declared shape must match the bytes the file holds before anything is allocated
+        long double count = 1;
+        for (int64_t d : shape) count *= (long double)d;
+        long double expect = count * (long double)elementSize(type);
+        if ((long double)size != expect)
             fail("tensor '" + (t->name() ? t->name()->str() : std::string("?")) + "' has " + std::to_string(size) +
-                 " bytes of data, expected " + std::to_string(out.byteSize()) + " for " +
+                 " bytes of data, expected " + std::to_string((unsigned long long)std::min<long double>(expect, 1e19L)) + " for " +
                  std::string(dataTypeName(type)) + shapeToString(shape));
+        Tensor out(type, shape);
         std::memcpy(out.raw(), data, size);
         return out;
     }

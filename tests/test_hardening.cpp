@@ -1,0 +1,179 @@
+// Hostile and broken input on real models: ONNX external data outside the model's folder, shapes that do not
+// fit the file, NaN/Inf and constant calibration data, and an export killed with SIGKILL half-way.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <onnx/onnx_pb.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "calibration/datasource.h"
+#include "config/config.h"
+#include "formats/modelloader.h"
+#include "graph/error.h"
+#include "runtime/interpreter.h"
+#include "session/session.h"
+#include "testdata.h"
+#include "util/atomicfile.h"
+
+using namespace qs;
+namespace fs = std::filesystem;
+
+namespace {
+onnx::ModelProto readProto(const std::string& path)
+{
+    onnx::ModelProto m;
+    std::string bytes = readFileBytes(path);
+    if (!m.ParseFromString(bytes)) throw std::runtime_error("cannot parse " + path);
+    return m;
+}
+
+std::string writeProto(const onnx::ModelProto& m, const std::string& path)
+{
+    std::string bytes;
+    m.SerializeToString(&bytes);
+    writeFileAtomic(path, bytes);
+    return path;
+}
+
+// return the message of the InputError that loading path throws ("" when it loads)
+std::string loadError(const std::string& path)
+{
+    try {
+        loadModel(path);
+    } catch (const InputError& e) {
+        return e.what();
+    }
+    return {};
+}
+}  // namespace
+
+class TestHardening : public QObject {
+    Q_OBJECT
+private slots:
+    void testExternalDataConfinedToModelFolder()
+    {
+        QTemporaryDir dir;
+        onnx::ModelProto m = readProto(test::modelPath("resnet8_cifar10.onnx"));
+        onnx::TensorProto* w = m.mutable_graph()->mutable_initializer(0);
+        const std::string raw = w->raw_data();
+        QVERIFY(!raw.empty());
+        auto externalise = [&](const std::string& location) {
+            w->clear_raw_data();
+            w->clear_external_data();
+            w->set_data_location(onnx::TensorProto::EXTERNAL);
+            auto* kv = w->add_external_data();
+            kv->set_key("location");
+            kv->set_value(location);
+        };
+        for (const std::string& bad : {std::string("../../etc/passwd"), std::string("/etc/passwd"), std::string("sub/../../x.bin")}) {
+            externalise(bad);
+            std::string err = loadError(writeProto(m, dir.filePath("bad.onnx").toStdString()));
+            QVERIFY2(err.find("external data location '" + bad + "'") != std::string::npos && err.find("refused") != std::string::npos,
+                     err.c_str());
+        }
+        // Inside the folder it loads, and computes what the original computes.
+        writeFileAtomic(dir.filePath("weights.bin").toStdString(), raw);
+        externalise("weights.bin");
+        std::string good = writeProto(m, dir.filePath("external.onnx").toStdString());
+        QCOMPARE(loadError(good), std::string());
+        LoadResult a = loadModel(good), b = loadModel(test::modelPath("resnet8_cifar10.onnx"));
+        Tensor x = loadImageTensor(test::imagePath("cifar10/bird_0001.jpg"), test::pre({}, {}), {1, 3, 32, 32}, true);
+        QCOMPARE(Interpreter(a.graph).run({{"input", x}})[0].toFloat(), Interpreter(b.graph).run({{"input", x}})[0].toFloat());
+        // A range beyond the file is refused before reading.
+        auto* len = w->add_external_data();
+        len->set_key("offset");
+        len->set_value("1000000");
+        QVERIFY(loadError(writeProto(m, dir.filePath("range.onnx").toStdString())).find("beyond the end of") != std::string::npos);
+    }
+
+    void testOversizedShapesRefusedBeforeAllocating()
+    {
+        QTemporaryDir dir;
+        onnx::ModelProto m = readProto(test::modelPath("resnet8_cifar10.onnx"));
+        onnx::TensorProto* w = m.mutable_graph()->mutable_initializer(0);
+        // 2^40 elements: refused outright
+        w->clear_dims();
+        w->add_dims(int64_t(1) << 20);
+        w->add_dims(int64_t(1) << 20);
+        std::string err = loadError(writeProto(m, dir.filePath("huge.onnx").toStdString()));
+        QVERIFY2(err.find("too large to load") != std::string::npos, err.c_str());
+        // 4 GiB declared, a few hundred bytes held: refused by comparing sizes, without allocating 4 GiB
+        w->clear_dims();
+        w->add_dims(1 << 15);
+        w->add_dims(1 << 15);
+        err = loadError(writeProto(m, dir.filePath("big.onnx").toStdString()));
+        QVERIFY2(err.find("bytes of raw data, expected 4294967296") != std::string::npos, err.c_str());
+    }
+
+    void testNanAndConstantCalibrationData()
+    {
+        // Real CIFAR-10 images as BIN files, some spoiled with NaN and Inf, one constant, one all zeros.
+        QTemporaryDir dir;
+        fs::path calib = fs::path(dir.path().toStdString()) / "bin";
+        fs::create_directories(calib);
+        auto names = test::readList(test::imagePath("cifar10") + "/calib.txt");
+        for (int i = 0; i < 8; ++i) {
+            Tensor x = loadImageTensor(test::imagePath("cifar10/" + names[size_t(i)]), test::pre({}, {}), {1, 3, 32, 32}, true);
+            float* v = x.data<float>();
+            if (i == 1) v[0] = NAN, v[100] = INFINITY, v[200] = -INFINITY;
+            if (i == 2) std::fill(v, v + x.count(), 0.f);
+            if (i == 3) std::fill(v, v + x.count(), 17.f);
+            std::ofstream(calib / ("sample" + std::to_string(i) + ".bin"), std::ios::binary)
+                .write(static_cast<const char*>(x.raw()), std::streamsize(x.byteSize()));
+        }
+        Diagnostics d;
+        IniDocument config = parseConfig("[common_quant_param]\nquant_type=FULL_QUANT\n[data_preprocess_param]\ncalibrate_path=input:" +
+                                             calib.string() + "\ncalibrate_size=8\ninput_type=BIN\n[full_quant_param]\nactivation_quant_method=KL\n",
+                                         "nan.ini", d);
+        Session s;
+        s.load(test::modelPath("resnet8_cifar10.onnx"));
+        s.calibrate(config);
+        // the bad values are counted on the tensors they reach, and kept out of the ranges
+        const TensorStats& input = s.statistics().at("input");
+        QCOMPARE(input.nonFinite(), int64_t(3));
+        QVERIFY(std::isfinite(input.min()) && std::isfinite(input.max()));
+        for (const char* method : {"MAX_MIN", "KL", "REMOVAL_OUTLIER", "ABS_MAX", "AVG", "HIST", "MSE"}) {
+            config.set("full_quant_param", "activation_quant_method", method);
+            const QuantPlan& plan = s.quantize(config);
+            QVERIFY(!plan.activations.empty());
+            for (const auto& [name, p] : plan.activations)
+                QVERIFY2(std::isfinite(p.scale[0]) && p.scale[0] > 0, qPrintable(QString("%1 %2").arg(method, QString::fromStdString(name))));
+            for (const auto& [name, c] : plan.constants)
+                for (float sc : c.params.scale) QVERIFY2(std::isfinite(sc) && sc > 0, name.c_str());
+        }
+    }
+
+    void testKilledExportLeavesOldFileOrNothing()
+    {
+        // A child rewrites the export over and over; SIGKILL at varying moments. The file is then absent or one of
+        // the complete versions, never a truncated one.
+        QTemporaryDir dir;
+        const std::string target = dir.filePath("model.onnx").toStdString();
+        const std::string a(24 << 20, 'a'), b(16 << 20, 'b');
+        for (int round = 0; round < 6; ++round) {
+            pid_t pid = fork();
+            QVERIFY(pid >= 0);
+            if (pid == 0) {
+                for (int i = 0;; ++i) writeFileAtomic(target, i % 2 ? b : a);
+                _exit(0);
+            }
+            usleep(useconds_t(20000 + round * 37000));
+            kill(pid, SIGKILL);
+            int status = 0;
+            waitpid(pid, &status, 0);
+            QVERIFY(WIFSIGNALED(status));
+            if (!fs::exists(target)) continue;
+            std::string got = readFileBytes(target);
+            QVERIFY2(got == a || got == b, qPrintable(QString("round %1: %2 bytes").arg(round).arg(got.size())));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHardening)
+#include "test_hardening.moc"
