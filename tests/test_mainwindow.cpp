@@ -13,6 +13,7 @@
 #include <QListWidget>
 #include <QTableWidget>
 #include <QTimer>
+#include <QTreeWidget>
 #include <QUndoStack>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -160,6 +161,12 @@ private slots:
         finished.clear();
         w.undoStack()->redo();
         QVERIFY(finished.wait(60000));
+
+        // Clicking a node in the graph shows its properties, quantization included.
+        emit w.graphView()->nodeClicked(QString::fromStdString(node));
+        auto* props = w.findChild<QTreeWidget*>("properties");
+        QVERIFY(props->topLevelItemCount() >= 4);
+        QVERIFY(!props->findItems("Quantization", Qt::MatchExactly).isEmpty());
 
         // Export the model and the INI; the CLI replays the INI to the same bytes.
         QTemporaryDir dir;

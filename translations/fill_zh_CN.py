@@ -140,6 +140,22 @@ ZH = {
     'Best node to skip: %1': '最值得跳过的节点：%1',
     'Suggested skips': '建议跳过的节点',
     'Output cosine now: %1. With one node kept float:\n\n%2\n\nTick Skip in the results to keep one.': '当前输出余弦相似度：%1。单个节点保持浮点时：\n\n%2\n\n在结果中勾选“跳过”即可保留该节点为浮点。',
+    'Wrote output_summary.csv, round_*.csv and quant_param.csv to %1': '已将 output_summary.csv、round_*.csv 和 quant_param.csv 写入 %1',
+    'Toggle Skip (keep %1 in float)': '切换跳过（%1 保持浮点）',
+    'Export Debug &Reports...': '导出调试报告(&R)...',
+    "Write output_summary.csv, round_*.csv and quant_param.csv (MindSpore Lite's columns)": '写出 output_summary.csv、round_*.csv 和 quant_param.csv（MindSpore Lite 的列）',
+    'Properties': '属性',
+    'Attributes': '属性参数',
+    '  weights: min %1, max %2': '  权重：最小 %1，最大 %2',
+    'skipped (float)': '已跳过（浮点）',
+    'quantized': '已量化',
+    'float: %1': '浮点：%1',
+    'Quantization': '量化',
+    'Export Debug Reports': '导出调试报告',
+    'Writing debug reports to %1...': '正在将调试报告写入 %1...',
+    'clip %': '截断 %',
+    'skipped: stays float': '已跳过：保持浮点',
+    '%1%2: %3 bits, scale %4, zero point %5, clip %6%, cosine %7': '%1%2：%3 位，缩放因子 %4，零点 %5，截断 %6%，余弦相似度 %7',
 }
 
 def main():

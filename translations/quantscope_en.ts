@@ -2,6 +2,13 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en">
 <context>
+    <name>QObject</name>
+    <message>
+        <source>Wrote output_summary.csv, round_*.csv and quant_param.csv to %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>main</name>
     <message>
         <source>Interactive post-training quantization of neural networks</source>
@@ -21,6 +28,13 @@
     </message>
     <message>
         <source>dir</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>qs::GraphView</name>
+    <message>
+        <source>Toggle Skip (keep %1 in float)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -398,6 +412,54 @@
 Tick Skip in the results to keep one.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Export Debug &amp;Reports...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write output_summary.csv, round_*.csv and quant_param.csv (MindSpore Lite&apos;s columns)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Properties</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Attributes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>  weights: min %1, max %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>skipped (float)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>quantized</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>float: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>float</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quantization</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export Debug Reports</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Writing debug reports to %1...</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>
@@ -495,6 +557,18 @@ Tick Skip in the results to keep one.</source>
     </message>
     <message>
         <source>%1 (%2): range [%3, %4], clip %5%, cosine %6</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>clip %</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>skipped: stays float</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1%2: %3 bits, scale %4, zero point %5, clip %6%, cosine %7</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

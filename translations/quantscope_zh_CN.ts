@@ -2,6 +2,13 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>QObject</name>
+    <message>
+        <source>Wrote output_summary.csv, round_*.csv and quant_param.csv to %1</source>
+        <translation>已将 output_summary.csv、round_*.csv 和 quant_param.csv 写入 %1</translation>
+    </message>
+</context>
+<context>
     <name>main</name>
     <message>
         <source>Interactive post-training quantization of neural networks</source>
@@ -22,6 +29,13 @@
     <message>
         <source>dir</source>
         <translation>目录</translation>
+    </message>
+</context>
+<context>
+    <name>qs::GraphView</name>
+    <message>
+        <source>Toggle Skip (keep %1 in float)</source>
+        <translation>切换跳过（%1 保持浮点）</translation>
     </message>
 </context>
 <context>
@@ -402,6 +416,54 @@ Tick Skip in the results to keep one.</source>
 
 在结果中勾选“跳过”即可保留该节点为浮点。</translation>
     </message>
+    <message>
+        <source>Export Debug &amp;Reports...</source>
+        <translation>导出调试报告(&amp;R)...</translation>
+    </message>
+    <message>
+        <source>Write output_summary.csv, round_*.csv and quant_param.csv (MindSpore Lite&apos;s columns)</source>
+        <translation>写出 output_summary.csv、round_*.csv 和 quant_param.csv（MindSpore Lite 的列）</translation>
+    </message>
+    <message>
+        <source>Properties</source>
+        <translation>属性</translation>
+    </message>
+    <message>
+        <source>Attributes</source>
+        <translation>属性参数</translation>
+    </message>
+    <message>
+        <source>  weights: min %1, max %2</source>
+        <translation>  权重：最小 %1，最大 %2</translation>
+    </message>
+    <message>
+        <source>skipped (float)</source>
+        <translation>已跳过（浮点）</translation>
+    </message>
+    <message>
+        <source>quantized</source>
+        <translation>已量化</translation>
+    </message>
+    <message>
+        <source>float: %1</source>
+        <translation>浮点：%1</translation>
+    </message>
+    <message>
+        <source>float</source>
+        <translation>浮点</translation>
+    </message>
+    <message>
+        <source>Quantization</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <source>Export Debug Reports</source>
+        <translation>导出调试报告</translation>
+    </message>
+    <message>
+        <source>Writing debug reports to %1...</source>
+        <translation>正在将调试报告写入 %1...</translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>
@@ -500,6 +562,18 @@ Tick Skip in the results to keep one.</source>
     <message>
         <source>%1 (%2): range [%3, %4], clip %5%, cosine %6</source>
         <translation>%1（%2）：范围 [%3, %4]，截断 %5%，余弦相似度 %6</translation>
+    </message>
+    <message>
+        <source>clip %</source>
+        <translation>截断 %</translation>
+    </message>
+    <message>
+        <source>skipped: stays float</source>
+        <translation>已跳过：保持浮点</translation>
+    </message>
+    <message>
+        <source>%1%2: %3 bits, scale %4, zero point %5, clip %6%, cosine %7</source>
+        <translation>%1%2：%3 位，缩放因子 %4，零点 %5，截断 %6%，余弦相似度 %7</translation>
     </message>
 </context>
 <context>

@@ -4,6 +4,8 @@
 #include <QGraphicsRectItem>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
+#include <QContextMenuEvent>
+#include <QMenu>
 #include <QMouseEvent>
 #include <QPainterPath>
 #include <QWheelEvent>
@@ -160,6 +162,19 @@ void GraphView::wheelEvent(QWheelEvent* event)
 {
     double factor = event->angleDelta().y() > 0 ? 1.2 : 1 / 1.2;
     scale(factor, factor);
+}
+
+void GraphView::contextMenuEvent(QContextMenuEvent* event)
+{
+    QGraphicsItem* item = itemAt(event->pos());
+    while (item && item->parentItem()) item = item->parentItem();
+    QString name = item ? item->data(0).toString() : QString();
+    if (name.isEmpty()) return;
+    selectNode(name.toStdString());
+    emit nodeClicked(name);
+    QMenu menu(this);
+    menu.addAction(tr("Toggle Skip (keep %1 in float)").arg(name), this, [this, name] { emit skipRequested(name); });
+    menu.exec(event->globalPos());
 }
 
 void GraphView::mousePressEvent(QMouseEvent* event)

@@ -32,10 +32,12 @@ public:
 signals:
     void laidOut(double milliseconds);
     void nodeClicked(const QString& name);
+    void skipRequested(const QString& name);  // from the node's context menu
 
 protected:
     void wheelEvent(QWheelEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
+    void contextMenuEvent(QContextMenuEvent* event) override;
 
 private:
     void build(const GraphLayout& layout);

@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QDockWidget>
 #include <QTabWidget>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QTimer>
 #include <QToolBar>
 #include <QUndoStack>
@@ -155,6 +156,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     m_settingsDock->setObjectName("settingsDock");
     m_settingsDock->setWidget(m_settings);
     addDockWidget(Qt::RightDockWidgetArea, m_settingsDock);
+    m_properties = new QTreeWidget;
+    m_properties->setObjectName("properties");
+    m_properties->setColumnCount(2);
+    m_properties->header()->setStretchLastSection(true);
+    m_propertiesDock = new QDockWidget;
+    m_propertiesDock->setObjectName("propertiesDock");
+    m_propertiesDock->setWidget(m_properties);
+    addDockWidget(Qt::LeftDockWidgetArea, m_propertiesDock);
     resizeDocks({m_modelDock, m_settingsDock}, {300, 430}, Qt::Horizontal);
 
     m_status = new QLabel;
@@ -193,8 +202,29 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         }
     });
     connect(m_results, &ResultsView::skipToggled, this, &MainWindow::setSkip);
-    connect(m_results, &ResultsView::nodeSelected, this, [this](const QString& n) { m_graphView->selectNode(n.toStdString()); });
-    connect(m_graphView, &GraphView::nodeClicked, this, [this](const QString& n) { m_results->selectNode(n.toStdString()); });
+    connect(m_results, &ResultsView::nodeSelected, this, [this](const QString& n) {
+        m_graphView->selectNode(n.toStdString());
+        showProperties(n);
+    });
+    connect(m_graphView, &GraphView::nodeClicked, this, [this](const QString& n) {
+        m_results->selectNode(n.toStdString());
+        showProperties(n);
+    });
+    connect(m_graphView, &GraphView::skipRequested, this, [this](const QString& n) {
+        if (m_session) setSkip(n, !m_session->plan().skippedNodes.count(n.toStdString()));
+    });
+    connect(m_nodes, &QTableWidget::itemSelectionChanged, this, [this] {
+        auto rows = m_nodes->selectionModel()->selectedRows();
+        if (rows.isEmpty()) return;
+        QString n = m_nodes->item(rows.first().row(), 1)->text();
+        m_graphView->selectNode(n.toStdString());
+        m_results->selectNode(n.toStdString());
+        showProperties(n);
+    });
+    connect(&m_reportsWatcher, &QFutureWatcher<QString>::finished, this, [this] {
+        m_status->setText(m_reportsWatcher.result());
+        updateActions();
+    });
     connect(m_graphView, &GraphView::laidOut, this, [this](double ms) {
         m_status->setText(m_status->text() + tr(" · graph laid out in %1 ms").arg(ms, 0, 'f', 0));
     });
@@ -209,6 +239,7 @@ MainWindow::~MainWindow()
 {
     m_job->cancel();
     m_job->waitForFinished();
+    m_reportsWatcher.waitForFinished();
     m_watcher.waitForFinished();
 }
 
@@ -249,6 +280,8 @@ void MainWindow::createActions()
         if (!error.isEmpty()) QMessageBox::warning(this, tr("Export failed"), error);
         else m_status->setText(tr("Wrote %1").arg(QDir::toNativeSeparators(path)));
     });
+    m_exportReportsAction = new QAction(this);
+    connect(m_exportReportsAction, &QAction::triggered, this, &MainWindow::exportReports);
     m_findAction = new QAction(this);
     m_findAction->setShortcut(QKeySequence::Find);
     connect(m_findAction, &QAction::triggered, this, [this] {
@@ -290,6 +323,7 @@ void MainWindow::createActions()
     m_fileMenu->addSeparator();
     m_fileMenu->addAction(m_exportModelAction);
     m_fileMenu->addAction(m_exportConfigAction);
+    m_fileMenu->addAction(m_exportReportsAction);
     m_fileMenu->addSeparator();
     m_fileMenu->addAction(m_quitAction);
     m_editMenu = menuBar()->addMenu(QString());
@@ -300,6 +334,7 @@ void MainWindow::createActions()
     m_viewMenu->addAction(m_fitAction);
     m_viewMenu->addAction(m_modelDock->toggleViewAction());
     m_viewMenu->addAction(m_settingsDock->toggleViewAction());
+    m_viewMenu->addAction(m_propertiesDock->toggleViewAction());
     m_languageMenu = m_viewMenu->addMenu(QString());
     for (const QString& code : Language::available()) {
         QAction* a = m_languageMenu->addAction(Language::displayName(code));
@@ -343,6 +378,8 @@ void MainWindow::retranslate()
     m_exportModelAction->setToolTip(tr("Write the quantized model: QDQ ONNX or int8 TFLite (Ctrl+E)"));
     m_exportConfigAction->setText(tr("Export &Config..."));
     m_exportConfigAction->setToolTip(tr("Write the settings as the INI file quantscope-cli convert replays"));
+    m_exportReportsAction->setText(tr("Export Debug &Reports..."));
+    m_exportReportsAction->setToolTip(tr("Write output_summary.csv, round_*.csv and quant_param.csv (MindSpore Lite's columns)"));
     m_findAction->setText(tr("&Find Node"));
     m_fitAction->setText(tr("Fit &Graph"));
     m_runAction->setText(tr("&Run Quantization"));
@@ -357,6 +394,8 @@ void MainWindow::retranslate()
     m_aboutAction->setText(tr("&About Quantscope"));
     m_modelDock->setWindowTitle(tr("Model"));
     m_settingsDock->setWindowTitle(tr("Quantization Settings"));
+    m_propertiesDock->setWindowTitle(tr("Properties"));
+    m_properties->setHeaderLabels({tr("Property"), tr("Value")});
     m_tabs->setTabText(0, tr("Graph"));
     m_tabs->setTabText(1, tr("Nodes"));
     m_tabs->setTabText(2, tr("Results"));
@@ -397,7 +436,7 @@ void MainWindow::openSample()
 
 bool MainWindow::isLoading() const { return m_watcher.isRunning(); }
 
-bool MainWindow::isRunning() const { return m_job->isRunning(); }
+bool MainWindow::isRunning() const { return m_job->isRunning() || m_reportsWatcher.isRunning(); }
 
 const Graph* MainWindow::graph() const { return m_graph.get(); }
 
@@ -524,6 +563,7 @@ void MainWindow::updateActions()
                                 m_settings->valid());
     m_exportModelAction->setEnabled(loaded && !running && !m_session->exportedBytes().empty());
     m_exportConfigAction->setEnabled(loaded && m_settings->valid());
+    m_exportReportsAction->setEnabled(loaded && !running && !m_session->exportedBytes().empty());
     m_saveProjectAction->setEnabled(loaded);
     m_settings->setEnabled(!running);
     m_progress->setVisible(running || isLoading());
@@ -648,6 +688,70 @@ QString MainWindow::exportConfig(const QString& path)
     } catch (const std::exception& e) {
         return QString::fromStdString(e.what());
     }
+}
+
+void MainWindow::showProperties(const QString& name)
+{
+    m_properties->clear();
+    if (!m_graph) return;
+    int idx = m_graph->findNode(name.toStdString());
+    if (idx < 0) return;
+    const Graph& g = *m_graph;
+    const Node& n = g.nodes[size_t(idx)];
+    auto add = [this](QTreeWidgetItem* parent, const QString& k, const QString& v) {
+        return parent ? new QTreeWidgetItem(parent, {k, v}) : new QTreeWidgetItem(m_properties, {k, v});
+    };
+    add(nullptr, tr("Name"), name);
+    auto* op = add(nullptr, tr("Operator"), QString::fromStdString(n.sourceOpType.empty() ? n.opType : n.sourceOpType));
+    if (const OpSchema* s = findOpSchema(n.opType))
+        op->setToolTip(1, QString::fromLatin1(categoryName(s->category).data()) + ": " + QString::fromStdString(s->doc));
+    if (!n.attrs.empty()) {
+        auto* attrs = add(nullptr, tr("Attributes"), QString::number(n.attrs.size()));
+        for (const auto& [k, a] : n.attrs) add(attrs, QString::fromStdString(k), QString::fromStdString(a.toString()));
+    }
+    auto* ins = add(nullptr, tr("Inputs"), QString::number(n.inputs.size()));
+    for (int id : n.inputs) {
+        if (id < 0) continue;
+        const Value& v = g.values[size_t(id)];
+        QString text = shapeText(v);
+        if (v.constant && v.constant->type() == DataType::Float32) {
+            auto w = v.constant->toFloat();
+            auto [lo, hi] = std::minmax_element(w.begin(), w.end());
+            if (!w.empty()) text += tr("  weights: min %1, max %2").arg(*lo, 0, 'g', 4).arg(*hi, 0, 'g', 4);
+        }
+        add(ins, QString::fromStdString(v.name), text);
+    }
+    auto* outs = add(nullptr, tr("Outputs"), QString::number(n.outputs.size()));
+    for (int id : n.outputs) add(outs, QString::fromStdString(g.values[size_t(id)].name), shapeText(g.values[size_t(id)]));
+    if (m_session && (!m_session->plan().quantizedNodes.empty() || !m_session->plan().skippedNodes.empty())) {
+        const QuantPlan& plan = m_session->plan();
+        QString state = plan.skippedNodes.count(n.name) ? tr("skipped (float)")
+                        : plan.quantizedNodes.count(n.name) ? tr("quantized")
+                        : plan.floatReasons.count(n.name) ? tr("float: %1").arg(QString::fromStdString(plan.floatReasons.at(n.name)))
+                                                          : tr("float");
+        auto* q = add(nullptr, tr("Quantization"), state);
+        for (const QString& line : m_results->describeNode(n.name)) add(q, QString(), line);
+    }
+    m_properties->expandAll();
+    m_properties->resizeColumnToContents(0);
+}
+
+void MainWindow::exportReports()
+{
+    if (!m_session || isRunning() || m_reportsWatcher.isRunning()) return;
+    QString dir = QFileDialog::getExistingDirectory(this, tr("Export Debug Reports"), QFileInfo(m_path).absolutePath());
+    if (dir.isEmpty()) return;
+    auto session = m_session;
+    m_status->setText(tr("Writing debug reports to %1...").arg(QDir::toNativeSeparators(dir)));
+    m_reportsWatcher.setFuture(QtConcurrent::run([session, dir]() -> QString {
+        try {
+            session->writeReports(dir.toStdString(), 10);
+            return QObject::tr("Wrote output_summary.csv, round_*.csv and quant_param.csv to %1").arg(QDir::toNativeSeparators(dir));
+        } catch (const std::exception& e) {
+            return QString::fromStdString(e.what());
+        }
+    }));
+    updateActions();
 }
 
 void MainWindow::saveProjectAs()

@@ -78,6 +78,8 @@ private:
     void onSettingsChanged();
     void updateActions();
     void saveProjectAs();
+    void showProperties(const QString& node);
+    void exportReports();
     void openProject();
     std::string dataSignature() const;
 
@@ -107,6 +109,7 @@ private:
     QAction* m_saveProjectAction = nullptr;
     QAction* m_exportModelAction = nullptr;
     QAction* m_exportConfigAction = nullptr;
+    QAction* m_exportReportsAction = nullptr;
     QAction* m_findAction = nullptr;
     QAction* m_fitAction = nullptr;
     QAction* m_runAction = nullptr;
@@ -122,6 +125,9 @@ private:
     SettingsEditor* m_settings = nullptr;
     QDockWidget* m_modelDock = nullptr;
     QDockWidget* m_settingsDock = nullptr;
+    QDockWidget* m_propertiesDock = nullptr;
+    QTreeWidget* m_properties = nullptr;
+    QFutureWatcher<QString> m_reportsWatcher;
     QTreeWidget* m_summary = nullptr;
     QTableWidget* m_nodes = nullptr;
     QLineEdit* m_filter = nullptr;

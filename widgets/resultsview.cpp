@@ -54,7 +54,12 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent)
 
     m_layers = new QCustomPlot;
     m_layers->setObjectName("layerChart");
-    m_layers->setMinimumHeight(170);
+    m_layers->setMinimumHeight(230);
+    // below the per-tensor cosine, the clip rate of the same tensors, sharing the x axis
+    m_clipRect = new QCPAxisRect(m_layers);
+    m_layers->plotLayout()->addElement(1, 0, m_clipRect);
+    connect(m_layers->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), m_clipRect->axis(QCPAxis::atBottom),
+            qOverload<const QCPRange&>(&QCPAxis::setRange));
     m_histogram = new QCustomPlot;
     m_histogram->setObjectName("histogramChart");
     m_histogram->setMinimumHeight(170);
@@ -92,8 +97,10 @@ void ResultsView::retranslate()
         tr("Cosine similarity of the tensor before and after quantization: measured by the last run, or estimated from the "
            "calibration histogram (italic) after a change"));
     m_table->horizontalHeaderItem(ColSkip)->setToolTip(tr("Keep this node in float (skip_quant_node)"));
-    m_layers->xAxis->setLabel(tr("tensor (graph order)"));
+    m_layers->xAxis->setLabel(QString());
     m_layers->yAxis->setLabel(tr("cosine"));
+    m_clipRect->axis(QCPAxis::atBottom)->setLabel(tr("tensor (graph order)"));
+    m_clipRect->axis(QCPAxis::atLeft)->setLabel(tr("clip %"));
     m_histogram->xAxis->setLabel(tr("value"));
     m_histogram->yAxis->setLabel(tr("count"));
     if (m_histogram->graphCount() == 2) {
@@ -232,6 +239,21 @@ void ResultsView::redrawLayerChart()
     }
     bars->setData(x, y);
     worst->setData(wx, wy);
+    auto* clip = new QCPBars(m_clipRect->axis(QCPAxis::atBottom), m_clipRect->axis(QCPAxis::atLeft));
+    clip->setPen(Qt::NoPen);
+    clip->setBrush(QColor(220, 120, 30));
+    QVector<double> cx, cy;
+    double top = 0.01;
+    for (size_t i = 0; i < m_entries.size(); ++i) {
+        const Entry& e = m_entries[i];
+        if (e.skipped || e.isWeight || e.params.scale.empty()) continue;
+        cx.push_back(double(i));
+        cy.push_back(100 * e.hist.clipRate);
+        top = std::max(top, 100 * e.hist.clipRate);
+    }
+    clip->setData(cx, cy);
+    m_clipRect->axis(QCPAxis::atBottom)->setRange(-1, double(m_entries.size()));
+    m_clipRect->axis(QCPAxis::atLeft)->setRange(0, top * 1.1);
     m_layers->xAxis->setRange(-1, double(m_entries.size()));
     m_layers->yAxis->setRange(std::max(0.0, std::min(lo, 0.999) - 0.002), 1.0005);
     m_layers->replot();
@@ -273,6 +295,28 @@ void ResultsView::showHistogram(int index)
                            .arg(100 * e.hist.clipRate, 0, 'f', 3)
                            .arg(e.cosine, 0, 'f', 6));
     m_histogram->replot();
+}
+
+QStringList ResultsView::describeNode(const std::string& node) const
+{
+    QStringList lines;
+    for (const Entry& e : m_entries) {
+        if (e.node != node) continue;
+        if (e.skipped) {
+            lines << tr("skipped: stays float");
+            continue;
+        }
+        QString scale = e.params.scale.size() > 1 ? tr("per channel (%1)").arg(e.params.scale.size())
+                                                   : QString::number(e.params.scale.empty() ? 0.0 : double(e.params.scale[0]), 'g', 6);
+        lines << tr("%1%2: %3 bits, scale %4, zero point %5, clip %6%, cosine %7")
+                     .arg(QString::fromStdString(e.tensor), e.isWeight ? tr(" (weight)") : QString())
+                     .arg(e.params.bits)
+                     .arg(scale)
+                     .arg(e.params.zeroPoint.empty() ? 0 : e.params.zeroPoint[0])
+                     .arg(100 * e.hist.clipRate, 0, 'f', 3)
+                     .arg(e.cosine, 0, 'f', 6);
+    }
+    return lines;
 }
 
 void ResultsView::selectNode(const std::string& node)

@@ -9,6 +9,7 @@
 #include "quant/quantplan.h"
 #include "report/debugreport.h"
 
+class QCPAxisRect;
 class QCustomPlot;
 class QLabel;
 class QTableWidget;
@@ -28,6 +29,8 @@ public:
     void setPlan(const Graph& graph, const QuantPlan& plan, const std::map<std::string, TensorStats>& stats);
     void setMeasured(const std::vector<TensorRow>& rows);  // per-tensor cosine from a run ({}: none)
     void selectNode(const std::string& node);
+    // return the quantization rows of node as text lines (tensor: scale, zero point, bits, clip, cosine)
+    QStringList describeNode(const std::string& node) const;
     int rowCount() const;
     // per node: the lowest tensor cosine (measured, else estimated), for colouring the graph
     const std::map<std::string, double>& nodeCosine() const { return m_nodeCosine; }
@@ -58,7 +61,8 @@ private:
     std::map<std::string, double> m_measured;
     bool m_filling = false;
     QTableWidget* m_table = nullptr;
-    QCustomPlot* m_layers = nullptr;
+    QCustomPlot* m_layers = nullptr;  // per-tensor cosine, and the clip rate below it
+    QCPAxisRect* m_clipRect = nullptr;
     QCustomPlot* m_histogram = nullptr;
     QLabel* m_caption = nullptr;
 };
