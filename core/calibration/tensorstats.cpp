@@ -212,13 +212,16 @@ double TensorStats::absQuantile(double q) const
 double TensorStats::clipRate(double lo, double hi) const
 {
     if (!m_histCount || m_hist.empty()) return 0.0;
+    // The exact extremes settle a side without the histogram: nothing lies below lo when lo <= min (ReLU outputs
+    // with lo = 0 would otherwise count the zeros sharing a bin with slightly negative edges as clipped).
+    bool below = lo > m_min, above = hi < m_max;
     double w = binWidth(), outside = 0;
     for (int b = 0; b < kBins; ++b) {
         double a = -m_range + b * w, z = a + w;
         double c = double(m_hist[size_t(b)]);
-        if (z <= lo || a >= hi) outside += c;
-        else if (a < lo) outside += c * (lo - a) / w;
-        else if (z > hi) outside += c * (z - hi) / w;
+        if ((below && z <= lo) || (above && a >= hi)) outside += c;
+        else if (below && a < lo) outside += c * (lo - a) / w;
+        else if (above && z > hi) outside += c * (z - hi) / w;
     }
     return outside / double(m_histCount);
 }
