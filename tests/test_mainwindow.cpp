@@ -109,8 +109,16 @@ private slots:
         QVERIFY(w.settings()->valid());
         QVERIFY(runAction->isEnabled());
 
-        // Run in the background; the event loop keeps ticking every 10 ms meanwhile.
+        // Esc cancels a run at once; nothing is planned, and the next run calibrates afresh.
         QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.run();
+        w.cancelRun();
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.first().first().toBool(), false);
+        QVERIFY(w.session()->plan().quantizedNodes.empty());
+        finished.clear();
+
+        // Run in the background; the event loop keeps ticking every 10 ms meanwhile.
         QElapsedTimer clock;
         qint64 last = 0, worstGap = 0;
         QTimer tick;
