@@ -45,9 +45,10 @@ std::string relativize(const std::string& projectPath, const std::string& p)
 }
 }  // namespace
 
-Project loadProject(const std::string& path)
+Project loadProject(const std::string& path) { return parseProject(readFileBytes(path, size_t(16) << 20), path); }
+
+Project parseProject(const std::string& text, const std::string& path)
 {
-    std::string text = readFileBytes(path, size_t(16) << 20);
     YAML::Node root;
     try {
         root = YAML::Load(text);

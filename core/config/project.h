@@ -30,6 +30,8 @@ struct Project {
 // Reads a project file. Throws InputError naming the file, line and key on malformed input, and on a version
 // newer than this build understands.
 Project loadProject(const std::string& path);
+// The same from text already read; path names it in messages (and anchors relative paths).
+Project parseProject(const std::string& text, const std::string& path);
 // Writes atomically. Paths are made relative to the project file's folder when they lie below it.
 void saveProject(const Project& project, const std::string& path);
 

@@ -19,9 +19,10 @@ constexpr Descr kDescr[] = {{"<f4", DataType::Float32}, {"<f2", DataType::Float1
                             {"<i8", DataType::Int64},   {"<u8", DataType::UInt64},  {"|b1", DataType::Bool}};
 }  // namespace
 
-Tensor readNpy(const std::string& path)
+Tensor readNpy(const std::string& path) { return parseNpy(readFileBytes(path), path); }
+
+Tensor parseNpy(const std::string& bytes, const std::string& path)
 {
-    std::string bytes = readFileBytes(path);
     auto fail = [&](const std::string& msg) { return InputError(path + ": " + msg); };
     if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
         throw fail("not a .npy file (the \\x93NUMPY magic is missing); save arrays with numpy.save");

@@ -7,6 +7,8 @@ namespace qs {
 
 // Reads a numpy .npy file (format 1.0-3.0, little-endian, C order). Throws InputError naming the file.
 Tensor readNpy(const std::string& path);
+// The same from bytes already read; path names them in messages.
+Tensor parseNpy(const std::string& bytes, const std::string& path);
 // Serialises a tensor as .npy bytes (format 1.0).
 std::string npyBytes(const Tensor& t);
 

@@ -298,7 +298,9 @@ std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const Q
     }
     // Dynamic quantization: the same renaming, with parameters computed at run time from the tensor itself:
     // per tensor, DynamicQuantizeLinear; per channel, min/max reduced over the other axes.
-    for (const auto& [name, axis] : plan.dynamicActivations) {
+    for (const auto& entry : plan.dynamicActivations) {
+        const std::string& name = entry.first;  // (named, not a structured binding: lambdas below capture it)
+        const int axis = entry.second;
         auto [source, target] = reroute(name);
         std::string q = fresh(name + "_quantized"), s = fresh(name + "_scale"), z = fresh(name + "_zero_point");
         auto local = [&](const std::string& op, const std::vector<std::string>& in, const std::string& out) {

@@ -7,8 +7,6 @@
 
 namespace qs {
 
-namespace tfl = qs::tfl;
-
 int tfliteFromDataType(DataType type)
 {
     switch (type) {
