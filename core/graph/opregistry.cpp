@@ -214,15 +214,17 @@ InferResult inferFullyConnected(const InferContext& ctx)
     const Shape& w = ctx.inputShapes.at(1);  // [out, in]
     if (w.size() != 2) fail(ctx.node, "weights must be 2-D [out, in]");
     int64_t in = w[1];
+    if (in == 0) fail(ctx.node, "weights " + shapeToString(w) + " have no input features");
     int64_t count = elementCount(x);
     if (ctx.node.attrInt("keep_num_dims", 0)) {
+        if (x.empty()) fail(ctx.node, "keep_num_dims needs an input of rank >= 1");
         Shape out = x;
         out.back() = w[0];
         return {{out}, {ctx.inputTypes[0]}};
     }
     if (count >= 0 && in > 0 && count % in != 0)
         fail(ctx.node, "input " + shapeToString(x) + " cannot be flattened to rows of " + std::to_string(in));
-    return {{Shape{count >= 0 ? count / in : -1, w[0]}}, {ctx.inputTypes[0]}};
+    return {{Shape{count >= 0 && in > 0 ? count / in : -1, w[0]}}, {ctx.inputTypes[0]}};
 }
 
 InferResult inferReshape(const InferContext& ctx)
