@@ -47,7 +47,21 @@ std::string relativize(const std::string& projectPath, const std::string& p)
 
 Project loadProject(const std::string& path) { return parseProject(readFileBytes(path, size_t(16) << 20), path); }
 
+Project parseProjectNodes(const std::string& text, const std::string& path);
+
 Project parseProject(const std::string& text, const std::string& path)
+{
+    // yaml-cpp reports misuse of a node's kind (a list where a mapping is due, ...) by exceptions of its own: they
+    // become InputError naming the line, like the checks below.
+    try {
+        return parseProjectNodes(text, path);
+    } catch (const YAML::Exception& e) {
+        throw InputError(path + (e.mark.is_null() ? std::string() : ":" + std::to_string(e.mark.line + 1)) +
+                         ": unexpected structure in the project: " + e.msg);
+    }
+}
+
+Project parseProjectNodes(const std::string& text, const std::string& path)
 {
     YAML::Node root;
     try {

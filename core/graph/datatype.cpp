@@ -1,5 +1,7 @@
 #include "graph/datatype.h"
 
+#include <limits>
+
 namespace qs {
 
 size_t elementSize(DataType type)
@@ -55,7 +57,8 @@ int64_t elementCount(const Shape& shape)
     int64_t n = 1;
     for (int64_t d : shape) {
         if (d < 0) return -1;
-        n *= d;
+        // dims from a file can multiply past int64: saturate, so that size checks against the file reject them
+        if (__builtin_mul_overflow(n, d, &n)) n = std::numeric_limits<int64_t>::max();
     }
     return n;
 }
