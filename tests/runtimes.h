@@ -30,10 +30,7 @@ inline Tensor runRuntime(const QString& dir, const std::string& model, const std
                         QString::fromStdString(model), dir, QString::fromStdString(inputName + "=" + in)});
     node.waitForFinished(120000);
     if (node.exitCode() != 0) throw std::runtime_error(std::string(tflite ? "LiteRT" : "ONNX Runtime") + " failed on " + model);
-    std::string file = outputName;
-    for (char& c : file)
-        if (c == '/' || c == '\\' || c == ':') c = '_';
-    return readNpy((std::filesystem::path(dir.toStdString()) / (file + ".npy")).string());
+    return readNpy((std::filesystem::path(dir.toStdString()) / (npyFileStem(outputName) + ".npy")).string());
 }
 
 }  // namespace qs::test

@@ -53,9 +53,7 @@ private slots:
         std::vector<Tensor> ours = interp.run({{inputName, input}});
         QCOMPARE(ours.size(), g.outputs.size());
         for (size_t o = 0; o < ours.size(); ++o) {
-            std::string name = g.values[g.outputs[o]].name;
-            for (char& c : name)
-                if (c == '/' || c == '\\' || c == ':') c = '_';
+            std::string name = npyFileStem(g.values[g.outputs[o]].name);
             Tensor ref = readNpy(dir.filePath(QString::fromStdString(name + ".npy")).toStdString());
             QCOMPARE(ours[o].count(), ref.count());
             auto a = ours[o].toFloat(), b = ref.toFloat();

@@ -173,8 +173,6 @@ private slots:
         const Graph& g = s.graph();
         for (size_t o = 0; o < g.outputs.size(); ++o) {
             std::string name = g.values[g.outputs[o]].name;
-            for (char& c : name)
-                if (c == '/' || c == ':') c = '_';
             Tensor ort = test::runRuntime(dir.path(), out, input, x, name);
             double c = cosine(ours[o], ort);
             qInfo("%s: %zu int8 nodes, output %s: cosine(ONNX Runtime, simulation) = %.6f", mc.file.c_str(),

@@ -321,12 +321,8 @@ int cmdRun(const Args& a, std::ostream& out, std::ostream& err)
     if (!std::filesystem::is_directory(dir)) throw InputError(dir + ": cannot create the output directory");
 
     if (a.has("save-inputs"))  // the preprocessed arrays, to feed other runtimes the very same input
-        for (const auto& [name, t] : inputs) {
-            std::string safe = "input_" + name;
-            for (char& c : safe)
-                if (c == '/' || c == '\\' || c == ':') c = '_';
-            writeFileAtomic((std::filesystem::path(dir) / (safe + ".npy")).string(), npyBytes(t));
-        }
+        for (const auto& [name, t] : inputs)
+            writeFileAtomic((std::filesystem::path(dir) / (npyFileStem("input_" + name) + ".npy")).string(), npyBytes(t));
     Interpreter interp(g, {threads, true, false});
     std::vector<double> times;
     std::vector<Tensor> outputs;
@@ -339,10 +335,7 @@ int cmdRun(const Args& a, std::ostream& out, std::ostream& err)
     j.beginObject().key("outputs").beginArray();
     for (size_t o = 0; o < outputs.size(); ++o) {
         const std::string& name = g.values[g.outputs[o]].name;
-        std::string safe = name;
-        for (char& c : safe)
-            if (c == '/' || c == '\\' || c == ':') c = '_';
-        std::string path = (std::filesystem::path(dir) / (safe + ".npy")).string();
+        std::string path = (std::filesystem::path(dir) / (npyFileStem(name) + ".npy")).string();
         writeFileAtomic(path, npyBytes(outputs[o]));
         j.beginObject().key("name").value(name).key("file").value(path).key("shape").beginArray();
         for (int64_t d : outputs[o].shape()) j.value(d);

@@ -200,4 +200,19 @@ uint16_t floatToHalf(float f)
     return uint16_t(sign | half);
 }
 
+std::vector<float> dequantize(const Tensor& q, const QuantParams& p)
+{
+    auto v = q.toFloat();
+    const Shape& s = q.shape();
+    int64_t channels = int64_t(p.scale.size()), inner = 1;
+    if (channels > 1 && p.axis >= 0)
+        for (size_t d = size_t(p.axis) + 1; d < s.size(); ++d) inner *= s[d];
+    for (size_t i = 0; i < v.size(); ++i) {
+        size_t c = channels > 1 ? size_t((int64_t(i) / inner) % channels) : 0;
+        float zp = c < p.zeroPoint.size() ? float(p.zeroPoint[c]) : 0.f;
+        v[i] = (v[i] - zp) * p.scale[c];
+    }
+    return v;
+}
+
 }  // namespace qs

@@ -52,6 +52,9 @@ private:
     std::shared_ptr<uint8_t> m_storage;
 };
 
+// return q's values as floats: (q - zero point) * scale, per channel along params.axis when there are several scales
+std::vector<float> dequantize(const Tensor& q, const QuantParams& params);
+
 float halfToFloat(uint16_t h);
 uint16_t floatToHalf(float f);
 

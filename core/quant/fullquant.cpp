@@ -7,6 +7,7 @@
 #include "calibration/rangemethod.h"
 #include "graph/error.h"
 #include "quant/optypes.h"
+#include "quant/weightquant.h"
 #include "runtime/activation.h"
 
 namespace qs {
@@ -117,33 +118,7 @@ QuantParams activationParams(double lo, double hi)
     return p;
 }
 
-QuantizedConstant quantizeWeights(const Tensor& w, int axis)
-{
-    QuantizedConstant q;
-    auto v = w.toFloat();
-    const Shape& s = w.shape();
-    int64_t channels = axis >= 0 ? s[size_t(axis)] : 1;
-    int64_t inner = 1;
-    if (axis >= 0)
-        for (size_t d = size_t(axis) + 1; d < s.size(); ++d) inner *= s[d];
-    std::vector<float> absMax(size_t(channels), 0.f);
-    for (size_t i = 0; i < v.size(); ++i) {
-        size_t c = axis >= 0 ? size_t((int64_t(i) / inner) % channels) : 0;
-        absMax[c] = std::max(absMax[c], std::fabs(v[i]));
-    }
-    q.params.axis = axis;
-    q.params.bits = 8;
-    for (float m : absMax) {
-        q.params.scale.push_back(m > 0 ? m / 127.f : 1.f);
-        q.params.zeroPoint.push_back(0);
-    }
-    q.values = Tensor(DataType::Int8, s);
-    for (size_t i = 0; i < v.size(); ++i) {
-        size_t c = axis >= 0 ? size_t((int64_t(i) / inner) % channels) : 0;
-        q.values.data<int8_t>()[i] = int8_t(std::clamp(std::nearbyint(v[i] / q.params.scale[c]), -127.f, 127.f));
-    }
-    return q;
-}
+QuantizedConstant quantizeWeights(const Tensor& w, int axis) { return quantizeWeightBits(w, axis, 8); }
 
 QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorStats>& stats, const FullQuantOptions& options)
 {

@@ -130,13 +130,10 @@ QuantizedConstant quantizeWeightBits(const Tensor& w, int axis, int bits, double
 
 std::vector<float> dequantizeConstant(const QuantizedConstant& q)
 {
-    auto v = q.values.toFloat();
+    auto v = dequantize(q.values, q.params);
+    if (q.correctionVar.empty()) return v;
     Channels ch(q.values.shape(), q.params.scale.size() > 1 ? q.params.axis : -1);
-    for (size_t i = 0; i < v.size(); ++i) {
-        size_t c = ch.of(i);
-        v[i] = (v[i] - float(q.params.zeroPoint.empty() ? 0 : q.params.zeroPoint[c])) * q.params.scale[c];
-        if (!q.correctionVar.empty()) v[i] = v[i] * q.correctionVar[c] + q.correctionMean[c];
-    }
+    for (size_t i = 0; i < v.size(); ++i) v[i] = v[i] * q.correctionVar[ch.of(i)] + q.correctionMean[ch.of(i)];
     return v;
 }
 

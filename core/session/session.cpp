@@ -9,6 +9,7 @@
 #include "formats/onnx/onnxwriter.h"
 #include "formats/tflite/tflitewriter.h"
 #include "quant/fullquant.h"
+#include "quant/optypes.h"
 #include "quant/weightquant.h"
 #include "report/debugreport.h"
 #include "runtime/interpreter.h"
@@ -48,9 +49,7 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
     // Per-channel means (bias correction) only where a weighted op reads the tensor.
     std::vector<char> channelMeans(g.values.size(), 0);
     for (const Node& n : g.nodes)
-        if ((n.opType == "Conv" || n.opType == "Gemm" || n.opType == "FullyConnected" || n.opType == "MatMul") && !n.inputs.empty() &&
-            n.inputs[0] >= 0)
-            channelMeans[size_t(n.inputs[0])] = 1;
+        if (isWeighted(g, n) && !n.inputs.empty() && n.inputs[0] >= 0) channelMeans[size_t(n.inputs[0])] = 1;
     // Decode and preprocess the next sample on another thread while this one runs.
     const bool channelsLast = g.info.format == "tflite";  // TFLite activations are NHWC
     std::future<std::map<std::string, Tensor>> next = std::async(std::launch::async, [&] { return data->sample(0); });

@@ -19,6 +19,13 @@ constexpr Descr kDescr[] = {{"<f4", DataType::Float32}, {"<f2", DataType::Float1
                             {"<i8", DataType::Int64},   {"<u8", DataType::UInt64},  {"|b1", DataType::Bool}};
 }  // namespace
 
+std::string npyFileStem(std::string name)
+{
+    for (char& c : name)
+        if (c == '/' || c == '\\' || c == ':') c = '_';
+    return name;
+}
+
 Tensor readNpy(const std::string& path) { return parseNpy(readFileBytes(path), path); }
 
 Tensor parseNpy(const std::string& bytes, const std::string& path)

@@ -9,6 +9,9 @@ namespace qs {
 Tensor readNpy(const std::string& path);
 // The same from bytes already read; path names them in messages.
 Tensor parseNpy(const std::string& bytes, const std::string& path);
+// return the file stem for a tensor's .npy file: name with '/', '\\' and ':' replaced by '_' (as quantscope-cli run
+// and the interop scripts' safeName do)
+std::string npyFileStem(std::string name);
 // Serialises a tensor as .npy bytes (format 1.0).
 std::string npyBytes(const Tensor& t);
 

@@ -406,22 +406,6 @@ struct Reader {
         return (v.type == DataType::Int8 || v.type == DataType::UInt8 || v.type == DataType::Int32) && !v.quant.scale.empty();
     }
 
-    static Tensor dequantize(const Tensor& q, const QuantParams& p)
-    {
-        auto qv = q.toInt64();
-        Tensor out(DataType::Float32, q.shape());
-        const Shape& s = q.shape();
-        int64_t channels = int64_t(p.scale.size()), inner = 1;
-        if (channels > 1 && p.axis >= 0)
-            for (size_t d = size_t(p.axis) + 1; d < s.size(); ++d) inner *= s[d];
-        for (int64_t i = 0; i < out.count(); ++i) {
-            size_t c = channels > 1 ? size_t((i / inner) % channels) : 0;
-            int32_t zp = c < p.zeroPoint.size() ? p.zeroPoint[c] : 0;
-            out.data<float>()[i] = float(qv[size_t(i)] - zp) * p.scale[c];
-        }
-        return out;
-    }
-
     // Quantized TFLite models (int8/uint8 tensors with scales) are read as float graphs with fake quantization,
     // which is how the TFLite int8 kernels compute up to integer rounding: quantized constants that a compute op
     // reads become their dequantized float values; an op producing an int8 tensor X computes X_float in float,
@@ -462,7 +446,7 @@ struct Reader {
             if (g.values[v].constant) {
                 if (!computeReaders) continue;  // a DEQUANTIZE op reads it (weight-only models): folded at run time
                 bool int8Weights = g.values[v].type == DataType::Int8;
-                g.values[v].constant = dequantize(*g.values[v].constant, g.values[v].quant);
+                g.values[v].constant = Tensor::fromFloat(dequantize(*g.values[v].constant, g.values[v].quant), g.values[v].constant->shape());
                 g.values[v].type = DataType::Float32;
                 for (int r : readers[v]) {
                     if (converter(r)) {
