@@ -114,7 +114,6 @@ void ResultsView::retranslate()
 void ResultsView::setPlan(const Graph& g, const QuantPlan& plan, const std::map<std::string, TensorStats>& stats)
 {
     m_entries.clear();
-    m_skippable.clear();
     for (const Node& n : g.nodes) {
         bool anyQuantized = false;
         for (int id : n.outputs) {
@@ -139,7 +138,6 @@ void ResultsView::setPlan(const Graph& g, const QuantPlan& plan, const std::map<
             m_entries.push_back(std::move(e));
             anyQuantized = true;
         }
-        if (anyQuantized || plan.skippedNodes.count(n.name)) m_skippable.insert(n.name);
         if (plan.skippedNodes.count(n.name) && !anyQuantized) {
             Entry e{n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType, "", {}, {}, 1, false, true, false};
             m_entries.push_back(std::move(e));

@@ -2,7 +2,6 @@
 #include <QWidget>
 
 #include <map>
-#include <set>
 
 #include "calibration/tensorstats.h"
 #include "graph/graph.h"
@@ -57,7 +56,6 @@ private:
 
     std::vector<Entry> m_entries;
     std::map<std::string, double> m_nodeCosine;
-    std::set<std::string> m_skippable;
     std::map<std::string, double> m_measured;
     bool m_filling = false;
     QTableWidget* m_table = nullptr;
