@@ -195,7 +195,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
             m_replanQueued = true;
             return;
         }
-        if (m_session && !m_session->statistics().empty() && m_settings->valid() && dataSignature() == m_calibratedWith) {
+        if (m_session && !m_session->statistics().empty() && m_settings->valid() && m_settings->dataSettings() == m_calibratedWith) {
             m_runStarted = QDateTime::currentMSecsSinceEpoch();
             m_job->start(m_session, m_settings->document(), false);
             updateActions();
@@ -547,13 +547,6 @@ void MainWindow::applyFilter(const QString& text)
     }
 }
 
-std::string MainWindow::dataSignature() const
-{
-    std::string sig;
-    for (const auto& [k, v] : m_settings->document().entries("data_preprocess_param")) sig += k + "=" + v + "\n";
-    return sig;
-}
-
 void MainWindow::updateActions()
 {
     bool loaded = m_session != nullptr, running = isRunning();
@@ -572,11 +565,11 @@ void MainWindow::updateActions()
 void MainWindow::run()
 {
     if (!m_session || isRunning() || !m_settings->valid()) return;
-    bool recalibrate = m_session->statistics().empty() || dataSignature() != m_calibratedWith;
+    bool recalibrate = m_session->statistics().empty() || m_settings->dataSettings() != m_calibratedWith;
     m_runStarted = QDateTime::currentMSecsSinceEpoch();
     m_runStatus->setText(tr("starting..."));
     m_job->start(m_session, m_settings->document(), recalibrate);
-    if (recalibrate) m_calibratedWith = dataSignature();
+    if (recalibrate) m_calibratedWith = m_settings->dataSettings();
     updateActions();
 }
 

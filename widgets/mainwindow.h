@@ -81,7 +81,6 @@ private:
     void showProperties(const QString& node);
     void exportReports();
     void openProject();
-    std::string dataSignature() const;
 
     std::shared_ptr<Session> m_session;
     std::shared_ptr<const Graph> m_graph;

@@ -227,11 +227,17 @@ void SettingsEditor::setCalibrationFolder(const std::string& input, const std::s
     edit("data_preprocess_param", "calibrate_path", out);
 }
 
+std::string SettingsEditor::dataSettings() const
+{
+    std::string sig;
+    for (const auto& [k, v] : m_doc.entries("data_preprocess_param")) sig += k + "=" + v + "\n";
+    return sig;
+}
+
 void SettingsEditor::updateThumbnail()
 {
     // The first calibration image of the first input, preprocessed exactly as calibration will see it.
-    std::string sig;
-    for (const auto& [k, v] : m_doc.entries("data_preprocess_param")) sig += k + "=" + v + ";";
+    std::string sig = dataSettings();
     if (sig == m_thumbnailFor) return;
     m_thumbnailFor = sig;
     m_thumbnail->clear();

@@ -29,6 +29,8 @@ public:
     const IniDocument& document() const { return m_doc; }
     void setModel(const Graph* model);  // checks input and node names against it; null: none
     bool valid() const { return m_errors == 0; }
+    // return the [data_preprocess_param] entries as one string: equal strings mean the same calibration data
+    std::string dataSettings() const;
     int errorCount() const { return m_errors; }
 
     // Sets a key as the user would (recorded for undo); empty value removes the key.
