@@ -14,6 +14,8 @@
 
 #include "calibration/datasource.h"
 #include "config/config.h"
+#include "config/project.h"
+#include "util/npy.h"
 #include "formats/modelloader.h"
 #include "graph/error.h"
 #include "runtime/interpreter.h"
@@ -90,6 +92,9 @@ private slots:
         len->set_key("offset");
         len->set_value("1000000");
         QVERIFY(loadError(writeProto(m, dir.filePath("range.onnx").toStdString())).find("beyond the end of") != std::string::npos);
+        len->set_value("12abc");  // and numbers that are not numbers are named
+        std::string err = loadError(writeProto(m, dir.filePath("number.onnx").toStdString()));
+        QVERIFY2(err.find("external data offset '12abc' is not a non-negative integer") != std::string::npos, err.c_str());
     }
 
     void testOversizedShapesRefusedBeforeAllocating()
@@ -109,6 +114,32 @@ private slots:
         w->add_dims(1 << 15);
         err = loadError(writeProto(m, dir.filePath("big.onnx").toStdString()));
         QVERIFY2(err.find("bytes of raw data, expected 4294967296") != std::string::npos, err.c_str());
+    }
+
+    void testFuzzRegressionsFailCleanly()
+    {
+        // Inputs the fuzzers once crashed on (tests/fuzz/corpus): now messages, not crashes.
+        const std::string corpus = std::string(QUANTSCOPE_TEST_DATA) + "/../fuzz/corpus/";
+        LoadResult fc = loadModel(corpus + "tflite/regression-fc-zero-inputs.tflite");
+        Tensor x = Tensor::fromFloat(std::vector<float>(4, 0.f), {1, 4});
+        try {
+            Interpreter(fc.graph).run({{"input", x}});
+            QFAIL("the broken FULLY_CONNECTED ran");
+        } catch (const InputError& e) {
+            QVERIFY2(std::string(e.what()).find("node 'fc'") != std::string::npos, e.what());
+        }
+        try {  // dims whose running product overflows int64 before a 0 brings it back: a valid, empty array
+            Tensor t = parseNpy(readFileBytes(corpus + "npy/regression-dims-overflow.npy"), "overflow.npy");
+            QCOMPARE(t.count(), int64_t(0));
+        } catch (const InputError& e) {
+            QVERIFY2(std::string(e.what()).rfind("overflow.npy: ", 0) == 0, e.what());
+        }
+        try {
+            parseProject(readFileBytes(corpus + "yaml/regression-list-for-string.quantscope.yaml"), "p.quantscope.yaml");
+            QFAIL("the hostile project loaded");
+        } catch (const InputError& e) {
+            QVERIFY2(std::string(e.what()).rfind("p.quantscope.yaml:", 0) == 0, e.what());
+        }
     }
 
     void testNanAndConstantCalibrationData()
