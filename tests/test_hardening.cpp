@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "calibration/datasource.h"
+#include "calibration/imagepreprocess.h"
 #include "config/config.h"
 #include "config/project.h"
 #include "util/npy.h"
@@ -22,6 +23,7 @@
 #include "session/session.h"
 #include "testdata.h"
 #include "util/atomicfile.h"
+#include "util/memorybudget.h"
 
 using namespace qs;
 namespace fs = std::filesystem;
@@ -107,13 +109,65 @@ private slots:
         w->add_dims(int64_t(1) << 20);
         w->add_dims(int64_t(1) << 20);
         std::string err = loadError(writeProto(m, dir.filePath("huge.onnx").toStdString()));
-        QVERIFY2(err.find("too large to load") != std::string::npos, err.c_str());
+        QVERIFY2(err.find("more than the memory budget") != std::string::npos && err.find("[1048576,1048576]") != std::string::npos,
+                 err.c_str());
         // 4 GiB declared, a few hundred bytes held: refused by comparing sizes, without allocating 4 GiB
         w->clear_dims();
         w->add_dims(1 << 15);
         w->add_dims(1 << 15);
         err = loadError(writeProto(m, dir.filePath("big.onnx").toStdString()));
         QVERIFY2(err.find("bytes of raw data, expected 4294967296") != std::string::npos, err.c_str());
+    }
+
+    void testMemoryBudget()
+    {
+        // A small model whose Expand would produce 64 GiB: refused while planning, naming the node, before any
+        // activation buffer is allocated. Then a budget below the model's file size refuses the file itself.
+        QTemporaryDir dir;
+        onnx::ModelProto m;
+        m.set_ir_version(8);
+        m.add_opset_import()->set_version(13);
+        onnx::GraphProto* g = m.mutable_graph();
+        g->set_name("expand_bomb");
+        onnx::ValueInfoProto* x = g->add_input();
+        x->set_name("x");
+        x->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+        for (int d : {1, 4}) x->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
+        onnx::TensorProto* shape = g->add_initializer();
+        shape->set_name("shape");
+        shape->set_data_type(onnx::TensorProto::INT64);
+        shape->add_dims(3);
+        for (int64_t d : {int64_t(65536), int64_t(65536), int64_t(4)}) shape->add_int64_data(d);
+        onnx::NodeProto* n = g->add_node();
+        n->set_name("bomb");
+        n->set_op_type("Expand");
+        n->add_input("x");
+        n->add_input("shape");
+        n->add_output("y");
+        g->add_output()->set_name("y");
+        std::string path = writeProto(m, dir.filePath("bomb.onnx").toStdString());
+        LoadResult model = loadModel(path);
+        Tensor in(DataType::Float32, {1, 4});
+        const size_t saved = memoryBudget();
+        setMemoryBudget(size_t(8) << 30);  // whatever this machine has
+        std::string err;
+        try {
+            Interpreter(model.graph).run({{"x", in}});
+        } catch (const InputError& e) {
+            err = e.what();
+        }
+        QVERIFY2(err.find("node 'bomb' (Expand): output 'y' [65536,65536,4] needs 64.0 GiB, more than the memory budget") !=
+                     std::string::npos,
+                 err.c_str());
+
+        setMemoryBudget(size_t(1) << 20);
+        err = loadError(test::modelPath("mobilenet_v1_0.25_224.onnx"));
+        setMemoryBudget(saved);
+        QVERIFY2(err.find("reading the file needs 1.8 MiB, more than the memory budget of 1.0 MiB") != std::string::npos, err.c_str());
+        QCOMPARE(parseByteSize("1.5G").value_or(0), size_t(3) << 29);
+        QCOMPARE(parseByteSize("512MiB").value_or(0), size_t(512) << 20);
+        QVERIFY(!parseByteSize("lots"));
+        QVERIFY(!parseByteSize("-1G"));
     }
 
     void testFuzzRegressionsFailCleanly()
@@ -139,6 +193,12 @@ private slots:
             QFAIL("the hostile project loaded");
         } catch (const InputError& e) {
             QVERIFY2(std::string(e.what()).rfind("p.quantscope.yaml:", 0) == 0, e.what());
+        }
+        try {  // bytes OpenCV handed to its DICOM decoder, whose assert aborted the process
+            imageTensorFromBytes(readFileBytes(corpus + "image/regression_gdcm_assert").substr(1), "scan.dcm", {}, {1, 3, 32, 32}, true);
+            QFAIL("the DICOM-like file decoded");
+        } catch (const InputError& e) {
+            QVERIFY2(std::string(e.what()).rfind("scan.dcm: not a JPEG, PNG", 0) == 0, e.what());
         }
     }
 

@@ -76,6 +76,19 @@ std::vector<std::string> CalibrationData::files(size_t i) const
     return out;
 }
 
+Tensor binTensorFromBytes(const std::string& bytes, const std::string& file, const std::string& input, DataType type, const Shape& shape)
+{
+    if (!isStatic(shape)) throw InputError(file + ": input '" + input + "' has a dynamic shape; set --inputShape to read BIN files");
+    long double need = (long double)elementSize(type);
+    for (int64_t d : shape) need *= (long double)d;
+    if ((long double)bytes.size() != need)
+        throw InputError(file + ": " + std::to_string(bytes.size()) + " bytes, but input '" + input + "' (" + std::string(dataTypeName(type)) +
+                         shapeToString(shape) + ") needs " + std::to_string((unsigned long long)std::min<long double>(need, 1e19L)));
+    Tensor t(type, shape);
+    std::memcpy(t.raw(), bytes.data(), bytes.size());
+    return t;
+}
+
 std::map<std::string, Tensor> CalibrationData::sample(size_t i) const
 {
     std::map<std::string, Tensor> out;
@@ -85,14 +98,7 @@ std::map<std::string, Tensor> CalibrationData::sample(size_t i) const
             out[in.name] = loadImageTensor(file, m_pre, in.shape, in.nchw);
             continue;
         }
-        if (!isStatic(in.shape)) throw InputError(file + ": input '" + in.name + "' has a dynamic shape; set --inputShape to read BIN files");
-        Tensor t(in.type, in.shape);
-        std::string bytes = readFileBytes(file, size_t(1) << 32);
-        if (bytes.size() != t.byteSize())
-            throw InputError(file + ": " + std::to_string(bytes.size()) + " bytes, but input '" + in.name + "' (" +
-                             std::string(dataTypeName(in.type)) + shapeToString(in.shape) + ") needs " + std::to_string(t.byteSize()));
-        std::memcpy(t.raw(), bytes.data(), bytes.size());
-        out[in.name] = t;
+        out[in.name] = binTensorFromBytes(readFileBytes(file, size_t(1) << 32), file, in.name, in.type, in.shape);
     }
     return out;
 }

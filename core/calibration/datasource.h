@@ -38,6 +38,10 @@ private:
     size_t m_count = 0;
 };
 
+// return a BIN calibration file's bytes as input's tensor; throws InputError naming file and input when the byte count
+// does not match type and shape (checked before allocating)
+Tensor binTensorFromBytes(const std::string& bytes, const std::string& file, const std::string& input, DataType type, const Shape& shape);
+
 // Reads an [data_preprocess_param]'s image settings.
 ImagePreprocess imagePreprocessFromConfig(const IniDocument& config);
 

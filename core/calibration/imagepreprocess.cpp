@@ -5,7 +5,9 @@
 
 #include <filesystem>
 
+#include "formats/modelloader.h"
 #include "graph/error.h"
+#include "util/memorybudget.h"
 
 namespace qs {
 
@@ -13,13 +15,40 @@ Tensor loadImageTensor(const std::string& path, const ImagePreprocess& pre, cons
 {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) throw InputError(path + ": image file not found");
-    cv::Mat img = cv::imread(path, pre.format == ImagePreprocess::Format::GRAY ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
-    if (img.empty()) throw InputError(path + ": cannot decode the image (not a JPEG/PNG/BMP, or corrupted)");
+    return imageTensorFromBytes(readFileBytes(path, size_t(1) << 30), path, pre, inputShape, nchw);
+}
+
+namespace {
+// The formats a calibration image may have, by signature. OpenCV would also try DICOM, OpenEXR, JPEG 2000, Sun
+// raster and more; Debian's GDCM aborts the process on some malformed DICOM input, so only these are decoded.
+bool knownImageSignature(const std::string& b)
+{
+    auto starts = [&](const char* magic, size_t n, size_t at = 0) { return b.size() >= at + n && b.compare(at, n, magic, n) == 0; };
+    return starts("\xFF\xD8\xFF", 3) || starts("\x89PNG\r\n\x1A\n", 8) || starts("BM", 2) ||
+           (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') || starts("II*\0", 4) || starts("MM\0*", 4) ||
+           (starts("RIFF", 4) && starts("WEBP", 4, 8));
+}
+}  // namespace
+
+Tensor imageTensorFromBytes(const std::string& bytes, const std::string& path, const ImagePreprocess& pre, const Shape& inputShape, bool nchw)
+{
+    if (!knownImageSignature(bytes))
+        throw InputError(path + ": not a JPEG, PNG, BMP, PPM/PGM, TIFF or WebP image (set input_type=BIN for raw tensors)");
+    cv::Mat encoded(1, int(bytes.size()), CV_8U, const_cast<char*>(bytes.data()));
+    cv::Mat img;
+    try {
+        img = cv::imdecode(encoded, pre.format == ImagePreprocess::Format::GRAY ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+    } catch (const cv::Exception& e) {
+        throw InputError(path + ": cannot decode the image: " + e.msg);
+    }
+    if (img.empty()) throw InputError(path + ": cannot decode the image (corrupted or truncated)");
     if (pre.format == ImagePreprocess::Format::RGB) cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
     if (pre.resizeWidth > 0 && pre.resizeHeight > 0) {
         int interp = pre.resizeMethod == ImagePreprocess::Resize::Nearest ? cv::INTER_NEAREST
                      : pre.resizeMethod == ImagePreprocess::Resize::Cubic ? cv::INTER_CUBIC
                                                                           : cv::INTER_LINEAR;
+        checkMemoryBudget((long double)pre.resizeWidth * pre.resizeHeight * img.channels(),
+                          path + ": resize to " + std::to_string(pre.resizeWidth) + "x" + std::to_string(pre.resizeHeight));
         cv::resize(img, img, cv::Size(pre.resizeWidth, pre.resizeHeight), 0, 0, interp);
     }
     if (pre.cropWidth > 0 && pre.cropHeight > 0) {

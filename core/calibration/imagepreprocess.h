@@ -24,5 +24,7 @@ struct ImagePreprocess {
 // Loads an image and returns a float32 tensor shaped like the model input: [1, C, H, W] (nchw) or [1, H, W, C].
 // When the preprocessed size differs from the input's H and W, throws InputError naming the file and both sizes.
 Tensor loadImageTensor(const std::string& path, const ImagePreprocess& pre, const Shape& inputShape, bool nchw);
+// Same, for an encoded image already in memory; path names it in messages.
+Tensor imageTensorFromBytes(const std::string& bytes, const std::string& path, const ImagePreprocess& pre, const Shape& inputShape, bool nchw);
 
 }  // namespace qs

@@ -23,6 +23,7 @@
 #include "runtime/interpreter.h"
 #include "util/atomicfile.h"
 #include "util/json.h"
+#include "util/memorybudget.h"
 #include "util/npy.h"
 
 #ifndef QUANTSCOPE_VERSION
@@ -57,6 +58,8 @@ const char* kUsage =
     "Options:\n"
     "  --help, -h       this text\n"
     "  --version        the version\n"
+    "  --memory-budget=SIZE  refuse models, tensors and activation buffers larger than SIZE (e.g. 2G, 512M;\n"
+    "                   default 3/4 of physical memory, or QUANTSCOPE_MEMORY_BUDGET)\n"
     "\n"
     "Exit codes: 0 success, 1 validation findings, 2 bad input or usage, 3 internal error.\n";
 
@@ -95,7 +98,7 @@ struct Args {
 const std::set<std::string> kValued = {"input", "output-dir", "threads", "repeat", "inputShape", "format", "mean",
                                        "std", "resize", "crop", "labels", "top", "model", "template", "fmk", "modelFile",
                                        "outputFile", "configFile", "config_file", "quantType", "bitNum",
-                                       "quantWeightSize", "quantWeightChannel"};
+                                       "quantWeightSize", "quantWeightChannel", "memory-budget"};
 const std::set<std::string> kFlags = {"json", "help", "version", "save-inputs"};
 
 Args parseArgs(int argc, const char* const* argv, int from)
@@ -501,6 +504,11 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
         if (a.has("help")) {
             out << kUsage;
             return 0;
+        }
+        if (a.has("memory-budget")) {
+            auto b = parseByteSize(a.get("memory-budget"));
+            if (!b) throw InputError("--memory-budget=" + a.get("memory-budget") + ": expected a size such as 2G, 512M or 1073741824");
+            setMemoryBudget(*b);
         }
         if (cmd == "inspect") return cmdInspect(a, out, err);
         if (cmd == "run") return cmdRun(a, out, err);

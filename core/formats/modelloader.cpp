@@ -8,6 +8,7 @@
 #include "formats/tflite/tflitereader.h"
 #include "graph/error.h"
 #include "graph/opregistry.h"
+#include "util/memorybudget.h"
 
 namespace qs {
 
@@ -21,6 +22,7 @@ std::string readFileBytes(const std::string& path, size_t maxBytes)
     if (size > maxBytes)
         throw InputError(path + ": file is " + std::to_string(size) + " bytes, more than the limit of " +
                          std::to_string(maxBytes));
+    checkMemoryBudget((long double)size, path + ": reading the file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw InputError(path + ": cannot open the file for reading (permissions?)");
     std::string bytes(size, '\0');

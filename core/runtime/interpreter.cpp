@@ -11,6 +11,7 @@
 #include "graph/error.h"
 #include "graph/opregistry.h"
 #include "runtime/kernel.h"
+#include "util/memorybudget.h"
 
 namespace qs {
 
@@ -161,6 +162,13 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
                 throw InputError("node '" + node.name + "' (" + node.opType + "): output shape " +
                                  shapeToString(inferred.shapes[o]) +
                                  " depends on data; Quantscope needs shapes known before running (try --inputShape)");
+            if (inferred.types[o] != DataType::Undefined) {
+                long double n = 1;
+                for (int64_t d : inferred.shapes[o]) n *= (long double)d;
+                checkMemoryBudget(n * (long double)elementSize(inferred.types[o]),
+                                  "node '" + node.name + "' (" + node.opType + "): output '" + g.values[node.outputs[o]].name + "' " +
+                                      shapeToString(inferred.shapes[o]));
+            }
             shapes[node.outputs[o]] = inferred.shapes[o];
             types[node.outputs[o]] = inferred.types[o];
         }
@@ -272,6 +280,9 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
         for (int in : plan->steps[s].inputs) release(in);
         for (int out : plan->steps[s].outputs) release(out);
     }
+    long double total = 0;
+    for (const Buffer& b : pool) total += (long double)b.capacity;
+    checkMemoryBudget(total, "running the model (its activation buffers for these input shapes)");
     for (Buffer& b : pool) {
         auto* p = static_cast<uint8_t*>(std::aligned_alloc(64, (b.capacity + 63) / 64 * 64));
         if (!p) throw std::bad_alloc();

@@ -13,6 +13,7 @@
 #include "formats/onnx/onnxnames.h"
 #include "graph/error.h"
 #include "graph/opregistry.h"
+#include "util/memorybudget.h"
 
 namespace qs {
 
@@ -38,7 +39,7 @@ struct Reader {
         // Nothing is allocated before the data the file holds is known to fit the declared shape.
         long double count = 1;
         for (int64_t d : shape) count *= (long double)d;
-        if (count > (long double)(int64_t(1) << 34)) fail(what + " declares " + shapeToString(shape) + ", too large to load");
+        checkMemoryBudget(count * (long double)elementSize(type), path + ": " + what + " " + shapeToString(shape));
         size_t n = size_t(count);
         size_t byteSize = n * elementSize(type);
         if (t.data_location() == onnx::TensorProto::EXTERNAL) return readExternal(t, type, shape, byteSize, what);
