@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "report/debugreport.h"
 #include "runtime/interpreter.h"
+#include "quant/optypes.h"
 #include "quant/weightquant.h"
 #include "runtimes.h"
 #include "session/session.h"
@@ -161,6 +162,61 @@ private slots:
         }
         qInfo("auto_tune chose init_scale %.4f; eval cosine %.5f", t.initScale, sum / 20);
         QVERIFY(sum / 20 >= 0.99);
+    }
+
+    void testCalibrationDataKeepsEachChannelsMeanOutput()
+    {
+        // With calibration data, weight and dynamic quantization round each output channel's weights so that
+        // sum((w_q - w) * E[input]) stays below one step of the largest input mean, and the model output moves less
+        // than with the data-free rounding, on real ImageNet images through MobileNet (a model that needs it).
+        QTemporaryDir dir;
+        fs::path calib = fs::path(dir.path().toStdString()) / "calib";
+        const std::string folder = test::imagePath("imagenet-sample");
+        test::linkFiles(test::readList(folder + "/calib.txt"), folder, calib.string());
+        std::string data = test::calibrationSection(calib.string(), 16, test::imagenetPreprocess());
+        for (const std::string& type : {std::string("WEIGHT_QUANT\nbit_num=8\nmin_quant_weight_channel=0"), std::string("DYNAMIC_QUANT")}) {
+            IniDocument config = ini("[common_quant_param]\nquant_type=" + type + "\n" + data);
+            Session blind, informed;
+            blind.load(test::modelPath("mobilenet_v1_0.25_224.onnx"));
+            informed.load(test::modelPath("mobilenet_v1_0.25_224.onnx"));
+            blind.quantize(config);
+            informed.calibrate(config);
+            const QuantPlan& plan = informed.quantize(config);
+            const Graph& g = informed.graph();
+            int checked = 0;
+            for (const Node& n : g.nodes) {
+                if (!plan.quantizedNodes.count(n.name)) continue;
+                const Tensor& w = *g.values[size_t(n.inputs[1])].constant;
+                const QuantizedConstant& q = plan.constants.at(g.values[size_t(n.inputs[1])].name);
+                std::vector<float> mean = inputMeanPerWeight(g, n, informed.statistics());
+                QCOMPARE(mean.size(), size_t(w.count()));
+                auto wf = w.toFloat();
+                auto wq = dequantize(q.values, q.params);
+                auto index = weightIndexer(n, w.shape(), 0);
+                std::vector<double> shift(q.params.scale.size()), top(q.params.scale.size());
+                for (size_t i = 0; i < wf.size(); ++i) {
+                    size_t o = size_t(index(int64_t(i)).outChannel);
+                    shift[o] += (double(wq[i]) - wf[i]) * mean[i];
+                    top[o] = std::max(top[o], std::fabs(double(mean[i])));
+                }
+                for (size_t o = 0; o < shift.size(); ++o)
+                    QVERIFY2(std::fabs(shift[o]) <= 0.5 * q.params.scale[o] * top[o] + 1e-6,
+                             qPrintable(QString::fromStdString(n.name) + " channel " + QString::number(o)));
+                ++checked;
+            }
+            QCOMPARE(checked, 28);
+            auto eval = test::readList(folder + "/eval.txt");
+            Interpreter f(g), a(blind.quantizedGraph()), b(informed.quantizedGraph());
+            double cosBlind = 0, cosInformed = 0;
+            for (size_t i = 0; i < 10; ++i) {
+                Tensor x = loadImageTensor(folder + "/" + eval[i * 9], test::imagenetPreprocess(), {1, 3, 224, 224}, true);
+                auto y = f.run({{"input", x}})[0].toFloat();
+                cosBlind += cosineSimilarity(a.run({{"input", x}})[0].toFloat(), y) / 10;
+                cosInformed += cosineSimilarity(b.run({{"input", x}})[0].toFloat(), y) / 10;
+            }
+            qInfo("%s: output cosine %.5f without data, %.5f with", type.substr(0, type.find('\n')).c_str(), cosBlind, cosInformed);
+            QVERIFY(cosInformed > cosBlind);
+        }
     }
 
     void testThresholdRateClipsWeights()

@@ -84,8 +84,10 @@ const std::vector<KeySchema>& configKeys()
               {"ON_THE_FLY"}),
         key("weight_quant_param", "per_channel", T::Bool, "true", "Per-channel (true) or per-layer (false) weight scales.",
             "按通道（true）或按层（false）量化权重。"),
-        key("weight_quant_param", "bias_correction", T::Bool, "true", "Correct the quantization error of the weights.",
-            "是否对量化误差进行校正。"),
+        key("weight_quant_param", "bias_correction", T::Bool, "true",
+            "Correct the quantization error of the weights: keep each channel's mean output (with calibration data, "
+            "also for dynamic quantization), else each channel's mean and spread.",
+            "是否对量化误差进行校正：有校准数据时保持每个通道的输出均值（动态量化同样适用），否则保持每个通道权重的均值与方差。"),
         range(key("weight_quant_param", "threshold_rate", T::Float, "0",
                   "Paddle Lite: clip each channel's weights at the (1 - threshold_rate) quantile of their magnitudes "
                   "before choosing the scale; 0 keeps the largest weight.",

@@ -25,37 +25,6 @@ const std::set<std::string> kTfliteQuantizedOps = {"Conv",    "FullyConnected", 
 // TFLite int8 kernels of these ops require the output to keep the input's scale and zero point.
 const std::set<std::string> kTfliteSameParams = {"AveragePool", "MaxPool", "Reshape", "Squeeze", "Pad"};
 
-// For weight element i: its output channel and the input channel it multiplies (index into the input's channel
-// means), for each weight layout. inChannels: channels of the input activation.
-struct WeightIndex {
-    int64_t outChannel, inChannel;
-};
-std::function<WeightIndex(int64_t)> weightIndexer(const Node& n, const Shape& s, int64_t inChannels)
-{
-    if (n.opType == "Conv") {
-        std::string layout = n.attrString("weight_layout", "OIHW");
-        int64_t G = n.attrInt("group", 1);
-        if (layout == "1HWO") {  // depthwise: output channel o reads input channel o / multiplier
-            int64_t O = s[3], M = inChannels > 0 ? O / inChannels : 1;
-            return [O, M](int64_t i) { return WeightIndex{i % O, (i % O) / std::max<int64_t>(M, 1)}; };
-        }
-        int64_t O = s[0], I = layout == "OHWI" ? s[3] : s[1], K = elementCount(s) / (O * I), OG = O / G;
-        if (layout == "OHWI") return [=](int64_t i) { int64_t o = i / (K * I); return WeightIndex{o, (o / OG) * I + i % I}; };
-        return [=](int64_t i) { int64_t o = i / (I * K); return WeightIndex{o, (o / OG) * I + (i / K) % I}; };
-    }
-    if (n.opType == "FullyConnected") {
-        int64_t I = s[1];
-        return [I](int64_t i) { return WeightIndex{i / I, i % I}; };
-    }
-    if (n.opType == "Gemm") {
-        bool tb = n.attrInt("transB", 0) != 0;
-        int64_t K = tb ? s[1] : s[0], N = tb ? s[0] : s[1];
-        if (tb) return [K](int64_t i) { return WeightIndex{i / K, i % K}; };
-        return [N](int64_t i) { return WeightIndex{i % N, i / N}; };
-    }
-    return {};
-}
-
 // The mean output change (per output channel) that quantizing the weights causes: sum over the weights feeding
 // each output of (w_q - w) * E[input channel]. Empty when the input means do not fit the weights.
 std::vector<float> weightShift(const Node& n, const Tensor& w, const QuantizedConstant& qw, const std::vector<double>& inMean)

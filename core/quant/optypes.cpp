@@ -1,5 +1,6 @@
 #include "quant/optypes.h"
 
+#include <functional>
 #include <map>
 #include <set>
 
@@ -86,6 +87,34 @@ int outputChannelAxis(const Node& n)
     if (n.opType == "Gemm") return n.attrInt("transB", 0) ? 0 : 1;
     if (n.opType == "FullyConnected") return 0;
     return -1;
+}
+
+std::function<WeightIndex(int64_t)> weightIndexer(const Node& n, const Shape& s, int64_t inChannels)
+{
+    if (n.opType == "Conv") {
+        std::string layout = n.attrString("weight_layout", "OIHW");
+        int64_t G = n.attrInt("group", 1);
+        if (layout == "1HWO" && s.size() == 4) {  // depthwise: output channel o reads input channel o / multiplier
+            int64_t O = s[3], M = inChannels > 0 ? O / inChannels : 1;
+            return [O, M](int64_t i) { return WeightIndex{i % O, (i % O) / std::max<int64_t>(M, 1)}; };
+        }
+        if (s.size() != 4 || s[0] <= 0 || s[1] <= 0 || s[3] <= 0 || G <= 0) return {};
+        int64_t O = s[0], I = layout == "OHWI" ? s[3] : s[1], K = elementCount(s) / (O * I), OG = std::max<int64_t>(O / G, 1);
+        if (layout == "OHWI") return [=](int64_t i) { int64_t o = i / (K * I); return WeightIndex{o, (o / OG) * I + i % I}; };
+        return [=](int64_t i) { int64_t o = i / (I * K); return WeightIndex{o, (o / OG) * I + (i / K) % I}; };
+    }
+    if (n.opType == "FullyConnected") {
+        int64_t I = s[1];
+        return [I](int64_t i) { return WeightIndex{i / I, i % I}; };
+    }
+    if (n.opType == "MatMul" && s.size() == 2) return [N = s[1]](int64_t i) { return WeightIndex{i % N, i / N}; };
+    if (n.opType == "Gemm") {
+        bool tb = n.attrInt("transB", 0) != 0;
+        int64_t K = tb ? s[1] : s[0], N = tb ? s[0] : s[1];
+        if (tb) return [K](int64_t i) { return WeightIndex{i / K, i % K}; };
+        return [N](int64_t i) { return WeightIndex{i % N, i / N}; };
+    }
+    return {};
 }
 
 }  // namespace qs

@@ -1,4 +1,5 @@
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,13 @@ bool hasConstWeights(const Graph& g, const Node& n);
 bool isWeighted(const Graph& g, const Node& n);
 // return the axis of the weights' output channel (for per-channel scales); -1 when per-channel does not apply
 int outputChannelAxis(const Node& n);
+
+// For weight element i of node n (weights shaped s): its output channel and the input channel it multiplies (an
+// index into the input activation's channel means), for each weight layout. inChannels: channels of the input.
+// Empty for layouts it does not know.
+struct WeightIndex {
+    int64_t outChannel, inChannel;
+};
+std::function<WeightIndex(int64_t)> weightIndexer(const Node& n, const Shape& s, int64_t inChannels);
 
 }  // namespace qs

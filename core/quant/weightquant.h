@@ -1,8 +1,10 @@
 #pragma once
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 
+#include "calibration/tensorstats.h"
 #include "quant/quantplan.h"
 
 namespace qs {
@@ -18,6 +20,9 @@ struct WeightQuantOptions {
     bool encode = true;            // enable_encode: store widths without a native type as packed bit planes
     std::set<std::string> skipNodes;
     std::set<std::string> opTypes; // only these op types (empty: every weighted op)
+    // calibration statistics, when there was data: weights are then rounded to keep each channel's mean output
+    // (instead of each channel's mean weight and spread)
+    const std::map<std::string, TensorStats>* stats = nullptr;
 };
 
 // Weight-only quantization: the weights of Conv, Gemm, MatMul and FullyConnected become integers with symmetric
@@ -27,15 +32,22 @@ QuantPlan buildWeightQuantPlan(const Graph& graph, const WeightQuantOptions& opt
 
 // Dynamic quantization: int8 weights of Conv, Gemm, MatMul and FullyConnected quantized offline; their activation
 // inputs quantized at run time to uint8 from their own range. ALWC: activation per layer, weights per channel;
-// ACWL: activation per channel, weights per layer.
-QuantPlan buildDynamicQuantPlan(const Graph& graph, const std::string& strategy, const std::set<std::string>& skipNodes);
+// ACWL: activation per channel, weights per layer. With calibration statistics (stats: per-channel means of the
+// weighted ops' inputs), the weights are rounded so that each output channel's mean survives (see quantizeWeightBits).
+QuantPlan buildDynamicQuantPlan(const Graph& graph, const std::string& strategy, const std::set<std::string>& skipNodes,
+                                const std::map<std::string, TensorStats>& stats = {});
+
+// return for each weight of n the calibration mean of the input channel it multiplies (empty without statistics)
+std::vector<float> inputMeanPerWeight(const Graph& g, const Node& n, const std::map<std::string, TensorStats>& stats);
 
 // return graph with the plan's weights replaced by their dequantized values: what a weight-only export computes
 Graph withDequantizedWeights(const Graph& graph, const QuantPlan& plan);
 
 // Symmetric quantization of w with bits along axis (axis < 0: per tensor), |w| clipped at the (1 - thresholdRate)
-// quantile of each channel when thresholdRate > 0. preserveMean: rounding keeps each channel's sum (see .cpp).
-QuantizedConstant quantizeWeightBits(const Tensor& w, int axis, int bits, double thresholdRate = 0.0, bool preserveMean = false);
+// quantile of each channel when thresholdRate > 0. preserveMean: rounding keeps each channel's sum, or with inputMean
+// (one value per weight: the mean of the input it multiplies) each channel's mean output (see .cpp).
+QuantizedConstant quantizeWeightBits(const Tensor& w, int axis, int bits, double thresholdRate = 0.0, bool preserveMean = false,
+                                     const std::vector<float>& inputMean = {});
 // return w as the plan stores it dequantized (corrections applied): what the exported model computes with
 std::vector<float> dequantizeConstant(const QuantizedConstant& q);
 // return ||w - w_q|| / ||w||

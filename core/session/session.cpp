@@ -87,7 +87,7 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
         m_plan = quantizeWeights(config, skip, progress, cancel);
     } else if (quantType == "DYNAMIC_QUANT") {
         std::string strategy = configValue(config, "dynamic_quant_param", "quant_strategy");
-        m_plan = buildDynamicQuantPlan(g, strategy.empty() ? "ALWC" : strategy, skip);
+        m_plan = buildDynamicQuantPlan(g, strategy.empty() ? "ALWC" : strategy, skip, m_stats);
     } else if (quantType == "FULL_QUANT") {
         if (m_stats.empty()) throw InputError("calibrate before quantizing: full quantization needs activation statistics");
         FullQuantOptions o;
@@ -120,6 +120,7 @@ QuantPlan Session::quantizeWeights(const IniDocument& config, const std::set<std
     o.thresholdRate = parseFloat(configValue(config, "weight_quant_param", "threshold_rate")).value_or(0.0);
     o.initScale = parseFloat(configValue(config, "mixed_bit_weight_quant_param", "init_scale")).value_or(0.02);
     o.skipNodes = skip;
+    if (!m_stats.empty()) o.stats = &m_stats;
     bool autoTune = o.bits == 0 && parseBool(configValue(config, "mixed_bit_weight_quant_param", "auto_tune")).value_or(false);
     if (!autoTune) return buildWeightQuantPlan(g, o);
     if (!m_data) throw InputError("[mixed_bit_weight_quant_param] auto_tune needs data to measure the output with: "

@@ -33,7 +33,8 @@ export async function openModel(file, shape) {
 
 // Quantizes modelFile with the INI text through eval_quant, runs float and quantized in the runtime on the eval
 // images, and returns top-1 (when labelled), agreement, mean output cosine, size ratio and Quantscope's own view.
-export async function evaluate(buildDir, m, iniText) {
+// opts.calibrate: calibrate for weight and dynamic quantization too (their data-aware rounding).
+export async function evaluate(buildDir, m, iniText, opts = {}) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'qsacc-'));
   const ini = path.join(out, 'quant.ini');
   fs.writeFileSync(ini, iniText);
@@ -42,7 +43,7 @@ export async function evaluate(buildDir, m, iniText) {
   const modelPath = path.join(data, 'models', m.file);
   const info = JSON.parse(execFileSync(path.join(buildDir, 'tests/bench/eval_quant'), [
     modelPath, folder, list('calib.txt', 'all:20'), list('eval.txt', 'all:20'), m.column ? path.join(folder, 'labels.tsv') : '-',
-    String(m.column ?? 0), m.prep, ini, out], { encoding: 'utf8' }));
+    String(m.column ?? 0), m.prep, ini, out, ...(opts.calibrate ? ['calibrate'] : [])], { encoding: 'utf8' }));
   const float = await openModel(modelPath, info.shape);
   const quant = await openModel(info.quantized, info.shape);
   const labels = m.column ? fs.readFileSync(path.join(out, 'labels.txt'), 'utf8').trim().split('\n').map(Number) : [];

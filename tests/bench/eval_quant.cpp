@@ -2,11 +2,13 @@
 // model, the eval inputs (raw float32, concatenated) and their labels. Also prints Quantscope's own view of the
 // same model: simulated top-1 and the mean output cosine of the simulation against float. Driven by
 // run_accuracy.mjs (full quantization) and run_weight_table.mjs (weight and dynamic quantization).
-// Usage: eval_quant MODEL IMAGE_FOLDER CALIB_LIST EVAL_LIST LABELS_TSV|- LABEL_COLUMN PREPROCESS QUANT_INI OUTDIR
+// Usage: eval_quant MODEL IMAGE_FOLDER CALIB_LIST EVAL_LIST LABELS_TSV|- LABEL_COLUMN PREPROCESS QUANT_INI OUTDIR [calibrate]
 //   CALIB_LIST / EVAL_LIST: files naming images of IMAGE_FOLDER, or "all:N" for the folder's first N images
 //   PREPROCESS: "imagenet" (RGB, (x-127.5)/127.5, crop 224), "cifar" (RGB, raw), or a model file named in
 //               tests/testdata.h's model cases (its preprocessing and input shape)
 //   QUANT_INI: the quantization sections; the calibration section is appended from CALIB_LIST
+//   calibrate: run calibration for weight and dynamic quantization too (as the CLI does when calibrate_path is
+//              set); without it only FULL_QUANT and auto_tune calibrate
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -74,7 +76,8 @@ int main(int argc, char** argv)
     auto t0 = std::chrono::steady_clock::now();
     std::string quantType = configValue(config, "common_quant_param", "quant_type");
     bool autoTune = parseBool(configValue(config, "mixed_bit_weight_quant_param", "auto_tune")).value_or(false);
-    if (quantType == "FULL_QUANT" || autoTune) s.calibrate(config, {}, nullptr, 2);
+    bool withData = argc > 10 && std::string(argv[10]) == "calibrate";
+    if (quantType == "FULL_QUANT" || autoTune || withData) s.calibrate(config, {}, nullptr, 2);
     const QuantPlan& plan = s.quantize(config);
     double quantSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const bool tflite = s.graph().info.format == "tflite";

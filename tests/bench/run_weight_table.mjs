@@ -19,17 +19,19 @@ const weight = (bits, extra = '') => `[common_quant_param]\nquant_type=WEIGHT_QU
   `min_quant_weight_channel=0\n${extra}`;  // every weighted layer, to compare widths
 const settings = [
   ...[2, 4, 6, 8, 16].map((b) => [`weight ${b} bit`, weight(b)]),
+  ['weight 8 bit + data', weight(8), { calibrate: true }],
   ['mixed init_scale=0.02', weight(0, '[mixed_bit_weight_quant_param]\ninit_scale=0.02\n')],
   ['mixed auto_tune', weight(0, '[mixed_bit_weight_quant_param]\nauto_tune=true\n')],
   ['dynamic ALWC', '[common_quant_param]\nquant_type=DYNAMIC_QUANT\n[dynamic_quant_param]\nquant_strategy=ALWC\n'],
   ['dynamic ACWL', '[common_quant_param]\nquant_type=DYNAMIC_QUANT\n[dynamic_quant_param]\nquant_strategy=ACWL\n'],
+  ['dynamic ALWC + data', '[common_quant_param]\nquant_type=DYNAMIC_QUANT\n[dynamic_quant_param]\nquant_strategy=ALWC\n', { calibrate: true }],
 ];
 
 console.log('model                        setting                 images  size   cosine(RT) cosine(sim)  |diff|   float%  top1%  init_scale');
 for (const m of models)
-  for (const [name, ini] of settings) {
+  for (const [name, ini, opts] of settings) {
     if (name.startsWith('dynamic ACWL') && m.file.endsWith('.tflite')) continue;  // TFLite's hybrid kernels quantize per batch
-    const r = await evaluate(buildDir, m, ini);
+    const r = await evaluate(buildDir, m, ini, opts);
     console.log(`${m.file.padEnd(28)} ${name.padEnd(22)} ${String(r.images).padStart(6)} ${fmt(r.size_ratio, 5)}x ${fmt(r.cosine, 10, 5)} ` +
       `${fmt(r.sim_cosine, 11, 5)} ${fmt(Math.abs(r.cosine - r.sim_cosine), 8, 5)} ${fmt(r.float_top1, 7)} ${fmt(r.top1, 6)}  ` +
       `${r.init_scale > 0 ? r.init_scale.toFixed(4) : '-'}${r.empty ? `  (${r.empty} image(s) with an empty output left out of the cosine)` : ''}`);
