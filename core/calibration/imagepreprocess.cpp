@@ -74,16 +74,23 @@ Tensor imageTensorFromBytes(const std::string& bytes, const std::string& path, c
                          " (set resize_width/resize_height or center_crop_width/center_crop_height)");
     Tensor t(DataType::Float32, nchw ? Shape{1, c, h, w} : Shape{1, h, w, c});
     float* out = t.data<float>();
+    float mean[3], sd[3];
+    for (int k = 0; k < c; ++k) {
+        mean[k] = k < int(pre.mean.size()) ? pre.mean[size_t(k)] : (pre.mean.size() == 1 ? pre.mean[0] : 0.f);
+        sd[k] = k < int(pre.std.size()) ? pre.std[size_t(k)] : (pre.std.size() == 1 ? pre.std[0] : 1.f);
+    }
+    const int64_t plane = int64_t(h) * w;
     for (int y = 0; y < img.rows; ++y) {
         const uint8_t* row = img.ptr<uint8_t>(y);
-        for (int x = 0; x < img.cols; ++x)
+        if (nchw) {
             for (int k = 0; k < c; ++k) {
-                float m = k < int(pre.mean.size()) ? pre.mean[size_t(k)] : (pre.mean.size() == 1 ? pre.mean[0] : 0.f);
-                float s = k < int(pre.std.size()) ? pre.std[size_t(k)] : (pre.std.size() == 1 ? pre.std[0] : 1.f);
-                float v = (float(row[x * c + k]) - m) / s;
-                if (nchw) out[(int64_t(k) * h + y) * w + x] = v;
-                else out[(int64_t(y) * w + x) * c + k] = v;
+                float* dst = out + k * plane + int64_t(y) * w;
+                for (int x = 0; x < img.cols; ++x) dst[x] = (float(row[x * c + k]) - mean[k]) / sd[k];
             }
+        } else {
+            float* dst = out + int64_t(y) * w * c;
+            for (int x = 0; x < img.cols * c; ++x) dst[x] = (float(row[x]) - mean[x % c]) / sd[x % c];
+        }
     }
     return t;
 }

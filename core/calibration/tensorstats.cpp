@@ -106,17 +106,29 @@ void TensorStats::addScanned(const float* data, int64_t n, const Extremes& e)
     // while the extremes above stay exact.
     constexpr int64_t kSample = 1 << 13;
     int64_t stride = std::max<int64_t>(1, n / kSample);
-    double scale = kBins / (2 * m_range);
-    for (int64_t k = 0; k < n; k += stride) {
-        float v = data[k];
-        if (!std::isfinite(v)) continue;
-        int bin = int((double(v) + m_range) * scale);
-        ++m_hist[size_t(std::clamp(bin, 0, kBins - 1))];
-        ++m_histCount;
-        m_sum += v;
-        m_sumSq += double(v) * v;
-        m_zeros += v == 0.f;
+    const double scale = kBins / (2 * m_range), offset = m_range;
+    // local accumulators: the histogram's int64 stores would otherwise force the members through memory each step
+    int64_t count = 0, zeros = 0;
+    double sum = 0, sumSq = 0;
+    int64_t* hist = m_hist.data();
+    auto take = [&](float v) {
+        int bin = int((double(v) + offset) * scale);
+        ++hist[std::clamp(bin, 0, kBins - 1)];
+        ++count;
+        sum += v;
+        sumSq += double(v) * v;
+        zeros += v == 0.f;
+    };
+    if (e.nonFinite) {
+        for (int64_t k = 0; k < n; k += stride)
+            if (std::isfinite(data[k])) take(data[k]);
+    } else {
+        for (int64_t k = 0; k < n; k += stride) take(data[k]);
     }
+    m_histCount += count;
+    m_zeros += zeros;
+    m_sum += sum;
+    m_sumSq += sumSq;
 }
 
 void TensorStats::add(const float* data, const std::vector<int64_t>& shape, bool channelsLast)
