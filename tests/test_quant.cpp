@@ -259,6 +259,41 @@ private slots:
         QVERIFY(!fs::exists(reports + "/round_3.csv"));
     }
 
+    void testStatisticsInEveryLayoutAgree()
+    {
+        // A real activation (MobileNet's first convolution, 8 channels of 112x112 after ReLU6 on an ImageNet photo)
+        // observed plain NCHW, as NHWC, and channel-blocked nChw16c (the 8 padding lanes filled with NaN, which
+        // must be ignored): the same exact extremes and channel means, and histograms that see every channel.
+        LoadResult m = loadModel(test::modelPath("mobilenet_v1_0.25_224.onnx"));
+        Tensor x = loadImageTensor(test::imagePath("imagenet-sample/n02097658_silky_terrier.jpg"), test::imagenetPreprocess(),
+                                   {1, 3, 224, 224}, true);
+        std::vector<float> nchw;
+        Interpreter(m.graph, {1, true, false, false}).run({{"input", x}}, [&](int, int v, const Tensor& t) {
+            if (nchw.empty() && t.shape() == Shape{1, 8, 112, 112} && v != m.graph.inputs[0]) nchw = t.toFloat();
+        });
+        QCOMPARE(nchw.size(), size_t(8 * 112 * 112));
+        const int64_t C = 8, S = 112 * 112, B = 16;
+        std::vector<float> nhwc(nchw.size()), blocked(size_t(S * B), std::nanf(""));
+        for (int64_t c = 0; c < C; ++c)
+            for (int64_t p = 0; p < S; ++p) nhwc[size_t(p * C + c)] = blocked[size_t(p * B + c)] = nchw[size_t(c * S + p)];
+        TensorStats a, b, c;
+        a.add(nchw.data(), {1, 8, 112, 112});
+        b.add(nhwc.data(), {1, 112, 112, 8}, true);
+        c.addBlocked(blocked.data(), {1, 8, 112, 112}, B);
+        double mean = 0;
+        for (float v : nchw) mean += v / double(nchw.size());
+        for (const TensorStats* s : {&b, &c}) {
+            QCOMPARE(s->min(), a.min());
+            QCOMPARE(s->max(), a.max());
+            QCOMPARE(s->count(), a.count());
+            QCOMPARE(s->nonFinite(), int64_t(0));
+            for (int64_t k = 0; k < C; ++k) QVERIFY(std::fabs(s->channelMeans()[size_t(k)] - a.channelMeans()[size_t(k)]) < 1e-4);
+            // the sampled mean is close to the exact one: no channel was left out (channels differ widely here)
+            QVERIFY2(std::fabs(s->mean() - mean) < 0.02 * std::fabs(mean) + 1e-3, qPrintable(QString("%1 vs %2").arg(s->mean()).arg(mean)));
+        }
+        QVERIFY(std::fabs(a.mean() - mean) < 0.02 * std::fabs(mean) + 1e-3);
+    }
+
     void testStatisticsMemoryDoesNotGrowWithSamples()
     {
         TensorStats s;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -76,59 +77,178 @@ Extremes extremes(const float* data, int64_t n, double* sum = nullptr)
 
 void TensorStats::add(const float* data, int64_t n)
 {
-    if (n > 0) addScanned(data, n, extremes(data, n));
+    if (n > 0) addScanned(data, n, extremes(data, n), 1);
 }
 
-void TensorStats::addScanned(const float* data, int64_t n, const Extremes& e)
+namespace {
+// Mean, variance, sparsity and the histogram (which shapes KL and the percentile methods) come from a deterministic
+// strided subsample of at most kSample elements per tensor and sample: their cost stays bounded while the extremes
+// stay exact.
+constexpr int64_t kSample = 1 << 12;
+// period: the length of the innermost dimension in memory (W for NCHW, C for NHWC and channel blocks). A stride
+// sharing a factor with it would sample some columns or channels only (stride 24 over 8 channels in NHWC sees
+// channel 0 alone, and KL then clips every other channel), so the stride is made coprime with it.
+int64_t sampleStride(int64_t n, int64_t period)
 {
-    double tMin = e.min, tMax = e.max;
-    if (e.nonFinite) {
-        tMin = INFINITY, tMax = -INFINITY;
-        for (int64_t k = 0; k < n; ++k)
-            if (std::isfinite(data[k])) tMin = std::min(tMin, double(data[k])), tMax = std::max(tMax, double(data[k]));
-    }
+    int64_t stride = std::max<int64_t>(1, n / kSample);
+    while (stride > 1 && period > 1 && std::gcd(stride, period) != 1) ++stride;
+    return stride;
+}
+// return every stride-th element of data[0, n), gathered into a per-thread buffer before they go into the histogram
+const std::vector<float>& gatherStrided(const float* data, int64_t n, int64_t stride)
+{
+    thread_local std::vector<float> buffer;
+    buffer.resize(size_t((n + stride - 1) / stride));
+    float* out = buffer.data();
+    for (int64_t k = 0, i = 0; k < n; k += stride, ++i) out[i] = data[k];
+    return buffer;
+}
+}  // namespace
+
+bool TensorStats::addExtremes(const Extremes& e, int64_t n)
+{
     m_nonFinite += e.nonFinite;
-    if (e.nonFinite == n) return;
+    if (e.nonFinite == n) return false;
     if (m_count == 0) {
-        m_min = tMin;
-        m_max = tMax;
+        m_min = e.min;
+        m_max = e.max;
     } else {
-        m_min = std::min(m_min, tMin);
-        m_max = std::max(m_max, tMax);
+        m_min = std::min<double>(m_min, e.min);
+        m_max = std::max<double>(m_max, e.max);
     }
-    m_sumSampleMin += tMin;
-    m_sumSampleMax += tMax;
+    m_sumSampleMin += e.min;
+    m_sumSampleMax += e.max;
     ++m_samples;
     m_count += n - e.nonFinite;
-    widen(std::max(std::fabs(tMin), std::fabs(tMax)));
-    // Mean, variance, sparsity and the histogram (which shapes KL and the percentile methods) come from a
-    // deterministic strided subsample of at most kSample elements per tensor and sample: their cost stays bounded
-    // while the extremes above stay exact.
-    constexpr int64_t kSample = 1 << 13;
-    int64_t stride = std::max<int64_t>(1, n / kSample);
-    const double scale = kBins / (2 * m_range), offset = m_range;
-    // local accumulators: the histogram's int64 stores would otherwise force the members through memory each step
-    int64_t count = 0, zeros = 0;
-    double sum = 0, sumSq = 0;
+    widen(std::max(std::fabs(double(e.min)), std::fabs(double(e.max))));
+    return true;
+}
+
+void TensorStats::addSampled(const float* values, int64_t count, bool checkFinite)
+{
+    const float scale = float(kBins / (2 * m_range)), offset = float(m_range);
+    // Local accumulators (the histogram's int64 stores would otherwise force members through memory), four of each
+    // so that the additions do not wait on one another.
+    int64_t taken = 0, zeros = 0;
+    double sum[4] = {0, 0, 0, 0}, sumSq[4] = {0, 0, 0, 0};
     int64_t* hist = m_hist.data();
-    auto take = [&](float v) {
-        int bin = int((double(v) + offset) * scale);
+    auto take = [&](float v, int lane) {
+        int bin = int((v + offset) * scale);
         ++hist[std::clamp(bin, 0, kBins - 1)];
-        ++count;
-        sum += v;
-        sumSq += double(v) * v;
+        sum[lane] += v;
+        sumSq[lane] += double(v) * v;
         zeros += v == 0.f;
     };
-    if (e.nonFinite) {
-        for (int64_t k = 0; k < n; k += stride)
-            if (std::isfinite(data[k])) take(data[k]);
-    } else {
-        for (int64_t k = 0; k < n; k += stride) take(data[k]);
+    int64_t k = 0;
+    if (!checkFinite) {
+        for (; k + 4 <= count; k += 4)
+            for (int lane = 0; lane < 4; ++lane) take(values[k + lane], lane);
+        taken = k;
     }
-    m_histCount += count;
+    for (; k < count; ++k)
+        if (!checkFinite || std::isfinite(values[k])) take(values[k], 0), ++taken;
+    m_histCount += taken;
     m_zeros += zeros;
-    m_sum += sum;
-    m_sumSq += sumSq;
+    m_sum += (sum[0] + sum[1]) + (sum[2] + sum[3]);
+    m_sumSq += (sumSq[0] + sumSq[1]) + (sumSq[2] + sumSq[3]);
+}
+
+void TensorStats::addScanned(const float* data, int64_t n, const Extremes& e, int64_t period)
+{
+    Extremes finite = e;
+    if (e.nonFinite) {
+        finite.min = INFINITY, finite.max = -INFINITY;
+        for (int64_t k = 0; k < n; ++k)
+            if (std::isfinite(data[k])) finite.min = std::min(finite.min, data[k]), finite.max = std::max(finite.max, data[k]);
+    }
+    if (!addExtremes(finite, n)) return;
+    const int64_t stride = sampleStride(n, period);
+    if (stride == 1) return addSampled(data, n, e.nonFinite != 0);
+    const std::vector<float>& picked = gatherStrided(data, n, stride);
+    addSampled(picked.data(), int64_t(picked.size()), e.nonFinite != 0);
+}
+
+void TensorStats::addBlocked(const float* data, const std::vector<int64_t>& shape, int64_t B, bool channelsLast)
+{
+    if (shape.size() < 2 || B <= 0) return;
+    int64_t N = shape[0], C = channelsLast ? shape.back() : shape[1];
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    if (n <= 0 || N <= 0 || C <= 0) return;
+    const int64_t S = n / (N * C), Cb = (C + B - 1) / B;
+    const bool sums = m_channelSum.empty() || m_channelSum.size() == size_t(C);  // a changed shape keeps the first sums
+    if (m_channelSum.empty()) m_channelSum.assign(size_t(C), 0.0);
+    // Extremes and channel sums, block by block: B lanes side by side vectorize. A lane holding NaN or Inf ends
+    // with a non-finite sum; only then is its block scanned again element by element.
+    Extremes all{INFINITY, -INFINITY, 0};
+    const size_t lanes = static_cast<size_t>(B);
+    std::vector<float> lo(lanes), hi(lanes), acc(lanes);
+    std::vector<double> laneSum(lanes);
+    for (int64_t b = 0; b < N; ++b)
+        for (int64_t cb = 0; cb < Cb; ++cb) {
+            const float* p = data + (b * Cb + cb) * S * B;
+            const int64_t valid = std::min(B, C - cb * B);
+            for (int64_t l = 0; l < B; ++l) lo[size_t(l)] = INFINITY, hi[size_t(l)] = -INFINITY, acc[size_t(l)] = 0.f, laneSum[size_t(l)] = 0.0;
+            for (int64_t s0 = 0; s0 < S; s0 += 64) {
+                const int64_t s1 = std::min(S, s0 + 64);
+                for (int64_t sp = s0; sp < s1; ++sp) {
+                    const float* row = p + sp * B;
+                    float* __restrict lo_ = lo.data();
+                    float* __restrict hi_ = hi.data();
+                    float* __restrict acc_ = acc.data();
+                    for (int64_t l = 0; l < B; ++l) {
+                        float x = row[l];
+                        lo_[l] = std::min(lo_[l], x);
+                        hi_[l] = std::max(hi_[l], x);
+                        acc_[l] += x;
+                    }
+                }
+                for (int64_t l = 0; l < B; ++l) laneSum[size_t(l)] += acc[size_t(l)], acc[size_t(l)] = 0.f;
+            }
+            for (int64_t l = 0; l < valid; ++l) {
+                if (std::isfinite(laneSum[size_t(l)])) {
+                    all.min = std::min(all.min, lo[size_t(l)]);
+                    all.max = std::max(all.max, hi[size_t(l)]);
+                    if (sums) m_channelSum[size_t(cb * B + l)] += laneSum[size_t(l)];
+                    continue;
+                }
+                for (int64_t sp = 0; sp < S; ++sp) {
+                    float x = p[sp * B + l];
+                    if (!std::isfinite(x)) ++all.nonFinite;
+                    else all.min = std::min(all.min, x), all.max = std::max(all.max, x);
+                }
+            }
+        }
+    if (sums) m_channelCount += n / C;
+    if (!addExtremes(all, n)) return;
+    // Without padded lanes the histogram samples the buffer as it lies (every stride-th element in memory order: the
+    // same count, other elements than a plain copy's, read sequentially). With padding, walk the logical index with
+    // counters (n, c, s) in NCHW order or (n, s, c) in NHWC order and map each to its blocked address.
+    if (C % B == 0) {
+        const int64_t stride = sampleStride(n, B);
+        const std::vector<float>& picked = gatherStrided(data, n, stride);
+        return addSampled(picked.data(), int64_t(picked.size()), all.nonFinite != 0);
+    }
+    const int64_t stride = sampleStride(n, shape.back());
+    int64_t bn = 0, c = 0, sp = 0;
+    const int64_t inner = channelsLast ? C : S, outer = channelsLast ? S : C;  // fastest, then next
+    int64_t& fast = channelsLast ? c : sp;
+    int64_t& slow = channelsLast ? sp : c;
+    const int64_t addFast = stride % inner, addSlow = (stride / inner) % outer, addN = stride / (inner * outer);
+    std::vector<int64_t> channelOffset(static_cast<size_t>(C));  // where channel c's lane starts, without a division per sample
+    for (int64_t k = 0; k < C; ++k) channelOffset[size_t(k)] = (k / B) * S * B + k % B;
+    const int64_t batchStride = Cb * S * B;
+    std::vector<float> picked;
+    picked.reserve(size_t((n + stride - 1) / stride));
+    for (int64_t k = 0; k < n; k += stride) {
+        picked.push_back(data[bn * batchStride + channelOffset[size_t(c)] + sp * B]);
+        fast += addFast;
+        slow += addSlow;
+        bn += addN;
+        if (fast >= inner) fast -= inner, ++slow;
+        if (slow >= outer) slow -= outer, ++bn;
+    }
+    addSampled(picked.data(), int64_t(picked.size()), all.nonFinite != 0);
 }
 
 void TensorStats::add(const float* data, const std::vector<int64_t>& shape, bool channelsLast)
@@ -141,24 +261,7 @@ void TensorStats::add(const float* data, const std::vector<int64_t>& shape, bool
         return;
     }
     if (m_channelSum.empty()) m_channelSum.assign(size_t(C), 0.0);
-    if (channelsLast) {
-        add(data, n);
-        // rows of C channels: accumulate in float per row block, in double across blocks
-        std::vector<float> block(size_t(C), 0.f);
-        int64_t rows = n / C;
-        for (int64_t r = 0; r < rows; ++r) {
-            const float* p = data + r * C;
-            for (int64_t c = 0; c < C; ++c) block[size_t(c)] += p[c];
-            if ((r + 1) % 64 == 0 || r + 1 == rows) {
-                for (int64_t c = 0; c < C; ++c) {
-                    if (std::isfinite(block[size_t(c)])) m_channelSum[size_t(c)] += block[size_t(c)];
-                    block[size_t(c)] = 0.f;
-                }
-            }
-        }
-        m_channelCount += rows;
-        return;
-    }
+    if (channelsLast) return addBlocked(data, shape, C, true);  // NHWC is one block of all C channels
     // NCHW: one pass over each channel's plane gives its sum and the tensor's extremes together.
     int64_t inner = n / (shape[0] * C);
     Extremes all{data[0], data[0], 0};
@@ -172,7 +275,7 @@ void TensorStats::add(const float* data, const std::vector<int64_t>& shape, bool
             if (std::isfinite(sum)) m_channelSum[size_t(c)] += sum;  // a channel with NaN/Inf says nothing useful
         }
     m_channelCount += n / C;
-    addScanned(data, n, all);
+    addScanned(data, n, all, shape.back());
 }
 
 std::vector<double> TensorStats::channelMeans() const

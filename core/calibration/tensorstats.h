@@ -16,6 +16,11 @@ public:
     // Also keeps per-channel sums for bias correction: along axis 1 (NCHW activations, [N, K] matrices), or along
     // the last axis with channelsLast (NHWC activations of TFLite models).
     void add(const float* data, const std::vector<int64_t>& shape, bool channelsLast = false);
+    // Same as add(data, shape, channelsLast), for a tensor stored channel-blocked as oneDNN keeps convolution outputs
+    // (nChw8c, nChw16c): memory [N][ceil(C / block)][spatial][block], lanes past C ignored. shape is the logical
+    // shape ([N, C, spatial...], or [N, spatial..., C] with channelsLast). The histogram samples the same elements,
+    // in the same order, as the plain tensor's add would, so results do not depend on the layout.
+    void addBlocked(const float* data, const std::vector<int64_t>& shape, int64_t block, bool channelsLast = false);
     // return the mean of each channel (empty when the tensor has rank < 2)
     std::vector<double> channelMeans() const;
 
@@ -47,7 +52,11 @@ public:
 
 private:
     void widen(double magnitude);
-    void addScanned(const float* data, int64_t n, const Extremes& e);
+    void addScanned(const float* data, int64_t n, const Extremes& e, int64_t period);
+    // records one sample's extremes and count; false when it holds no finite value
+    bool addExtremes(const Extremes& e, int64_t n);
+    // adds the sampled elements of one sample to the histogram and moments
+    void addSampled(const float* values, int64_t count, bool checkFinite);
 
     std::vector<int64_t> m_hist;
     int64_t m_histCount = 0;  // elements in the histogram (a subsample of large tensors)

@@ -295,7 +295,8 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
     return plan;
 }
 
-std::vector<Tensor> Interpreter::run(const std::map<std::string, Tensor>& inputs, const TensorObserver& observer)
+std::vector<Tensor> Interpreter::run(const std::map<std::string, Tensor>& inputs, const TensorObserver& observer,
+                                     const BlockedObserver& blocked)
 {
     const Graph& g = m_graph;
     for (int in : g.inputs) {
@@ -342,13 +343,16 @@ std::vector<Tensor> Interpreter::run(const std::map<std::string, Tensor>& inputs
         if (observer)
             for (int out : step.outputs) {
                 const Tensor* seen = &plan.tensors[out];
+                const int node = step.fusedNode >= 0 ? step.fusedNode : step.node;
                 if (const OpaqueLayout* l = plan.layouts[size_t(out)].get()) {  // observers see plain row-major
+                    int64_t block = blocked ? l->channelBlock() : 0;
+                    if (block > 0 && blocked(node, out, static_cast<const float*>(seen->raw()), seen->shape(), block)) continue;
                     Tensor& plain = plan.observed[size_t(out)];
                     if (plain.empty()) plain = Tensor(seen->type(), seen->shape());
                     l->toPlain(seen->raw(), plain.raw());
                     seen = &plain;
                 }
-                observer(step.fusedNode >= 0 ? step.fusedNode : step.node, out, *seen);
+                observer(node, out, *seen);
             }
     }
     std::vector<Tensor> result;

@@ -13,6 +13,10 @@ class Kernel;
 
 /** Sees every tensor as it is produced (graph inputs with node = -1), without keeping it. */
 using TensorObserver = std::function<void(int node, int value, const Tensor& tensor)>;
+// Offered values the runtime keeps channel-blocked (see OpaqueLayout::channelBlock) before they are copied to
+// plain row-major for the TensorObserver: data in that layout, the value's logical shape, the block. Returns true
+// when it handled the value (no copy is made then, and the TensorObserver is not called for it).
+using BlockedObserver = std::function<bool(int node, int value, const float* data, const Shape& shape, int64_t block)>;
 
 struct InterpreterOptions {
     int threads = 1;
@@ -34,7 +38,8 @@ public:
 
     // Runs the graph; inputs by name. return the graph outputs in graph order (copies the caller owns).
     // Throws InputError on a missing input, a wrong type or a shape that does not fit the model.
-    std::vector<Tensor> run(const std::map<std::string, Tensor>& inputs, const TensorObserver& observer = {});
+    std::vector<Tensor> run(const std::map<std::string, Tensor>& inputs, const TensorObserver& observer = {},
+                            const BlockedObserver& blocked = {});
 
     const Graph& graph() const { return m_graph; }
     // return "name (op)" for each node the runtime cannot execute

@@ -14,6 +14,9 @@ struct OpaqueLayout {
     virtual ~OpaqueLayout() = default;
     // Writes src (bytes in this layout) to dst (plain row-major, of the value's logical shape).
     virtual void toPlain(const void* src, void* dst) const = 0;
+    // return B when the data is float32 stored channel-blocked, [N][ceil(C / B)][spatial][B] with zero offset (oneDNN's
+    // nChw8c / nChw16c), so that observers may read it in place; else 0
+    virtual int64_t channelBlock() const { return 0; }
     size_t bytes = 0;
 };
 

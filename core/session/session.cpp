@@ -40,7 +40,7 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
     auto data = std::make_unique<CalibrationData>(config, g);  // resolves and checks every file before running
     // Activations fused into the op before them (Relu/Clip after a Conv/Gemm that nothing else reads) are observed
     // after the activation only: the quantizer folds them the same way, so the pre-activation tensor never gets
-    // parameters. Values kept in oneDNN's blocked layouts reach the observer as plain copies.
+    // parameters. Values kept in oneDNN's channel-blocked layouts are read in place.
     Interpreter interp(g, {threads, true, false});
     std::map<std::string, TensorStats> stats;
     std::vector<TensorStats*> byValue(g.values.size(), nullptr);
@@ -61,11 +61,17 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
         if (progress) progress(i, data->size(), "calibrate");
         std::map<std::string, Tensor> inputs = next.get();
         if (i + 1 < data->size()) next = std::async(std::launch::async, [&, i] { return data->sample(i + 1); });
-        interp.run(inputs, [&](int, int value, const Tensor& t) {
-            if (t.type() != DataType::Float32 || !byValue[size_t(value)]) return;
-            if (channelMeans[size_t(value)]) byValue[size_t(value)]->add(t.data<float>(), t.shape(), channelsLast);
-            else byValue[size_t(value)]->add(t.data<float>(), t.count());
-        });
+        interp.run(
+            inputs,
+            [&](int, int value, const Tensor& t) {
+                if (t.type() != DataType::Float32 || !byValue[size_t(value)]) return;
+                if (channelMeans[size_t(value)]) byValue[size_t(value)]->add(t.data<float>(), t.shape(), channelsLast);
+                else byValue[size_t(value)]->add(t.data<float>(), t.count());
+            },
+            [&](int, int value, const float* data, const Shape& shape, int64_t block) {  // no plain copy needed
+                if (byValue[size_t(value)]) byValue[size_t(value)]->addBlocked(data, shape, block, channelsLast);
+                return true;
+            });
     }
     if (progress) progress(data->size(), data->size(), "calibrate");
     for (auto it = stats.begin(); it != stats.end();)

@@ -51,7 +51,7 @@ int main(int argc, char** argv)
     auto t1 = std::chrono::steady_clock::now();
     for (size_t i = 0; i < data.size(); ++i) samples.push_back(data.sample(i));
     double decodeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1).count();
-    Interpreter interp(s.graph(), {1, true, false});
+    Interpreter interp(s.graph(), {1});
     interp.run(samples[0]);
     auto t2 = std::chrono::steady_clock::now();
     for (const auto& x : samples) interp.run(x);
