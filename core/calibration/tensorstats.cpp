@@ -94,6 +94,22 @@ int64_t sampleStride(int64_t n, int64_t period)
     while (stride > 1 && period > 1 && std::gcd(stride, period) != 1) ++stride;
     return stride;
 }
+// Lane-wise min, max and sum over rows of B floats (rows * B contiguous), into lo, hi and acc. Built for AVX2 as
+// well, chosen at run time.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+void reduceRows(const float* __restrict p, int64_t rows, int64_t B, float* __restrict lo, float* __restrict hi, float* __restrict acc)
+{
+    for (int64_t r = 0; r < rows; ++r, p += B)
+        for (int64_t l = 0; l < B; ++l) {
+            float x = p[l];
+            lo[l] = std::min(lo[l], x);
+            hi[l] = std::max(hi[l], x);
+            acc[l] += x;
+        }
+}
+
 // return every stride-th element of data[0, n), gathered into a per-thread buffer before they go into the histogram
 const std::vector<float>& gatherStrided(const float* data, int64_t n, int64_t stride)
 {
@@ -190,19 +206,7 @@ void TensorStats::addBlocked(const float* data, const std::vector<int64_t>& shap
             const int64_t valid = std::min(B, C - cb * B);
             for (int64_t l = 0; l < B; ++l) lo[size_t(l)] = INFINITY, hi[size_t(l)] = -INFINITY, acc[size_t(l)] = 0.f, laneSum[size_t(l)] = 0.0;
             for (int64_t s0 = 0; s0 < S; s0 += 64) {
-                const int64_t s1 = std::min(S, s0 + 64);
-                for (int64_t sp = s0; sp < s1; ++sp) {
-                    const float* row = p + sp * B;
-                    float* __restrict lo_ = lo.data();
-                    float* __restrict hi_ = hi.data();
-                    float* __restrict acc_ = acc.data();
-                    for (int64_t l = 0; l < B; ++l) {
-                        float x = row[l];
-                        lo_[l] = std::min(lo_[l], x);
-                        hi_[l] = std::max(hi_[l], x);
-                        acc_[l] += x;
-                    }
-                }
+                reduceRows(p + s0 * B, std::min(S, s0 + 64) - s0, B, lo.data(), hi.data(), acc.data());
                 for (int64_t l = 0; l < B; ++l) laneSum[size_t(l)] += acc[size_t(l)], acc[size_t(l)] = 0.f;
             }
             for (int64_t l = 0; l < valid; ++l) {
