@@ -40,6 +40,11 @@ void chooseContainer(QuantizedConstant& q, bool encode, const std::string& forma
     int b = q.params.bits;
     bool native = b == 8 || b == 16;
     if (format == "tflite") {
+        if (b <= 4 && encode) {  // TFLite's INT4 tensors, read by DEQUANTIZE
+            q.packedBits = b;
+            q.container = "int4 (TFLite INT4, two weights a byte" + std::string(b < 4 ? "; no packed type for " + std::to_string(b) + " bits)" : ")");
+            return;
+        }
         q.container = b <= 8 ? "int8" + std::string(b < 8 ? " (TFLite has no packed type for " + std::to_string(b) + " bits)" : "")
                              : "int16 per layer (TFLite's DEQUANTIZE takes int16 per tensor only" +
                                    std::string(b < 16 ? "; no packed type for " + std::to_string(b) + " bits)" : ")");

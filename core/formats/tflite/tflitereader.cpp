@@ -1,5 +1,7 @@
 #include "formats/tflite/tflitereader.h"
 
+#include <cmath>
+#include <cstring>
 #include <set>
 
 #include "graph/error.h"
@@ -75,12 +77,21 @@ struct Reader {
         // the declared shape must match the bytes the file holds before anything is allocated
         long double count = 1;
         for (int64_t d : shape) count *= (long double)d;
-        long double expect = count * (long double)elementSize(type);
+        const bool packed = type == DataType::Int4;  // two weights a byte, low nibble first
+        long double expect = packed ? std::floor((count + 1) / 2) : count * (long double)elementSize(type);
         if ((long double)size != expect)
             fail("tensor '" + (t->name() ? t->name()->str() : std::string("?")) + "' has " + std::to_string(size) +
                  " bytes of data, expected " + std::to_string((unsigned long long)std::min<long double>(expect, 1e19L)) + " for " +
                  std::string(dataTypeName(type)) + shapeToString(shape));
         Tensor out(type, shape);
+        if (packed) {
+            int8_t* dst = out.data<int8_t>();
+            for (size_t i = 0; i < size_t(count); ++i) {
+                int v = (data[i / 2] >> (i % 2 ? 4 : 0)) & 0x0F;
+                dst[i] = int8_t(v >= 8 ? v - 16 : v);
+            }
+            return out;
+        }
         std::memcpy(out.raw(), data, size);
         return out;
     }

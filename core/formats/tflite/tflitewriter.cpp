@@ -75,6 +75,18 @@ struct Writer {
         return uint32_t(model->buffers.size() - 1);
     }
 
+    // int8 values in [-8, 7], two a byte: element 2k in the low nibble, 2k + 1 in the high one
+    uint32_t addPackedInt4(const Tensor& t)
+    {
+        auto b = std::make_unique<tfl::BufferT>();
+        const int8_t* v = t.data<int8_t>();
+        const size_t n = size_t(t.count());
+        b->data.assign((n + 1) / 2, 0);
+        for (size_t i = 0; i < n; ++i) b->data[i / 2] |= uint8_t((uint8_t(v[i]) & 0x0F) << (i % 2 ? 4 : 0));
+        model->buffers.push_back(std::move(b));
+        return uint32_t(model->buffers.size() - 1);
+    }
+
     uint32_t opcode(B code)
     {
         for (size_t i = 0; i < model->operator_codes.size(); ++i)
@@ -159,8 +171,11 @@ struct Writer {
             if (c == plan.constants.end()) continue;
             if (plan.quantType == "WEIGHT_QUANT") {
                 tfl::TensorT& f = *sub->tensors[t];
-                int q = addTensor(f, f.name + "_quantized", tfl::TensorType(tfliteFromDataType(c->second.values.type())), &c->second.params);
-                sub->tensors[size_t(q)]->buffer = addBuffer(c->second.values);
+                const QuantizedConstant& qc = c->second;
+                const bool int4 = qc.packedBits > 0 && qc.packedBits <= 4;  // TFLite's INT4: two weights a byte
+                int q = addTensor(f, f.name + "_quantized", int4 ? tfl::TensorType::INT4 : tfl::TensorType(tfliteFromDataType(qc.values.type())),
+                                  &qc.params);
+                sub->tensors[size_t(q)]->buffer = int4 ? addPackedInt4(qc.values) : addBuffer(qc.values);
                 f.buffer = 0;
                 before.push_back(convertOp(B::DEQUANTIZE, q, int(t)));
                 continue;
