@@ -25,6 +25,7 @@
 #include "graphview.h"
 #include "language.h"
 #include "mainwindow.h"
+#include "quantizejob.h"
 #include "resultsview.h"
 #include "settingseditor.h"
 #include "testdata.h"
@@ -114,6 +115,18 @@ private slots:
         w.run();
         w.cancelRun();
         QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.first().first().toBool(), false);
+        QVERIFY(w.session()->plan().quantizedNodes.empty());
+        finished.clear();
+        // ... and half-way through calibration (after the second photo): same outcome, nothing half-written.
+        auto* job = w.findChild<QuantizeJob*>();
+        QVERIFY(job);
+        auto stopAtTwo = connect(job, &QuantizeJob::progress, &w, [&](int done, int, const QString& stage) {
+            if (stage == "calibrate" && done >= 2) w.cancelRun();
+        });
+        w.run();
+        QVERIFY(finished.wait(60000));
+        disconnect(stopAtTwo);
         QCOMPARE(finished.first().first().toBool(), false);
         QVERIFY(w.session()->plan().quantizedNodes.empty());
         finished.clear();
