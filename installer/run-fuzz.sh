@@ -21,6 +21,9 @@ command -v clang++ >/dev/null && [ -n "$(ls /usr/lib/llvm-*/lib/clang/*/lib/linu
 CC=clang CXX=clang++ cmake -S "$root" -B "$root/build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQUANTSCOPE_FUZZ=ON \
   -DQUANTSCOPE_BUILD_GUI=OFF -DQUANTSCOPE_BUILD_TESTS=OFF >/dev/null
 cmake --build "$root/build-fuzz" --parallel "$(nproc)" >/dev/null
+# within a 512 MiB memory budget, so that decompression bombs (an 800-byte JPEG declaring 500 M pixels) are refused
+# quickly, as they would be on a small machine, instead of timing out
+export QUANTSCOPE_MEMORY_BUDGET="${QUANTSCOPE_MEMORY_BUDGET:-512M}"
 failed=()
 for t in ${targets[@]}; do
   mkdir -p "$root/build-fuzz/corpus/$t" "$root/build-fuzz/findings"

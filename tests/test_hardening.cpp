@@ -200,6 +200,18 @@ private slots:
         } catch (const InputError& e) {
             QVERIFY2(std::string(e.what()).rfind("scan.dcm: not a JPEG, PNG", 0) == 0, e.what());
         }
+        {  // an 800-byte JPEG declaring 14376x34856 pixels: refused by the memory budget before decoding
+            const size_t saved = memoryBudget();
+            setMemoryBudget(size_t(1) << 30);
+            std::string err;
+            try {
+                imageTensorFromBytes(readFileBytes(corpus + "image/regression_jpeg_bomb").substr(1), "bomb.jpg", {}, {1, 3, 32, 32}, true);
+            } catch (const InputError& e) {
+                err = e.what();
+            }
+            setMemoryBudget(saved);
+            QVERIFY2(err.rfind("bomb.jpg: decoding a 14376x34856 image needs", 0) == 0, err.c_str());
+        }
     }
 
     void testNanAndConstantCalibrationData()

@@ -3,7 +3,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "formats/modelloader.h"
 #include "graph/error.h"
@@ -19,21 +22,76 @@ Tensor loadImageTensor(const std::string& path, const ImagePreprocess& pre, cons
 }
 
 namespace {
-// The formats a calibration image may have, by signature. OpenCV would also try DICOM, OpenEXR, JPEG 2000, Sun
-// raster and more; Debian's GDCM aborts the process on some malformed DICOM input, so only these are decoded.
-bool knownImageSignature(const std::string& b)
+// The width and height an encoded image declares, read from its header before anything is decoded (so that an
+// 800-byte JPEG declaring 60000x60000 pixels is refused by the memory budget instead of decoded). Only these formats
+// are accepted: OpenCV would also try DICOM, OpenEXR, JPEG 2000, TIFF, Sun raster and more, and Debian's GDCM aborts
+// the process on some malformed DICOM input. nullopt: not one of them, or a header too short to say.
+std::optional<std::pair<int64_t, int64_t>> declaredSize(const std::string& b)
 {
+    auto byte = [&](size_t i) -> int64_t { return i < b.size() ? int64_t(uint8_t(b[i])) : -1; };
+    auto be16 = [&](size_t i) { return byte(i) < 0 || byte(i + 1) < 0 ? -1 : byte(i) << 8 | byte(i + 1); };
+    auto le16 = [&](size_t i) { return byte(i) < 0 || byte(i + 1) < 0 ? -1 : byte(i + 1) << 8 | byte(i); };
+    auto le32 = [&](size_t i) { return le16(i) < 0 || le16(i + 2) < 0 ? -1 : int64_t(int32_t(uint32_t(le16(i + 2) << 16 | le16(i)))); };
     auto starts = [&](const char* magic, size_t n, size_t at = 0) { return b.size() >= at + n && b.compare(at, n, magic, n) == 0; };
-    return starts("\xFF\xD8\xFF", 3) || starts("\x89PNG\r\n\x1A\n", 8) || starts("BM", 2) ||
-           (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') || starts("II*\0", 4) || starts("MM\0*", 4) ||
-           (starts("RIFF", 4) && starts("WEBP", 4, 8));
+    using Size = std::pair<int64_t, int64_t>;
+    if (starts("\xFF\xD8", 2)) {  // JPEG: walk the markers to the frame header (SOF0-SOF15 but DHT, JPG and DAC)
+        for (size_t i = 2; i + 3 < b.size();) {
+            if (byte(i) != 0xFF) {  // extraneous bytes before a marker: libjpeg skips them, and so do we
+                ++i;
+                continue;
+            }
+            int64_t m = byte(i + 1);
+            if (m == 0xFF) { ++i; continue; }
+            if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) { i += 2; continue; }
+            int64_t len = be16(i + 2);
+            if (len < 2) return std::nullopt;
+            if (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) {
+                int64_t h = be16(i + 5), w = be16(i + 7);
+                return h < 0 || w < 0 ? std::nullopt : std::optional<Size>(Size{w, h});
+            }
+            i += size_t(len) + 2;
+        }
+        return std::nullopt;
+    }
+    if (starts("\x89PNG\r\n\x1A\n", 8) && starts("IHDR", 4, 12) && b.size() >= 24)
+        return Size{be16(16) << 16 | be16(18), be16(20) << 16 | be16(22)};
+    if (starts("BM", 2) && b.size() >= 26) return Size{std::llabs(le32(18)), std::llabs(le32(22))};
+    if (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') {  // PNM: whitespace, comments, width, height
+        size_t i = 2;
+        int64_t v[2];
+        for (int64_t& x : v) {
+            while (i < b.size() && (std::isspace(uint8_t(b[i])) || b[i] == '#')) {
+                if (b[i] == '#') while (i < b.size() && b[i] != '\n') ++i;
+                else ++i;
+            }
+            if (i >= b.size() || !std::isdigit(uint8_t(b[i]))) return std::nullopt;
+            x = 0;
+            for (; i < b.size() && std::isdigit(uint8_t(b[i])) && x < (int64_t(1) << 40); ++i) x = x * 10 + (b[i] - '0');
+        }
+        return Size{v[0], v[1]};
+    }
+    if (starts("RIFF", 4) && starts("WEBP", 4, 8) && b.size() >= 30) {
+        if (starts("VP8 ", 4, 12)) return Size{le16(26) & 0x3FFF, le16(28) & 0x3FFF};
+        if (starts("VP8L", 4, 12)) {
+            int64_t bits = le32(21) & 0xFFFFFFFFll;
+            return Size{(bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1};
+        }
+        if (starts("VP8X", 4, 12))
+            return Size{(byte(24) | byte(25) << 8 | byte(26) << 16) + 1, (byte(27) | byte(28) << 8 | byte(29) << 16) + 1};
+    }
+    return std::nullopt;
 }
 }  // namespace
 
 Tensor imageTensorFromBytes(const std::string& bytes, const std::string& path, const ImagePreprocess& pre, const Shape& inputShape, bool nchw)
 {
-    if (!knownImageSignature(bytes))
-        throw InputError(path + ": not a JPEG, PNG, BMP, PPM/PGM, TIFF or WebP image (set input_type=BIN for raw tensors)");
+    auto size = declaredSize(bytes);
+    if (!size)
+        throw InputError(path + ": not a JPEG, PNG, BMP, PPM/PGM or WebP image, or its header is cut short (set input_type=BIN "
+                                "for raw tensors)");
+    // decoding, colour conversion and resizing hold about three 8-bit copies of the pixels
+    checkMemoryBudget((long double)size->first * (long double)size->second * 9.0L,
+                      path + ": decoding a " + std::to_string(size->first) + "x" + std::to_string(size->second) + " image");
     cv::Mat encoded(1, int(bytes.size()), CV_8U, const_cast<char*>(bytes.data()));
     cv::Mat img;
     try {
@@ -80,17 +138,23 @@ Tensor imageTensorFromBytes(const std::string& bytes, const std::string& path, c
         sd[k] = k < int(pre.std.size()) ? pre.std[size_t(k)] : (pre.std.size() == 1 ? pre.std[0] : 1.f);
     }
     const int64_t plane = int64_t(h) * w;
+    if (nchw) {  // deinterleave first (OpenCV's SIMD split), so that each plane converts in one contiguous loop
+        std::vector<cv::Mat> planes;
+        cv::split(img, planes);
+        for (int k = 0; k < c; ++k) {
+            float* dst = out + k * plane;
+            for (int y = 0; y < img.rows; ++y, dst += w) {
+                const uint8_t* row = planes[size_t(k)].ptr<uint8_t>(y);
+                const float m = mean[k], d = sd[k];
+                for (int x = 0; x < img.cols; ++x) dst[x] = (float(row[x]) - m) / d;
+            }
+        }
+        return t;
+    }
     for (int y = 0; y < img.rows; ++y) {
         const uint8_t* row = img.ptr<uint8_t>(y);
-        if (nchw) {
-            for (int k = 0; k < c; ++k) {
-                float* dst = out + k * plane + int64_t(y) * w;
-                for (int x = 0; x < img.cols; ++x) dst[x] = (float(row[x * c + k]) - mean[k]) / sd[k];
-            }
-        } else {
-            float* dst = out + int64_t(y) * w * c;
-            for (int x = 0; x < img.cols * c; ++x) dst[x] = (float(row[x]) - mean[x % c]) / sd[x % c];
-        }
+        float* dst = out + int64_t(y) * w * c;
+        for (int x = 0; x < img.cols * c; ++x) dst[x] = (float(row[x]) - mean[x % c]) / sd[x % c];
     }
     return t;
 }

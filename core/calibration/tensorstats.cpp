@@ -97,7 +97,7 @@ int64_t sampleStride(int64_t n, int64_t period)
 // Lane-wise min, max and sum over rows of B floats (rows * B contiguous), into lo, hi and acc. Built for AVX2 as
 // well, chosen at run time.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx2", "default")))
+__attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
 void reduceRows(const float* __restrict p, int64_t rows, int64_t B, float* __restrict lo, float* __restrict hi, float* __restrict acc)
 {
