@@ -2,14 +2,14 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and runs each from the seed corpora in
 # tests/fuzz/corpus (new inputs go to build-fuzz/corpus; the seeds stay minimal).
 #   installer/run-fuzz.sh [RUNS] [TARGET...]          RUNS executions each (default 1,000,000)
-#   installer/run-fuzz.sh --seconds S [TARGET...]     S seconds each (CI's bounded run)
+#   installer/run-fuzz.sh --seconds S [TARGET...]     S seconds each, seed 1 (CI's bounded, reproducible run)
 # Targets: onnx tflite ini yaml npy image bin. Exits non-zero when any target found a crash, leak or timeout; the
 # reproducer is then in build-fuzz/findings/.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 limit=(-runs=1000000)
 if [ "${1:-}" = "--seconds" ]; then
-  limit=(-max_total_time="$2")
+  limit=(-max_total_time="$2" -seed=1)  # CI: a fixed seed, so that a run is reproducible
   shift 2
 elif [ $# -gt 0 ]; then
   limit=(-runs="$1")

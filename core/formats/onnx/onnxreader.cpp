@@ -219,6 +219,8 @@ struct Reader {
     void read(const std::string& bytes)
     {
         onnx::ModelProto model;
+        if (bytes.size() > size_t(INT32_MAX))
+            fail("the file is larger than the 2 GiB a protobuf can hold; save the weights as external data");
         google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()), int(bytes.size()));
         stream.SetRecursionLimit(64);
         if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
