@@ -188,6 +188,8 @@ private slots:
                 if (!plan.quantizedNodes.count(n.name)) continue;
                 const Tensor& w = *g.values[size_t(n.inputs[1])].constant;
                 const QuantizedConstant& q = plan.constants.at(g.values[size_t(n.inputs[1])].name);
+                QVERIFY(q.roundedForData);
+                QVERIFY(!blind.plan().constants.at(g.values[size_t(n.inputs[1])].name).roundedForData);
                 std::vector<float> mean = inputMeanPerWeight(g, n, informed.statistics());
                 QCOMPARE(mean.size(), size_t(w.count()));
                 auto wf = w.toFloat();

@@ -399,7 +399,8 @@ void printWeightSummary(const Graph& g, const QuantPlan& plan, std::ostream& err
         auto why = plan.floatReasons.find(n.name);
         if (q != plan.constants.end())
             err << "  " << n.name << " (" << (n.sourceOpType.empty() ? n.opType : n.sourceOpType) << "): " << q->second.params.bits
-                << " bits, " << (q->second.params.scale.size() > 1 ? "per channel" : "per layer") << ", " << q->second.container << "\n";
+                << " bits, " << (q->second.params.scale.size() > 1 ? "per channel" : "per layer") << ", " << q->second.container
+                << (q->second.roundedForData ? ", rounded to keep the mean output on the calibration data" : "") << "\n";
         else if (why != plan.floatReasons.end() || plan.skippedNodes.count(n.name))
             err << "  " << n.name << " (" << (n.sourceOpType.empty() ? n.opType : n.sourceOpType) << "): float, "
                 << (why != plan.floatReasons.end() ? why->second : "skip_quant_node") << "\n";

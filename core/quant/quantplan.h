@@ -18,6 +18,7 @@ struct QuantizedConstant {
     // The container the exporter stores the values in, and why (shown by convert and in quant_param.csv).
     std::string container;
     int packedBits = 0;  // > 0: stored as that many bit planes (enable_encode), 0: as values.type()
+    bool roundedForData = false;  // rounded to keep each channel's mean output on the calibration data
 };
 
 /** The decisions of a quantization run, keyed by tensor and node names: what the exporters write, the reports

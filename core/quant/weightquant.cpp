@@ -111,6 +111,7 @@ QuantizedConstant quantizeWeightBits(const Tensor& w, int axis, int bits, double
         if (preserveMean && bits > 1) members[ch.of(i)].push_back(i);
     }
     const bool weighted = inputMean.size() == v.size();
+    q.roundedForData = weighted && preserveMean && bits > 1;
     auto m = [&](size_t i) { return weighted ? double(inputMean[i]) : 1.0; };
     for (auto& idx : members) {
         if (idx.empty()) continue;
