@@ -94,8 +94,8 @@ int64_t sampleStride(int64_t n, int64_t period)
     while (stride > 1 && period > 1 && std::gcd(stride, period) != 1) ++stride;
     return stride;
 }
-// Lane-wise min, max and sum over rows of B floats (rows * B contiguous), into lo, hi and acc. Built for AVX2 as
-// well, chosen at run time.
+// Lane-wise min, max and sum over rows of B floats (rows * B contiguous), into lo, hi and acc. Also built for AVX2
+// and AVX-512, chosen at run time.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
