@@ -236,9 +236,11 @@ QuantPlan buildWeightQuantPlan(const Graph& g, const WeightQuantOptions& o)
             // bits cost its weight count n: the smallest model for a given total error gives each layer an error
             // with e^2 proportional to n (reverse water-filling), so big layers take coarser steps than small ones.
             double allowed = o.initScale * std::sqrt(double(w.count()) / meanCount);
-            // TFLite: beyond 8 bits only per-tensor int16 remains, which costs more than it saves
-            const int maxBits = g.info.format == "tflite" ? 8 : 16;
-            for (int b = 2; b <= maxBits; ++b) {
+            // TFLite stores 2-4 bits as INT4 and 5-8 bits as INT8 (so 5-7 bits would cost 8 and lose accuracy);
+            // beyond 8 bits only per-tensor int16 remains, which costs more than it saves.
+            const std::vector<int> widths = g.info.format == "tflite" ? std::vector<int>{2, 3, 4, 8}
+                                                                      : std::vector<int>{2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+            for (int b : widths) {
                 q = quantizeAt(b);
                 if (relativeError(wf, dequantizeConstant(q)) <= allowed) break;
             }
