@@ -34,7 +34,9 @@ std::optional<std::pair<int64_t, int64_t>> declaredSize(const std::string& b)
     auto le32 = [&](size_t i) { return le16(i) < 0 || le16(i + 2) < 0 ? -1 : int64_t(int32_t(uint32_t(le16(i + 2) << 16 | le16(i)))); };
     auto starts = [&](const char* magic, size_t n, size_t at = 0) { return b.size() >= at + n && b.compare(at, n, magic, n) == 0; };
     using Size = std::pair<int64_t, int64_t>;
-    if (starts("\xFF\xD8", 2)) {  // JPEG: walk the markers to the frame header (SOF0-SOF15 but DHT, JPG and DAC)
+    // Each test matches OpenCV's own signature check for that format exactly, so that a file accepted here is never
+    // handed on to a later decoder (GDCM claims anything with "DICM" at offset 128).
+    if (starts("\xFF\xD8\xFF", 3)) {  // JPEG: walk the markers to the frame header (SOF0-SOF15 but DHT, JPG and DAC)
         for (size_t i = 2; i + 3 < b.size();) {
             if (byte(i) != 0xFF) {  // extraneous bytes before a marker: libjpeg skips them, and so do we
                 ++i;
@@ -56,7 +58,7 @@ std::optional<std::pair<int64_t, int64_t>> declaredSize(const std::string& b)
     if (starts("\x89PNG\r\n\x1A\n", 8) && starts("IHDR", 4, 12) && b.size() >= 24)
         return Size{be16(16) << 16 | be16(18), be16(20) << 16 | be16(22)};
     if (starts("BM", 2) && b.size() >= 26) return Size{std::llabs(le32(18)), std::llabs(le32(22))};
-    if (b.size() >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') {  // PNM: whitespace, comments, width, height
+    if (b.size() >= 3 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6' && std::isspace(uint8_t(b[2]))) {  // PNM: width, height
         size_t i = 2;
         int64_t v[2];
         for (int64_t& x : v) {
@@ -66,11 +68,11 @@ std::optional<std::pair<int64_t, int64_t>> declaredSize(const std::string& b)
             }
             if (i >= b.size() || !std::isdigit(uint8_t(b[i]))) return std::nullopt;
             x = 0;
-            for (; i < b.size() && std::isdigit(uint8_t(b[i])) && x < (int64_t(1) << 40); ++i) x = x * 10 + (b[i] - '0');
+            for (; i < b.size() && std::isdigit(uint8_t(b[i])); ++i) x = std::min<int64_t>(x * 10 + (b[i] - '0'), int64_t(1) << 40);
         }
         return Size{v[0], v[1]};
     }
-    if (starts("RIFF", 4) && starts("WEBP", 4, 8) && b.size() >= 30) {
+    if (starts("RIFF", 4) && starts("WEBP", 4, 8) && b.size() >= 32 && !starts("DICM", 4, 128)) {
         if (starts("VP8 ", 4, 12)) return Size{le16(26) & 0x3FFF, le16(28) & 0x3FFF};
         if (starts("VP8L", 4, 12)) {
             int64_t bits = le32(21) & 0xFFFFFFFFll;

@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <limits>
 #include <stdexcept>
 
 namespace qs {
@@ -45,6 +47,16 @@ template <typename Out, typename Fn> std::vector<Out> convert(const Tensor& t, F
     }
     return out;
 }
+// x as the integer type T: NaN and infinities become 0, values beyond T's range its nearest bound (a plain cast of
+// an out-of-range float is undefined behaviour, and files hold any bits).
+template <class T>
+T saturatingCast(double x)
+{
+    if (!std::isfinite(x)) return T(0);
+    if (x >= double(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+    if (x <= double(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
+    return T(x);
+}
 }  // namespace
 
 Tensor::Tensor(DataType type, Shape shape) : m_type(type), m_shape(std::move(shape))
@@ -87,7 +99,10 @@ std::vector<float> Tensor::toFloat() const
 
 std::vector<int64_t> Tensor::toInt64() const
 {
-    return convert<int64_t>(*this, [](auto v) { return static_cast<int64_t>(v); });
+    return convert<int64_t>(*this, [](auto v) {
+        if constexpr (std::is_floating_point_v<decltype(v)>) return saturatingCast<int64_t>(double(v));
+        else return static_cast<int64_t>(v);
+    });
 }
 
 Tensor Tensor::convertedTo(DataType type) const
@@ -102,7 +117,7 @@ Tensor Tensor::convertedTo(DataType type) const
         }
         std::vector<double> v = convert<double>(*this, [](auto x) { return double(x); });
         for (size_t i = 0; i < v.size(); ++i) {
-            if constexpr (std::is_integral_v<T>) y[i] = T(std::isfinite(v[i]) ? v[i] : 0.0);
+            if constexpr (std::is_integral_v<T>) y[i] = saturatingCast<T>(v[i]);
             else y[i] = T(v[i]);
         }
     };
