@@ -163,6 +163,13 @@ struct Reader {
         return *g.values[n.inputs[input]].constant;
     }
 
+    // the value of input k of n, which must be present
+    const Value& inputValue(const Node& n, size_t k, const std::string& what)
+    {
+        if (k >= n.inputs.size() || n.inputs[k] < 0) fail(what + ": input " + std::to_string(k) + " is missing");
+        return g.values[size_t(n.inputs[k])];
+    }
+
     static void setWindow(Node& n, tfl::Padding padding, int sh, int sw, int dh, int dw)
     {
         n.attrs["layout"] = Attribute::ofString("NHWC");
@@ -193,8 +200,8 @@ struct Reader {
             n.attrs["weight_layout"] = Attribute::ofString("OHWI");
             setWindow(n, o->padding(), o->stride_h(), o->stride_w(), o->dilation_h_factor(), o->dilation_w_factor());
             setActivation(n, o->fused_activation_function());
-            const Value& x = g.values[n.inputs.at(0)];
-            const Value& w = g.values[n.inputs.at(1)];
+            const Value& x = inputValue(n, 0, what);
+            const Value& w = inputValue(n, 1, what);
             if (x.shape.size() == 4 && w.shape.size() == 4 && x.shape[3] > 0 && w.shape[3] > 0 && x.shape[3] != w.shape[3])
                 n.attrs["group"] = Attribute::ofInt(x.shape[3] / w.shape[3]);
             break;
@@ -206,7 +213,7 @@ struct Reader {
             n.attrs["weight_layout"] = Attribute::ofString("1HWO");
             setWindow(n, o->padding(), o->stride_h(), o->stride_w(), o->dilation_h_factor(), o->dilation_w_factor());
             setActivation(n, o->fused_activation_function());
-            const Value& x = g.values[n.inputs.at(0)];
+            const Value& x = inputValue(n, 0, what);
             if (x.shape.size() != 4 || x.shape[3] <= 0) fail(what + ": input channels must be known");
             n.attrs["group"] = Attribute::ofInt(x.shape[3]);
             break;
@@ -359,7 +366,7 @@ struct Reader {
                 align ? "align_corners" : halfPixel ? (bilinear ? "half_pixel" : "tf_half_pixel_for_nn") : "asymmetric");
             n.attrs["nearest_mode"] = Attribute::ofString(align ? "round_prefer_ceil" : "floor");
             auto size = requireConst(n, 1, "size").toInt64();
-            const Shape& x = g.values[n.inputs[0]].shape;
+            const Shape& x = inputValue(n, 0, what).shape;
             if (x.size() != 4 || size.size() != 2) fail(what + ": expects a 4-D input and a 2-value size");
             n.inputs = {n.inputs[0], -1, -1, constInts(n, "sizes", {x[0], size[0], size[1], x[3]})};
             break;
@@ -382,8 +389,11 @@ struct Reader {
         }
         case B::SPLIT: {
             n.opType = "Split";
-            n.attrs["axis"] = Attribute::ofInt(requireConst(n, 0, "axis").toInt64().at(0));
-            n.inputs = {n.inputs.at(1)};
+            auto axis = requireConst(n, 0, "axis").toInt64();
+            if (axis.size() != 1) fail(what + ": axis must hold one value");
+            n.attrs["axis"] = Attribute::ofInt(axis[0]);
+            inputValue(n, 1, what);
+            n.inputs = {n.inputs[1]};
             break;
         }
         case B::STRIDED_SLICE: {
@@ -393,6 +403,9 @@ struct Reader {
             auto begin = requireConst(n, 1, "begin").toInt64();
             auto end = requireConst(n, 2, "end").toInt64();
             auto strides = requireConst(n, 3, "strides").toInt64();
+            if (begin.size() != end.size() || begin.size() != strides.size() || begin.size() > 8)
+                fail(what + ": begin, end and strides must have one value per axis (at most 8)");
+            inputValue(n, 0, what);
             int bm = o ? o->begin_mask() : 0, em = o ? o->end_mask() : 0, sm = o ? o->shrink_axis_mask() : 0;
             std::vector<int64_t> axes;
             for (size_t i = 0; i < begin.size(); ++i) {
@@ -583,7 +596,11 @@ struct Reader {
             n.name = g.values[n.outputs[0]].name;
             while (nodeNames.count(n.name)) n.name += "_" + std::to_string(i);
             nodeNames.insert(n.name);
-            mapOperator(n, code, op);
+            try {
+                mapOperator(n, code, op);
+            } catch (const std::out_of_range&) {  // a constant operand shorter than the operator needs
+                fail("node '" + n.name + "' (" + n.sourceOpType + "): an input or parameter has fewer values than the operator needs");
+            }
             if (n.opType.empty()) {
                 unsupported.push_back(n.name + " (" + n.sourceOpType + ")");
                 n.opType = n.sourceOpType;  // kept so that inspect lists it; the runtime refuses it up front
