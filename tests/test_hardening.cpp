@@ -195,8 +195,10 @@ private slots:
             QVERIFY2(std::string(e.what()).rfind("p.quantscope.yaml:", 0) == 0, e.what());
         }
         // a float tensor read as a shape, holding -6e37 (converted with saturation; the sanitized CI run checks), and a
-        // depthwise convolution without inputs (was an uncaught std::out_of_range)
-        for (const char* f : {"regression-float-shape-overflow.tflite", "regression-conv-without-inputs.tflite"}) {
+        // depthwise convolution without inputs (was an uncaught std::out_of_range), a Gather on a scalar (read past
+        // its shape)
+        for (const char* f : {"regression-float-shape-overflow.tflite", "regression-conv-without-inputs.tflite",
+                              "regression-gather-scalar.tflite"}) {
             try {
                 loadModel(corpus + "tflite/" + f);
             } catch (const InputError& e) {

@@ -50,7 +50,7 @@ namespace {
 int64_t normAxis(int64_t axis, size_t rank, const Node& node)
 {
     int64_t r = int64_t(rank);
-    if (axis < -r || axis >= std::max<int64_t>(r, 1))
+    if (axis < -r || axis >= r)
         fail(node, "axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
     return axis < 0 ? axis + r : axis;
 }
