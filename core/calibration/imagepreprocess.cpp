@@ -102,7 +102,9 @@ Tensor imageTensorFromBytes(const std::string& bytes, const std::string& path, c
         throw InputError(path + ": cannot decode the image: " + e.msg);
     }
     if (img.empty()) throw InputError(path + ": cannot decode the image (corrupted or truncated)");
-    if (pre.format == ImagePreprocess::Format::RGB) cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
+    // OpenCV decodes to BGR; RGB output reads the channels in reverse order below (a permutation commutes with
+    // resizing and cropping, so no separate conversion pass over the full-size image is needed)
+    const bool reverse = pre.format == ImagePreprocess::Format::RGB && img.channels() == 3;
     if (pre.resizeWidth > 0 && pre.resizeHeight > 0) {
         int interp = pre.resizeMethod == ImagePreprocess::Resize::Nearest ? cv::INTER_NEAREST
                      : pre.resizeMethod == ImagePreprocess::Resize::Cubic ? cv::INTER_CUBIC
@@ -146,7 +148,7 @@ Tensor imageTensorFromBytes(const std::string& bytes, const std::string& path, c
         for (int k = 0; k < c; ++k) {
             float* dst = out + k * plane;
             for (int y = 0; y < img.rows; ++y, dst += w) {
-                const uint8_t* row = planes[size_t(k)].ptr<uint8_t>(y);
+                const uint8_t* row = planes[size_t(reverse ? c - 1 - k : k)].ptr<uint8_t>(y);
                 const float m = mean[k], d = sd[k];
                 for (int x = 0; x < img.cols; ++x) dst[x] = (float(row[x]) - m) / d;
             }
@@ -156,7 +158,8 @@ Tensor imageTensorFromBytes(const std::string& bytes, const std::string& path, c
     for (int y = 0; y < img.rows; ++y) {
         const uint8_t* row = img.ptr<uint8_t>(y);
         float* dst = out + int64_t(y) * w * c;
-        for (int x = 0; x < img.cols * c; ++x) dst[x] = (float(row[x]) - mean[x % c]) / sd[x % c];
+        for (int x = 0; x < img.cols; ++x)
+            for (int k = 0; k < c; ++k) dst[x * c + k] = (float(row[x * c + (reverse ? c - 1 - k : k)]) - mean[k]) / sd[k];
     }
     return t;
 }
