@@ -81,16 +81,12 @@ void TensorStats::add(const float* data, int64_t n)
 }
 
 namespace {
-// Mean, variance, sparsity and the histogram (which shapes KL and the percentile methods) come from a deterministic
-// strided subsample of at most kSample elements per tensor and sample: their cost stays bounded while the extremes
-// stay exact.
-constexpr int64_t kSample = 1 << 12;
 // period: the length of the innermost dimension in memory (W for NCHW, C for NHWC and channel blocks). A stride
 // sharing a factor with it would sample some columns or channels only (stride 24 over 8 channels in NHWC sees
 // channel 0 alone, and KL then clips every other channel), so the stride is made coprime with it.
-int64_t sampleStride(int64_t n, int64_t period)
+int64_t sampleStride(int64_t n, int64_t period, int64_t samples)
 {
-    int64_t stride = std::max<int64_t>(1, n / kSample);
+    int64_t stride = std::max<int64_t>(1, n / std::max<int64_t>(samples, 1));
     while (stride > 1 && period > 1 && std::gcd(stride, period) != 1) ++stride;
     return stride;
 }
@@ -178,7 +174,7 @@ void TensorStats::addScanned(const float* data, int64_t n, const Extremes& e, in
             if (std::isfinite(data[k])) finite.min = std::min(finite.min, data[k]), finite.max = std::max(finite.max, data[k]);
     }
     if (!addExtremes(finite, n)) return;
-    const int64_t stride = sampleStride(n, period);
+    const int64_t stride = sampleStride(n, period, m_sampleSize);
     if (stride == 1) return addSampled(data, n, e.nonFinite != 0);
     const std::vector<float>& picked = gatherStrided(data, n, stride);
     addSampled(picked.data(), int64_t(picked.size()), e.nonFinite != 0);
@@ -229,11 +225,11 @@ void TensorStats::addBlocked(const float* data, const std::vector<int64_t>& shap
     // same count, other elements than a plain copy's, read sequentially). With padding, walk the logical index with
     // counters (n, c, s) in NCHW order or (n, s, c) in NHWC order and map each to its blocked address.
     if (C % B == 0) {
-        const int64_t stride = sampleStride(n, B);
+        const int64_t stride = sampleStride(n, B, m_sampleSize);
         const std::vector<float>& picked = gatherStrided(data, n, stride);
         return addSampled(picked.data(), int64_t(picked.size()), all.nonFinite != 0);
     }
-    const int64_t stride = sampleStride(n, shape.back());
+    const int64_t stride = sampleStride(n, shape.back(), m_sampleSize);
     int64_t bn = 0, c = 0, sp = 0;
     const int64_t inner = channelsLast ? C : S, outer = channelsLast ? S : C;  // fastest, then next
     int64_t& fast = channelsLast ? c : sp;

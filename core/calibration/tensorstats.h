@@ -1,4 +1,5 @@
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -11,6 +12,13 @@ namespace qs {
 class TensorStats {
 public:
     static constexpr int kBins = 4096;
+
+    // Mean, variance, sparsity and the histogram (which shapes KL and the percentile methods) come from a
+    // deterministic strided subsample of about this many elements per tensor and sample (4096 unless set), so that
+    // their cost stays bounded while the extremes stay exact.
+    void setSampleSize(int64_t elements) { m_sampleSize = elements; }
+    // the sample size for a calibration run of n samples: 2^18 elements per tensor in all, 2048 to 16384 per sample
+    static int64_t sampleSizeFor(size_t n) { return std::clamp<int64_t>((int64_t(1) << 18) / int64_t(std::max<size_t>(n, 1)), 2048, 16384); }
 
     void add(const float* data, int64_t n);
     // Also keeps per-channel sums for bias correction: along axis 1 (NCHW activations, [N, K] matrices), or along
@@ -66,6 +74,7 @@ private:
     double m_min = 0.0, m_max = 0.0, m_sum = 0.0, m_sumSq = 0.0;
     double m_sumSampleMin = 0.0, m_sumSampleMax = 0.0;
     int64_t m_count = 0, m_zeros = 0, m_samples = 0, m_nonFinite = 0;
+    int64_t m_sampleSize = 4096;
 };
 
 }  // namespace qs

@@ -45,7 +45,10 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
     std::map<std::string, TensorStats> stats;
     std::vector<TensorStats*> byValue(g.values.size(), nullptr);
     for (size_t v = 0; v < g.values.size(); ++v)
-        if (!g.values[v].constant) byValue[v] = &stats[g.values[v].name];
+        if (!g.values[v].constant) {
+            byValue[v] = &stats[g.values[v].name];
+            byValue[v]->setSampleSize(TensorStats::sampleSizeFor(data->size()));
+        }
     // Per-channel means (bias correction) only where a weighted op reads the tensor.
     std::vector<char> channelMeans(g.values.size(), 0);
     for (const Node& n : g.nodes)
