@@ -12,6 +12,7 @@
 #include "formats/modelloader.h"
 #include "testdata.h"
 #include "util/atomicfile.h"
+#include "util/memorybudget.h"
 #include "util/npy.h"
 
 using namespace qs;
@@ -28,7 +29,9 @@ Result cli(std::vector<std::string> args)
     std::vector<const char*> argv;
     for (auto& a : args) argv.push_back(a.c_str());
     std::ostringstream out, err;
+    const size_t budget = memoryBudget();  // --memory-budget sets the process-wide budget: keep it per call here
     int code = runCli(int(argv.size()), argv.data(), out, err);
+    setMemoryBudget(budget);
     return {code, out.str(), err.str()};
 }
 
@@ -130,6 +133,9 @@ private slots:
         QTest::newRow("bad-threads") << 11 << "--threads=0: expected a whole number from 1 to 256";
         QTest::newRow("inputshape-unknown-name") << 12 << "--inputShape names 'foo', which is not an input";
         QTest::newRow("wrong-dtype-npy") << 13 << "int.npy: array has type int64 but input 'input' expects float32";
+        QTest::newRow("bad-memory-budget") << 14 << "--memory-budget=lots: expected a size such as 2G, 512M or 1073741824";
+        QTest::newRow("over-memory-budget") << 15
+                                            << "mobilenet_v1_0.25_224.onnx: reading the file needs 1.8 MiB, more than the memory budget of 1.0 MiB";
     }
 
     void testBadInput()
@@ -191,6 +197,8 @@ private slots:
             writeFileAtomic(tmp("int.npy"), npyBytes(Tensor(DataType::Int64, {1, 3, 224, 224})));
             r = cli({"run", mobilenet(), "--input", "input=" + tmp("int.npy"), "--output-dir", out});
             break;
+        case 14: r = cli({"inspect", mobilenet(), "--memory-budget=lots"}); break;
+        case 15: r = cli({"inspect", mobilenet(), "--memory-budget=1M"}); break;
         }
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.find(expect.toStdString()) != std::string::npos, r.err.c_str());

@@ -213,6 +213,17 @@ private slots:
                 QVERIFY2(std::string(e.what()).rfind("scan.dcm: not a JPEG, PNG", 0) == 0, e.what());
             }
         }
+        {  // BIN calibration files: the byte count must match the input, and the shape must be known
+            std::string err;
+            try {
+                binTensorFromBytes(std::string(100, '\0'), "cal/0001.bin", "input", DataType::Float32, {1, 3, 4, 4});
+            } catch (const InputError& e) {
+                err = e.what();
+            }
+            QCOMPARE(err, std::string("cal/0001.bin: 100 bytes, but input 'input' (float32[1,3,4,4]) needs 192"));
+            QVERIFY_THROWS_EXCEPTION(InputError, binTensorFromBytes("", "cal/0002.bin", "input", DataType::Float32, {1, -1, 4}));
+            QCOMPARE(binTensorFromBytes(std::string(192, '\0'), "cal/0003.bin", "input", DataType::Float32, {1, 3, 4, 4}).count(), int64_t(48));
+        }
         {  // an 800-byte JPEG declaring 14376x34856 pixels: refused by the memory budget before decoding
             const size_t saved = memoryBudget();
             setMemoryBudget(size_t(1) << 30);

@@ -26,8 +26,9 @@ public:
     void add(const float* data, const std::vector<int64_t>& shape, bool channelsLast = false);
     // Same as add(data, shape, channelsLast), for a tensor stored channel-blocked as oneDNN keeps convolution outputs
     // (nChw8c, nChw16c): memory [N][ceil(C / block)][spatial][block], lanes past C ignored. shape is the logical
-    // shape ([N, C, spatial...], or [N, spatial..., C] with channelsLast). The histogram samples the same elements,
-    // in the same order, as the plain tensor's add would, so results do not depend on the layout.
+    // shape ([N, C, spatial...], or [N, spatial..., C] with channelsLast). Extremes, counts and channel sums are those
+    // of the plain tensor; the histogram takes as many samples, read in memory order (the same elements as the
+    // plain tensor's only when the layout is plain, or when C is not a multiple of block).
     void addBlocked(const float* data, const std::vector<int64_t>& shape, int64_t block, bool channelsLast = false);
     // return the mean of each channel (empty when the tensor has rank < 2)
     std::vector<double> channelMeans() const;
