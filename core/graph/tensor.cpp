@@ -230,4 +230,14 @@ std::vector<float> dequantize(const Tensor& q, const QuantParams& p)
     return v;
 }
 
+void unpackInt4(const uint8_t* packed, Tensor& t)
+{
+    int8_t* dst = t.data<int8_t>();
+    const bool isSigned = t.type() == DataType::Int4;
+    for (size_t i = 0; i < size_t(t.count()); ++i) {
+        int v = (packed[i / 2] >> (i % 2 ? 4 : 0)) & 0x0F;
+        dst[i] = int8_t(isSigned && v >= 8 ? v - 16 : v);
+    }
+}
+
 }  // namespace qs

@@ -54,6 +54,9 @@ private:
 
 // return q's values as floats: (q - zero point) * scale, per channel along params.axis when there are several scales
 std::vector<float> dequantize(const Tensor& q, const QuantParams& params);
+// Fills t (Int4 or UInt4, one value per int8) from 4-bit values packed two a byte, element 2k in the low nibble
+// (the ONNX and TFLite layout). packed holds (t.count() + 1) / 2 bytes.
+void unpackInt4(const uint8_t* packed, Tensor& t);
 
 float halfToFloat(uint16_t h);
 uint16_t floatToHalf(float f);

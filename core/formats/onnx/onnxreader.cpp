@@ -50,15 +50,8 @@ struct Reader {
                 fail(what + " has " + std::to_string(raw.size()) + " bytes of raw data, expected " + std::to_string(expect) +
                      " for " + std::string(dataTypeName(type)) + shapeToString(shape) + " (is the file truncated?)");
             Tensor out(type, shape);
-            if (type == DataType::Int4 || type == DataType::UInt4) {
-                auto* dst = out.data<int8_t>();
-                for (size_t i = 0; i < n; ++i) {
-                    int v = (uint8_t(raw[i / 2]) >> ((i % 2) * 4)) & 0xF;
-                    dst[i] = int8_t(type == DataType::Int4 && v >= 8 ? v - 16 : v);
-                }
-            } else {
-                std::memcpy(out.raw(), raw.data(), raw.size());
-            }
+            if (type == DataType::Int4 || type == DataType::UInt4) unpackInt4(reinterpret_cast<const uint8_t*>(raw.data()), out);
+            else std::memcpy(out.raw(), raw.data(), raw.size());
             return out;
         }
         int have = type == DataType::Float32 ? t.float_data_size() : type == DataType::Float64 ? t.double_data_size()

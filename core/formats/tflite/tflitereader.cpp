@@ -84,15 +84,8 @@ struct Reader {
                  " bytes of data, expected " + std::to_string((unsigned long long)std::min<long double>(expect, 1e19L)) + " for " +
                  std::string(dataTypeName(type)) + shapeToString(shape));
         Tensor out(type, shape);
-        if (packed) {
-            int8_t* dst = out.data<int8_t>();
-            for (size_t i = 0; i < size_t(count); ++i) {
-                int v = (data[i / 2] >> (i % 2 ? 4 : 0)) & 0x0F;
-                dst[i] = int8_t(v >= 8 ? v - 16 : v);
-            }
-            return out;
-        }
-        std::memcpy(out.raw(), data, size);
+        if (packed) unpackInt4(data, out);
+        else std::memcpy(out.raw(), data, size);
         return out;
     }
 
