@@ -106,6 +106,8 @@ private slots:
         row("target-device", "[full_quant_param]\ntarget_device=CPU\n", 2, "error", "'CPU' is not one of NVGPU, DSP, ASCEND");
         row("full-section-ignored", c + "quant_type=WEIGHT_QUANT\n[full_quant_param]\nper_channel=true\n", 3, "warning", "ignored: quant_type is WEIGHT_QUANT");
         row("strategy", "[dynamic_quant_param]\nquant_strategy=AWLC\n", 2, "error", "did you mean ALWC?");
+        row("dynamic-op-type-typo", "[dynamic_quant_param]\nquantizable_op_type=depthwise_conv\n", 2, "error",
+            "unknown op type 'depthwise_conv'; did you mean depthwise_conv2d?");
         row("full-no-data-convert", c + "quant_type=FULL_QUANT\n", 2, "warning", "quant_type=FULL_QUANT needs calibration data");
         row("calib-size-zero", "[data_preprocess_param]\ncalibrate_path=input:/tmp\ncalibrate_size=0\ninput_type=BIN\n", 3, "error", "calibrate_size=0 is out of range [1, 65535]");
         row("calib-size-big", "[data_preprocess_param]\ncalibrate_path=input:/tmp\ncalibrate_size=100000\ninput_type=BIN\n", 3, "error", "calibrate_size=100000 is out of range [1, 65535]");

@@ -206,7 +206,7 @@ private slots:
                              qPrintable(QString::fromStdString(n.name) + " channel " + QString::number(o)));
                 ++checked;
             }
-            QCOMPARE(checked, 28);
+            QCOMPARE(checked, type.starts_with("DYNAMIC") ? 15 : 28);  // dynamic: depthwise convolutions stay float
             auto eval = test::readList(folder + "/eval.txt");
             Interpreter f(g), a(blind.quantizedGraph()), b(informed.quantizedGraph());
             double cosBlind = 0, cosInformed = 0;
@@ -219,6 +219,33 @@ private slots:
             qInfo("%s: output cosine %.5f without data, %.5f with", type.substr(0, type.find('\n')).c_str(), cosBlind, cosInformed);
             QVERIFY(cosInformed > cosBlind);
         }
+    }
+
+    void testDynamicLeavesDepthwiseFloatUnlessAsked()
+    {
+        // Dynamic quantization keeps MobileNet's 13 depthwise convolutions float and says why in the plan;
+        // [dynamic_quant_param] quantizable_op_type selects op types, depthwise_conv2d included.
+        LoadResult m = loadModel(test::modelPath("mobilenet_v1_0.25_224.onnx"));
+        QuantPlan plain = buildDynamicQuantPlan(m.graph, {});
+        DynamicQuantOptions all;
+        all.opTypes = {"conv2d", "depthwise_conv2d"};
+        QuantPlan everything = buildDynamicQuantPlan(m.graph, all);
+        DynamicQuantOptions dwOnly;
+        dwOnly.opTypes = {"depthwise_conv2d"};
+        QuantPlan depthwise = buildDynamicQuantPlan(m.graph, dwOnly);
+        int dw = 0;
+        for (const Node& n : m.graph.nodes) {
+            if (n.opType != "Conv") continue;
+            bool isDw = isDepthwise(m.graph, n);
+            dw += isDw;
+            QCOMPARE(plain.quantizedNodes.count(n.name) == 0, isDw);
+            if (isDw) QVERIFY(plain.floatReasons.at(n.name).find("depthwise_conv2d") != std::string::npos);
+            QVERIFY(everything.quantizedNodes.count(n.name));
+            QCOMPARE(depthwise.quantizedNodes.count(n.name) != 0, isDw);
+            if (!isDw) QVERIFY(depthwise.floatReasons.at(n.name).find("quantizable_op_type") != std::string::npos);
+        }
+        QCOMPARE(dw, 13);
+        QCOMPARE(int(plain.dynamicActivations.size()), 15);
     }
 
     void testThresholdRateClipsWeights()

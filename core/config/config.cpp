@@ -377,7 +377,9 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
             }
     }
     // PaddleSlim op type names, or op types of the model.
-    if (auto list = doc.get(F, "quantizable_op_type")) {
+    for (const char* section : {"full_quant_param", "dynamic_quant_param"}) {
+        auto list = doc.get(section, "quantizable_op_type");
+        if (!list) continue;
         const auto& paddle = paddleOpTypeNames();
         for (const std::string& t : parseNameList(*list)) {
             if (std::find(paddle.begin(), paddle.end(), t) != paddle.end()) continue;
@@ -389,7 +391,7 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
             std::string fix = (near.empty() ? std::string("use a PaddleSlim name (conv2d, depthwise_conv2d, mul, pool2d, elementwise_add, ...)")
                                             : "did you mean " + near + "?") +
                               (options.model ? "" : " (with --model, the model's own op types are accepted too)");
-            r.at(options.model ? Severity::Error : Severity::Warning, F, "quantizable_op_type", "unknown op type '" + t + "'", fix);
+            r.at(options.model ? Severity::Error : Severity::Warning, section, "quantizable_op_type", "unknown op type '" + t + "'", fix);
         }
     }
     if (auto p = doc.get(C, "debug_info_save_path"); p && !p->empty()) {

@@ -146,6 +146,12 @@ const std::vector<KeySchema>& configKeys()
                   "ALWC: activations per layer, weights per channel. ACWL: activations per channel, weights per layer.",
                   "ALWC：激活按层、权重按通道；ACWL：激活按通道、权重按层。"),
               {"ALWC", "ACWL"}),
+        key("dynamic_quant_param", "quantizable_op_type", T::NameList, "",
+            "Quantize only these op types at run time (PaddleSlim names conv2d, depthwise_conv2d, mul, matmul, or the "
+            "model's own op names); empty: every weighted op except depthwise convolutions, whose channels each read a "
+            "single input channel and lose the most to a run-time scale shared by all of them.",
+            "只对这些算子类型做动态量化（PaddleSlim 名称 conv2d、depthwise_conv2d、mul、matmul，或模型自身的算子名）；"
+            "留空则量化除深度卷积外的所有带权重算子：深度卷积的每个通道只读一个输入通道，共用一个运行时量化尺度时损失最大。"),
     };
     return keys;
 }

@@ -685,6 +685,10 @@ Registry buildRegistry()
           [](const InferContext& c) {
               return InferResult{{c.inputShapes[0], {}, {}}, {DataType::UInt8, DataType::Float32, DataType::UInt8}};
           });
+    r.add("DynamicFakeQuantize", C::Quant, false,
+          "Quantscope-internal, from TFLite dynamic-range kernels: x rounded to the uint8 grid of its own range "
+          "(widened to include 0), the whole tensor or each row of its last axis", same,
+          {ai("per_row", 0, "1: each row of the last axis gets its own range (XNNPACK's matrix-product kernels)")});
     r.add("BitShift", C::Elementwise, false, "unsigned integer shift by a scalar or per-element amount",
           [](const InferContext& c) { return broadcastAll(c); }, {as("direction", "", "LEFT or RIGHT")});
     r.add("Dequantize", C::Quant, false, "TFLite DEQUANTIZE: float16 or quantized integers to float32", [](const InferContext& c) {

@@ -112,8 +112,7 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
             plan.floatReasons[n.name] = n.opType + " is not quantized (runs in float)";
             continue;
         }
-        if (!options.opTypes.empty() &&
-            std::none_of(options.opTypes.begin(), options.opTypes.end(), [&](const std::string& t) { return matchesOpType(g, n, t); })) {
+        if (!matchesAnyOpType(g, n, options.opTypes)) {
             plan.floatReasons[n.name] = "its op type is not in quantizable_op_type";
             continue;
         }

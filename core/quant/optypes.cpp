@@ -1,12 +1,12 @@
 #include "quant/optypes.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
 
 namespace qs {
 
-namespace {
 bool isDepthwise(const Graph& g, const Node& n)
 {
     if (n.opType != "Conv") return false;
@@ -15,6 +15,8 @@ bool isDepthwise(const Graph& g, const Node& n)
     const Value& w = g.values[size_t(n.inputs.at(1))];
     return group > 1 && w.shape.size() == 4 && w.shape[1] == 1 && w.shape[0] == group;
 }
+
+namespace {
 
 const std::map<std::string, std::set<std::string>>& paddleOps()
 {
@@ -68,6 +70,11 @@ bool matchesOpType(const Graph& g, const Node& n, const std::string& name)
     if (name == "bilinear_interp") return n.attrString("mode") == "linear";
     if (name == "nearest_interp") return n.attrString("mode", "nearest") == "nearest";
     return true;
+}
+
+bool matchesAnyOpType(const Graph& g, const Node& n, const std::set<std::string>& names)
+{
+    return names.empty() || std::any_of(names.begin(), names.end(), [&](const std::string& t) { return matchesOpType(g, n, t); });
 }
 
 bool hasConstWeights(const Graph& g, const Node& n)

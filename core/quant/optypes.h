@@ -1,5 +1,6 @@
 #pragma once
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,9 +15,13 @@ const std::vector<std::string>& paddleOpTypeNames();
 // return true when node n is of op type name: a PaddleSlim name (conv2d is a convolution that is not depthwise),
 // the IR op (Conv), or the op as the source format spelt it (DEPTHWISE_CONV_2D).
 bool matchesOpType(const Graph& g, const Node& n, const std::string& name);
+// return true when names is empty (no selection) or n matches one of them (quantizable_op_type)
+bool matchesAnyOpType(const Graph& g, const Node& n, const std::set<std::string>& names);
 
 // return true when input 1 of n (its weights) is a constant
 bool hasConstWeights(const Graph& g, const Node& n);
+// return whether n is a depthwise convolution (one input channel per group, as many groups as output channels)
+bool isDepthwise(const Graph& g, const Node& n);
 // return true for ops with constant weights in input 1: Conv, Gemm, FullyConnected, MatMul with a constant B
 bool isWeighted(const Graph& g, const Node& n);
 // return the axis of the weights' output channel (for per-channel scales); -1 when per-channel does not apply

@@ -193,8 +193,7 @@ QuantPlan buildWeightQuantPlan(const Graph& g, const WeightQuantOptions& o)
     for (const Node& n : g.nodes) {
         if (!isWeighted(g, n)) continue;
         if (o.skipNodes.count(n.name)) continue;
-        if (!o.opTypes.empty() &&
-            std::none_of(o.opTypes.begin(), o.opTypes.end(), [&](const std::string& t) { return matchesOpType(g, n, t); })) {
+        if (!matchesAnyOpType(g, n, o.opTypes)) {
             plan.floatReasons[n.name] = "its op type is not in quantizable_op_type";
             continue;
         }
@@ -289,18 +288,28 @@ std::vector<float> inputMeanPerWeight(const Graph& g, const Node& n, const std::
     return out;
 }
 
-QuantPlan buildDynamicQuantPlan(const Graph& g, const std::string& strategy, const std::set<std::string>& skipNodes,
-                                const std::map<std::string, TensorStats>& stats)
+QuantPlan buildDynamicQuantPlan(const Graph& g, const DynamicQuantOptions& o)
 {
-    if (strategy != "ALWC" && strategy != "ACWL") throw InputError("quant_strategy=" + strategy + ": use ALWC or ACWL");
-    const bool alwc = strategy == "ALWC";
+    if (o.strategy != "ALWC" && o.strategy != "ACWL") throw InputError("quant_strategy=" + o.strategy + ": use ALWC or ACWL");
+    const bool alwc = o.strategy == "ALWC";
+    const std::map<std::string, TensorStats> none;
+    const auto& stats = o.stats ? *o.stats : none;
     QuantPlan plan;
     plan.quantType = "DYNAMIC_QUANT";
-    plan.skippedNodes = skipNodes;
+    plan.skippedNodes = o.skipNodes;
     for (const Node& n : g.nodes) {
-        if (!isWeighted(g, n) || skipNodes.count(n.name)) continue;
+        if (!isWeighted(g, n) || o.skipNodes.count(n.name)) continue;
         if (!hasConstWeights(g, n) || g.values[size_t(n.inputs[1])].constant->type() != DataType::Float32) {
             plan.floatReasons[n.name] = "its weights are not constant float32";
+            continue;
+        }
+        if (o.opTypes.empty() && isDepthwise(g, n)) {
+            plan.floatReasons[n.name] = "depthwise convolution: a run-time scale shared by all its channels leaves the small ones "
+                                        "few levels (add depthwise_conv2d to [dynamic_quant_param] quantizable_op_type to quantize it)";
+            continue;
+        }
+        if (!matchesAnyOpType(g, n, o.opTypes)) {
+            plan.floatReasons[n.name] = "its op type is not in quantizable_op_type";
             continue;
         }
         const Value& x = g.values[size_t(n.inputs[0])];

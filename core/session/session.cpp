@@ -95,8 +95,12 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
     if (quantType == "WEIGHT_QUANT") {
         m_plan = quantizeWeights(config, skip, progress, cancel);
     } else if (quantType == "DYNAMIC_QUANT") {
-        std::string strategy = configValue(config, "dynamic_quant_param", "quant_strategy");
-        m_plan = buildDynamicQuantPlan(g, strategy.empty() ? "ALWC" : strategy, skip, m_stats);
+        DynamicQuantOptions o;
+        if (std::string s = configValue(config, "dynamic_quant_param", "quant_strategy"); !s.empty()) o.strategy = s;
+        o.skipNodes = skip;
+        for (const std::string& t : parseNameList(configValue(config, "dynamic_quant_param", "quantizable_op_type"))) o.opTypes.insert(t);
+        if (!m_stats.empty()) o.stats = &m_stats;
+        m_plan = buildDynamicQuantPlan(g, o);
     } else if (quantType == "FULL_QUANT") {
         if (m_stats.empty()) throw InputError("calibrate before quantizing: full quantization needs activation statistics");
         FullQuantOptions o;

@@ -124,6 +124,22 @@ private:
     bool m_dynamic = false;
 };
 
+// DynamicQuantizeLinear's grid for x[0, n): scale and zero point from the range widened to include 0
+struct DynamicGrid {
+    float scale = 0.f, zp = 0.f;
+    DynamicGrid(const float* x, int64_t n)
+    {
+        float lo = 0.f, hi = 0.f;
+        for (int64_t i = 0; i < n; ++i) {
+            lo = std::min(lo, x[i]);
+            hi = std::max(hi, x[i]);
+        }
+        scale = (hi - lo) / 255.f;
+        zp = scale > 0 ? std::clamp(std::nearbyint(-lo / scale), 0.f, 255.f) : 0.f;
+    }
+    float quantize(float v) const { return scale > 0 ? std::clamp(std::nearbyint(v / scale) + zp, 0.f, 255.f) : 0.f; }
+};
+
 /** DynamicQuantizeLinear: uint8 with scale and zero point from the tensor's own range (widened to include 0). */
 class DynamicQuantizeLinearKernel : public Kernel {
 public:
@@ -131,19 +147,32 @@ public:
     {
         const float* x = in[0]->data<float>();
         int64_t n = in[0]->count();
-        float lo = 0.f, hi = 0.f;
-        for (int64_t i = 0; i < n; ++i) {
-            lo = std::min(lo, x[i]);
-            hi = std::max(hi, x[i]);
-        }
-        float scale = (hi - lo) / 255.f;
-        uint8_t zp = scale > 0 ? uint8_t(std::clamp(std::nearbyint(-lo / scale), 0.f, 255.f)) : 0;
+        DynamicGrid grid(x, n);
         uint8_t* y = out[0]->data<uint8_t>();
-        for (int64_t i = 0; i < n; ++i)
-            y[i] = scale > 0 ? uint8_t(std::clamp(std::nearbyint(x[i] / scale) + float(zp), 0.f, 255.f)) : 0;
-        out[1]->data<float>()[0] = scale;
-        out[2]->data<uint8_t>()[0] = zp;
+        for (int64_t i = 0; i < n; ++i) y[i] = uint8_t(grid.quantize(x[i]));
+        out[1]->data<float>()[0] = grid.scale;
+        out[2]->data<uint8_t>()[0] = uint8_t(grid.zp);
     }
+};
+
+/** DynamicFakeQuantize (internal): x on DynamicQuantizeLinear's grid and back, per tensor or per row of the last axis. */
+class DynamicFakeQuantizeKernel : public Kernel {
+public:
+    explicit DynamicFakeQuantizeKernel(const Node& n) : m_perRow(n.attrInt("per_row", 0) != 0) {}
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    {
+        const float* x = in[0]->data<float>();
+        float* y = out[0]->data<float>();
+        const int64_t n = in[0]->count();
+        const int64_t row = m_perRow && !in[0]->shape().empty() ? std::max<int64_t>(in[0]->shape().back(), 1) : std::max<int64_t>(n, 1);
+        for (int64_t r = 0; r < n; r += row) {
+            DynamicGrid grid(x + r, row);
+            for (int64_t i = r; i < r + row; ++i) y[i] = (grid.quantize(x[i]) - grid.zp) * grid.scale;
+        }
+    }
+
+private:
+    bool m_perRow;
 };
 
 /** BitShift on unsigned integers; the amount is a scalar or has the same element count. */
@@ -190,6 +219,7 @@ private:
 
 void registerQuantKernels()
 {
+    registerKernel("DynamicFakeQuantize", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<DynamicFakeQuantizeKernel>(n); });
     registerKernel("DynamicQuantizeLinear", [](const Node&) -> std::unique_ptr<Kernel> { return std::make_unique<DynamicQuantizeLinearKernel>(); });
     registerKernel("BitShift", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<BitShiftKernel>(n); });
     registerKernel("QuantizeLinear", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<QuantizeLinearKernel>(n, true, false); });
