@@ -5,10 +5,6 @@
 #include <limits>
 #include <numeric>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 namespace qs {
 
 void TensorStats::widen(double magnitude)
@@ -37,47 +33,83 @@ void TensorStats::widen(double magnitude)
 namespace {
 using Extremes = TensorStats::Extremes;
 
-// Exact extremes of every element in one pass (SSE: four lanes, two accumulators); NaN and Inf are counted, and
-// when there are any the caller recomputes the extremes without them.
-// sum: when given, also the sum of the elements (float lanes; NaN/Inf make it non-finite)
+// Lane-wise min, max and sum over rows of B floats (rows * B contiguous), W lanes starting at p: four independent
+// accumulators per lane, in registers, so that no min, max or add waits for the one before (one accumulator per lane
+// ran 4-6 times slower, bound by the adds' latency).
+template <int W>
+[[gnu::always_inline]] inline void reduceLanes(const float* __restrict p, int64_t rows, int64_t B, float* __restrict lo,
+                                               float* __restrict hi, float* __restrict acc)
+{
+    constexpr int U = 4;
+    float l[U][W], h[U][W], a[U][W];
+    for (int u = 0; u < U; ++u)
+        for (int k = 0; k < W; ++k) l[u][k] = lo[k], h[u][k] = hi[k], a[u][k] = 0.f;
+    int64_t r = 0;
+    for (; r + U <= rows; r += U, p += U * B)
+        for (int u = 0; u < U; ++u)
+            for (int k = 0; k < W; ++k) {
+                float x = p[u * B + k];
+                l[u][k] = std::min(l[u][k], x);
+                h[u][k] = std::max(h[u][k], x);
+                a[u][k] += x;
+            }
+    for (; r < rows; ++r, p += B)
+        for (int k = 0; k < W; ++k) {
+            l[0][k] = std::min(l[0][k], p[k]);
+            h[0][k] = std::max(h[0][k], p[k]);
+            a[0][k] += p[k];
+        }
+    for (int k = 0; k < W; ++k) {
+        lo[k] = std::min(std::min(l[0][k], l[1][k]), std::min(l[2][k], l[3][k]));
+        hi[k] = std::max(std::max(h[0][k], h[1][k]), std::max(h[2][k], h[3][k]));
+        acc[k] += (a[0][k] + a[1][k]) + (a[2][k] + a[3][k]);
+    }
+}
+
+// Lane-wise min, max and sum over rows of B floats (rows * B contiguous), into lo, hi and acc (B each). NaN never
+// wins a min or max here; it makes its lane's sum NaN, which is how callers notice it. Also built for AVX2 and
+// AVX-512, chosen at run time.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+void reduceRows(const float* __restrict p, int64_t rows, int64_t B, float* __restrict lo, float* __restrict hi, float* __restrict acc)
+{
+    int64_t l0 = 0;
+    for (; l0 + 16 <= B; l0 += 16) reduceLanes<16>(p + l0, rows, B, lo + l0, hi + l0, acc + l0);
+    if (l0 + 8 <= B) reduceLanes<8>(p + l0, rows, B, lo + l0, hi + l0, acc + l0), l0 += 8;
+    for (; l0 < B; ++l0) reduceLanes<1>(p + l0, rows, B, lo + l0, hi + l0, acc + l0);
+}
+
+// Exact extremes of every element in one pass, and with sum the sum of the elements. NaN and Inf are counted (a
+// second pass, only when the sum is not finite), and when there are any the caller recomputes the extremes without them.
 Extremes extremes(const float* data, int64_t n, double* sum = nullptr)
 {
-    Extremes e{data[0], data[0], 0};
-    int64_t i = 0;
+    constexpr int64_t W = 16, kRows = 64;  // rows of 16 floats; float lane sums over 64 rows at a time
+    float lo[W], hi[W], acc[W];
+    std::fill(lo, lo + W, INFINITY);
+    std::fill(hi, hi + W, -INFINITY);
+    std::fill(acc, acc + W, 0.f);
+    Extremes e{INFINITY, -INFINITY, 0};
     double total = 0;
-#if defined(__SSE2__)
-    __m128 lo0 = _mm_set1_ps(data[0]), hi0 = lo0, lo1 = lo0, hi1 = lo0, s0 = _mm_setzero_ps(), s1 = s0;
-    const __m128 absMask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff)), top = _mm_set1_ps(std::numeric_limits<float>::max());
-    for (; i + 8 <= n; i += 8) {
-        __m128 a = _mm_loadu_ps(data + i), b = _mm_loadu_ps(data + i + 4);
-        lo0 = _mm_min_ps(lo0, a), hi0 = _mm_max_ps(hi0, a);
-        lo1 = _mm_min_ps(lo1, b), hi1 = _mm_max_ps(hi1, b);
-        if (sum) s0 = _mm_add_ps(s0, a), s1 = _mm_add_ps(s1, b);
-        // not (|x| <= FLT_MAX): Inf, and NaN (unordered)
-        int bad = _mm_movemask_ps(_mm_cmpnle_ps(_mm_and_ps(a, absMask), top)) | (_mm_movemask_ps(_mm_cmpnle_ps(_mm_and_ps(b, absMask), top)) << 4);
-        if (bad) e.nonFinite += __builtin_popcount(unsigned(bad));
+    const int64_t rows = n / W;
+    for (int64_t r0 = 0; r0 < rows; r0 += kRows) {
+        reduceRows(data + r0 * W, std::min(kRows, rows - r0), W, lo, hi, acc);
+        for (int64_t k = 0; k < W; ++k) total += acc[k], acc[k] = 0.f;
     }
-    alignas(16) float l[4], h[4], t[4];
-    _mm_store_ps(l, _mm_min_ps(lo0, lo1));
-    _mm_store_ps(h, _mm_max_ps(hi0, hi1));
-    _mm_store_ps(t, _mm_add_ps(s0, s1));
-    for (int k = 0; k < 4; ++k) e.min = std::min(e.min, l[k]), e.max = std::max(e.max, h[k]), total += t[k];
-#endif
-    for (; i < n; ++i) {
-        float v = data[i];
-        e.min = std::min(e.min, v);
-        e.max = std::max(e.max, v);
-        e.nonFinite += !(std::fabs(v) <= std::numeric_limits<float>::max());
-        total += v;
-    }
+    for (int64_t k = 0; k < W; ++k) e.min = std::min(e.min, lo[k]), e.max = std::max(e.max, hi[k]);
+    for (int64_t i = rows * W; i < n; ++i) e.min = std::min(e.min, data[i]), e.max = std::max(e.max, data[i]), total += data[i];
+    if (!std::isfinite(total))
+        for (int64_t i = 0; i < n; ++i) e.nonFinite += !(std::fabs(data[i]) <= std::numeric_limits<float>::max());
     if (sum) *sum = total;
     return e;
 }
 }  // namespace
 
-void TensorStats::add(const float* data, int64_t n)
+TensorStats::Scan TensorStats::scan(const float* data, int64_t n) const
 {
-    if (n > 0) addScanned(data, n, extremes(data, n), 1);
+    Scan s;
+    if (n > 0) finishScan(s, data, n, extremes(data, n), 1);
+    return s;
 }
 
 namespace {
@@ -90,30 +122,12 @@ int64_t sampleStride(int64_t n, int64_t period, int64_t samples)
     while (stride > 1 && period > 1 && std::gcd(stride, period) != 1) ++stride;
     return stride;
 }
-// Lane-wise min, max and sum over rows of B floats (rows * B contiguous), into lo, hi and acc. Also built for AVX2
-// and AVX-512, chosen at run time.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-void reduceRows(const float* __restrict p, int64_t rows, int64_t B, float* __restrict lo, float* __restrict hi, float* __restrict acc)
+// return every stride-th element of data[0, n)
+std::vector<float> gatherStrided(const float* data, int64_t n, int64_t stride)
 {
-    for (int64_t r = 0; r < rows; ++r, p += B)
-        for (int64_t l = 0; l < B; ++l) {
-            float x = p[l];
-            lo[l] = std::min(lo[l], x);
-            hi[l] = std::max(hi[l], x);
-            acc[l] += x;
-        }
-}
-
-// return every stride-th element of data[0, n), gathered into a per-thread buffer before they go into the histogram
-const std::vector<float>& gatherStrided(const float* data, int64_t n, int64_t stride)
-{
-    thread_local std::vector<float> buffer;
-    buffer.resize(size_t((n + stride - 1) / stride));
-    float* out = buffer.data();
-    for (int64_t k = 0, i = 0; k < n; k += stride, ++i) out[i] = data[k];
-    return buffer;
+    std::vector<float> out(size_t((n + stride - 1) / stride));
+    for (int64_t k = 0, i = 0; k < n; k += stride, ++i) out[size_t(i)] = data[k];
+    return out;
 }
 }  // namespace
 
@@ -165,31 +179,46 @@ void TensorStats::addSampled(const float* values, int64_t count, bool checkFinit
     m_sumSq += (sumSq[0] + sumSq[1]) + (sumSq[2] + sumSq[3]);
 }
 
-void TensorStats::addScanned(const float* data, int64_t n, const Extremes& e, int64_t period)
+void TensorStats::finishScan(Scan& s, const float* data, int64_t n, const Extremes& e, int64_t period) const
 {
-    Extremes finite = e;
+    s.count = n;
+    s.extremes = e;
     if (e.nonFinite) {
-        finite.min = INFINITY, finite.max = -INFINITY;
+        s.extremes.min = INFINITY, s.extremes.max = -INFINITY;
         for (int64_t k = 0; k < n; ++k)
-            if (std::isfinite(data[k])) finite.min = std::min(finite.min, data[k]), finite.max = std::max(finite.max, data[k]);
+            if (std::isfinite(data[k])) s.extremes.min = std::min(s.extremes.min, data[k]), s.extremes.max = std::max(s.extremes.max, data[k]);
     }
-    if (!addExtremes(finite, n)) return;
-    const int64_t stride = sampleStride(n, period, m_sampleSize);
-    if (stride == 1) return addSampled(data, n, e.nonFinite != 0);
-    const std::vector<float>& picked = gatherStrided(data, n, stride);
-    addSampled(picked.data(), int64_t(picked.size()), e.nonFinite != 0);
+    if (e.nonFinite == n) return;
+    s.samples = gatherStrided(data, n, sampleStride(n, period, m_sampleSize));
 }
 
-void TensorStats::addBlocked(const float* data, const std::vector<int64_t>& shape, int64_t B, bool channelsLast)
+void TensorStats::apply(const Scan& s)
 {
-    if (shape.size() < 2 || B <= 0) return;
+    if (s.count <= 0) return;
+    // channel sums, unless the shape changed since the first sample (its sums are kept); a channel holding NaN or Inf
+    // has a non-finite sum and says nothing useful
+    const size_t C = s.channelSum.size();
+    if (C && (m_channelSum.empty() || m_channelSum.size() == C)) {
+        if (m_channelSum.empty()) m_channelSum.assign(C, 0.0);
+        for (size_t c = 0; c < C; ++c)
+            if (std::isfinite(s.channelSum[c])) m_channelSum[c] += s.channelSum[c];
+        m_channelCount += s.count / int64_t(C);
+    }
+    if (!addExtremes(s.extremes, s.count)) return;
+    addSampled(s.samples.data(), int64_t(s.samples.size()), s.extremes.nonFinite != 0);
+}
+
+TensorStats::Scan TensorStats::scanBlocked(const float* data, const std::vector<int64_t>& shape, int64_t B, bool channelsLast) const
+{
+    Scan out;
+    if (shape.size() < 2 || B <= 0) return out;
     int64_t N = shape[0], C = channelsLast ? shape.back() : shape[1];
     int64_t n = 1;
     for (int64_t d : shape) n *= d;
-    if (n <= 0 || N <= 0 || C <= 0) return;
+    if (n <= 0 || N <= 0 || C <= 0) return out;
     const int64_t S = n / (N * C), Cb = (C + B - 1) / B;
-    const bool sums = m_channelSum.empty() || m_channelSum.size() == size_t(C);  // a changed shape keeps the first sums
-    if (m_channelSum.empty()) m_channelSum.assign(size_t(C), 0.0);
+    out.count = n;
+    out.channelSum.assign(size_t(C), 0.0);
     // Extremes and channel sums, block by block: B lanes side by side vectorize. A lane holding NaN or Inf ends
     // with a non-finite sum; only then is its block scanned again element by element.
     Extremes all{INFINITY, -INFINITY, 0};
@@ -206,10 +235,10 @@ void TensorStats::addBlocked(const float* data, const std::vector<int64_t>& shap
                 for (int64_t l = 0; l < B; ++l) laneSum[size_t(l)] += acc[size_t(l)], acc[size_t(l)] = 0.f;
             }
             for (int64_t l = 0; l < valid; ++l) {
+                out.channelSum[size_t(cb * B + l)] += laneSum[size_t(l)];  // non-finite when the lane holds NaN/Inf
                 if (std::isfinite(laneSum[size_t(l)])) {
                     all.min = std::min(all.min, lo[size_t(l)]);
                     all.max = std::max(all.max, hi[size_t(l)]);
-                    if (sums) m_channelSum[size_t(cb * B + l)] += laneSum[size_t(l)];
                     continue;
                 }
                 for (int64_t sp = 0; sp < S; ++sp) {
@@ -219,15 +248,14 @@ void TensorStats::addBlocked(const float* data, const std::vector<int64_t>& shap
                 }
             }
         }
-    if (sums) m_channelCount += n / C;
-    if (!addExtremes(all, n)) return;
+    out.extremes = all;
+    if (all.nonFinite == n) return out;
     // Without padded lanes the histogram samples the buffer as it lies (every stride-th element in memory order: the
     // same count, other elements than a plain copy's, read sequentially). With padding, walk the logical index with
     // counters (n, c, s) in NCHW order or (n, s, c) in NHWC order and map each to its blocked address.
     if (C % B == 0) {
-        const int64_t stride = sampleStride(n, B, m_sampleSize);
-        const std::vector<float>& picked = gatherStrided(data, n, stride);
-        return addSampled(picked.data(), int64_t(picked.size()), all.nonFinite != 0);
+        out.samples = gatherStrided(data, n, sampleStride(n, B, m_sampleSize));
+        return out;
     }
     const int64_t stride = sampleStride(n, shape.back(), m_sampleSize);
     int64_t bn = 0, c = 0, sp = 0;
@@ -238,7 +266,7 @@ void TensorStats::addBlocked(const float* data, const std::vector<int64_t>& shap
     std::vector<int64_t> channelOffset(static_cast<size_t>(C));  // where channel c's lane starts, without a division per sample
     for (int64_t k = 0; k < C; ++k) channelOffset[size_t(k)] = (k / B) * S * B + k % B;
     const int64_t batchStride = Cb * S * B;
-    std::vector<float> picked;
+    std::vector<float>& picked = out.samples;
     picked.reserve(size_t((n + stride - 1) / stride));
     for (int64_t k = 0; k < n; k += stride) {
         picked.push_back(data[bn * batchStride + channelOffset[size_t(c)] + sp * B]);
@@ -248,23 +276,21 @@ void TensorStats::addBlocked(const float* data, const std::vector<int64_t>& shap
         if (fast >= inner) fast -= inner, ++slow;
         if (slow >= outer) slow -= outer, ++bn;
     }
-    addSampled(picked.data(), int64_t(picked.size()), all.nonFinite != 0);
+    return out;
 }
 
-void TensorStats::add(const float* data, const std::vector<int64_t>& shape, bool channelsLast)
+TensorStats::Scan TensorStats::scan(const float* data, const std::vector<int64_t>& shape, bool channelsLast) const
 {
     int64_t n = 1;
     for (int64_t d : shape) n *= d;
     int64_t C = shape.size() >= 2 ? (channelsLast ? shape.back() : shape[1]) : 0;
-    if (n == 0 || C <= 0 || (!m_channelSum.empty() && m_channelSum.size() != size_t(C))) {
-        add(data, n);  // no channels, or the shape changed between samples: keep the first layout's sums
-        return;
-    }
-    if (m_channelSum.empty()) m_channelSum.assign(size_t(C), 0.0);
-    if (channelsLast) return addBlocked(data, shape, C, true);  // NHWC is one block of all C channels
+    if (n == 0 || C <= 0) return scan(data, n);  // no channels
+    if (channelsLast) return scanBlocked(data, shape, C, true);  // NHWC is one block of all C channels
     // NCHW: one pass over each channel's plane gives its sum and the tensor's extremes together.
+    Scan s;
+    s.channelSum.assign(size_t(C), 0.0);
     int64_t inner = n / (shape[0] * C);
-    Extremes all{data[0], data[0], 0};
+    Extremes all{INFINITY, -INFINITY, 0};
     for (int64_t b = 0; b < shape[0]; ++b)
         for (int64_t c = 0; c < C; ++c) {
             double sum = 0;
@@ -272,10 +298,10 @@ void TensorStats::add(const float* data, const std::vector<int64_t>& shape, bool
             all.min = std::min(all.min, e.min);
             all.max = std::max(all.max, e.max);
             all.nonFinite += e.nonFinite;
-            if (std::isfinite(sum)) m_channelSum[size_t(c)] += sum;  // a channel with NaN/Inf says nothing useful
+            s.channelSum[size_t(c)] += sum;
         }
-    m_channelCount += n / C;
-    addScanned(data, n, all, shape.back());
+    finishScan(s, data, n, all, shape.back());
+    return s;
 }
 
 std::vector<double> TensorStats::channelMeans() const

@@ -20,16 +20,37 @@ public:
     // the sample size for a calibration run of n samples: 2^18 elements per tensor in all, 2048 to 16384 per sample
     static int64_t sampleSizeFor(size_t n) { return std::clamp<int64_t>((int64_t(1) << 18) / int64_t(std::max<size_t>(n, 1)), 2048, 16384); }
 
-    void add(const float* data, int64_t n);
+    // One sample's contribution, computed without changing the statistics (so that the pass over the data can run on
+    // one thread while apply() runs on another): exact extremes, per-channel sums and the strided subsample.
+    struct Extremes {  // of one sample: min and max of the finite values, and how many were NaN or Inf
+        float min, max;
+        int64_t nonFinite;
+    };
+    struct Scan {
+        Extremes extremes{0.f, 0.f, 0};
+        int64_t count = 0;               // elements
+        std::vector<double> channelSum;  // per channel (non-finite where the channel holds NaN/Inf); empty: none
+        std::vector<float> samples;      // the subsample for histogram and moments
+    };
+    Scan scan(const float* data, int64_t n) const;
     // Also keeps per-channel sums for bias correction: along axis 1 (NCHW activations, [N, K] matrices), or along
     // the last axis with channelsLast (NHWC activations of TFLite models).
-    void add(const float* data, const std::vector<int64_t>& shape, bool channelsLast = false);
-    // Same as add(data, shape, channelsLast), for a tensor stored channel-blocked as oneDNN keeps convolution outputs
+    Scan scan(const float* data, const std::vector<int64_t>& shape, bool channelsLast = false) const;
+    // Same as scan(data, shape, channelsLast), for a tensor stored channel-blocked as oneDNN keeps convolution outputs
     // (nChw8c, nChw16c): memory [N][ceil(C / block)][spatial][block], lanes past C ignored. shape is the logical
     // shape ([N, C, spatial...], or [N, spatial..., C] with channelsLast). Extremes, counts and channel sums are those
     // of the plain tensor; the histogram takes as many samples, read in memory order (the same elements as the
     // plain tensor's only when the layout is plain, or when C is not a multiple of block).
-    void addBlocked(const float* data, const std::vector<int64_t>& shape, int64_t block, bool channelsLast = false);
+    Scan scanBlocked(const float* data, const std::vector<int64_t>& shape, int64_t block, bool channelsLast = false) const;
+    // Adds a sample's scan. Channel sums count when they have as many channels as the first sample's.
+    void apply(const Scan& s);
+
+    void add(const float* data, int64_t n) { apply(scan(data, n)); }
+    void add(const float* data, const std::vector<int64_t>& shape, bool channelsLast = false) { apply(scan(data, shape, channelsLast)); }
+    void addBlocked(const float* data, const std::vector<int64_t>& shape, int64_t block, bool channelsLast = false)
+    {
+        apply(scanBlocked(data, shape, block, channelsLast));
+    }
     // return the mean of each channel (empty when the tensor has rank < 2)
     std::vector<double> channelMeans() const;
 
@@ -54,14 +75,10 @@ public:
     // return the fraction of elements outside [lo, hi] (from the histogram)
     double clipRate(double lo, double hi) const;
 
-    struct Extremes {  // of one sample: min and max of the finite values, and how many were NaN or Inf
-        float min, max;
-        int64_t nonFinite;
-    };
-
 private:
     void widen(double magnitude);
-    void addScanned(const float* data, int64_t n, const Extremes& e, int64_t period);
+    // fills s from data[0, n) and its extremes e: finite extremes, the subsample (stride coprime with period)
+    void finishScan(Scan& s, const float* data, int64_t n, const Extremes& e, int64_t period) const;
     // records one sample's extremes and count; false when it holds no finite value
     bool addExtremes(const Extremes& e, int64_t n);
     // adds the sampled elements of one sample to the histogram and moments

@@ -1,6 +1,7 @@
 #include "session/session.h"
 
 #include <cmath>
+#include <deque>
 #include <future>
 #include <set>
 
@@ -14,6 +15,7 @@
 #include "report/debugreport.h"
 #include "runtime/interpreter.h"
 #include "util/atomicfile.h"
+#include "util/serialexecutor.h"
 
 namespace qs {
 
@@ -53,29 +55,50 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
     std::vector<char> channelMeans(g.values.size(), 0);
     for (const Node& n : g.nodes)
         if (isWeighted(g, n) && !n.inputs.empty() && n.inputs[0] >= 0) channelMeans[size_t(n.inputs[0])] = 1;
-    // Decode and preprocess the next sample on another thread while this one runs.
+    // A worker thread decodes and preprocesses samples (up to kAhead ahead) and adds each sample's scans to the
+    // statistics, while this thread runs the model and scans its activations as they are produced (the pass over
+    // the data; a scan keeps a few thousand elements per tensor). Memory stays bounded: a decoded sample waits
+    // behind the scans submitted before it, so at most about kAhead samples' scans are pending.
+    constexpr size_t kAhead = 4;
     const bool channelsLast = g.info.format == "tflite";  // TFLite activations are NHWC
-    std::future<std::map<std::string, Tensor>> next = std::async(std::launch::async, [&] { return data->sample(0); });
-    for (size_t i = 0; i < data->size(); ++i) {
-        if (cancel && cancel->isCancelled()) {
-            next.wait();
-            cancel->check();
-        }
-        if (progress) progress(i, data->size(), "calibrate");
-        std::map<std::string, Tensor> inputs = next.get();
-        if (i + 1 < data->size()) next = std::async(std::launch::async, [&, i] { return data->sample(i + 1); });
+    const CalibrationData* source = data.get();
+    SerialExecutor worker;
+    std::deque<std::future<std::map<std::string, Tensor>>> decoded;
+    std::deque<std::future<void>> applied;
+    size_t submitted = 0;
+    auto decodeAhead = [&] {
+        while (submitted < source->size() && decoded.size() < kAhead)
+            decoded.push_back(worker.submit([source, i = submitted++] { return source->sample(i); }));
+    };
+    decodeAhead();
+    for (size_t i = 0; i < source->size(); ++i) {
+        if (cancel) cancel->check();
+        if (progress) progress(i, source->size(), "calibrate");
+        std::map<std::string, Tensor> inputs = decoded.front().get();
+        decoded.pop_front();
+        decodeAhead();
+        std::vector<std::pair<TensorStats*, TensorStats::Scan>> scans;
         interp.run(
             inputs,
             [&](int, int value, const Tensor& t) {
-                if (t.type() != DataType::Float32 || !byValue[size_t(value)]) return;
-                if (channelMeans[size_t(value)]) byValue[size_t(value)]->add(t.data<float>(), t.shape(), channelsLast);
-                else byValue[size_t(value)]->add(t.data<float>(), t.count());
+                TensorStats* s = byValue[size_t(value)];
+                if (t.type() != DataType::Float32 || !s) return;
+                scans.emplace_back(s, channelMeans[size_t(value)] ? s->scan(t.data<float>(), t.shape(), channelsLast)
+                                                                  : s->scan(t.data<float>(), t.count()));
             },
-            [&](int, int value, const float* data, const Shape& shape, int64_t block) {  // no plain copy needed
-                if (byValue[size_t(value)]) byValue[size_t(value)]->addBlocked(data, shape, block, channelsLast);
+            [&](int, int value, const float* x, const Shape& shape, int64_t block) {  // no plain copy needed
+                if (TensorStats* s = byValue[size_t(value)]) scans.emplace_back(s, s->scanBlocked(x, shape, block, channelsLast));
                 return true;
             });
+        applied.push_back(worker.submit([scans = std::move(scans)] {
+            for (const auto& [s, scan] : scans) s->apply(scan);
+        }));
+        while (applied.size() > kAhead + 1) {  // long done (older than the sample just decoded): rethrows its error, if any
+            applied.front().get();
+            applied.pop_front();
+        }
     }
+    for (auto& f : applied) f.get();
     if (progress) progress(data->size(), data->size(), "calibrate");
     for (auto it = stats.begin(); it != stats.end();)
         it = it->second.count() ? std::next(it) : stats.erase(it);
