@@ -276,6 +276,38 @@ private slots:
         }
     }
 
+    void testBadImageMidwayStopsCalibrationCleanly()
+    {
+        // The 6th of 10 real photos is not an image: calibration (which decodes on a worker thread) stops with the
+        // file's name, keeps no statistics, and the next run with good files works.
+        QTemporaryDir dir;
+        fs::path calib = fs::path(dir.path().toStdString()) / "calib";
+        const std::string folder = test::imagePath("imagenet-sample");
+        auto names = test::readList(folder + "/calib.txt");
+        names.resize(10);
+        test::linkFiles(names, folder, calib.string());
+        fs::path bad = calib / fs::path(names[5]).filename();
+        fs::remove(bad);
+        std::ofstream(bad, std::ios::binary) << "this is not a photo";
+        Diagnostics d;
+        IniDocument config = parseConfig("[common_quant_param]\nquant_type=FULL_QUANT\n" + test::calibrationSection(calib.string(), 10, test::imagenetPreprocess()),
+                                         "bad.ini", d);
+        Session s;
+        s.load(test::modelPath("mobilenet_v1_0.25_224.onnx"));
+        try {
+            s.calibrate(config);
+            QFAIL("calibration accepted a file that is not an image");
+        } catch (const InputError& e) {
+            QVERIFY2(std::string(e.what()).find(bad.filename().string()) != std::string::npos, e.what());
+        }
+        QVERIFY(s.statistics().empty());
+        fs::remove(bad);
+        fs::create_symlink(fs::path(folder) / names[5], bad);
+        s.calibrate(config);
+        QCOMPARE(s.calibrationSamples(), size_t(10));
+        QVERIFY(s.statistics().count("input"));
+    }
+
     void testKilledExportLeavesOldFileOrNothing()
     {
         // A child rewrites the export over and over; SIGKILL at varying moments. The file is then absent or one of
