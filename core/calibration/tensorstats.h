@@ -20,12 +20,12 @@ public:
     // the sample size for a calibration run of n samples: 2^18 elements per tensor in all, 2048 to 16384 per sample
     static int64_t sampleSizeFor(size_t n) { return std::clamp<int64_t>((int64_t(1) << 18) / int64_t(std::max<size_t>(n, 1)), 2048, 16384); }
 
-    // One sample's contribution, computed without changing the statistics (so that the pass over the data can run on
-    // one thread while apply() runs on another): exact extremes, per-channel sums and the strided subsample.
     struct Extremes {  // of one sample: min and max of the finite values, and how many were NaN or Inf
         float min, max;
         int64_t nonFinite;
     };
+    // One sample's contribution, computed without changing the statistics (so that the pass over the data can run on
+    // one thread while apply() runs on another): exact extremes, per-channel sums and the strided subsample.
     struct Scan {
         Extremes extremes{0.f, 0.f, 0};
         int64_t count = 0;               // elements
