@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "calibration/datasource.h"
+#include "calibration/probe.h"
 #include "config/config.h"
 #include "report/debugreport.h"
 #include "runtime/interpreter.h"
@@ -189,7 +190,7 @@ private slots:
                 const Tensor& w = *g.values[size_t(n.inputs[1])].constant;
                 const QuantizedConstant& q = plan.constants.at(g.values[size_t(n.inputs[1])].name);
                 QVERIFY(q.roundedForData);
-                QVERIFY(!blind.plan().constants.at(g.values[size_t(n.inputs[1])].name).roundedForData);
+                QVERIFY(blind.plan().constants.at(g.values[size_t(n.inputs[1])].name).roundedForData);  // the noise probe's means
                 std::vector<float> mean = inputMeanPerWeight(g, n, informed.statistics());
                 QCOMPARE(mean.size(), size_t(w.count()));
                 auto wf = w.toFloat();
@@ -218,7 +219,55 @@ private slots:
             }
             qInfo("%s: output cosine %.5f without data, %.5f with", type.substr(0, type.find('\n')).c_str(), cosBlind, cosInformed);
             QVERIFY(cosInformed > cosBlind);
+            QCOMPARE(plan.roundingData, std::string("the calibration data"));
+            QCOMPARE(blind.plan().roundingData, std::string("a noise probe (no calibration data)"));
         }
+    }
+
+    void testNoiseProbeStandsInForMissingData()
+    {
+        // Without calibration data the rounding takes its input means from a noise probe (probe.h): on real ImageNet
+        // images through MobileNet, the weights a weight-only and a dynamic plan store keep the output closer to
+        // float than the same rounding with equal means for every input (and than weight-only's data-free
+        // mean/spread correction).
+        LoadResult m = loadModel(test::modelPath("mobilenet_v1_0.25_224.onnx"));
+        const Graph& g = m.graph;
+        const ImagePreprocess pre = test::imagenetPreprocess();
+        ProbeStatistics probe = probeStatistics(g, &pre);
+        QVERIFY2(!probe.stats.empty(), probe.why.c_str());
+        WeightQuantOptions w;
+        w.minWeightChannel = 0;
+        WeightQuantOptions wp = w;
+        wp.stats = &probe.stats;
+        wp.statsEstimated = true;
+        DynamicQuantOptions d, dp;
+        dp.stats = &probe.stats;
+        const std::vector<std::pair<QuantPlan, QuantPlan>> plans = {{buildWeightQuantPlan(g, w), buildWeightQuantPlan(g, wp)},
+                                                                    {buildDynamicQuantPlan(g, d), buildDynamicQuantPlan(g, dp)}};
+        const std::string folder = test::imagePath("imagenet-sample");
+        auto eval = test::readList(folder + "/eval.txt");
+        Interpreter f(g);
+        for (const auto& [equal, probed] : plans) {
+            for (const auto& [name, q] : probed.constants) QVERIFY(q.roundedForData);
+            const Graph ga = withDequantizedWeights(g, equal), gb = withDequantizedWeights(g, probed);  // Interpreter keeps a reference
+            Interpreter a(ga), b(gb);
+            double cosEqual = 0, cosProbe = 0;
+            for (size_t i = 0; i < 10; ++i) {
+                Tensor x = loadImageTensor(folder + "/" + eval[i * 9], pre, {1, 3, 224, 224}, true);
+                auto y = f.run({{"input", x}})[0].toFloat();
+                cosEqual += cosineSimilarity(a.run({{"input", x}})[0].toFloat(), y) / 10;
+                cosProbe += cosineSimilarity(b.run({{"input", x}})[0].toFloat(), y) / 10;
+            }
+            qInfo("%s weights: output cosine %.5f with equal means, %.5f with the probe's", probed.quantType.c_str(), cosEqual, cosProbe);
+            QVERIFY(cosProbe > cosEqual);
+        }
+        // below 8 bits the probe's means are not used: each channel keeps its mean weight and spread instead
+        wp.bits = 6;
+        for (const auto& [name, q] : buildWeightQuantPlan(g, wp).constants) QVERIFY(!q.roundedForData && !q.correctionVar.empty());
+        // a model whose input size is open cannot be probed, and says why
+        ProbeStatistics open = probeStatistics(loadModel(test::modelPath("ppocr_v4_det.onnx")).graph, nullptr);
+        QVERIFY(open.stats.empty());
+        QVERIFY2(open.why.find("dynamic shape") != std::string::npos, open.why.c_str());
     }
 
     void testDynamicLeavesDepthwiseFloatUnlessAsked()

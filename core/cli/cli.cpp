@@ -392,6 +392,7 @@ int cmdValidate(const Args& a, std::ostream& out, std::ostream& err)
 void printWeightSummary(const Graph& g, const QuantPlan& plan, std::ostream& err)
 {
     err << plan.quantType << (plan.initScale > 0 ? " (mixed bits, init_scale=" + std::to_string(plan.initScale) + ")" : "") << ":\n";
+    if (!plan.roundingData.empty()) err << "  input means for rounding: " << plan.roundingData << "\n";
     for (const Node& n : g.nodes) {
         if (n.inputs.size() < 2 || n.inputs[1] < 0) continue;
         const std::string& w = g.values[size_t(n.inputs[1])].name;
@@ -400,7 +401,7 @@ void printWeightSummary(const Graph& g, const QuantPlan& plan, std::ostream& err
         if (q != plan.constants.end())
             err << "  " << n.name << " (" << (n.sourceOpType.empty() ? n.opType : n.sourceOpType) << "): " << q->second.params.bits
                 << " bits, " << (q->second.params.scale.size() > 1 ? "per channel" : "per layer") << ", " << q->second.container
-                << (q->second.roundedForData ? ", rounded to keep the mean output on the calibration data" : "") << "\n";
+                << (q->second.roundedForData ? ", rounded to keep the mean output on " + plan.roundingData : "") << "\n";
         else if (why != plan.floatReasons.end() || plan.skippedNodes.count(n.name))
             err << "  " << n.name << " (" << (n.sourceOpType.empty() ? n.opType : n.sourceOpType) << "): float, "
                 << (why != plan.floatReasons.end() ? why->second : "skip_quant_node") << "\n";

@@ -18,7 +18,7 @@ struct QuantizedConstant {
     // The container the exporter stores the values in, and why (shown by convert and in quant_param.csv).
     std::string container;
     int packedBits = 0;  // > 0: stored as that many bit planes (enable_encode), 0: as values.type()
-    bool roundedForData = false;  // rounded to keep each channel's mean output on the calibration data
+    bool roundedForData = false;  // rounded to keep each channel's mean output on QuantPlan::roundingData
 };
 
 /** The decisions of a quantization run, keyed by tensor and node names: what the exporters write, the reports
@@ -33,6 +33,9 @@ struct QuantPlan {
     std::map<std::string, std::vector<float>> biasCorrection;  // bias tensor -> per-channel amount removed
     // DYNAMIC_QUANT: activations quantized at run time, tensor -> axis (-1: per tensor, else per channel on it)
     std::map<std::string, int> dynamicActivations;
+    // WEIGHT_QUANT and DYNAMIC_QUANT: where the input channel means that weight rounding keeps came from
+    // ("the calibration data", "a noise probe (no calibration data)"), or why there were none
+    std::string roundingData;
     double initScale = 0;  // WEIGHT_QUANT with mixed bits: the init_scale used (auto_tune's choice when tuned)
 };
 

@@ -225,7 +225,9 @@ QuantPlan buildWeightQuantPlan(const Graph& g, const WeightQuantOptions& o)
         // TFLite's DEQUANTIZE takes int16 per tensor only (LiteRT: "Type 7 not supported for per-channel").
         const std::vector<float> inputMean = o.stats && o.correction ? inputMeanPerWeight(g, n, *o.stats) : std::vector<float>{};
         auto quantizeAt = [&](int b) {
-            return quantizeWeightBits(w, g.info.format == "tflite" && b > 8 ? -1 : axis, b, o.thresholdRate, o.correction, inputMean);
+            const bool means = b >= 8 || !o.statsEstimated;
+            return quantizeWeightBits(w, g.info.format == "tflite" && b > 8 ? -1 : axis, b, o.thresholdRate, o.correction,
+                                      means ? inputMean : std::vector<float>{});
         };
         if (o.bits > 0) {
             q = quantizeAt(o.bits);
@@ -246,7 +248,7 @@ QuantPlan buildWeightQuantPlan(const Graph& g, const WeightQuantOptions& o)
         }
         // With input means the rounding already keeps each channel's mean output; the data-free per-channel
         // mean/spread correction would move it again (on MobileNet it costs 0.007 of output cosine).
-        if (o.correction && inputMean.empty()) {
+        if (o.correction && !q.roundedForData) {
             correct(q, wf);
             if (g.info.format == "tflite") {  // DEQUANTIZE has integer zero points: keep the spread, fold it into the scales
                 for (size_t c = 0; c < q.params.scale.size(); ++c) q.params.scale[c] *= q.correctionVar[c];

@@ -20,9 +20,13 @@ struct WeightQuantOptions {
     bool encode = true;            // enable_encode: store widths without a native type as packed bit planes
     std::set<std::string> skipNodes;
     std::set<std::string> opTypes; // only these op types (empty: every weighted op)
-    // calibration statistics, when there was data: weights are then rounded to keep each channel's mean output
-    // (instead of each channel's mean weight and spread)
+    // statistics of the weighted ops' inputs (calibration data, or a noise probe's): weights are then rounded to keep
+    // each channel's mean output (instead of each channel's mean weight and spread)
     const std::map<std::string, TensorStats>* stats = nullptr;
+    // stats are a noise probe's estimate (probe.h): used for layers of 8 bits and more only, where rounding bias is
+    // most of the error; coarser layers keep each channel's mean weight and spread (ResNet-8 at 6 bits: 0.993 so,
+    // 0.985 with the probe's means)
+    bool statsEstimated = false;
 };
 
 // Weight-only quantization: the weights of Conv, Gemm, MatMul and FullyConnected become integers with symmetric
@@ -35,13 +39,13 @@ struct DynamicQuantOptions {
     std::set<std::string> skipNodes;
     // only these op types (PaddleSlim names or the model's); empty: every weighted op except depthwise convolutions
     std::set<std::string> opTypes;
-    // calibration statistics (per-channel means of the weighted ops' inputs), when there was data
+    // per-channel means of the weighted ops' inputs (calibration data, or a noise probe's), when there are any
     const std::map<std::string, TensorStats>* stats = nullptr;
 };
 
 // Dynamic quantization: int8 weights of Conv, Gemm, MatMul and FullyConnected quantized offline; their activation
-// inputs quantized at run time to uint8 from their own range. With calibration statistics the weights are rounded so
-// that each output channel's mean survives (see quantizeWeightBits). Depthwise convolutions stay float unless opTypes
+// inputs quantized at run time to uint8 from their own range. With input statistics the weights are rounded so that
+// each output channel's mean survives (see quantizeWeightBits). Depthwise convolutions stay float unless opTypes
 // names them: each of their output channels reads a single input channel, so a run-time scale shared by all channels
 // leaves the small ones few levels (MobileNet V1 0.25: output cosine 0.970 with them, 0.984 without), and they hold
 // few weights.

@@ -25,6 +25,8 @@ void Session::load(const std::string& modelPath, const LoadOptions& options)
     m_path = modelPath;
     m_stats.clear();
     m_samples = 0;
+    m_probe = {};
+    m_probeRange.clear();
     m_plan = {};
     m_exported.clear();
     m_quantized.reset();
@@ -115,15 +117,36 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
     for (const std::string& n : parseNameList(configValue(config, "common_quant_param", "skip_quant_node"))) skip.insert(n);
     if (cancel) cancel->check();
     if (progress) progress(0, 1, "quantize");
+    // Weight and dynamic quantization round the weights to keep each output channel's mean, which takes the means of
+    // their inputs: from the calibration data, or else from a noise probe (see probe.h).
+    const std::map<std::string, TensorStats>* means = &m_stats;
+    std::string meansFrom = "the calibration data";
+    if ((quantType == "WEIGHT_QUANT" || quantType == "DYNAMIC_QUANT") && m_stats.empty()) {
+        const char* D = "data_preprocess_param";
+        // images: pixels through the configured preprocessing; without a [data_preprocess_param], [-1, 1]
+        const bool images = configValue(config, D, "input_type") != "BIN" &&
+                            (!configValue(config, D, "calibrate_path").empty() || !configValue(config, D, "normalize_mean").empty() ||
+                             !configValue(config, D, "normalize_std").empty());
+        const std::string range = images ? configValue(config, D, "normalize_mean") + "/" + configValue(config, D, "normalize_std") : "unit";
+        if (m_probeRange != range) {
+            const ImagePreprocess pre = imagePreprocessFromConfig(config);
+            m_probe = probeStatistics(g, images ? &pre : nullptr);
+            m_probeRange = range;
+        }
+        means = &m_probe.stats;
+        meansFrom = m_probe.stats.empty() ? "none: " + m_probe.why : "a noise probe (no calibration data)";
+    }
     if (quantType == "WEIGHT_QUANT") {
-        m_plan = quantizeWeights(config, skip, progress, cancel);
+        m_plan = quantizeWeights(config, skip, *means, progress, cancel);
+        m_plan.roundingData = meansFrom;
     } else if (quantType == "DYNAMIC_QUANT") {
         DynamicQuantOptions o;
         if (std::string s = configValue(config, "dynamic_quant_param", "quant_strategy"); !s.empty()) o.strategy = s;
         o.skipNodes = skip;
         for (const std::string& t : parseNameList(configValue(config, "dynamic_quant_param", "quantizable_op_type"))) o.opTypes.insert(t);
-        if (!m_stats.empty()) o.stats = &m_stats;
+        if (!means->empty()) o.stats = means;
         m_plan = buildDynamicQuantPlan(g, o);
+        m_plan.roundingData = meansFrom;
     } else if (quantType == "FULL_QUANT") {
         if (m_stats.empty()) throw InputError("calibrate before quantizing: full quantization needs activation statistics");
         FullQuantOptions o;
@@ -142,8 +165,8 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
     return m_plan;
 }
 
-QuantPlan Session::quantizeWeights(const IniDocument& config, const std::set<std::string>& skip, const ProgressSink& progress,
-                                   const CancelToken* cancel)
+QuantPlan Session::quantizeWeights(const IniDocument& config, const std::set<std::string>& skip,
+                                   const std::map<std::string, TensorStats>& means, const ProgressSink& progress, const CancelToken* cancel)
 {
     const Graph& g = graph();
     WeightQuantOptions o;
@@ -156,7 +179,8 @@ QuantPlan Session::quantizeWeights(const IniDocument& config, const std::set<std
     o.thresholdRate = parseFloat(configValue(config, "weight_quant_param", "threshold_rate")).value_or(0.0);
     o.initScale = parseFloat(configValue(config, "mixed_bit_weight_quant_param", "init_scale")).value_or(0.02);
     o.skipNodes = skip;
-    if (!m_stats.empty()) o.stats = &m_stats;
+    if (!means.empty()) o.stats = &means;
+    o.statsEstimated = &means != &m_stats;
     bool autoTune = o.bits == 0 && parseBool(configValue(config, "mixed_bit_weight_quant_param", "auto_tune")).value_or(false);
     if (!autoTune) return buildWeightQuantPlan(g, o);
     if (!m_data) throw InputError("[mixed_bit_weight_quant_param] auto_tune needs data to measure the output with: "

@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include "calibration/probe.h"
 #include "calibration/tensorstats.h"
 #include "config/inidocument.h"
 #include "formats/modelloader.h"
@@ -55,7 +56,8 @@ public:
 
 private:
     void exportPlan();
-    QuantPlan quantizeWeights(const IniDocument& config, const std::set<std::string>& skip, const ProgressSink& progress,
+    QuantPlan quantizeWeights(const IniDocument& config, const std::set<std::string>& skip,
+                              const std::map<std::string, TensorStats>& means, const ProgressSink& progress,
                               const CancelToken* cancel);
 
     std::string m_path;
@@ -64,6 +66,10 @@ private:
     std::unique_ptr<LoadResult> m_model;
     std::map<std::string, TensorStats> m_stats;
     size_t m_samples = 0;
+    // the noise probe's statistics (no calibration data) and the input range they were taken for: re-planning with
+    // other bits or skips reuses them
+    ProbeStatistics m_probe;
+    std::string m_probeRange;
     QuantPlan m_plan;
     std::string m_exported;
     std::unique_ptr<LoadResult> m_quantized;
