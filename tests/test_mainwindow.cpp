@@ -205,6 +205,36 @@ private slots:
         QVERIFY(QString::fromStdString(readFileBytes(ini.toStdString())).contains(QString::fromStdString("skip_quant_node=" + node)));
     }
 
+    void testWeightQuantShowsEachNodesWeights()
+    {
+        // Weight quantization from the GUI: a quantized node's properties give its weights' bits and container, and
+        // what their rounding kept each channel's mean output on.
+        MainWindow w;
+        w.show();
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.openSample();
+        QVERIFY(loaded.wait(20000));
+        auto* type = qobject_cast<QComboBox*>(w.settings()->editorFor("common_quant_param", "quant_type"));
+        QVERIFY(type);
+        type->setCurrentText("WEIGHT_QUANT");
+        QVERIFY(w.settings()->valid());
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.run();
+        QVERIFY(finished.wait(120000));
+        QVERIFY(finished.first().first().toBool());
+        const QuantPlan& plan = w.session()->plan();
+        QCOMPARE(plan.quantType, std::string("WEIGHT_QUANT"));
+        QVERIFY(!plan.quantizedNodes.empty());
+        emit w.graphView()->nodeClicked(QString::fromStdString(*plan.quantizedNodes.begin()));
+        auto* props = w.findChild<QTreeWidget*>("properties");
+        auto weights = props->findItems("Weights", Qt::MatchExactly | Qt::MatchRecursive);
+        QVERIFY(!weights.isEmpty());
+        QVERIFY2(weights.first()->text(1).startsWith("8 bits, int8"), qPrintable(weights.first()->text(1)));
+        auto rounding = props->findItems("Rounding", Qt::MatchExactly | Qt::MatchRecursive);
+        QVERIFY(!rounding.isEmpty());
+        QVERIFY(rounding.first()->text(1).endsWith(QString::fromStdString(plan.roundingData)));
+    }
+
     void testSwitchToChinese()
     {
         MainWindow w;

@@ -167,7 +167,6 @@ private slots:
         std::string out = dir.filePath("q.onnx").toStdString();
         s.save(out);
         Tensor x = loadImageTensor(test::imagePath(mc.image), mc.pre, mc.shape, true);
-        bool nchw = s.graph().info.format == "onnx";
         Interpreter sim(s.quantizedGraph(), {2, true, false});
         auto ours = sim.run({{input, x}});
         const Graph& g = s.graph();

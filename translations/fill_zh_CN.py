@@ -8,6 +8,10 @@ from pathlib import Path
 
 ZH = {
     "Open Model": "打开模型",
+    "Weights": "权重",
+    "%1 bits, %2": "%1 比特，%2",
+    "Rounding": "舍入",
+    "keeps each channel's mean output on %1": "保持每个通道在 %1 上的平均输出",
     "Models (*.onnx *.tflite);;All files (*)": "模型 (*.onnx *.tflite);;所有文件 (*)",
     "About Quantscope": "关于 Quantscope",
     "<b>Quantscope %1</b><p>Interactive post-training quantization of neural networks.</p>":

@@ -464,6 +464,22 @@ Tick Skip in the results to keep one.</source>
         <source>Writing debug reports to %1...</source>
         <translation>正在将调试报告写入 %1...</translation>
     </message>
+    <message>
+        <source>Weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>%1 bits, %2</source>
+        <translation>%1 比特，%2</translation>
+    </message>
+    <message>
+        <source>Rounding</source>
+        <translation>舍入</translation>
+    </message>
+    <message>
+        <source>keeps each channel&apos;s mean output on %1</source>
+        <translation>保持每个通道在 %1 上的平均输出</translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>

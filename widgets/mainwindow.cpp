@@ -692,7 +692,10 @@ void MainWindow::showProperties(const QString& name)
     const Graph& g = *m_graph;
     const Node& n = g.nodes[size_t(idx)];
     auto add = [this](QTreeWidgetItem* parent, const QString& k, const QString& v) {
-        return parent ? new QTreeWidgetItem(parent, {k, v}) : new QTreeWidgetItem(m_properties, {k, v});
+        auto* item = parent ? new QTreeWidgetItem(parent, {k, v}) : new QTreeWidgetItem(m_properties, {k, v});
+        item->setToolTip(0, k);  // long names and values are elided in a narrow dock
+        item->setToolTip(1, v);
+        return item;
     };
     add(nullptr, tr("Name"), name);
     auto* op = add(nullptr, tr("Operator"), QString::fromStdString(n.sourceOpType.empty() ? n.opType : n.sourceOpType));
@@ -723,10 +726,19 @@ void MainWindow::showProperties(const QString& name)
                         : plan.floatReasons.count(n.name) ? tr("float: %1").arg(QString::fromStdString(plan.floatReasons.at(n.name)))
                                                           : tr("float");
         auto* q = add(nullptr, tr("Quantization"), state);
+        // weight and dynamic quantization: the weights' container, and what their rounding kept
+        auto c = n.inputs.size() > 1 && n.inputs[1] >= 0 ? plan.constants.find(g.values[size_t(n.inputs[1])].name) : plan.constants.end();
+        if (plan.quantizedNodes.count(n.name) && c != plan.constants.end() && !c->second.container.empty()) {
+            add(q, tr("Weights"), tr("%1 bits, %2").arg(c->second.params.bits).arg(QString::fromStdString(c->second.container)));
+            if (c->second.roundedForData)
+                add(q, tr("Rounding"), tr("keeps each channel's mean output on %1").arg(QString::fromStdString(plan.roundingData)));
+        }
         for (const QString& line : m_results->describeNode(n.name)) add(q, QString(), line);
     }
     m_properties->expandAll();
     m_properties->resizeColumnToContents(0);
+    // long tensor names must not push the values out of sight
+    m_properties->setColumnWidth(0, std::min(m_properties->columnWidth(0), m_properties->viewport()->width() / 2));
 }
 
 void MainWindow::exportReports()

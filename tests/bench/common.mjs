@@ -50,7 +50,8 @@ export async function evaluate(buildDir, m, iniText, opts = {}) {
   const raw = fs.readFileSync(path.join(out, 'eval.f32'));
   const per = info.shape.reduce((a, b) => a * b);
   // An image whose float output is empty (all |y| < 1e-6: a text detector's map with no text) has no meaningful
-  // cosine (runtimes differ between exact 0 and 1e-8 there); such images are left out of the cosine mean.
+  // cosine (runtimes differ between exact 0 and 1e-8 there); such images are left out of the cosine mean. A quantized
+  // output that is empty where float's is not counts as cosine 0 (the detector lost everything), for the same reason.
   let qTop = 0, fTop = 0, agree = 0, cos = 0, empty = 0;
   for (let i = 0; i < info.images; i++) {
     const x = new Float32Array(raw.buffer, raw.byteOffset + i * per * 4, per);
@@ -59,8 +60,9 @@ export async function evaluate(buildDir, m, iniText, opts = {}) {
     const a = argmax(yq), b = argmax(yf);
     if (labels.length) { qTop += a === labels[i]; fTop += b === labels[i]; }
     agree += a === b;
-    if (yf.every((v) => Math.abs(v) < 1e-6)) empty++;
-    else cos += cosine(yq, yf);
+    const blank = (y) => y.every((v) => Math.abs(v) < 1e-6);
+    if (blank(yf)) empty++;
+    else if (!blank(yq)) cos += cosine(yq, yf);
   }
   const n = info.images;
   fs.rmSync(out, { recursive: true, force: true });
