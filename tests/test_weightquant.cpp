@@ -239,7 +239,7 @@ private slots:
         w.minWeightChannel = 0;
         WeightQuantOptions wp = w;
         wp.stats = &probe.stats;
-        wp.statsEstimated = true;
+        wp.meansMinBits = 8;
         DynamicQuantOptions d, dp;
         dp.stats = &probe.stats;
         const std::vector<std::pair<QuantPlan, QuantPlan>> plans = {{buildWeightQuantPlan(g, w), buildWeightQuantPlan(g, wp)},

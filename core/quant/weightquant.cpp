@@ -9,6 +9,8 @@
 namespace qs {
 
 namespace {
+constexpr int64_t kPackedLayerOverhead = 1024;  // bytes: the decoding nodes of one bit-plane packed ONNX weight
+
 // Channel layout of a tensor along axis: element i belongs to channel (i / inner) % channels.
 struct Channels {
     int64_t channels = 1, inner = 1;
@@ -225,7 +227,7 @@ QuantPlan buildWeightQuantPlan(const Graph& g, const WeightQuantOptions& o)
         // TFLite's DEQUANTIZE takes int16 per tensor only (LiteRT: "Type 7 not supported for per-channel").
         const std::vector<float> inputMean = o.stats && o.correction ? inputMeanPerWeight(g, n, *o.stats) : std::vector<float>{};
         auto quantizeAt = [&](int b) {
-            const bool means = b >= 8 || !o.statsEstimated;
+            const bool means = b >= o.meansMinBits;
             return quantizeWeightBits(w, g.info.format == "tflite" && b > 8 ? -1 : axis, b, o.thresholdRate, o.correction,
                                       means ? inputMean : std::vector<float>{});
         };
@@ -245,6 +247,12 @@ QuantPlan buildWeightQuantPlan(const Graph& g, const WeightQuantOptions& o)
                 q = quantizeAt(b);
                 if (relativeError(wf, dequantizeConstant(q)) <= allowed) break;
             }
+            // ONNX stores widths without a native type as bit planes, which nine decoding nodes and their constants
+            // unpack (about 1 KB a layer, measured on ResNet-8), plus a float mean correction per channel: where that
+            // costs more than the packing saves, the layer takes the native width above (more accurate, and smaller).
+            const int b = q.params.bits, native = b <= 8 ? 8 : 16;
+            const int64_t overhead = kPackedLayerOverhead + 4 * int64_t(q.params.scale.size());
+            if (g.info.format != "tflite" && o.encode && b != native && w.count() * (native - b) / 8 <= overhead) q = quantizeAt(native);
         }
         // With input means the rounding already keeps each channel's mean output; the data-free per-channel
         // mean/spread correction would move it again (on MobileNet it costs 0.007 of output cosine).

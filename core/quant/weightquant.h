@@ -23,10 +23,11 @@ struct WeightQuantOptions {
     // statistics of the weighted ops' inputs (calibration data, or a noise probe's): weights are then rounded to keep
     // each channel's mean output (instead of each channel's mean weight and spread)
     const std::map<std::string, TensorStats>* stats = nullptr;
-    // stats are a noise probe's estimate (probe.h): used for layers of 8 bits and more only, where rounding bias is
-    // most of the error; coarser layers keep each channel's mean weight and spread (ResNet-8 at 6 bits: 0.993 so,
-    // 0.985 with the probe's means)
-    bool statsEstimated = false;
+    // the means shape the rounding of layers with at least this many bits; coarser layers keep each channel's mean
+    // weight and spread. 8 for a noise probe's estimates (at 8 bits rounding bias is most of the error; ResNet-8 at 6
+    // bits: 0.993 with the correction, 0.985 with the probe's means) and while auto_tune measures plans on the very
+    // samples the means came from (coarse layers fitted to them look better there than on other images)
+    int meansMinBits = 0;
 };
 
 // Weight-only quantization: the weights of Conv, Gemm, MatMul and FullyConnected become integers with symmetric

@@ -32,6 +32,7 @@ class Interpreter {
 public:
     // Throws InputError listing every unsupported node (name and op) before anything runs.
     Interpreter(const Graph& graph, InterpreterOptions options = {});
+    Interpreter(Graph&&, InterpreterOptions = {}) = delete;  // keeps a reference to the graph: it must outlive this
     ~Interpreter();
     Interpreter(const Interpreter&) = delete;
     Interpreter& operator=(const Interpreter&) = delete;

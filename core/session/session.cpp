@@ -180,7 +180,7 @@ QuantPlan Session::quantizeWeights(const IniDocument& config, const std::set<std
     o.initScale = parseFloat(configValue(config, "mixed_bit_weight_quant_param", "init_scale")).value_or(0.02);
     o.skipNodes = skip;
     if (!means.empty()) o.stats = &means;
-    o.statsEstimated = &means != &m_stats;
+    if (&means != &m_stats) o.meansMinBits = 8;
     bool autoTune = o.bits == 0 && parseBool(configValue(config, "mixed_bit_weight_quant_param", "auto_tune")).value_or(false);
     if (!autoTune) return buildWeightQuantPlan(g, o);
     if (!m_data) throw InputError("[mixed_bit_weight_quant_param] auto_tune needs data to measure the output with: "
@@ -189,6 +189,7 @@ QuantPlan Session::quantizeWeights(const IniDocument& config, const std::set<std
     // calibration samples, by bisection on a log scale between 0.001 and 0.5.
     constexpr double kTarget = 0.995;
     size_t samples = std::min<size_t>(8, m_data->size());
+    o.meansMinBits = 8;  // what is measured on these samples is what gets exported: see WeightQuantOptions
     std::vector<std::map<std::string, Tensor>> inputs;
     std::vector<std::vector<Tensor>> reference;
     Interpreter floatRun(g);
