@@ -73,7 +73,7 @@ double relativeError(const std::vector<float>& w, const std::vector<float>& wq)
 }
 
 QuantizedConstant quantizeWeightBits(const Tensor& w, int axis, int bits, double thresholdRate, bool preserveMean,
-                                     const std::vector<float>& inputMean)
+                                     const std::vector<float>& inputMean, std::optional<int> meanAxis)
 {
     if (bits < 1 || bits > 16) throw InputError("bit_num=" + std::to_string(bits) + " is outside 1 to 16");
     auto v = w.toFloat();
@@ -105,25 +105,29 @@ QuantizedConstant quantizeWeightBits(const Tensor& w, int axis, int bits, double
     // channel's sum of rounding errors, weighted by inputMean (the expected input each weight multiplies; 1 when
     // unknown), nearer to zero: the channel's mean output survives quantization. This matters for small channels
     // (a depthwise 3x3 has nine weights whose errors do not average out) and for inputs with large means (ReLU).
+    // The means kept are those of the output channels (meanAxis), also when the scale is per layer.
+    const Channels out(w.shape(), meanAxis.value_or(axis));
     std::vector<double> r(v.size());
-    std::vector<std::vector<size_t>> members(size_t(ch.channels));
+    std::vector<std::vector<size_t>> members(size_t(out.channels));
+    auto step = [&](size_t i) { return double(q.params.scale[ch.of(i)]); };
     for (size_t i = 0; i < v.size(); ++i) {
-        double x = v[i] / q.params.scale[ch.of(i)];
+        double x = v[i] / q.params.scale[ch.of(i)];  // in float, as full quantization has always rounded
         r[i] = bits == 1 ? (x < 0 ? -1.0 : 1.0) : std::clamp(std::nearbyint(x), -qmax, qmax);
-        if (preserveMean && bits > 1) members[ch.of(i)].push_back(i);
+        if (preserveMean && bits > 1) members[out.of(i)].push_back(i);
     }
     const bool weighted = inputMean.size() == v.size();
     q.roundedForData = weighted && preserveMean && bits > 1;
-    auto m = [&](size_t i) { return weighted ? double(inputMean[i]) : 1.0; };
+    // a weight's rounding moves the channel's output by (its flip) * step * input mean
+    auto m = [&](size_t i) { return step(i) * (weighted ? double(inputMean[i]) : 1.0); };
+    auto frac = [&](size_t i) { return v[i] / step(i) - r[i]; };
     for (auto& idx : members) {
         if (idx.empty()) continue;
-        const double s = q.params.scale[ch.of(idx[0])];
-        double residual = 0;  // sum of (x - r) * m, in steps
-        for (size_t i : idx) residual += (v[i] / s - r[i]) * m(i);
+        double residual = 0;  // sum of (x - r) * m
+        for (size_t i : idx) residual += frac(i) * m(i);
         // candidates nearest their rounding boundary first
-        std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return std::fabs(v[a] / s - r[a]) > std::fabs(v[b] / s - r[b]); });
+        std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return std::fabs(frac(a)) > std::fabs(frac(b)); });
         for (size_t i : idx) {
-            double d = v[i] / s - r[i], dir = d > 0 ? 1.0 : -1.0;
+            double d = frac(i), dir = d > 0 ? 1.0 : -1.0;
             if (d == 0 || std::fabs(r[i] + dir) > qmax) continue;
             double after = residual - dir * m(i);
             if (std::fabs(after) >= std::fabs(residual)) continue;
@@ -229,7 +233,7 @@ QuantPlan buildWeightQuantPlan(const Graph& g, const WeightQuantOptions& o)
         auto quantizeAt = [&](int b) {
             const bool means = b >= o.meansMinBits;
             return quantizeWeightBits(w, g.info.format == "tflite" && b > 8 ? -1 : axis, b, o.thresholdRate, o.correction,
-                                      means ? inputMean : std::vector<float>{});
+                                      means ? inputMean : std::vector<float>{}, weightAxis(n, w));
         };
         if (o.bits > 0) {
             q = quantizeAt(o.bits);
@@ -333,7 +337,8 @@ QuantPlan buildDynamicQuantPlan(const Graph& g, const DynamicQuantOptions& o)
         plan.dynamicActivations[x.name] = alwc ? -1 : channelAxis;
         if (!plan.constants.count(wv.name)) {
             QuantizedConstant q =
-                quantizeWeightBits(*wv.constant, alwc ? weightAxis(n, *wv.constant) : -1, 8, 0.0, true, inputMeanPerWeight(g, n, stats));
+                quantizeWeightBits(*wv.constant, alwc ? weightAxis(n, *wv.constant) : -1, 8, 0.0, true, inputMeanPerWeight(g, n, stats),
+                                   weightAxis(n, *wv.constant));
             q.container = "int8";
             plan.constants[wv.name] = std::move(q);
         }

@@ -1,6 +1,7 @@
 #pragma once
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -59,10 +60,11 @@ std::vector<float> inputMeanPerWeight(const Graph& g, const Node& n, const std::
 Graph withDequantizedWeights(const Graph& graph, const QuantPlan& plan);
 
 // Symmetric quantization of w with bits along axis (axis < 0: per tensor), |w| clipped at the (1 - thresholdRate)
-// quantile of each channel when thresholdRate > 0. preserveMean: rounding keeps each channel's sum, or with inputMean
-// (one value per weight: the mean of the input it multiplies) each channel's mean output (see .cpp).
+// quantile of each channel when thresholdRate > 0. preserveMean: rounding keeps the sum of each channel along meanAxis
+// (the output channels; default axis, which may be per tensor), or with inputMean (one value per weight: the mean of
+// the input it multiplies) each such channel's mean output (see .cpp).
 QuantizedConstant quantizeWeightBits(const Tensor& w, int axis, int bits, double thresholdRate = 0.0, bool preserveMean = false,
-                                     const std::vector<float>& inputMean = {});
+                                     const std::vector<float>& inputMean = {}, std::optional<int> meanAxis = std::nullopt);
 // return w as the plan stores it dequantized (corrections applied): what the exported model computes with
 std::vector<float> dequantizeConstant(const QuantizedConstant& q);
 // return ||w - w_q|| / ||w||
