@@ -46,9 +46,7 @@ ProbeStatistics probeStatistics(const Graph& g, const ImagePreprocess* pre)
         }
         inputs[v.name] = std::move(t);
     }
-    std::vector<char> read(g.values.size(), 0);
-    for (const Node& n : g.nodes)
-        if (isWeighted(g, n) && !n.inputs.empty() && n.inputs[0] >= 0 && !g.values[size_t(n.inputs[0])].constant) read[size_t(n.inputs[0])] = 1;
+    const std::vector<char> read = weightedOpInputs(g);
     try {
         Interpreter interp(g, {1, true, false});
         interp.run(inputs, [&](int, int value, const Tensor& t) {

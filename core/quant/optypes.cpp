@@ -88,6 +88,14 @@ bool isWeighted(const Graph& g, const Node& n)
            (n.opType == "MatMul" && hasConstWeights(g, n));
 }
 
+std::vector<char> weightedOpInputs(const Graph& g)
+{
+    std::vector<char> read(g.values.size(), 0);
+    for (const Node& n : g.nodes)
+        if (isWeighted(g, n) && !n.inputs.empty() && n.inputs[0] >= 0 && !g.values[size_t(n.inputs[0])].constant) read[size_t(n.inputs[0])] = 1;
+    return read;
+}
+
 int outputChannelAxis(const Node& n)
 {
     if (n.opType == "Conv") return n.attrString("weight_layout", "OIHW") == "1HWO" ? 3 : 0;  // OIHW and OHWI: 0

@@ -24,6 +24,9 @@ bool hasConstWeights(const Graph& g, const Node& n);
 bool isDepthwise(const Graph& g, const Node& n);
 // return true for ops with constant weights in input 1: Conv, Gemm, FullyConnected, MatMul with a constant B
 bool isWeighted(const Graph& g, const Node& n);
+// return for each value of g whether a weighted op reads it as its (activation) input 0: the tensors whose channel
+// means weight rounding and bias correction use
+std::vector<char> weightedOpInputs(const Graph& g);
 // return the axis of the weights' output channel (for per-channel scales); -1 when per-channel does not apply
 int outputChannelAxis(const Node& n);
 

@@ -26,8 +26,9 @@ struct WeightQuantOptions {
     const std::map<std::string, TensorStats>* stats = nullptr;
     // the means shape the rounding of layers with at least this many bits; coarser layers keep each channel's mean
     // weight and spread. 8 for a noise probe's estimates (at 8 bits rounding bias is most of the error; ResNet-8 at 6
-    // bits: 0.993 with the correction, 0.985 with the probe's means) and while auto_tune measures plans on the very
-    // samples the means came from (coarse layers fitted to them look better there than on other images)
+    // bits: 0.993 with the correction, 0.985 with the probe's means) and for auto_tune (coarse layers rounded to the
+    // data's means vary more from image to image: ResNet-8 tuned to 0.995 on 8 samples gave 0.984 on others, also
+    // with the means taken from other samples than those 8; with the correction, 0.998)
     int meansMinBits = 0;
 };
 

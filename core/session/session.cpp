@@ -54,9 +54,7 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
             byValue[v]->setSampleSize(TensorStats::sampleSizeFor(data->size()));
         }
     // Per-channel means (bias correction) only where a weighted op reads the tensor.
-    std::vector<char> channelMeans(g.values.size(), 0);
-    for (const Node& n : g.nodes)
-        if (isWeighted(g, n) && !n.inputs.empty() && n.inputs[0] >= 0) channelMeans[size_t(n.inputs[0])] = 1;
+    const std::vector<char> channelMeans = weightedOpInputs(g);
     // A worker thread decodes and preprocesses samples (up to kAhead ahead) and adds each sample's scans to the
     // statistics, while this thread runs the model and scans its activations as they are produced (the pass over
     // the data; a scan keeps a few thousand elements per tensor). Memory stays bounded: a decoded sample waits
