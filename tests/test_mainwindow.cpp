@@ -233,6 +233,13 @@ private slots:
         auto rounding = props->findItems("Rounding", Qt::MatchExactly | Qt::MatchRecursive);
         QVERIFY(!rounding.isEmpty());
         QVERIFY(rounding.first()->text(1).endsWith(QString::fromStdString(plan.roundingData)));
+        // the panel follows a language switch
+        Language::apply("zh_CN");
+        QCoreApplication::processEvents();
+        QVERIFY(!props->findItems(QString::fromUtf8("权重"), Qt::MatchExactly | Qt::MatchRecursive).isEmpty());
+        Language::apply("en");
+        QCoreApplication::processEvents();
+        QVERIFY(!props->findItems("Weights", Qt::MatchExactly | Qt::MatchRecursive).isEmpty());
     }
 
     void testSwitchToChinese()

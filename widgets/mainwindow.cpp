@@ -404,6 +404,7 @@ void MainWindow::retranslate()
     m_filter->setPlaceholderText(tr("Find nodes by name or operator (Ctrl+F)"));
     if (m_session) showModel();
     else if (!isLoading()) m_status->setText(tr("Open a model with Ctrl+O, or drop an .onnx or .tflite file here."));
+    if (!m_shownNode.isEmpty()) showProperties(m_shownNode);
 }
 
 void MainWindow::changeEvent(QEvent* event)
@@ -685,6 +686,7 @@ QString MainWindow::exportConfig(const QString& path)
 
 void MainWindow::showProperties(const QString& name)
 {
+    m_shownNode = name;
     m_properties->clear();
     if (!m_graph) return;
     int idx = m_graph->findNode(name.toStdString());

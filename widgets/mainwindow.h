@@ -85,6 +85,7 @@ private:
     std::shared_ptr<Session> m_session;
     std::shared_ptr<const Graph> m_graph;
     QString m_path;
+    QString m_shownNode;  // the node in the properties panel (rebuilt in the new language when it changes)
     QString m_pendingConfig;  // INI text to apply when the model being loaded arrives
     QFutureWatcher<LoadedModel> m_watcher;
     QuantizeJob* m_job = nullptr;
