@@ -63,6 +63,13 @@ private slots:
         for (int r = 0; r < table->rowCount(); ++r) visible += !table->isRowHidden(r);
         QCOMPARE(visible, 13);
         QVERIFY(w.windowTitle().startsWith("mobilenet_v1_0.25_224.tflite"));
+        // a node's properties go with its model when another one opens
+        emit w.graphView()->nodeClicked(table->item(0, 1)->text());
+        auto* props = w.findChild<QTreeWidget*>("properties");
+        QVERIFY(props->topLevelItemCount() > 0);
+        w.openModel(QString::fromStdString(test::modelPath("resnet8_cifar10.onnx")));
+        QVERIFY(loaded.wait(20000));
+        QCOMPARE(props->topLevelItemCount(), 0);
     }
 
     void testBrokenFileReportsErrorWithoutBlocking()

@@ -475,6 +475,8 @@ void MainWindow::onLoaded()
     m_results->setPlan(*m_graph, {}, {});
     m_graphView->setNodeCosine({});
     m_graphView->setGraph(m_graph);
+    m_properties->clear();  // the previous model's node
+    m_shownNode.clear();
     showModel();
     updateActions();
     emit modelLoaded(m_path);
