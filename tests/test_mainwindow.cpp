@@ -32,6 +32,16 @@
 
 using namespace qs;
 
+namespace {
+// opens the embedded sample in w; return whether it loaded in time
+bool openSample(MainWindow& w)
+{
+    QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+    w.openSample();
+    return loaded.wait(20000);
+}
+}  // namespace
+
 class TestMainWindow : public QObject {
     Q_OBJECT
 private slots:
@@ -95,9 +105,7 @@ private slots:
     {
         MainWindow w;
         w.show();
-        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
-        w.openSample();
-        QVERIFY(loaded.wait(20000));
+        QVERIFY(openSample(w));
         auto* runAction = w.findChildren<QAction*>().at(0);
         for (QAction* a : w.findChildren<QAction*>())
             if (a->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_R)) runAction = a;
@@ -218,9 +226,7 @@ private slots:
         // what their rounding kept each channel's mean output on.
         MainWindow w;
         w.show();
-        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
-        w.openSample();
-        QVERIFY(loaded.wait(20000));
+        QVERIFY(openSample(w));
         auto* type = qobject_cast<QComboBox*>(w.settings()->editorFor("common_quant_param", "quant_type"));
         QVERIFY(type);
         type->setCurrentText("WEIGHT_QUANT");
