@@ -732,7 +732,7 @@ void MainWindow::showProperties(const QString& name)
         auto* q = add(nullptr, tr("Quantization"), state);
         // weight and dynamic quantization: the weights' container, and what their rounding kept
         auto c = n.inputs.size() > 1 && n.inputs[1] >= 0 ? plan.constants.find(g.values[size_t(n.inputs[1])].name) : plan.constants.end();
-        if (plan.quantizedNodes.count(n.name) && c != plan.constants.end() && !c->second.container.empty()) {
+        if (plan.quantType != "FULL_QUANT" && plan.quantizedNodes.count(n.name) && c != plan.constants.end()) {
             add(q, tr("Weights"), tr("%1 bits, %2").arg(c->second.params.bits).arg(QString::fromStdString(c->second.container)));
             if (c->second.roundedForData)
                 add(q, tr("Rounding"), tr("keeps each channel's mean output on %1").arg(QString::fromStdString(plan.roundingData)));

@@ -230,10 +230,10 @@ QuantPlan buildWeightQuantPlan(const Graph& g, const WeightQuantOptions& o)
         QuantizedConstant q;
         // TFLite's DEQUANTIZE takes int16 per tensor only (LiteRT: "Type 7 not supported for per-channel").
         const std::vector<float> inputMean = o.stats && o.correction ? inputMeanPerWeight(g, n, *o.stats) : std::vector<float>{};
+        static const std::vector<float> noMeans;
         auto quantizeAt = [&](int b) {
-            const bool means = b >= o.meansMinBits;
             return quantizeWeightBits(w, g.info.format == "tflite" && b > 8 ? -1 : axis, b, o.thresholdRate, o.correction,
-                                      means ? inputMean : std::vector<float>{}, weightAxis(n, w));
+                                      b >= o.meansMinBits ? inputMean : noMeans, weightAxis(n, w));
         };
         if (o.bits > 0) {
             q = quantizeAt(o.bits);

@@ -178,7 +178,7 @@ QuantPlan Session::quantizeWeights(const IniDocument& config, const std::set<std
     o.initScale = parseFloat(configValue(config, "mixed_bit_weight_quant_param", "init_scale")).value_or(0.02);
     o.skipNodes = skip;
     if (!means.empty()) o.stats = &means;
-    if (&means != &m_stats) o.meansMinBits = 8;
+    if (m_stats.empty()) o.meansMinBits = 8;  // the means are the noise probe's estimates
     bool autoTune = o.bits == 0 && parseBool(configValue(config, "mixed_bit_weight_quant_param", "auto_tune")).value_or(false);
     if (!autoTune) return buildWeightQuantPlan(g, o);
     if (!m_data) throw InputError("[mixed_bit_weight_quant_param] auto_tune needs data to measure the output with: "
