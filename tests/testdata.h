@@ -18,6 +18,18 @@ inline std::string dataDir()
     const char* env = std::getenv("QUANTSCOPE_DATA");
     return env && *env ? env : QUANTSCOPE_DATA_DIR;
 }
+// return true when the CPU has VNNI (AVX512_VNNI or AVX_VNNI). Without it, ONNX Runtime's int8 products add pairs
+// of uint8 x int8 in 16 bits, which 8-bit weights can overflow: tests comparing its output with Quantscope's
+// simulation export with [quantscope_param] reduce_range there (7-bit weights, as ONNX Runtime's own quantizer).
+inline bool cpuHasVnni()
+{
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(cpuinfo, line))
+        if (line.rfind("flags", 0) == 0) return line.find(" avx512_vnni") != std::string::npos || line.find(" avx_vnni") != std::string::npos;
+    return false;
+}
+
 inline std::string modelPath(const std::string& file) { return dataDir() + "/models/" + file; }
 inline std::string imagePath(const std::string& rel) { return dataDir() + "/images/" + rel; }
 

@@ -16,6 +16,7 @@
 
 #include "calibration/imagepreprocess.h"
 #include "config/config.h"
+#include "quant/coverage.h"
 #include "session/session.h"
 #include "formats/modelloader.h"
 #include "graph/error.h"
@@ -49,9 +50,12 @@ const char* kUsage =
     "  validate CONFIG [--model MODEL]\n"
     "      Checks a quantization config (MindSpore Lite INI, or a legacy key=value calibration file). Prints\n"
     "      file:line: severity: message; exit 0 without errors, 1 with. --model also checks input and node names.\n"
-    "  convert --fmk=ONNX|TFLITE --modelFile=M --outputFile=O --configFile=C [--inputShape=...]\n"
+    "  convert --fmk=ONNX|TFLITE --modelFile=M --outputFile=O --configFile=C [--inputShape=...] [--strict]\n"
     "      converter_lite-compatible entry point. Also reads the legacy flags --quantType=WeightQuant|PostTraining,\n"
-    "      --bitNum, --quantWeightSize, --quantWeightChannel and --config_file.\n"
+    "      --bitNum, --quantWeightSize, --quantWeightChannel and --config_file. O gets .onnx or .tflite appended\n"
+    "      unless it ends so already (converter_lite appends .ms). Weighted operators (Conv, Gemm, MatMul, ...) that\n"
+    "      stay float without skip_quant_node or a config rule asking for it are listed in a warning; --strict makes\n"
+    "      that an error (exit 1, nothing written).\n"
     "  config --template full|weight|mixed|dynamic\n"
     "      Prints a documented starting config.\n"
     "\n"
@@ -415,6 +419,10 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     std::string fmk = a.get("fmk");
     if (fmk != "ONNX" && fmk != "TFLITE") throw InputError("--fmk=" + fmk + ": Quantscope reads ONNX and TFLITE models");
     std::string modelPath = a.get("modelFile"), outputPath = a.get("outputFile");
+    // converter_lite appends its format's suffix to --outputFile; so does Quantscope, unless the name has it already
+    const std::string suffix = fmk == "ONNX" ? ".onnx" : ".tflite";
+    if (outputPath.size() < suffix.size() || outputPath.compare(outputPath.size() - suffix.size(), suffix.size(), suffix) != 0)
+        outputPath += suffix;
     refuseOverwrite(modelPath, outputPath);
     LoadOptions lo;
     if (a.has("inputShape")) lo.inputShapes = parseInputShapes(a.get("inputShape"));
@@ -459,6 +467,14 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     if (quantType == "FULL_QUANT" || !configValue(doc, "data_preprocess_param", "calibrate_path").empty())
         session.calibrate(doc, bar, nullptr, a.getInt("threads", 1, 1, 256));
     const QuantPlan& plan = session.quantize(doc, bar);
+    const WeightedCoverage coverage = weightedCoverage(session.graph(), plan);
+    if (std::string w = coverageWarning(coverage); !w.empty()) {
+        err << modelPath << ": " << (a.has("strict") ? "error: " : "warning: ") << w << "\n";
+        if (a.has("strict")) {
+            err << "--strict: nothing written; skip those nodes explicitly (skip_quant_node) or fix what keeps them float\n";
+            return 1;
+        }
+    }
     session.save(outputPath);
     if (quantType != "FULL_QUANT") printWeightSummary(session.graph(), plan, err);
     if (std::string debugDir = configValue(doc, "common_quant_param", "debug_info_save_path"); !debugDir.empty()) {
@@ -470,6 +486,10 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     j.beginObject().key("output").value(outputPath).key("calibration_samples").value(session.calibrationSamples());
     j.key("quantized_nodes").value(plan.quantizedNodes.size()).key("float_nodes").value(session.graph().nodes.size() - plan.quantizedNodes.size());
     j.key("skipped_nodes").value(plan.skippedNodes.size()).key("activations").value(plan.activations.size());
+    j.key("weighted_ops").value(coverage.weighted).key("quantized_weighted_ops").value(coverage.quantized);
+    j.key("unexpected_float_ops").beginArray();
+    for (const auto& f : coverage.unexpected) j.beginObject().key("node").value(f.node).key("why").value(f.why).endObject();
+    j.endArray();
     j.key("bytes").value(int64_t(session.exportedBytes().size())).key("seconds").value(seconds).endObject();
     out << j.str() << "\n";
     return 0;

@@ -14,6 +14,9 @@ const std::vector<SectionSchema>& configSections()
         {"data_preprocess_param", "Calibration data and its preprocessing.", "校准数据集及其预处理参数。"},
         {"dynamic_quant_param", "Dynamic quantization.", "动态量化参数。"},
         {"ascend_context", "Ascend options; kept and passed through unchanged.", "Ascend 相关配置，原样保留并透传。", true},
+        {"quantscope_param", "Quantscope's own options, beyond MindSpore Lite's (converter_lite reads only the sections it knows, so "
+                             "a config with this section still ports back).",
+         "Quantscope 自有选项，MindSpore Lite 之外的扩展（converter_lite 只读取它认识的节，带此节的配置仍可用于 converter_lite）。"},
     };
     return s;
 }
@@ -113,9 +116,10 @@ const std::vector<KeySchema>& configKeys()
         key("full_quant_param", "per_channel", T::Bool, "true", "Per-channel (true) or per-layer (false) weight scales.",
             "按通道（true）或按层（false）量化权重。"),
         oneOf(key("full_quant_param", "target_device", T::Enum, "",
-                  "Hardware backend: NVGPU, DSP or ASCEND. Quantscope exports a generic int8 model and keeps the value.",
-                  "目标硬件：NVGPU、DSP 或 ASCEND。Quantscope 导出通用 int8 模型并保留该值。"),
-              {"NVGPU", "DSP", "ASCEND"}),
+                  "Hardware backend: NVGPU, DSP, ASCEND or KIRIN (older NPU configs). Quantscope exports a generic int8 "
+                  "model and keeps the value.",
+                  "目标硬件：NVGPU、DSP、ASCEND 或 KIRIN（旧版 NPU 配置）。Quantscope 导出通用 int8 模型并保留该值。"),
+              {"NVGPU", "DSP", "ASCEND", "KIRIN"}),
         required(key("data_preprocess_param", "calibrate_path", T::CalibratePath, "",
                      "Calibration data folders per model input: input_name:/dir[,input_name2:/dir2].",
                      "各模型输入的校准数据目录：input_name:/dir[,input_name2:/dir2]。")),
@@ -152,6 +156,14 @@ const std::vector<KeySchema>& configKeys()
             "single input channel and lose the most to a run-time scale shared by all of them.",
             "只对这些算子类型做动态量化（PaddleSlim 名称 conv2d、depthwise_conv2d、mul、matmul，或模型自身的算子名）；"
             "留空则量化除深度卷积外的所有带权重算子：深度卷积的每个通道只读一个输入通道，共用一个运行时量化尺度时损失最大。"),
+        key("quantscope_param", "reduce_range", T::Bool, "false",
+            "Full and dynamic quantization: 7-bit weights in int8 ([-64, 63]), as ONNX Runtime's reduce_range. ONNX Runtime's "
+            "int8 products on x86 CPUs without VNNI (AVX2, early AVX-512) add pairs of uint8 x int8 in 16 bits, which 8-bit "
+            "weights can overflow: the exported model then computes something else there than on other CPUs. Costs one bit "
+            "of weight precision.",
+            "全量化与动态量化：权重使用 7 比特（int8 中的 [-64, 63]），同 ONNX Runtime 的 reduce_range。ONNX Runtime 在不支持 "
+            "VNNI 的 x86 CPU（AVX2、早期 AVX-512）上以 16 位累加 uint8 × int8 的乘积对，8 比特权重可能溢出，导出的模型在这些 "
+            "CPU 上的结果与其他 CPU 不同。代价是权重少 1 比特精度。"),
     };
     return keys;
 }

@@ -191,7 +191,7 @@ int64_t Graph::parameterCount() const
 {
     int64_t n = 0;
     for (const Value& v : values)
-        if (v.constant) n += v.constant->count();
+        if (v.constant && !v.consumers.empty()) n += v.constant->count();
     return n;
 }
 
@@ -199,7 +199,7 @@ int64_t Graph::parameterBytes() const
 {
     int64_t n = 0;
     for (const Value& v : values)
-        if (v.constant) n += int64_t(v.constant->byteSize());
+        if (v.constant && !v.consumers.empty()) n += int64_t(v.constant->byteSize());
     return n;
 }
 

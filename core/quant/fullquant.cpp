@@ -71,6 +71,11 @@ QuantParams fixedParams(float scale, int zeroPoint, float lo, float hi)
 
 }  // namespace
 
+bool foldsIntoQuantizedOp(const Graph& g, const Node& n)
+{
+    return g.info.format != "tflite" && kFoldedActivations.count(n.opType) != 0;
+}
+
 QuantParams activationParams(double lo, double hi)
 {
     lo = std::min(lo, 0.0);
@@ -87,7 +92,7 @@ QuantParams activationParams(double lo, double hi)
     return p;
 }
 
-QuantizedConstant quantizeWeights(const Tensor& w, int axis) { return quantizeWeightBits(w, axis, 8); }
+QuantizedConstant quantizeWeights(const Tensor& w, int axis, int bits) { return quantizeWeightBits(w, axis, bits); }
 
 QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorStats>& stats, const FullQuantOptions& options)
 {
@@ -112,8 +117,14 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
             plan.floatReasons[n.name] = n.opType + " is not quantized (runs in float)";
             continue;
         }
+        if (tflite && n.opType == "Sigmoid" && std::find(g.outputs.begin(), g.outputs.end(), n.outputs[0]) != g.outputs.end()) {
+            // TFLite's int8 LOGISTIC has steps of 1/256: a model's probability output would read 0 below 0.002
+            plan.floatReasons[n.name] = "a Sigmoid producing a model output stays float (int8 rounds probabilities below 1/512 to 0)";
+            continue;
+        }
         if (!matchesAnyOpType(g, n, options.opTypes)) {
             plan.floatReasons[n.name] = "its op type is not in quantizable_op_type";
+            plan.floatByRule.insert(n.name);
             continue;
         }
         if ((n.opType == "Conv" || n.opType == "Gemm" || n.opType == "FullyConnected") && !hasConstWeights(g, n)) {
@@ -131,15 +142,17 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
         }
         if (tflite) {
             // Every activation input and the output must become int8 tensors.
-            bool ok = observed(n.outputs[0]) && n.outputs.size() == 1;
-            for (size_t k = 0; k < n.inputs.size() && ok; ++k) {
+            std::string why;
+            if (n.outputs.size() != 1) why = "it has " + std::to_string(n.outputs.size()) + " outputs";
+            else if (!observed(n.outputs[0])) why = "its output '" + g.values[size_t(n.outputs[0])].name + "' was not observed during calibration";
+            for (size_t k = 0; k < n.inputs.size() && why.empty(); ++k) {
                 int v = n.inputs[k];
-                if (v < 0 || !isFloat(v) || (isWeighted(g, n) && k > 0)) continue;
-                if (!g.values[v].constant) ok = observed(v);  // constant operands of Add/Sub/Mul get int8 below
+                if (v < 0 || !isFloat(v) || (isWeighted(g, n) && k > 0) || g.values[v].constant) continue;  // constant operands of Add/Sub/Mul get int8 below
+                if (!observed(v)) why = "its input '" + g.values[size_t(v)].name + "' was not observed during calibration";
             }
-            if (n.opType == "Pad" && n.inputs.size() > 2) ok = false;  // PADV2's pad value
-            if (!ok) {
-                plan.floatReasons[n.name] = "an input or output was not observed during calibration, or cannot be int8";
+            if (n.opType == "Pad" && n.inputs.size() > 2) why = "PADV2's pad value cannot be int8";
+            if (!why.empty()) {
+                plan.floatReasons[n.name] = why;
                 continue;
             }
         }
@@ -220,10 +233,11 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
             const std::string& in = g.values[n.inputs[0]].name;
             if (!plan.activations.count(in)) {
                 plan.floatReasons[n.name] = "its input is not quantized (it reads a skipped node's float output)";
+                plan.floatByRule.insert(n.name);  // follows from the user's skip_quant_node
                 continue;
             }
             const Value& w = g.values[n.inputs[1]];
-            QuantizedConstant qw = quantizeWeights(*w.constant, options.perChannel ? outputChannelAxis(n) : -1);
+            QuantizedConstant qw = quantizeWeights(*w.constant, options.perChannel ? outputChannelAxis(n) : -1, options.weightBits);
             if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
                 const Value& b = g.values[n.inputs[2]];
                 bool biasVector = b.constant && b.constant->shape().size() <= size_t(1 + (n.opType == "Gemm")) &&

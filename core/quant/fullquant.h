@@ -16,6 +16,7 @@ struct FullQuantOptions {
     std::set<std::string> opTypes;
     // Remove from each bias the mean output shift its weights' quantization causes: (W_q - W) E[x].
     bool biasCorrection = true;
+    int weightBits = 8;  // 7 with [quantscope_param] reduce_range (still stored as int8)
 };
 
 // Int8 full quantization of an ONNX-layout graph: symmetric per-channel (or per-layer) int8 weights, asymmetric
@@ -23,9 +24,14 @@ struct FullQuantOptions {
 // stats: calibration statistics per activation tensor name.
 QuantPlan buildFullQuantPlan(const Graph& graph, const std::map<std::string, TensorStats>& stats, const FullQuantOptions& options);
 
+// return whether full quantization folds activation node n into the int8 op before it (ONNX: Relu and Clip, which
+// ONNX Runtime fuses into QLinearConv & co.; TFLite carries such activations inside the op already). Calibration
+// lets the runtime fuse only these, so that every other op's output is observed and can get parameters.
+bool foldsIntoQuantizedOp(const Graph& g, const Node& n);
+
 // Asymmetric int8 parameters covering [lo, hi] (widened to include 0).
 QuantParams activationParams(double lo, double hi);
-// Symmetric int8 quantization of w along axis (axis < 0: per tensor).
-QuantizedConstant quantizeWeights(const Tensor& w, int axis);
+// Symmetric quantization of w along axis (axis < 0: per tensor) to bits (<= 8), stored as int8.
+QuantizedConstant quantizeWeights(const Tensor& w, int axis, int bits = 8);
 
 }  // namespace qs

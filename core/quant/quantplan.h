@@ -30,6 +30,9 @@ struct QuantPlan {
     std::set<std::string> quantizedNodes;
     std::set<std::string> skippedNodes;                  // asked for by skip_quant_node; they stay float
     std::map<std::string, std::string> floatReasons;    // node -> why it stays float (unsupported op, ...)
+    // nodes of floatReasons left float by a documented rule the config controls (quantizable_op_type,
+    // min_quant_weight_size / min_quant_weight_channel, dynamic quantization's depthwise default): not a surprise
+    std::set<std::string> floatByRule;
     std::map<std::string, std::vector<float>> biasCorrection;  // bias tensor -> per-channel amount removed
     // DYNAMIC_QUANT: activations quantized at run time, tensor -> axis (-1: per tensor, else per channel on it)
     std::map<std::string, int> dynamicActivations;

@@ -201,6 +201,7 @@ QuantPlan buildWeightQuantPlan(const Graph& g, const WeightQuantOptions& o)
         if (o.skipNodes.count(n.name)) continue;
         if (!matchesAnyOpType(g, n, o.opTypes)) {
             plan.floatReasons[n.name] = "its op type is not in quantizable_op_type";
+            plan.floatByRule.insert(n.name);
             continue;
         }
         if (!hasConstWeights(g, n)) {
@@ -216,11 +217,13 @@ QuantPlan buildWeightQuantPlan(const Graph& g, const WeightQuantOptions& o)
         int64_t channels = outputChannels(n, w);
         if (w.count() <= o.minWeightSize) {
             plan.floatReasons[n.name] = std::to_string(w.count()) + " weights, not more than min_quant_weight_size=" + std::to_string(o.minWeightSize);
+            plan.floatByRule.insert(n.name);
             continue;
         }
         if (channels <= o.minWeightChannel) {
             plan.floatReasons[n.name] = std::to_string(channels) + " output channels, not more than min_quant_weight_channel=" +
                                         std::to_string(o.minWeightChannel);
+            plan.floatByRule.insert(n.name);
             continue;
         }
         plan.quantizedNodes.insert(n.name);
@@ -320,10 +323,12 @@ QuantPlan buildDynamicQuantPlan(const Graph& g, const DynamicQuantOptions& o)
         if (o.opTypes.empty() && isDepthwise(g, n)) {
             plan.floatReasons[n.name] = "depthwise convolution: a run-time scale shared by all its channels leaves the small ones "
                                         "few levels (add depthwise_conv2d to [dynamic_quant_param] quantizable_op_type to quantize it)";
+            plan.floatByRule.insert(n.name);
             continue;
         }
         if (!matchesAnyOpType(g, n, o.opTypes)) {
             plan.floatReasons[n.name] = "its op type is not in quantizable_op_type";
+            plan.floatByRule.insert(n.name);
             continue;
         }
         const Value& x = g.values[size_t(n.inputs[0])];
@@ -337,7 +342,7 @@ QuantPlan buildDynamicQuantPlan(const Graph& g, const DynamicQuantOptions& o)
         plan.dynamicActivations[x.name] = alwc ? -1 : channelAxis;
         if (!plan.constants.count(wv.name)) {
             QuantizedConstant q =
-                quantizeWeightBits(*wv.constant, alwc ? weightAxis(n, *wv.constant) : -1, 8, 0.0, true, inputMeanPerWeight(g, n, stats),
+                quantizeWeightBits(*wv.constant, alwc ? weightAxis(n, *wv.constant) : -1, o.weightBits, 0.0, true, inputMeanPerWeight(g, n, stats),
                                    weightAxis(n, *wv.constant));
             q.container = "int8";
             plan.constants[wv.name] = std::move(q);

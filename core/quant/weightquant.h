@@ -44,6 +44,7 @@ struct DynamicQuantOptions {
     std::set<std::string> opTypes;
     // per-channel means of the weighted ops' inputs (calibration data, or a noise probe's), when there are any
     const std::map<std::string, TensorStats>* stats = nullptr;
+    int weightBits = 8;  // 7 with [quantscope_param] reduce_range (still stored as int8)
 };
 
 // Dynamic quantization: int8 weights of Conv, Gemm, MatMul and FullyConnected quantized offline; their activation

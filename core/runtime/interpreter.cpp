@@ -29,6 +29,7 @@ struct Interpreter::Plan {
     std::vector<char> isConstant;
     std::vector<std::shared_ptr<const OpaqueLayout>> layouts;  // per value id: a kernel-private layout, or null
     std::vector<Tensor> observed;  // per value id in a private layout: its plain copy for observers (made on demand)
+    std::vector<Shape> shapes;     // per value id, as inferred for this plan's inputs
 };
 
 namespace {
@@ -76,6 +77,11 @@ std::vector<std::string> Interpreter::unsupportedNodes(const Graph& graph)
         if (!why.empty()) out.push_back(label + ": " + why);
     }
     return out;
+}
+
+std::vector<Shape> Interpreter::valueShapes(const std::map<std::string, Tensor>& inputs)
+{
+    return planFor(inputs).shapes;
 }
 
 Interpreter::Plan& Interpreter::planFor(const std::map<std::string, Tensor>& inputs)
@@ -195,7 +201,7 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
                 int next = out.consumers[0];
                 const Node& act = g.nodes[next];
                 auto a = Activation::fromNode(act, g);
-                if (a && act.inputs[0] == node.outputs[0] && kernel->fuseActivation(*a)) {
+                if (a && act.inputs[0] == node.outputs[0] && (!m_options.fusible || m_options.fusible(act)) && kernel->fuseActivation(*a)) {
                     fusedAway[next] = 1;
                     step.fusedNode = next;
                     step.outputs = act.outputs;
@@ -292,6 +298,7 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
         if (bufferOf[v] >= 0) plan->tensors[v] = Tensor::view(types[v], shapes[v], pool[bufferOf[v]].storage);
     plan->layouts = std::move(layouts);
     plan->observed.resize(g.values.size());
+    plan->shapes = std::move(shapes);
     return plan;
 }
 

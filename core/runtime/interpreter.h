@@ -24,6 +24,9 @@ struct InterpreterOptions {
     bool reference = false;  // plain reference kernels (for tests)
     // With fuse: let kernels pass oneDNN blocked layouts to each other (observers get plain copies of such values).
     bool opaqueLayouts = true;
+    // With fuse: which activation nodes may be fused into the op before them (empty: every one the kernel takes).
+    // Calibration fuses only those the quantizer folds, so that it observes every tensor that gets parameters.
+    std::function<bool(const Node& activation)> fusible;
 };
 
 /** Runs a Graph. Plans per input-shape signature: constant sub-graphs (shape arithmetic, fp16 weight
@@ -41,6 +44,10 @@ public:
     // Throws InputError on a missing input, a wrong type or a shape that does not fit the model.
     std::vector<Tensor> run(const std::map<std::string, Tensor>& inputs, const TensorObserver& observer = {},
                             const BlockedObserver& blocked = {});
+
+    // return the shape of every value (by value id) for inputs of these shapes, as the plan infers them; empty for
+    // values that get none (outputs of an omitted branch). Plans for the inputs if needed, without running.
+    std::vector<Shape> valueShapes(const std::map<std::string, Tensor>& inputs);
 
     const Graph& graph() const { return m_graph; }
     // return "name (op)" for each node the runtime cannot execute

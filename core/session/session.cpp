@@ -25,6 +25,7 @@ void Session::load(const std::string& modelPath, const LoadOptions& options)
     m_path = modelPath;
     m_stats.clear();
     m_samples = 0;
+    m_shapes.clear();
     m_probe = {};
     m_probeRange.clear();
     m_plan = {};
@@ -42,10 +43,12 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
 {
     const Graph& g = graph();
     auto data = std::make_unique<CalibrationData>(config, g);  // resolves and checks every file before running
-    // Activations fused into the op before them (Relu/Clip after a Conv/Gemm that nothing else reads) are observed
-    // after the activation only: the quantizer folds them the same way, so the pre-activation tensor never gets
-    // parameters. Values kept in oneDNN's channel-blocked layouts are read in place.
-    Interpreter interp(g, {threads, true, false});
+    // Activations the quantizer folds into the op before them (Relu/Clip after a Conv/Gemm that nothing else reads,
+    // ONNX) are fused here too and observed after the activation only: the pre-activation tensor never gets
+    // parameters. Every other activation runs on its own, so the output of the op before it is observed. Values kept in oneDNN's channel-blocked layouts are read in place.
+    InterpreterOptions runOptions{threads, true, false};
+    runOptions.fusible = [&g](const Node& activation) { return foldsIntoQuantizedOp(g, activation); };
+    Interpreter interp(g, runOptions);
     std::map<std::string, TensorStats> stats;
     std::vector<TensorStats*> byValue(g.values.size(), nullptr);
     for (size_t v = 0; v < g.values.size(); ++v)
@@ -104,6 +107,9 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
         it = it->second.count() ? std::next(it) : stats.erase(it);
     m_stats = std::move(stats);
     m_samples = data->size();
+    // Every value's shape as the runtime inferred it (Shape/Reshape chains folded): the ONNX writer lifts old opsets
+    // with them.
+    m_shapes = data->size() ? interp.valueShapes(data->sample(0)) : std::vector<Shape>{};
     m_data = std::move(data);
 }
 
@@ -134,17 +140,21 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
         means = &m_probe.stats;
         meansFrom = m_probe.stats.empty() ? "none: " + m_probe.why : "a noise probe (no calibration data)";
     }
+    // ONNX Runtime's reduce_range: 7-bit weights that its uint8 x int8 products on CPUs without VNNI cannot overflow
+    const int weightBits = parseBool(configValue(config, "quantscope_param", "reduce_range")).value_or(false) ? 7 : 8;
+    QuantPlan plan;
     if (quantType == "WEIGHT_QUANT") {
-        m_plan = quantizeWeights(config, skip, *means, progress, cancel);
-        m_plan.roundingData = meansFrom;
+        plan = quantizeWeights(config, skip, *means, progress, cancel);
+        plan.roundingData = meansFrom;
     } else if (quantType == "DYNAMIC_QUANT") {
         DynamicQuantOptions o;
         if (std::string s = configValue(config, "dynamic_quant_param", "quant_strategy"); !s.empty()) o.strategy = s;
         o.skipNodes = skip;
+        o.weightBits = weightBits;
         for (const std::string& t : parseNameList(configValue(config, "dynamic_quant_param", "quantizable_op_type"))) o.opTypes.insert(t);
         if (!means->empty()) o.stats = means;
-        m_plan = buildDynamicQuantPlan(g, o);
-        m_plan.roundingData = meansFrom;
+        plan = buildDynamicQuantPlan(g, o);
+        plan.roundingData = meansFrom;
     } else if (quantType == "FULL_QUANT") {
         if (m_stats.empty()) throw InputError("calibrate before quantizing: full quantization needs activation statistics");
         FullQuantOptions o;
@@ -152,13 +162,21 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
         o.perChannel = parseBool(configValue(config, "full_quant_param", "per_channel")).value_or(true);
         o.skipNodes = skip;
         o.biasCorrection = parseBool(configValue(config, "full_quant_param", "bias_correction")).value_or(true);
+        o.weightBits = weightBits;
         if (!parseBool(configValue(config, "full_quant_param", "is_full_quantize")).value_or(false))
             for (const std::string& t : parseNameList(configValue(config, "full_quant_param", "quantizable_op_type"))) o.opTypes.insert(t);
-        m_plan = buildFullQuantPlan(g, m_stats, o);
+        plan = buildFullQuantPlan(g, m_stats, o);
     } else {
         throw InputError("quant_type=" + quantType + ": use WEIGHT_QUANT, FULL_QUANT or DYNAMIC_QUANT");
     }
-    exportPlan();
+    // The plan, the exported bytes and the graph read back from them change together, after the export succeeded.
+    std::string bytes = g.info.format == "tflite" ? writeInt8Tflite(m_path, g, plan) : writeQdqOnnx(m_path, g, plan, m_shapes);
+    LoadOptions lo;
+    lo.runOnnxChecker = false;
+    auto quantized = std::make_unique<LoadResult>(loadModelFromBytes(bytes, m_path, lo));
+    m_plan = std::move(plan);
+    m_exported = std::move(bytes);
+    m_quantized = std::move(quantized);
     if (progress) progress(1, 1, "quantize");
     return m_plan;
 }
@@ -213,14 +231,6 @@ QuantPlan Session::quantizeWeights(const IniDocument& config, const std::set<std
     }
     o.initScale = std::exp(lo);
     return buildWeightQuantPlan(g, o);
-}
-
-void Session::exportPlan()
-{
-    m_exported = graph().info.format == "tflite" ? writeInt8Tflite(m_path, graph(), m_plan) : writeQdqOnnx(m_path, graph(), m_plan);
-    LoadOptions lo;
-    lo.runOnnxChecker = false;
-    m_quantized = std::make_unique<LoadResult>(loadModelFromBytes(m_exported, m_path, lo));
 }
 
 std::map<std::string, Tensor> Session::calibrationSample(size_t i) const

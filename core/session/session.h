@@ -55,7 +55,6 @@ public:
     void save(const std::string& outputPath) const;
 
 private:
-    void exportPlan();
     QuantPlan quantizeWeights(const IniDocument& config, const std::set<std::string>& skip,
                               const std::map<std::string, TensorStats>& means, const ProgressSink& progress,
                               const CancelToken* cancel);
@@ -66,6 +65,7 @@ private:
     std::unique_ptr<LoadResult> m_model;
     std::map<std::string, TensorStats> m_stats;
     size_t m_samples = 0;
+    std::vector<Shape> m_shapes;  // per value id, for the first calibration sample's input shapes
     // the noise probe's statistics (no calibration data) and the input range they were taken for: re-planning with
     // other bits or skips reuses them
     ProbeStatistics m_probe;

@@ -166,7 +166,7 @@ struct WeightDecoder {
 
 }  // namespace
 
-std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const QuantPlan& plan)
+std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const QuantPlan& plan, const std::vector<Shape>& shapes)
 {
     std::string bytes = readFileBytes(sourcePath);
     onnx::ModelProto model;
@@ -181,23 +181,41 @@ std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const Q
     if (opset < 13) {
         // The converter needs ranks (e.g. for Softmax's 2-D coercion before opset 13): give it every shape the IR
         // knows, inputs with their overridden dims included.
-        auto setShape = [&](onnx::ValueInfoProto* vi, const Value& v) {
+        auto setShape = [&](onnx::ValueInfoProto* vi, const Shape& dims) {
             auto* shape = vi->mutable_type()->mutable_tensor_type()->mutable_shape();
             shape->clear_dim();
-            for (int64_t d : v.shape) shape->add_dim()->set_dim_value(d);
+            for (int64_t d : dims) shape->add_dim()->set_dim_value(d);
         };
         for (auto& in : *model.mutable_graph()->mutable_input()) {
             int id = ir.findValue(in.name());
-            if (id >= 0 && isStatic(ir.values[size_t(id)].shape)) setShape(&in, ir.values[size_t(id)]);
+            if (id >= 0 && isStatic(ir.values[size_t(id)].shape)) setShape(&in, ir.values[size_t(id)].shape);
         }
-        model.mutable_graph()->clear_value_info();
-        for (const Value& v : ir.values) {
-            if (v.constant || v.producer < 0 || !isStatic(v.shape) || v.shape.empty() || v.type == DataType::Undefined) continue;
+        // value_info: the IR's static shapes, kept in the export. For the conversion alone, the shapes the runtime
+        // inferred for the calibration input take precedence (Reshape targets computed by Shape chains, which libonnx
+        // cannot see, and declared shapes that are wrong: its Softmax adapter, for one, reshapes to its output's
+        // shape), graph outputs included.
+        auto addInfo = [&](const Value& v, const Shape& shape) {
             auto* vi = model.mutable_graph()->add_value_info();
             vi->set_name(v.name);
             vi->mutable_type()->mutable_tensor_type()->set_elem_type(onnxFromDataType(v.type));
-            setShape(vi, v);
-        }
+            setShape(vi, shape);
+        };
+        auto inferred = [&](int id) -> const Shape* {
+            return id >= 0 && size_t(id) < shapes.size() && !shapes[size_t(id)].empty() ? &shapes[size_t(id)] : nullptr;
+        };
+        auto fillInfo = [&](bool withRuntime) {
+            model.mutable_graph()->clear_value_info();
+            for (size_t id = 0; id < ir.values.size(); ++id) {
+                const Value& v = ir.values[id];
+                if (v.constant || v.producer < 0 || v.type == DataType::Undefined) continue;
+                if (const Shape* s = withRuntime ? inferred(int(id)) : nullptr) addInfo(v, *s);
+                else if (isStatic(v.shape) && !v.shape.empty()) addInfo(v, v.shape);
+            }
+        };
+        const auto declaredOutputs = model.graph().output();
+        for (auto& out : *model.mutable_graph()->mutable_output())
+            if (const Shape* s = inferred(ir.findValue(out.name()))) setShape(&out, *s);
+        fillInfo(true);
         try {
             onnx::ShapeInferenceOptions opts{false, 0, false};
             onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), opts);
@@ -207,9 +225,21 @@ std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const Q
         try {
             model = onnx::version_conversion::ConvertVersion(model, 13);
         } catch (const std::exception& e) {
-            throw InputError(sourcePath + ": cannot convert the model from opset " + std::to_string(opset) +
-                             " to 13 for QDQ export: " + std::string(e.what()).substr(0, 300));
+            // libonnx's adapters report failures as assertion texts: name the operator and the way out instead
+            std::string what = e.what(), op;
+            if (auto at = what.find("Version conversion for "); at != std::string::npos) {
+                size_t from = at + 23, to = what.find(' ', from);
+                op = what.substr(from, to == std::string::npos ? std::string::npos : to - from);
+            }
+            throw InputError(sourcePath + ": cannot lift the model from opset " + std::to_string(opset) +
+                             " to 13 for QDQ export" + (op.empty() ? "" : ": the " + op + " operators cannot be converted") +
+                             (shapes.empty() ? " (the shapes are unknown: calibrate first, or give --inputShape for every dynamic input)" : "") +
+                             "; re-export the model at opset 13 or newer");
         }
+        fillInfo(false);
+        for (auto& out : *model.mutable_graph()->mutable_output())
+            for (const auto& declared : declaredOutputs)
+                if (declared.name() == out.name()) out.mutable_type()->CopyFrom(declared.type());
     }
     onnx::GraphProto* g = model.mutable_graph();
     std::set<std::string> names;

@@ -535,6 +535,42 @@ struct Reader {
         }
     }
 
+    // A DEQUANTIZE of a constant (float16 weights, as every MediaPipe model stores them, or the int8 weights of a
+    // weight-only model) is a constant: its output becomes an ordinary float32 weight and the operator leaves the
+    // graph, so that calibration, the quantizers, bias correction and the writers see the weights they act on.
+    // The source tensor stays (value i is tensor i); the writer keeps the original DEQUANTIZE where the weight
+    // stays float, and drops it where the weight is written quantized.
+    void foldConstantDequantize()
+    {
+        std::vector<Node> kept;
+        kept.reserve(g.nodes.size());
+        for (Node& n : g.nodes) {
+            const bool fold = n.opType == "Dequantize" && n.inputs.size() == 1 && n.outputs.size() == 1 && n.inputs[0] >= 0 &&
+                              g.values[size_t(n.inputs[0])].constant && !g.values[size_t(n.outputs[0])].constant;
+            if (!fold) {
+                kept.push_back(std::move(n));
+                continue;
+            }
+            const Value& in = g.values[size_t(n.inputs[0])];
+            Value& out = g.values[size_t(n.outputs[0])];
+            const Tensor& c = *in.constant;
+            std::vector<float> f;
+            if (c.type() == DataType::Float16 || c.type() == DataType::Float32) f = c.toFloat();
+            else if (!in.quant.scale.empty()) f = dequantize(c, in.quant);
+            else fail("node '" + n.name + "' (DEQUANTIZE) reads the constant '" + in.name + "' of type " +
+                      std::string(dataTypeName(c.type())) + " without quantization parameters");
+            out.constant = Tensor::fromFloat(f, c.shape());
+            out.type = DataType::Float32;
+            out.shape = c.shape();
+            out.quant = {};
+            out.producer = -1;
+        }
+        g.nodes = std::move(kept);
+        for (Value& v : g.values) v.producer = -1;
+        for (size_t i = 0; i < g.nodes.size(); ++i)
+            for (int out : g.nodes[i].outputs) g.values[size_t(out)].producer = int(i);
+    }
+
     void read()
     {
         flatbuffers::Verifier::Options vopts;
@@ -601,6 +637,7 @@ struct Reader {
             for (int out : *sub->outputs()) g.outputs.push_back(tensorId(out, "subgraph output"));
         for (int in : g.inputs)
             if (in < 0 || g.values[in].constant) fail("a subgraph input is omitted or constant");
+        foldConstantDequantize();
         lowerQuantized();
         g.finalize();
     }

@@ -124,6 +124,54 @@ struct Writer {
         return op;
     }
 
+    // Tensors no operator, subgraph input/output or signature refers to any more (the float16 or int8 sources of
+    // the DEQUANTIZE operators dropped above) leave the subgraph; every tensor index is renumbered.
+    void dropUnreadTensors()
+    {
+        std::vector<char> used(sub->tensors.size(), 0);
+        auto mark = [&](const std::vector<int32_t>& ids) {
+            for (int t : ids)
+                if (t >= 0 && size_t(t) < used.size()) used[size_t(t)] = 1;
+        };
+        for (const auto& op : sub->operators) {
+            mark(op->inputs);
+            mark(op->outputs);
+            mark(op->intermediates);
+        }
+        mark(sub->inputs);
+        mark(sub->outputs);
+        for (const auto& sig : model->signature_defs)
+            if (sig->subgraph_index == 0)
+                for (const auto* maps : {&sig->inputs, &sig->outputs})
+                    for (const auto& m : *maps)
+                        if (m->tensor_index < used.size()) used[m->tensor_index] = 1;
+        if (std::all_of(used.begin(), used.end(), [](char u) { return u != 0; })) return;
+        std::vector<int32_t> index(sub->tensors.size(), -1);
+        std::vector<std::unique_ptr<tfl::TensorT>> kept;
+        for (size_t t = 0; t < sub->tensors.size(); ++t)
+            if (used[t]) {
+                index[t] = int32_t(kept.size());
+                kept.push_back(std::move(sub->tensors[t]));
+            }
+        sub->tensors = std::move(kept);
+        auto remap = [&](std::vector<int32_t>& ids) {
+            for (int32_t& t : ids)
+                if (t >= 0) t = index[size_t(t)];
+        };
+        for (auto& op : sub->operators) {
+            remap(op->inputs);
+            remap(op->outputs);
+            remap(op->intermediates);
+        }
+        remap(sub->inputs);
+        remap(sub->outputs);
+        for (auto& sig : model->signature_defs)
+            if (sig->subgraph_index == 0)
+                for (auto* maps : {&sig->inputs, &sig->outputs})
+                    for (auto& m : *maps)
+                        if (m->tensor_index < index.size()) m->tensor_index = uint32_t(index[m->tensor_index]);
+    }
+
     std::string write()
     {
         std::string bytes = readFileBytes(path);
@@ -147,6 +195,20 @@ struct Writer {
                 fail("operator " + std::to_string(i) + " (" + ir.values[size_t(op.outputs.at(0))].name +
                      ") has options Quantscope cannot write back; it cannot be exported as int8 TFLite");
         }
+
+        // A DEQUANTIZE of a constant that the reader folded into a float weight, and that weight is now written
+        // quantized: the operator goes (its float16 or int8 source tensor is left unread, its buffer emptied below).
+        for (size_t i = 0; i < sub->operators.size(); ++i) {
+            auto& op = sub->operators[i];
+            if (builtinCode(*model->operator_codes[op->opcode_index]) != B::DEQUANTIZE || op->outputs.size() != 1 ||
+                op->inputs.size() != 1 || op->inputs[0] < 0)
+                continue;
+            const Value& out = ir.values[size_t(op->outputs[0])];
+            if (!out.constant || !plan.constants.count(out.name)) continue;
+            sub->tensors[size_t(op->inputs[0])]->buffer = 0;
+            op.reset();
+        }
+        std::erase_if(sub->operators, [](const auto& op) { return !op; });
 
         // Which operators compute in int8: the plan names nodes by their first output's name.
         std::vector<char> int8Op(sub->operators.size(), 0);
@@ -254,6 +316,7 @@ struct Writer {
             for (auto& op : after[int(i)]) ops.push_back(std::move(op));
         }
         sub->operators = std::move(ops);
+        dropUnreadTensors();
         model->description = (model->description.empty() ? std::string() : model->description + " + ") +
                              (plan.quantType == "WEIGHT_QUANT" ? "weight-only" : plan.quantType == "DYNAMIC_QUANT" ? "dynamic-range" : "int8") + std::string(" post-training quantization by Quantscope");
 

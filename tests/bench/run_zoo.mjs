@@ -1,0 +1,155 @@
+// The public model zoo (tests/zoo/models.json, fetched by tests/zoo/fetch.sh): for each model, as a new user would
+// meet it, does Quantscope load it, do its float outputs match the model's own runtime (ONNX Runtime for .onnx,
+// LiteRT for .tflite), does FULL_QUANT quantize its weighted operators, and how close is the int8 export to float
+// when the runtime runs both?
+//   node tests/bench/run_zoo.mjs BUILD_DIR [--only id,id] [--eval N] [--markdown]
+// Calibration: the first 8 images of the model's folder in ../shared/data/images (text: the first 6), sorted by
+// name; evaluation: the next N (default 4; text: 6). Prints one row per model and exits 1 when a model that loads
+// fails a target (float parity 1e-4, >= 90% weighted ops int8, runtime cosine >= 0.98).
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cosine, data, fmt } from './common.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const { readNpy } = await import('../interop/npy.mjs');
+const { loadTflite } = await import('../interop/litert.mjs');
+const { createRequire } = await import('node:module');
+const ort = createRequire(path.join(here, '../interop/package.json'))('onnxruntime-node');
+
+const args = process.argv.slice(2);
+const build = path.resolve(args[0] ?? 'build');
+const opt = (k) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : undefined; };
+const only = opt('--only')?.split(',');
+const evalCount = Number(opt('--eval') ?? 0);
+const cli = path.join(build, 'app/quantscope-cli');
+const zoo = JSON.parse(fs.readFileSync(path.join(here, '../zoo/models.json'), 'utf8'));
+const cache = execFileSync('bash', [path.join(here, '../zoo/fetch.sh')], { encoding: 'utf8' }).trim().split('\n').pop();
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'qszoo-'));
+// Without VNNI, ONNX Runtime's int8 products add uint8 x int8 pairs in 16 bits, which 8-bit weights can overflow:
+// ONNX exports then use [quantscope_param] reduce_range (7-bit weights), as ONNX Runtime's quantizer advises.
+const vnni = /\b(avx512_vnni|avx_vnni)\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+
+function run(argv) {
+  const r = spawnSync(cli, argv, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+const firstError = (text) => (text.split('\n').find((l) => /error/.test(l)) ?? text.trim().split('\n').pop() ?? '').slice(0, 160);
+
+// A runtime session for a model file: run(map name -> {type, data, shape}) -> [{name, data}] in output order.
+async function runtime(file) {
+  if (file.endsWith('.tflite')) {
+    const m = await loadTflite(file, 2);
+    return { names: m.outputs.map((o) => o.name), run: async (arrays) => (await m.run(arrays.map((a) => a.data))).map((o, i) => ({ name: m.outputs[i].name, data: o.data })) };
+  }
+  const s = await ort.InferenceSession.create(file, { intraOpNumThreads: 2 });
+  return {
+    names: s.outputNames,
+    run: async (arrays) => {
+      const feeds = {};
+      s.inputNames.forEach((n, i) => { feeds[n] = new ort.Tensor(arrays[i].type, arrays[i].data, arrays[i].shape); });
+      const r = await s.run(feeds);
+      return s.outputNames.map((n) => ({ name: n, data: r[n].data }));
+    },
+  };
+}
+
+function relError(a, b) {
+  let d = 0, m = 0;
+  for (let i = 0; i < b.length; i++) {
+    const e = Math.abs(a[i] - b[i]);
+    if (!(e <= d)) d = e;  // NaN propagates
+    m = Math.max(m, Math.abs(b[i]));
+  }
+  return a.length !== b.length ? NaN : d / Math.max(m, 1e-12);
+}
+
+const rows = [];
+let failed = 0;
+for (const m of zoo.models) {
+  if (only && !only.includes(m.id)) continue;
+  const file = path.join(cache, m.package, m.file);
+  const row = { id: m.id, format: m.file.endsWith('.onnx') ? 'ONNX' : 'TFLite', license: m.license, note: '' };
+  rows.push(row);
+  const info = run(['inspect', file, '--json']);
+  if (info.code !== 0) { row.note = 'does not load: ' + firstError(info.err); continue; }
+  row.loads = true;
+  const graph = JSON.parse(info.out);
+  if (!m.images) { row.note = 'loads; no image input (audio): not converted here'; continue; }
+  const input = graph.inputs[0].name;
+  const folder = path.join(data, 'images', m.images);
+  const images = fs.readdirSync(folder).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+  const nCalib = m.images === 'text' ? 6 : 8;
+  const evalImages = images.slice(nCalib, nCalib + (evalCount || (m.images === 'text' ? 6 : 4)));
+  const calibDir = path.join(work, m.id, 'calib');
+  fs.mkdirSync(calibDir, { recursive: true });
+  for (const f of images.slice(0, nCalib)) fs.symlinkSync(path.join(folder, f), path.join(calibDir, f));
+  const [w, h] = m.input.size;
+  const pre = { format: 'RGB', mean: m.input.mean, std: m.input.std };
+  const ini = path.join(work, m.id, 'full.ini');
+  fs.writeFileSync(ini, `[common_quant_param]\nquant_type=FULL_QUANT\nbit_num=8\n\n[data_preprocess_param]\ncalibrate_path=${input}:${calibDir}\n` +
+    `calibrate_size=${nCalib}\ninput_type=IMAGE\nimage_to_format=RGB\nnormalize_mean=[${pre.mean}, ${pre.mean}, ${pre.mean}]\n` +
+    `normalize_std=[${pre.std}, ${pre.std}, ${pre.std}]\nresize_width=${w}\nresize_height=${h}\n\n[full_quant_param]\n` +
+    `activation_quant_method=${process.env.ZOO_METHOD ?? 'MAX_MIN'}\nper_channel=true\nbias_correction=true\n` +
+    (row.format === 'ONNX' && !vnni ? '\n[quantscope_param]\nreduce_range=true\n' : ''));
+  const quantized = path.join(work, m.id, 'int8' + path.extname(m.file));
+  const t0 = process.hrtime.bigint();
+  const conv = run(['convert', `--fmk=${row.format === 'ONNX' ? 'ONNX' : 'TFLITE'}`, `--modelFile=${file}`, `--outputFile=${quantized}`, `--configFile=${ini}`]);
+  row.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (conv.code !== 0) { row.note = 'convert fails: ' + firstError(conv.err); failed++; continue; }
+  const summary = JSON.parse(conv.out.trim().split('\n').pop());
+  row.weighted = summary.weighted_ops;
+  row.int8 = summary.quantized_weighted_ops;
+  row.size = fs.statSync(quantized).size / fs.statSync(file).size;
+  const float = await runtime(file);
+  const quant = await runtime(quantized);
+  // Cosine per output over all evaluation images together (a [1, 1] score alone has no direction), then the mean and
+  // the minimum over the outputs.
+  let parity = 0;
+  const perOutput = new Map();  // output name -> { q: [], f: [] }
+  for (const img of evalImages) {
+    const dir = path.join(work, m.id, 'run_' + img);
+    const r = run(['run', file, '--input', `${input}=${path.join(folder, img)}`, '--format=RGB', `--mean=${pre.mean}`, `--std=${pre.std}`,
+      `--resize=${w}x${h}`, '--save-inputs', '--output-dir', dir]);
+    if (r.code !== 0) { row.note = 'run fails: ' + firstError(r.err); break; }
+    const outs = JSON.parse(r.out).outputs;
+    const x = readNpy(path.join(dir, fs.readdirSync(dir).find((f) => f.startsWith('input_'))));
+    const yf = await float.run([x]);
+    const yq = await quant.run([x]);
+    for (let o = 0; o < yf.length; o++) {
+      const mine = outs.find((e) => e.name === yf[o].name) ?? outs[o];
+      parity = Math.max(parity, relError(readNpy(mine.file).data, yf[o].data));
+      if (Number.isNaN(relError(readNpy(mine.file).data, yf[o].data))) parity = NaN;
+      const q = yq.find((e) => e.name === yf[o].name) ?? yq[o];
+      if (!perOutput.has(yf[o].name)) perOutput.set(yf[o].name, { q: [], f: [] });
+      const acc = perOutput.get(yf[o].name);
+      for (let i = 0; i < q.data.length; i++) { acc.q.push(q.data[i]); acc.f.push(yf[o].data[i]); }
+    }
+  }
+  row.parity = parity;
+  const cosines = [...perOutput].map(([name, v]) => [name, cosine(v.q, v.f)]);
+  if (process.env.ZOO_VERBOSE) for (const [name, c] of cosines) console.error(`${m.id}: ${name}: cosine ${c.toFixed(5)}`);
+  row.cosine = cosines.length ? cosines.reduce((a, [, c]) => a + c, 0) / cosines.length : NaN;
+  row.cosineMin = cosines.length ? Math.min(...cosines.map(([, c]) => c)) : NaN;
+  const miss = [];
+  if (!(row.parity <= 1e-4)) miss.push('float parity');
+  if (!(row.int8 >= 0.9 * row.weighted)) miss.push('< 90% weighted ops int8');
+  if (!(row.cosine >= 0.98)) miss.push('cosine < 0.98');
+  if (miss.length) { failed++; row.note = (row.note ? row.note + '; ' : '') + 'misses: ' + miss.join(', '); }
+}
+fs.rmSync(work, { recursive: true, force: true });
+
+const pct = (r) => (r.weighted ? `${r.int8}/${r.weighted}` : '-');
+const num = (v, d) => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(d));
+const exp = (v) => (v === undefined ? '-' : Number.isNaN(v) ? 'NaN' : v.toExponential(1));
+console.log('| model | format | license | loads | float vs runtime (max rel. err.) | weighted ops int8 | int8 size / input | runtime cosine mean (min) | convert s | note |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
+for (const r of rows)
+  console.log(`| ${r.id} | ${r.format} | ${r.license} | ${r.loads ? 'yes' : 'no'} | ${exp(r.parity)} | ${pct(r)} | ${num(r.size, 2)} | ` +
+    `${num(r.cosine, 4)} (${num(r.cosineMin, 4)}) | ${num(r.seconds, 1)} | ${r.note} |`);
+const loaded = rows.filter((r) => r.loads).length;
+console.log(`\n${loaded} of ${rows.length} models load; ${rows.length - failed - (rows.length - loaded)} of ${loaded} that load meet every target`);
+process.exitCode = failed ? 1 : 0;
+void fmt;
