@@ -87,7 +87,7 @@ private slots:
         row("bit-inline-comment", c + "quant_type=WEIGHT_QUANT\nbit_num=8 # eight\n", 3, "error", "'8 # eight' is not a whole number");
         row("type-short", c + "quant_type=FULL\n", 2, "error", "did you mean FULL_QUANT?");
         row("type-lowercase", c + "quant_type=weight_quant\n", 2, "error", "did you mean WEIGHT_QUANT?");
-        row("type-missing", c + "bit_num=8\n", 1, "warning", "quant_type is not set");
+        row("type-missing", c + "bit_num=8\n", 1, "warning", "quant_type is not set, but other keys of the section are");
         row("weight-size-range", c + "quant_type=WEIGHT_QUANT\nmin_quant_weight_size=70000\n", 3, "error", "min_quant_weight_size=70000 is out of range [0, 65535]");
         row("weight-channel-float", c + "quant_type=WEIGHT_QUANT\nmin_quant_weight_channel=1.5\n", 3, "error", "'1.5' is not a whole number");
         row("encode-bool", c + "quant_type=WEIGHT_QUANT\nenable_encode=maybe\n", 3, "error", "'maybe' is not a boolean");
@@ -137,10 +137,11 @@ private slots:
         row("section-malformed", "[common_quant_param\nquant_type=WEIGHT_QUANT\n", 1, "error", "malformed section header '[common_quant_param'");
         row("no-equals", c + "quant_type WEIGHT_QUANT\n", 2, "error", "expected key=value or [section], got 'quant_type WEIGHT_QUANT'");
         row("no-key", c + "=WEIGHT_QUANT\n", 2, "error", "a value without a key");
-        row("unknown-key", c + "quant_type=WEIGHT_QUANT\nbitnum=8\n", 3, "warning", "did you mean bit_num?");
-        row("key-wrong-section", c + "quant_type=WEIGHT_QUANT\ninit_scale=0.02\n", 3, "warning", "it belongs in [mixed_bit_weight_quant_param]");
+        row("unknown-key", c + "quant_type=WEIGHT_QUANT\nbitnum=8\n", 3, "error", "unknown key (converter_lite: not supported); did you mean bit_num?");
+        row("key-wrong-section", c + "quant_type=WEIGHT_QUANT\ninit_scale=0.02\n", 3, "error", "it belongs in [mixed_bit_weight_quant_param]");
         row("unknown-section", "[full_quant_params]\nper_channel=true\n", 1, "warning", "did you mean [full_quant_param]?");
-        row("duplicate", c + "quant_type=WEIGHT_QUANT\nbit_num=8\nbit_num=4\n", 4, "warning", "duplicate key; the last value wins");
+        row("duplicate", c + "quant_type=WEIGHT_QUANT\nbit_num=8\nbit_num=4\n", 4, "error", "bit_num: given twice, on lines 3 and 4");
+        row("fragment", "[data_preprocess_param]\ncalibrate_path=input:/tmp\ncalibrate_size=1\ninput_type=BIN\n", 0, "warning", "quant_type is not set: this file is a fragment");
         row("model-input-name", std::string(kFull) + "calibrate_path=image:/tmp\ncalibrate_size=1\ninput_type=IMAGE\n", 6, "error", "'image' is not an input of the model (inputs: input)");
         row("model-skip-node", c + "quant_type=WEIGHT_QUANT\nskip_quant_node=conv_9\n", 3, "error", "the model has no node 'conv_9'");
     }

@@ -160,6 +160,10 @@ ZH = {
     'clip %': '截断 %',
     'skipped: stays float': '已跳过：保持浮点',
     '%1%2: %3 bits, scale %4, zero point %5, clip %6%, cosine %7': '%1%2：%3 位，缩放因子 %4，零点 %5，截断 %6%，余弦相似度 %7',
+    '%1 (%2): %3': '%1（%2）：%3',
+    ' · %n weighted operator(s) left float': ' · %n 个带权重算子仍为浮点',
+    'Not quantized although neither skip_quant_node nor a config rule asked for it:\n%1':
+        '未被量化，但 skip_quant_node 和配置规则均未要求保持浮点：\n%1',
 }
 
 def main():
@@ -173,6 +177,8 @@ def main():
             missing.append(source)
             return m.group(0)
         zh = html.escape(ZH[source], quote=False)
+        if "<numerusform" in m.group(0):  # %n messages: Chinese has one plural form
+            zh = f"\n            <numerusform>{zh}</numerusform>\n        "
         return f"<source>{m.group(1)}</source>\n        <translation>{zh}</translation>"
 
     text = re.sub(r"<source>(.*?)</source>\s*<translation[^>]*>.*?</translation>", fill, text, flags=re.S)

@@ -476,6 +476,22 @@ Tick Skip in the results to keep one.</source>
         <source>keeps each channel&apos;s mean output on %1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>%1 (%2): %3</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source> · %n weighted operator(s) left float</source>
+        <translation>
+            <numerusform> · %n weighted operator left float</numerusform>
+            <numerusform> · %n weighted operators left float</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Not quantized although neither skip_quant_node nor a config rule asked for it:
+%1</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>

@@ -480,6 +480,22 @@ Tick Skip in the results to keep one.</source>
         <source>keeps each channel&apos;s mean output on %1</source>
         <translation>保持每个通道在 %1 上的平均输出</translation>
     </message>
+    <message>
+        <source>%1 (%2): %3</source>
+        <translation>%1（%2）：%3</translation>
+    </message>
+    <message numerus="yes">
+        <source> · %n weighted operator(s) left float</source>
+        <translation>
+            <numerusform> · %n 个带权重算子仍为浮点</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Not quantized although neither skip_quant_node nor a config rule asked for it:
+%1</source>
+        <translation>未被量化，但 skip_quant_node 和配置规则均未要求保持浮点：
+%1</translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>

@@ -36,6 +36,7 @@
 #include "graph/opregistry.h"
 #include "graphview.h"
 #include "language.h"
+#include "quant/coverage.h"
 #include "resultsview.h"
 #include "runtime/interpreter.h"
 #include "settingseditor.h"
@@ -637,6 +638,17 @@ void MainWindow::onRunFinished(const RunOutcome& outcome)
                                              : tr("%1 nodes quantized · %2 KiB")
                                                    .arg(plan.quantizedNodes.size())
                                                    .arg(m_session->exportedBytes().size() / 1024));
+        // Weighted ops left float without a skip or a config rule asking for it: said where the result is read.
+        const WeightedCoverage coverage = weightedCoverage(*m_graph, plan);
+        m_runStatus->setToolTip(QString());
+        if (!coverage.unexpected.empty()) {
+            QStringList why;
+            for (const auto& f : coverage.unexpected)
+                why << tr("%1 (%2): %3").arg(QString::fromStdString(f.node), QString::fromStdString(f.op), QString::fromStdString(f.why));
+            m_runStatus->setText(m_runStatus->text() + tr(" · %n weighted operator(s) left float", "", int(coverage.unexpected.size())));
+            m_runStatus->setToolTip(tr("Not quantized although neither skip_quant_node nor a config rule asked for it:\n%1")
+                                        .arg(why.join("\n")));
+        }
         if (m_tabs->currentIndex() == 1) m_tabs->setCurrentIndex(2);
     }
     emit runFinished(outcome.ok);

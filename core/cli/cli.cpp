@@ -103,7 +103,7 @@ const std::set<std::string> kValued = {"input", "output-dir", "threads", "repeat
                                        "std", "resize", "crop", "labels", "top", "model", "template", "fmk", "modelFile",
                                        "outputFile", "configFile", "config_file", "quantType", "bitNum",
                                        "quantWeightSize", "quantWeightChannel", "memory-budget"};
-const std::set<std::string> kFlags = {"json", "help", "version", "save-inputs"};
+const std::set<std::string> kFlags = {"json", "help", "version", "save-inputs", "strict"};
 
 Args parseArgs(int argc, const char* const* argv, int from)
 {
@@ -451,6 +451,14 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     printDiagnostics(diags, err);
     if (hasErrors(diags)) return 2;
     std::string quantType = configValue(doc, "common_quant_param", "quant_type");
+    if (quantType.empty()) {  // converter_lite converts without quantizing; the format stays, so the model is copied
+        session.saveUnchanged(outputPath);
+        err << configPath << ": no quant_type in [common_quant_param]: converted without quantization (the model is written unchanged)\n";
+        JsonWriter j;
+        j.beginObject().key("output").value(outputPath).key("quantized_nodes").value(0).key("bytes").value(int64_t(std::filesystem::file_size(outputPath)));
+        out << j.endObject().str() << "\n";
+        return 0;
+    }
     bool tty = isatty(fileno(stderr));
     auto start = std::chrono::steady_clock::now();
     auto bar = [&](size_t done, size_t total, const std::string& stage) {

@@ -205,7 +205,7 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
     for (const SectionSchema& s : configSections()) sectionNames.push_back(s.name);
 
     // Keys outside any section, unknown sections and keys, duplicates, and each value on its own.
-    std::set<std::pair<std::string, std::string>> seen;
+    std::map<std::pair<std::string, std::string>, int> seen;  // (section, key) -> the line that first gave it
     for (size_t i = 0; i < doc.lines().size(); ++i) {
         const IniDocument::Line& l = doc.lines()[i];
         int line = int(i) + 1;
@@ -222,8 +222,11 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
         }
         const SectionSchema* section = findSection(l.section);
         if (!section || section->passThrough) continue;
-        if (!seen.insert({l.section, l.key}).second)
-            out.push_back({Severity::Warning, doc.file, line, l.section, l.key, "duplicate key; the last value wins", "remove the other line"});
+        if (auto [first, isNew] = seen.emplace(std::pair{l.section, l.key}, line); !isNew)
+            out.push_back({Severity::Error, doc.file, line, l.section, l.key,
+                           "given twice, on lines " + std::to_string(first->second) + " and " + std::to_string(line) +
+                               " (converter_lite refuses this too)",
+                           "keep one of the two lines"});
         const KeySchema* k = findKey(l.section, l.key);
         if (!k) {
             std::vector<std::string> names;
@@ -236,7 +239,8 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
             std::string fix = !elsewhere.empty() ? "it belongs in [" + elsewhere + "]"
                               : !near.empty()    ? "did you mean " + near + "?"
                                                  : "keys of [" + l.section + "]: " + joined(names);
-            out.push_back({Severity::Warning, doc.file, line, l.section, l.key, "unknown key; it is ignored", fix});
+            // converter_lite refuses a key it does not know inside its sections ("is not supported")
+            out.push_back({Severity::Error, doc.file, line, l.section, l.key, "unknown key (converter_lite: not supported)", fix});
             continue;
         }
         Diagnostics one;
@@ -261,10 +265,19 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
 
     // quant_type and what it implies.
     std::string quantType = configValue(doc, C, "quant_type");
-    if (!doc.get(C, "quant_type"))
-        r.at(options.forConversion ? Severity::Error : Severity::Warning, doc.hasSection(C) ? C : "", "",
-             "quant_type is not set; this file is a fragment, and conversion needs it",
-             "add [common_quant_param] quant_type=WEIGHT_QUANT, FULL_QUANT or DYNAMIC_QUANT");
+    // No quant_type: converter_lite converts without quantizing. A [common_quant_param] that holds only comments says
+    // so on purpose; other keys there without quant_type look like a mistake; a file without the section may be a
+    // fragment meant to be combined with another.
+    if (!doc.get(C, "quant_type")) {
+        bool commonKeys = false;
+        for (const IniDocument::Line& l : doc.lines()) commonKeys |= l.kind == IniDocument::Line::Kind::Entry && l.section == C;
+        const std::string fix = "add [common_quant_param] quant_type=WEIGHT_QUANT, FULL_QUANT or DYNAMIC_QUANT";
+        if (commonKeys)
+            r.at(options.forConversion ? Severity::Error : Severity::Warning, C, "",
+                 "quant_type is not set, but other keys of the section are: nothing would be quantized", fix);
+        else if (!doc.hasSection(C) && !options.forConversion)
+            r.warning("", "", "quant_type is not set: this file is a fragment, or converts without quantizing", fix);
+    }
     bool typeOk = valid(C, "quant_type");
     if (typeOk && valid(C, "bit_num")) {
         int64_t bits = *parseInt(configValue(doc, C, "bit_num"));

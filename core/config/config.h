@@ -15,8 +15,9 @@ class Graph;
 /** What validation may check beyond the file itself. */
 struct ValidateOptions {
     const Graph* model = nullptr;  // check input names and skip_quant_node against it
-    // validate: a missing quant_type or folder is a warning (fragments, files meant for another machine);
-    // convert: they are errors, since conversion needs them here and now
+    // validate: a missing folder is a warning (files meant for another machine), and so is a file without
+    // [common_quant_param] (a fragment); convert: a missing folder is an error, since conversion needs it here and
+    // now, and a missing quant_type converts without quantizing (as converter_lite)
     bool forConversion = false;
 };
 

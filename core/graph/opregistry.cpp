@@ -128,6 +128,15 @@ InferResult inferConvTranspose(const InferContext& ctx)
     if (x.size() < 3 || w.size() != x.size()) fail(n, "input and weight ranks must match and be >= 3");
     size_t sp = x.size() - 2;
     int64_t group = n.attrInt("group", 1);
+    if (isNhwc(n)) {  // TFLite: NHWC input, OHWI weights, padding SAME or VALID
+        if (x.size() != 4) fail(n, "NHWC transposed convolution must be 2-D");
+        auto strides = n.attrInts("strides", {1, 1});
+        const bool same = n.attrString("auto_pad", "VALID") != "VALID";
+        Shape out{x[0], -1, -1, w[0]};
+        for (size_t i = 0; i < 2; ++i)
+            if (x[1 + i] >= 0) out[1 + i] = same ? x[1 + i] * strides[i] : (x[1 + i] - 1) * strides[i] + w[1 + i];
+        return {{out}, {ctx.inputTypes[0]}};
+    }
     Shape out(x.size());
     out[0] = x[0];
     out[1] = w[1] * group;

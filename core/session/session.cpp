@@ -197,9 +197,12 @@ QuantPlan Session::quantizeWeights(const IniDocument& config, const std::set<std
     o.skipNodes = skip;
     if (!means.empty()) o.stats = &means;
     if (m_stats.empty()) o.meansMinBits = 8;  // the means are the noise probe's estimates
-    bool autoTune = o.bits == 0 && parseBool(configValue(config, "mixed_bit_weight_quant_param", "auto_tune")).value_or(false);
+    const char* M = "mixed_bit_weight_quant_param";
+    bool autoTune = o.bits == 0 && (parseBool(configValue(config, M, "auto_tune")).value_or(false) ||
+                                    parseBool(configValue(config, M, "use_cv_data")).value_or(false));
+    const int maxSteps = int(parseInt(configValue(config, M, "max_iterations")).value_or(10));
     if (!autoTune) return buildWeightQuantPlan(g, o);
-    if (!m_data) throw InputError("[mixed_bit_weight_quant_param] auto_tune needs data to measure the output with: "
+    if (!m_data) throw InputError("[mixed_bit_weight_quant_param] auto_tune and use_cv_data need data to measure the output with: "
                                   "add [data_preprocess_param] calibrate_path (and calibrate)");
     // auto_tune: the largest init_scale whose model output keeps a cosine similarity of at least 0.995 on up to 8
     // calibration samples, by bisection on a log scale between 0.001 and 0.5.
@@ -223,9 +226,9 @@ QuantPlan Session::quantizeWeights(const IniDocument& config, const std::set<std
     };
     double lo = std::log(0.001), hi = std::log(0.5);
     if (cosineAt(std::exp(lo)) < kTarget) hi = lo;  // even the finest search misses the target: keep the finest
-    for (int step = 0; step < 10 && hi > lo; ++step) {
+    for (int step = 0; step < maxSteps && hi > lo; ++step) {
         if (cancel) cancel->check();
-        if (progress) progress(size_t(step), 10, "auto_tune");
+        if (progress) progress(size_t(step), size_t(maxSteps), "auto_tune");
         double mid = 0.5 * (lo + hi);
         (cosineAt(std::exp(mid)) >= kTarget ? lo : hi) = mid;
     }
@@ -258,6 +261,13 @@ void Session::save(const std::string& outputPath) const
     if (m_exported.empty()) throw InputError("nothing is quantized yet");
     refuseOverwrite(m_path, outputPath);
     writeFileAtomic(outputPath, m_exported);
+}
+
+void Session::saveUnchanged(const std::string& outputPath) const
+{
+    graph();  // throws when nothing is loaded
+    refuseOverwrite(m_path, outputPath);
+    writeFileAtomic(outputPath, readFileBytes(m_path));
 }
 
 }  // namespace qs

@@ -53,6 +53,8 @@ public:
     void writeReports(const std::string& dir, size_t maxRounds = 100, const ProgressSink& progress = {}, const CancelToken* cancel = nullptr) const;
     // Writes the quantized model atomically; refuses to overwrite the input model.
     void save(const std::string& outputPath) const;
+    // Writes the loaded model's file as it is (a conversion without quantization), with the same care as save().
+    void saveUnchanged(const std::string& outputPath) const;
 
 private:
     QuantPlan quantizeWeights(const IniDocument& config, const std::set<std::string>& skip,

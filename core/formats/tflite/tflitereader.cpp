@@ -171,6 +171,13 @@ struct Reader {
         n.attrs["dilations"] = Attribute::ofInts({dh, dw});
     }
 
+    static void transposedConvolution(Node& n, tfl::Padding padding, int sh, int sw)
+    {
+        n.opType = "ConvTranspose";
+        n.attrs["weight_layout"] = Attribute::ofString("OHWI");
+        setWindow(n, padding, sh, sw, 1, 1);
+    }
+
     static void setActivation(Node& n, tfl::ActivationFunctionType a)
     {
         std::string name = activationName(a);
@@ -414,6 +421,30 @@ struct Reader {
             break;
         }
         case B::CAST: n.opType = "Cast"; break;
+        case B::TRANSPOSE_CONV: {  // inputs: output shape, weights (OHWI), input, optional bias
+            auto* o = op->builtin_options_as_TransposeConvOptions();
+            if (!o) fail(what + ": missing TransposeConvOptions");
+            if (n.inputs.size() < 3) fail(what + ": needs an output shape, weights and an input");
+            transposedConvolution(n, o->padding(), o->stride_h(), o->stride_w());
+            setActivation(n, o->fused_activation_function());
+            n.inputs = {n.inputs[2], n.inputs[1], n.inputs.size() > 3 ? n.inputs[3] : -1};
+            break;
+        }
+        case B::CUSTOM:
+            if (n.sourceOpType == "Convolution2DTransposeBias") {
+                // MediaPipe's custom op: input, weights (OHWI), bias; its options are TfLiteTransposeConvParams as
+                // raw bytes: padding (1 SAME, 2 VALID), stride_width, stride_height, each an int32
+                auto* raw = op->custom_options();
+                if (!raw || raw->size() < 12) fail(what + ": its custom options must hold padding and strides (12 bytes)");
+                int32_t p[3];
+                std::memcpy(p, raw->data(), sizeof p);
+                if (p[0] != 1 && p[0] != 2) fail(what + ": unknown padding " + std::to_string(p[0]));
+                if (n.inputs.size() != 3) fail(what + ": needs an input, weights and a bias");
+                transposedConvolution(n, p[0] == 1 ? tfl::Padding::SAME : tfl::Padding::VALID, p[2], p[1]);
+            } else {
+                n.opType = "";
+            }
+            break;
         default: n.opType = "";  // unsupported: reported by name below
         }
     }

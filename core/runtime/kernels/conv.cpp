@@ -225,7 +225,8 @@ private:
     dnnl::convolution_forward m_prim;
 };
 
-/** ConvTranspose (ONNX, NCHW, weights [C_in, C_out/G, KH, KW]). */
+/** ConvTranspose: ONNX (NCHW, weights [C_in, C_out/G, KH, KW]) and TFLite (layout NHWC, weight_layout OHWI:
+ *  [C_out, KH, KW, C_in], one group; TRANSPOSE_CONV and MediaPipe's Convolution2DTransposeBias). */
 class ConvTransposeKernel : public Kernel {
 public:
     explicit ConvTransposeKernel(const Node& n) : m_node(n) {}
@@ -238,10 +239,19 @@ public:
         if (x.size() != 4) fail(m_node, "only 2-D transposed convolution is supported");
         if (ctx.inputTypes[0] != DataType::Float32) fail(m_node, "only float32 input is supported");
         ConvGeometry& g = m_g;
-        g.N = x[0]; g.C = x[1]; g.H = x[2]; g.W = x[3];
-        g.OC = y[1]; g.OH = y[2]; g.OW = y[3];
+        g.nhwc = m_node.attrString("layout", "NCHW") == "NHWC";
+        const bool ohwi = m_node.attrString("weight_layout", "IOHW") == "OHWI";
+        if (g.nhwc) {
+            g.N = x[0]; g.H = x[1]; g.W = x[2]; g.C = x[3];
+            g.OH = y[1]; g.OW = y[2]; g.OC = y[3];
+        } else {
+            g.N = x[0]; g.C = x[1]; g.H = x[2]; g.W = x[3];
+            g.OC = y[1]; g.OH = y[2]; g.OW = y[3];
+        }
         g.G = m_node.attrInt("group", 1);
-        g.KH = w[2]; g.KW = w[3];
+        if (ohwi && g.G != 1) fail(m_node, "grouped transposed convolution with OHWI weights is not supported");
+        g.KH = ohwi ? w[1] : w[2];
+        g.KW = ohwi ? w[2] : w[3];
         auto strides = m_node.attrInts("strides", {1, 1});
         auto dil = m_node.attrInts("dilations", {1, 1});
         auto pads = m_node.attrInts("pads", {0, 0, 0, 0});
@@ -254,6 +264,8 @@ public:
             bool upper = autoPad != "SAME_LOWER";
             g.pt = upper ? th / 2 : th - th / 2;
             g.pl = upper ? tw / 2 : tw - tw / 2;
+        } else if (autoPad == "VALID") {
+            g.pt = g.pl = 0;
         } else {
             g.pt = pads[0];
             g.pl = pads[1];
@@ -261,7 +273,11 @@ public:
         g.pb = th - g.pt;  // may be negative with output_padding
         g.pr = tw - g.pl;
         int64_t icg = g.ICg(), ocg = g.OCg();
-        g.wg = icg * ocg * g.KH * g.KW; g.wi = ocg * g.KH * g.KW; g.wo = g.KH * g.KW; g.wh = g.KW; g.ww = 1;
+        if (ohwi) {
+            g.wg = 0; g.wo = g.KH * g.KW * g.C; g.wi = 1; g.wh = g.KW * g.C; g.ww = g.C;
+        } else {
+            g.wg = icg * ocg * g.KH * g.KW; g.wi = ocg * g.KH * g.KW; g.wo = g.KH * g.KW; g.wh = g.KW; g.ww = 1;
+        }
         m_hasBias = ctx.has(2);
         m_reference = ctx.reference || g.pb < 0 || g.pr < 0;
         if (!m_reference) build(ctx);
@@ -289,8 +305,8 @@ private:
     void build(const PrepareContext&)
     {
         const ConvGeometry& g = m_g;
-        m_srcMd = dnnl::memory::desc({g.N, g.C, g.H, g.W}, dt::f32, tag::nchw);
-        m_dstMd = dnnl::memory::desc({g.N, g.OC, g.OH, g.OW}, dt::f32, tag::nchw);
+        m_srcMd = dnnl::memory::desc({g.N, g.C, g.H, g.W}, dt::f32, g.nhwc ? tag::nhwc : tag::nchw);
+        m_dstMd = dnnl::memory::desc({g.N, g.OC, g.OH, g.OW}, dt::f32, g.nhwc ? tag::nhwc : tag::nchw);
         m_userWeightsMd = g.weightDesc();
         dnnl::memory::dims wDims = m_userWeightsMd.dims();
         m_biasMd = dnnl::memory::desc({g.OC}, dt::f32, tag::x);
@@ -312,14 +328,14 @@ private:
         int64_t icg = g.ICg(), ocg = g.OCg();
         for (int64_t n = 0; n < g.N; ++n)
             for (int64_t oc = 0; oc < g.OC; ++oc)
-                for (int64_t i = 0; i < g.OH * g.OW; ++i) y[(n * g.OC + oc) * g.OH * g.OW + i] = b ? b[oc] : 0.f;
+                for (int64_t oh = 0; oh < g.OH; ++oh)
+                    for (int64_t ow = 0; ow < g.OW; ++ow) y[g.act(n, oc, oh, ow, g.OC, g.OH, g.OW)] = b ? b[oc] : 0.f;
         for (int64_t n = 0; n < g.N; ++n)
             for (int64_t grp = 0; grp < g.G; ++grp)
                 for (int64_t o = 0; o < ocg; ++o) {
-                    int64_t oc = grp * ocg + o;
-                    float* yp = y + (n * g.OC + oc) * g.OH * g.OW;
+                    const int64_t oc = grp * ocg + o;
                     for (int64_t i = 0; i < icg; ++i) {
-                        const float* xp = x + (n * g.C + grp * icg + i) * g.H * g.W;
+                        const int64_t ic = grp * icg + i;
                         for (int64_t ih = 0; ih < g.H; ++ih)
                             for (int64_t iw = 0; iw < g.W; ++iw)
                                 for (int64_t kh = 0; kh < g.KH; ++kh) {
@@ -328,7 +344,8 @@ private:
                                     for (int64_t kw = 0; kw < g.KW; ++kw) {
                                         int64_t ow = iw * g.sw - g.pl + kw * g.dw;
                                         if (ow < 0 || ow >= g.OW) continue;
-                                        yp[oh * g.OW + ow] += xp[ih * g.W + iw] * w[grp * g.wg + i * g.wi + o * g.wo + kh * g.wh + kw * g.ww];
+                                        y[g.act(n, oc, oh, ow, g.OC, g.OH, g.OW)] +=
+                                            x[g.act(n, ic, ih, iw, g.C, g.H, g.W)] * w[grp * g.wg + i * g.wi + o * g.wo + kh * g.wh + kw * g.ww];
                                     }
                                 }
                     }
