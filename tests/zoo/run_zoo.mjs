@@ -2,16 +2,18 @@
 // meet it, does Quantscope load it, do its float outputs match the model's own runtime (ONNX Runtime for .onnx,
 // LiteRT for .tflite), does FULL_QUANT quantize its weighted operators, and how close is the int8 export to float
 // when the runtime runs both?
-//   node tests/bench/run_zoo.mjs BUILD_DIR [--only id,id] [--eval N] [--markdown]
+//   node tests/zoo/run_zoo.mjs BUILD_DIR [--only id,id] [--eval N] [--ci]
 // Calibration: the first 8 images of the model's folder in ../shared/data/images (text: the first 6), sorted by
 // name; evaluation: the next N (default 4; text: 6). Prints one row per model and exits 1 when a model that loads
-// fails a target (float parity 1e-4, >= 90% weighted ops int8, runtime cosine >= 0.98).
+// fails a target (float parity 1e-4, >= 90% weighted ops int8, runtime cosine >= 0.98). With --ci (CTest's
+// test_zoo, on a few models) a model must load, convert, match its runtime in float, quantize >= 90% of its weighted
+// ops and run in the runtime with an output cosine of at least 0.85; the 0.98 target is reported, not enforced.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cosine, data, fmt } from './common.mjs';
+import { cosine, data } from '../bench/common.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const { readNpy } = await import('../interop/npy.mjs');
@@ -24,9 +26,11 @@ const build = path.resolve(args[0] ?? 'build');
 const opt = (k) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : undefined; };
 const only = opt('--only')?.split(',');
 const evalCount = Number(opt('--eval') ?? 0);
+const ci = args.includes('--ci');
 const cli = path.join(build, 'app/quantscope-cli');
-const zoo = JSON.parse(fs.readFileSync(path.join(here, '../zoo/models.json'), 'utf8'));
-const cache = execFileSync('bash', [path.join(here, '../zoo/fetch.sh')], { encoding: 'utf8' }).trim().split('\n').pop();
+const zoo = JSON.parse(fs.readFileSync(path.join(here, 'models.json'), 'utf8'));
+const packages = [...new Set(zoo.models.filter((m) => !only || only.includes(m.id)).map((m) => m.package))];
+const cache = execFileSync('bash', [path.join(here, 'fetch.sh'), ...packages], { encoding: 'utf8' }).trim().split('\n').pop();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'qszoo-'));
 // Without VNNI, ONNX Runtime's int8 products add uint8 x int8 pairs in 16 bits, which 8-bit weights can overflow:
 // ONNX exports then use [quantscope_param] reduce_range (7-bit weights), as ONNX Runtime's quantizer advises.
@@ -74,7 +78,7 @@ for (const m of zoo.models) {
   const row = { id: m.id, format: m.file.endsWith('.onnx') ? 'ONNX' : 'TFLite', license: m.license, note: '' };
   rows.push(row);
   const info = run(['inspect', file, '--json']);
-  if (info.code !== 0) { row.note = 'does not load: ' + firstError(info.err); continue; }
+  if (info.code !== 0) { row.note = 'does not load: ' + firstError(info.err); failed += ci ? 1 : 0; continue; }
   row.loads = true;
   const graph = JSON.parse(info.out);
   if (!m.images) { row.note = 'loads; no image input (audio): not converted here'; continue; }
@@ -113,7 +117,7 @@ for (const m of zoo.models) {
     const dir = path.join(work, m.id, 'run_' + img);
     const r = run(['run', file, '--input', `${input}=${path.join(folder, img)}`, '--format=RGB', `--mean=${pre.mean}`, `--std=${pre.std}`,
       `--resize=${w}x${h}`, '--save-inputs', '--output-dir', dir]);
-    if (r.code !== 0) { row.note = 'run fails: ' + firstError(r.err); break; }
+    if (r.code !== 0) { row.note = 'run fails: ' + firstError(r.err); parity = NaN; break; }
     const outs = JSON.parse(r.out).outputs;
     const x = readNpy(path.join(dir, fs.readdirSync(dir).find((f) => f.startsWith('input_'))));
     const yf = await float.run([x]);
@@ -136,7 +140,8 @@ for (const m of zoo.models) {
   const miss = [];
   if (!(row.parity <= 1e-4)) miss.push('float parity');
   if (!(row.int8 >= 0.9 * row.weighted)) miss.push('< 90% weighted ops int8');
-  if (!(row.cosine >= 0.98)) miss.push('cosine < 0.98');
+  if (!(row.cosine >= (ci ? 0.85 : 0.98))) miss.push(`cosine < ${ci ? 0.85 : 0.98}`);
+  else if (!(row.cosine >= 0.98)) row.note = (row.note ? row.note + '; ' : '') + 'below the 0.98 target';
   if (miss.length) { failed++; row.note = (row.note ? row.note + '; ' : '') + 'misses: ' + miss.join(', '); }
 }
 fs.rmSync(work, { recursive: true, force: true });
@@ -151,5 +156,5 @@ for (const r of rows)
     `${num(r.cosine, 4)} (${num(r.cosineMin, 4)}) | ${num(r.seconds, 1)} | ${r.note} |`);
 const loaded = rows.filter((r) => r.loads).length;
 console.log(`\n${loaded} of ${rows.length} models load; ${rows.length - failed - (rows.length - loaded)} of ${loaded} that load meet every target`);
+console.log(`${rows.length - failed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;
-void fmt;
