@@ -133,6 +133,30 @@ private slots:
         QVERIFY(double(bytes) < double(fs::file_size(test::modelPath("resnet8_cifar10.onnx"))) * (bits / 32.0 + 0.08));
     }
 
+    void testInt8WeightsUseDequantizeLinear()
+    {
+        // 8-bit weight-only ONNX exports hold each weight as int8 behind a standard DequantizeLinear (the form ONNX
+        // Runtime, TensorRT and Netron recognise); only widths without a standard container use packed bit planes.
+        Session s;
+        s.load(test::modelPath("resnet8_cifar10.onnx"));
+        const QuantPlan& plan = s.quantize(ini(weightIni(8)));
+        QVERIFY(!plan.constants.empty());
+        const Graph& q = s.quantizedGraph();
+        size_t dequantize = 0, casts = 0;
+        for (const Node& n : q.nodes) {
+            casts += n.opType == "Cast";
+            if (n.opType != "DequantizeLinear") continue;
+            ++dequantize;
+            QVERIFY(!n.inputs.empty() && n.inputs[0] >= 0);
+            const Value& stored = q.values[size_t(n.inputs[0])];
+            QVERIFY(stored.constant && stored.constant->type() == DataType::Int8);
+            QVERIFY(plan.constants.count(q.values[size_t(n.outputs.at(0))].name) ||
+                    q.values[size_t(n.outputs.at(0))].name.find("_scaled") != std::string::npos);
+        }
+        QCOMPARE(dequantize, plan.constants.size());
+        QCOMPARE(casts, size_t(0));
+    }
+
     void testMixedBitsAndAutoTune()
     {
         QTemporaryDir dir;

@@ -86,7 +86,8 @@ Tensor channelVector(const std::vector<float>& v, size_t rank, int axis)
 
 /** Builds the nodes that rebuild weight-only quantized weights from their stored integers with standard ops
  *  (opset 13, so ONNX Runtime constant-folds them at load):
- *  int8/int16 values:  Cast -> Mul(scale) [-> Add(mean correction)]
+ *  int8 values:        DequantizeLinear(scale per channel, zero point 0) [-> Add(mean correction)]
+ *  int16 values:       Cast -> Mul(scale) [-> Add(mean correction)] (DequantizeLinear takes int16 from opset 21)
  *  packed bit planes:  Cast(planes) -> Gather(bit table) -> Reshape -> Slice -> Cast -> MatMul(powers of two) -> Add(-offset)
  *                      -> Reshape(weight shape) -> Mul(scale) [-> Add(mean correction)] */
 struct WeightDecoder {
@@ -149,7 +150,7 @@ struct WeightDecoder {
             node("Add", name, {codes, constant(name + "_offset", Tensor::fromFloat(std::vector<float>{-float(offset)}, {}))}, centred);
             ints = fresh(name + "_integers");
             node("Reshape", name, {centred, constant(name + "_shape", Tensor::fromInt64(std::vector<int64_t>(shape.begin(), shape.end()), {int64_t(rank)}))}, ints);
-        } else {
+        } else if (q.values.type() != DataType::Int8) {  // int16: DequantizeLinear takes it from opset 21 on only
             std::string stored = constant(name + "_quantized", q.values);
             ints = fresh(name + "_integers");
             setInt(node("Cast", name, {stored}, ints), "to", onnx::TensorProto::FLOAT);
@@ -159,7 +160,16 @@ struct WeightDecoder {
             for (size_t c = 0; c < scale.size(); ++c) scale[c] *= q.correctionVar[c];
         bool mean = !q.correctionMean.empty() && std::any_of(q.correctionMean.begin(), q.correctionMean.end(), [](float m) { return m != 0.f; });
         std::string scaled = mean ? fresh(name + "_scaled") : name;
-        node("Mul", name, {ints, constant(name + "_scale", channelVector(scale, rank, axis))}, scaled);
+        if (ints.empty()) {
+            // int8 values: the standard DequantizeLinear, as ONNX Runtime, TensorRT and Netron know weight-only models
+            const bool perTensor = axis < 0;
+            addNode(&scratch, "DequantizeLinear", fresh(name + "_DequantizeLinear"),
+                    {constant(name + "_quantized", q.values), constant(name + "_scale", floatVector(scale, perTensor)),
+                     constant(name + "_zero_point", zeroPoints(std::vector<int32_t>(scale.size(), 0), DataType::Int8, perTensor))},
+                    scaled, axis);
+        } else {
+            node("Mul", name, {ints, constant(name + "_scale", channelVector(scale, rank, axis))}, scaled);
+        }
         if (mean) node("Add", name, {scaled, constant(name + "_mean", channelVector(q.correctionMean, rank, axis))}, name);
     }
 };
