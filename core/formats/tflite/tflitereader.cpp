@@ -2,9 +2,11 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <set>
 
 #include "graph/error.h"
+#include "util/memorybudget.h"
 #include "tflite_schema_generated.h"
 
 namespace qs {
@@ -89,6 +91,101 @@ struct Reader {
         return out;
     }
 
+    // A sparse constant (its shape is the dense one) written out dense: TFLite's traversal of the dimensions in
+    // traversal_order, dense ones by their size, SPARSE_CSR ones by their segments and indices, block dimensions
+    // (after the first rank entries) folded back into the dimension block_map names.
+    Tensor densify(const std::string& name, const tfl::SparsityParameters* sp, const tfl::Buffer* buf, DataType type, const Shape& shape)
+    {
+        auto bad = [&](const std::string& why) { fail("sparse tensor '" + name + "': " + why); };
+        if (type == DataType::Int4) bad("packed int4 values cannot be sparse");
+        const size_t rank = shape.size(), es = elementSize(type);
+        if (!sp->traversal_order() || !sp->dim_metadata() || sp->traversal_order()->size() != sp->dim_metadata()->size() ||
+            sp->traversal_order()->size() < rank)
+            bad("traversal_order and dim_metadata must have one entry per dimension");
+        const size_t levels = sp->traversal_order()->size();
+        if (rank == 0 || rank > 8 || levels > 2 * rank) bad("a sparse tensor has 1 to 8 dimensions and at most one block dimension each");
+        const int64_t count = elementCount(shape);
+        checkMemoryBudget((long double)count * (long double)es, "sparse tensor '" + name + "' " + shapeToString(shape));
+        std::vector<int> order(sp->traversal_order()->begin(), sp->traversal_order()->end());
+        std::vector<int> blockMap = sp->block_map() ? std::vector<int>(sp->block_map()->begin(), sp->block_map()->end()) : std::vector<int>{};
+        if (blockMap.size() != levels - rank) bad("block_map must name the dimension of every block dimension");
+        auto indexVector = [&](tfl::SparseIndexVector kind, const void* v) {
+            std::vector<int64_t> out;
+            if (kind == tfl::SparseIndexVector::Int32Vector && static_cast<const tfl::Int32Vector*>(v)->values())
+                for (int x : *static_cast<const tfl::Int32Vector*>(v)->values()) out.push_back(x);
+            else if (kind == tfl::SparseIndexVector::Uint16Vector && static_cast<const tfl::Uint16Vector*>(v)->values())
+                for (uint16_t x : *static_cast<const tfl::Uint16Vector*>(v)->values()) out.push_back(x);
+            else if (kind == tfl::SparseIndexVector::Uint8Vector && static_cast<const tfl::Uint8Vector*>(v)->values())
+                for (uint8_t x : *static_cast<const tfl::Uint8Vector*>(v)->values()) out.push_back(x);
+            return out;
+        };
+        std::vector<int64_t> denseSize(levels, 0), blockSize(levels - rank, 1);
+        std::vector<char> sparse(levels, 0);
+        std::vector<std::vector<int64_t>> segments(levels), indices(levels);
+        for (size_t l = 0; l < levels; ++l) {
+            const tfl::DimensionMetadata* d = sp->dim_metadata()->Get(flatbuffers::uoffset_t(l));
+            if (order[l] < 0 || size_t(order[l]) >= levels) bad("traversal_order names a dimension that does not exist");
+            sparse[l] = d->format() == tfl::DimensionType::SPARSE_CSR;
+            denseSize[l] = d->dense_size();
+            if (sparse[l]) {
+                segments[l] = indexVector(d->array_segments_type(), d->array_segments());
+                indices[l] = indexVector(d->array_indices_type(), d->array_indices());
+                if (segments[l].empty()) bad("a SPARSE_CSR dimension has no segments");
+            } else if (denseSize[l] <= 0) {
+                bad("a dense dimension has no size");
+            }
+            if (size_t(order[l]) >= rank) blockSize[size_t(order[l]) - rank] = denseSize[l];
+        }
+        for (int m : blockMap)
+            if (m < 0 || size_t(m) >= rank) bad("block_map names a dimension that does not exist");
+        long double denseProduct = 1;  // each dense level walks a real dimension (or block of one): never more than count
+        for (size_t l = 0; l < levels; ++l)
+            if (!sparse[l]) denseProduct *= (long double)denseSize[l];
+        if (denseProduct > (long double)count) bad("its dense dimensions hold more elements than its shape " + shapeToString(shape));
+        const uint8_t* src = buf->data() ? buf->data()->data() : nullptr;
+        const size_t values = buf->data() ? buf->data()->size() / es : 0;
+        Tensor out(type, shape);  // zero-filled
+        auto* dst = static_cast<uint8_t*>(out.raw());
+        std::vector<int64_t> at(levels, 0);
+        size_t next = 0;
+        std::function<void(size_t, int64_t)> visit = [&](size_t level, int64_t prev) {
+            if (level == levels) {
+                std::vector<int64_t> idx(rank, 0);
+                for (size_t l = 0; l < rank; ++l) idx[size_t(order[l])] = at[l];
+                for (size_t l = rank; l < levels; ++l) {
+                    size_t b = size_t(order[l]) - rank;
+                    idx[size_t(blockMap[b])] = idx[size_t(blockMap[b])] * blockSize[b] + at[l];
+                }
+                int64_t flat = 0;
+                for (size_t d = 0; d < rank; ++d) {
+                    if (idx[d] < 0 || idx[d] >= shape[d]) bad("an index lies outside the dense shape " + shapeToString(shape));
+                    flat = flat * shape[d] + idx[d];
+                }
+                if (next >= values) bad("the buffer holds fewer values than the indices address");
+                std::memcpy(dst + size_t(flat) * es, src + next * es, es);
+                ++next;
+                return;
+            }
+            if (!sparse[level]) {
+                for (int64_t i = 0; i < denseSize[level]; ++i) {
+                    at[level] = i;
+                    visit(level + 1, prev * denseSize[level] + i);
+                }
+                return;
+            }
+            const auto& seg = segments[level];
+            if (prev < 0 || size_t(prev) + 1 >= seg.size()) bad("segments do not cover the dimension before a sparse one");
+            for (int64_t i = seg[size_t(prev)]; i < seg[size_t(prev) + 1]; ++i) {
+                if (i < 0 || size_t(i) >= indices[level].size()) bad("a segment points past the indices");
+                at[level] = indices[level][size_t(i)];
+                visit(level + 1, i);
+            }
+        };
+        visit(0, 0);
+        if (next != values) bad("the buffer holds " + std::to_string(values) + " values, the indices address " + std::to_string(next));
+        return out;
+    }
+
     bool hasData(const tfl::Buffer* buf) const
     {
         return buf && ((buf->data() && buf->data()->size()) || buf->offset() > 1);
@@ -126,7 +223,8 @@ struct Reader {
             if (buffers && b >= buffers->size()) fail("tensor '" + v.name + "' refers to buffer " + std::to_string(b) + ", which does not exist");
             if (buffers && b > 0 && hasData(buffers->Get(b))) {
                 if (!isStatic(v.shape)) fail("constant tensor '" + v.name + "' has a dynamic shape");
-                v.constant = bufferTensor(t, buffers->Get(b), v.type, v.shape);
+                v.constant = t->sparsity() ? densify(v.name, t->sparsity(), buffers->Get(b), v.type, v.shape)
+                                           : bufferTensor(t, buffers->Get(b), v.type, v.shape);
             }
             tensorValue.push_back(g.addValue(std::move(v)));
         }
@@ -421,6 +519,7 @@ struct Reader {
             break;
         }
         case B::CAST: n.opType = "Cast"; break;
+        case B::DENSIFY: n.opType = "Densify"; break;  // of a constant: folded at load (foldConstantDequantize)
         case B::TRANSPOSE_CONV: {  // inputs: output shape, weights (OHWI), input, optional bias
             auto* o = op->builtin_options_as_TransposeConvOptions();
             if (!o) fail(what + ": missing TransposeConvOptions");
@@ -567,7 +666,7 @@ struct Reader {
     }
 
     // A DEQUANTIZE of a constant (float16 weights, as every MediaPipe model stores them, or the int8 weights of a
-    // weight-only model) is a constant: its output becomes an ordinary float32 weight and the operator leaves the
+    // weight-only model), and a DENSIFY of a sparse one (made dense when it was read), is a constant: its output becomes an ordinary float32 weight and the operator leaves the
     // graph, so that calibration, the quantizers, bias correction and the writers see the weights they act on.
     // The source tensor stays (value i is tensor i); the writer keeps the original DEQUANTIZE where the weight
     // stays float, and drops it where the weight is written quantized.
@@ -576,8 +675,8 @@ struct Reader {
         std::vector<Node> kept;
         kept.reserve(g.nodes.size());
         for (Node& n : g.nodes) {
-            const bool fold = n.opType == "Dequantize" && n.inputs.size() == 1 && n.outputs.size() == 1 && n.inputs[0] >= 0 &&
-                              g.values[size_t(n.inputs[0])].constant && !g.values[size_t(n.outputs[0])].constant;
+            const bool fold = (n.opType == "Dequantize" || n.opType == "Densify") && n.inputs.size() == 1 && n.outputs.size() == 1 &&
+                              n.inputs[0] >= 0 && g.values[size_t(n.inputs[0])].constant && !g.values[size_t(n.outputs[0])].constant;
             if (!fold) {
                 kept.push_back(std::move(n));
                 continue;
@@ -585,6 +684,14 @@ struct Reader {
             const Value& in = g.values[size_t(n.inputs[0])];
             Value& out = g.values[size_t(n.outputs[0])];
             const Tensor& c = *in.constant;
+            if (n.opType == "Densify") {  // the reader made the sparse constant dense already
+                out.constant = c;
+                out.type = c.type();
+                out.shape = c.shape();
+                out.quant = in.quant;
+                out.producer = -1;
+                continue;
+            }
             std::vector<float> f;
             if (c.type() == DataType::Float16 || c.type() == DataType::Float32) f = c.toFloat();
             else if (!in.quant.scale.empty()) f = dequantize(c, in.quant);

@@ -197,7 +197,7 @@ struct Writer {
         }
 
         // A DEQUANTIZE of a constant that the reader folded into a float weight, and that weight is now written
-        // quantized: the operator goes (its float16 or int8 source tensor is left unread, its buffer emptied below).
+        // quantized: the operator goes (its float16 or int8 source tensor is left unread, its buffer emptied below) ...
         for (size_t i = 0; i < sub->operators.size(); ++i) {
             auto& op = sub->operators[i];
             if (builtinCode(*model->operator_codes[op->opcode_index]) != B::DEQUANTIZE || op->outputs.size() != 1 ||
@@ -209,6 +209,16 @@ struct Writer {
             op.reset();
         }
         std::erase_if(sub->operators, [](const auto& op) { return !op; });
+        // ... and the DENSIFY that made its sparse source dense, now read by nobody.
+        std::set<int> read(sub->outputs.begin(), sub->outputs.end());
+        for (const auto& op : sub->operators) read.insert(op->inputs.begin(), op->inputs.end());
+        std::erase_if(sub->operators, [&](const auto& op) {
+            if (builtinCode(*model->operator_codes[op->opcode_index]) != B::DENSIFY || op->outputs.size() != 1 || read.count(op->outputs[0]))
+                return false;
+            for (int in : op->inputs)
+                if (in >= 0) sub->tensors[size_t(in)]->buffer = 0;
+            return true;
+        });
 
         // Which operators compute in int8: the plan names nodes by their first output's name.
         std::vector<char> int8Op(sub->operators.size(), 0);
