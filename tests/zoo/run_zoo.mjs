@@ -4,7 +4,8 @@
 // when the runtime runs both?
 //   node tests/zoo/run_zoo.mjs BUILD_DIR [--only id,id] [--eval N] [--ci]
 // Calibration: the first 8 images of the model's folder in ../shared/data/images (text: the first 6), sorted by
-// name; evaluation: the next N (default 4; text: 6). Prints one row per model and exits 1 when a model that loads
+// name, that the model does not evaluate on; evaluation: the model's "eval" list (people for the pose, selfie and
+// face models), else the next N (default 4; text: 6). Prints one row per model and exits 1 when a model that loads
 // fails a target (float parity 1e-4, >= 90% weighted ops int8, runtime cosine >= 0.98). With --ci (CTest's
 // test_zoo, on a few models) a model must load, convert, match its runtime in float, quantize >= 90% of its weighted
 // ops and run in the runtime with an output cosine of at least 0.85; the 0.98 target is reported, not enforced.
@@ -40,7 +41,8 @@ function run(argv) {
   const r = spawnSync(cli, argv, { encoding: 'utf8', maxBuffer: 1 << 26 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
-const firstError = (text) => (text.split('\n').find((l) => /error/.test(l)) ?? text.trim().split('\n').pop() ?? '').slice(0, 160);
+const firstError = (text) => (text.split('\n').find((l) => /error/.test(l)) ?? text.trim().split('\n').pop() ?? '')
+  .replaceAll(cache + '/', '').slice(0, 200);
 
 // A runtime session for a model file: run(map name -> {type, data, shape}) -> [{name, data}] in output order.
 async function runtime(file) {
@@ -84,19 +86,22 @@ for (const m of zoo.models) {
   if (!m.images) { row.note = 'loads; no image input (audio): not converted here'; continue; }
   const input = graph.inputs[0].name;
   const folder = path.join(data, 'images', m.images);
-  const images = fs.readdirSync(folder).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+  // Evaluation: the model's own list (people for the pose, selfie and face models), else the images after the
+  // calibration ones; calibration: the first images of the folder that are not evaluated.
+  const images = fs.readdirSync(folder).filter((f) => /\.(jpe?g|png|bmp)$/i.test(f)).sort();
   const nCalib = m.images === 'text' ? 6 : 8;
-  const evalImages = images.slice(nCalib, nCalib + (evalCount || (m.images === 'text' ? 6 : 4)));
+  const calibImages = images.filter((f) => !(m.eval ?? []).includes(f)).slice(0, nCalib);
+  const evalImages = m.eval ?? images.filter((f) => !calibImages.includes(f)).slice(0, evalCount || (m.images === 'text' ? 6 : 4));
   const calibDir = path.join(work, m.id, 'calib');
   fs.mkdirSync(calibDir, { recursive: true });
-  for (const f of images.slice(0, nCalib)) fs.symlinkSync(path.join(folder, f), path.join(calibDir, f));
+  for (const f of calibImages) fs.symlinkSync(path.join(folder, f), path.join(calibDir, f));
   const [w, h] = m.input.size;
   const pre = { format: 'RGB', mean: m.input.mean, std: m.input.std };
   const ini = path.join(work, m.id, 'full.ini');
   fs.writeFileSync(ini, `[common_quant_param]\nquant_type=FULL_QUANT\nbit_num=8\n\n[data_preprocess_param]\ncalibrate_path=${input}:${calibDir}\n` +
     `calibrate_size=${nCalib}\ninput_type=IMAGE\nimage_to_format=RGB\nnormalize_mean=[${pre.mean}, ${pre.mean}, ${pre.mean}]\n` +
     `normalize_std=[${pre.std}, ${pre.std}, ${pre.std}]\nresize_width=${w}\nresize_height=${h}\n\n[full_quant_param]\n` +
-    `activation_quant_method=${process.env.ZOO_METHOD ?? 'MAX_MIN'}\nper_channel=true\nbias_correction=true\n` +
+    `activation_quant_method=${process.env.ZOO_METHOD ?? 'MAX_MIN'}\nper_channel=true\nbias_correction=${process.env.ZOO_BIAS ?? 'true'}\n` +
     (row.format === 'ONNX' && !vnni ? '\n[quantscope_param]\nreduce_range=true\n' : ''));
   const quantized = path.join(work, m.id, 'int8' + path.extname(m.file));
   const t0 = process.hrtime.bigint();
@@ -124,8 +129,9 @@ for (const m of zoo.models) {
     const yq = await quant.run([x]);
     for (let o = 0; o < yf.length; o++) {
       const mine = outs.find((e) => e.name === yf[o].name) ?? outs[o];
-      parity = Math.max(parity, relError(readNpy(mine.file).data, yf[o].data));
-      if (Number.isNaN(relError(readNpy(mine.file).data, yf[o].data))) parity = NaN;
+      const err = relError(readNpy(mine.file).data, yf[o].data);
+      if (process.env.ZOO_VERBOSE) console.error(`${m.id} ${img}: ${yf[o].name}: float max rel. error ${err.toExponential(2)}`);
+      parity = Number.isNaN(err) || Number.isNaN(parity) ? NaN : Math.max(parity, err);
       const q = yq.find((e) => e.name === yf[o].name) ?? yq[o];
       if (!perOutput.has(yf[o].name)) perOutput.set(yf[o].name, { q: [], f: [] });
       const acc = perOutput.get(yf[o].name);
