@@ -63,9 +63,13 @@ private slots:
                                   "pets.jpg", "sparrow.jpg", "squat.bmp", "sunflower.bmp"})
                 files.push_back(f);
         }
+        // the data README's eval lists: 900 ImageNet images, 2,900 CIFAR-10 images; 15 photos otherwise
+        QCOMPARE(files.size(), size_t(labelColumn < 0 ? 15 : dir.find("cifar10") != std::string::npos ? 2900 : 900));
+        QVERIFY(tfl.graph.inputs.size() == 1 && onnx.graph.inputs.size() == 1);
         const Value& inA = tfl.graph.values[tfl.graph.inputs[0]];
         const Value& inB = onnx.graph.values[onnx.graph.inputs[0]];
         Shape shapeA = inA.shape, shapeB = inB.shape;
+        QVERIFY(shapeA.size() == 4 && shapeB.size() == 4);
         shapeA[0] = 1;
         shapeB[0] = 1;
         int agree = 0, correctA = 0, correctB = 0;
@@ -89,7 +93,7 @@ private slots:
 
     void testFaceDetectionRuns()
     {
-        // float16 weights behind DEQUANTIZE are folded at plan time; the detector must find the face.
+        // float16 weights behind DEQUANTIZE are folded into float weights at load; the detector must find the face.
         LoadResult m = loadModel(test::modelPath("face_detection_short_range.tflite"));
         Interpreter interp(m.graph, {2, true, false});
         Tensor x = loadImageTensor(test::imagePath("photos/face.jpg"), test::pre({127.5f}, {127.5f}, 128, 128),
