@@ -72,6 +72,11 @@ std::vector<float> Node::attrFloats(const std::string& key) const
     return a ? a->floats : std::vector<float>{};
 }
 
+void kernelError(const Node& node, const std::string& msg)
+{
+    throw InputError("node '" + node.name + "' (" + node.opType + "): " + msg);
+}
+
 int Graph::findValue(const std::string& name) const
 {
     auto it = m_valueIndex.find(name);

@@ -62,6 +62,9 @@ struct Node {
     bool hasAttr(const std::string& key) const { return attrs.count(key) != 0; }
 };
 
+// Throws InputError "node 'NAME' (OP): msg": the one way kernels and shape inference report a node they cannot handle.
+[[noreturn]] void kernelError(const Node& node, const std::string& msg);
+
 /** Which file format a graph came from, and what a round trip needs to remember of it. */
 struct ModelInfo {
     std::string format;  // "onnx" or "tflite"

@@ -42,16 +42,11 @@ std::pair<int64_t, int64_t> shapeRange(const Node& node, size_t rank)
 
 namespace {
 
-[[noreturn]] void fail(const Node& node, const std::string& msg)
-{
-    throw InputError("node '" + node.name + "' (" + node.opType + "): " + msg);
-}
-
 int64_t normAxis(int64_t axis, size_t rank, const Node& node)
 {
     int64_t r = int64_t(rank);
     if (axis < -r || axis >= r)
-        fail(node, "axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
+        kernelError(node, "axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
     return axis < 0 ? axis + r : axis;
 }
 
@@ -87,8 +82,8 @@ InferResult inferConv(const InferContext& ctx)
     const Node& n = ctx.node;
     const Shape& x = ctx.inputShapes.at(0);
     const Shape& w = ctx.inputShapes.at(1);
-    if (x.size() < 3) fail(n, "input must have rank >= 3, got " + shapeToString(x));
-    if (w.size() != x.size()) fail(n, "weight rank " + std::to_string(w.size()) + " differs from input rank");
+    if (x.size() < 3) kernelError(n, "input must have rank >= 3, got " + shapeToString(x));
+    if (w.size() != x.size()) kernelError(n, "weight rank " + std::to_string(w.size()) + " differs from input rank");
     bool nhwc = isNhwc(n);
     std::string wl = n.attrString("weight_layout", "OIHW");
     size_t sp = x.size() - 2;
@@ -106,7 +101,7 @@ InferResult inferConv(const InferContext& ctx)
     int64_t group = n.attrInt("group", 1);
     int64_t wIn = wl == "OIHW" ? w[1] : (wl == "1HWO" ? 1 : w.back());
     if (inC >= 0 && wIn >= 0 && group > 0 && inC != wIn * group)
-        fail(n, "input has " + std::to_string(inC) + " channels but the weights expect " + std::to_string(wIn * group) +
+        kernelError(n, "input has " + std::to_string(inC) + " channels but the weights expect " + std::to_string(wIn * group) +
                     " (" + std::to_string(wIn) + " per group x " + std::to_string(group) + " groups)");
     std::vector<int64_t> spatial(sp);
     for (size_t i = 0; i < sp; ++i) spatial[i] = nhwc ? x[1 + i] : x[2 + i];
@@ -125,11 +120,11 @@ InferResult inferConvTranspose(const InferContext& ctx)
     const Node& n = ctx.node;
     const Shape& x = ctx.inputShapes.at(0);
     const Shape& w = ctx.inputShapes.at(1);
-    if (x.size() < 3 || w.size() != x.size()) fail(n, "input and weight ranks must match and be >= 3");
+    if (x.size() < 3 || w.size() != x.size()) kernelError(n, "input and weight ranks must match and be >= 3");
     size_t sp = x.size() - 2;
     int64_t group = n.attrInt("group", 1);
     if (isNhwc(n)) {  // TFLite: NHWC input, OHWI weights, padding SAME or VALID
-        if (x.size() != 4) fail(n, "NHWC transposed convolution must be 2-D");
+        if (x.size() != 4) kernelError(n, "NHWC transposed convolution must be 2-D");
         auto strides = n.attrInts("strides", {1, 1});
         const bool same = n.attrString("auto_pad", "VALID") != "VALID";
         Shape out{x[0], -1, -1, w[0]};
@@ -161,11 +156,11 @@ InferResult inferPool(const InferContext& ctx)
 {
     const Node& n = ctx.node;
     const Shape& x = ctx.inputShapes.at(0);
-    if (x.size() < 3) fail(n, "input must have rank >= 3, got " + shapeToString(x));
+    if (x.size() < 3) kernelError(n, "input must have rank >= 3, got " + shapeToString(x));
     bool nhwc = isNhwc(n);
     size_t sp = x.size() - 2;
     auto kernel = n.attrInts("kernel_shape");
-    if (kernel.size() != sp) fail(n, "kernel_shape must have " + std::to_string(sp) + " values");
+    if (kernel.size() != sp) kernelError(n, "kernel_shape must have " + std::to_string(sp) + " values");
     std::vector<int64_t> spatial(sp);
     for (size_t i = 0; i < sp; ++i) spatial[i] = nhwc ? x[1 + i] : x[2 + i];
     Shape out = x;
@@ -190,13 +185,13 @@ InferResult inferMatMul(const InferContext& ctx)
 {
     Shape a = ctx.inputShapes.at(0), b = ctx.inputShapes.at(1);
     const Node& n = ctx.node;
-    if (a.empty() || b.empty()) fail(n, "MatMul inputs must not be scalars");
+    if (a.empty() || b.empty()) kernelError(n, "MatMul inputs must not be scalars");
     bool aVec = a.size() == 1, bVec = b.size() == 1;
     if (aVec) a.insert(a.begin(), 1);
     if (bVec) b.push_back(1);
     int64_t k1 = a.back(), k2 = b[b.size() - 2];
     if (k1 >= 0 && k2 >= 0 && k1 != k2)
-        fail(n, "inner dimensions differ: " + shapeToString(ctx.inputShapes[0]) + " x " +
+        kernelError(n, "inner dimensions differ: " + shapeToString(ctx.inputShapes[0]) + " x " +
                     shapeToString(ctx.inputShapes[1]));
     Shape ba(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
     Shape out = broadcastShapes(ba, bb, n);
@@ -209,11 +204,11 @@ InferResult inferGemm(const InferContext& ctx)
 {
     const Shape& a = ctx.inputShapes.at(0);
     const Shape& b = ctx.inputShapes.at(1);
-    if (a.size() != 2 || b.size() != 2) fail(ctx.node, "Gemm inputs must be 2-D");
+    if (a.size() != 2 || b.size() != 2) kernelError(ctx.node, "Gemm inputs must be 2-D");
     bool ta = ctx.node.attrInt("transA", 0), tb = ctx.node.attrInt("transB", 0);
     int64_t ka = ta ? a[0] : a[1], kb = tb ? b[1] : b[0];
     if (ka >= 0 && kb >= 0 && ka != kb)
-        fail(ctx.node, "inner dimensions differ: A " + shapeToString(a) + " B " + shapeToString(b));
+        kernelError(ctx.node, "inner dimensions differ: A " + shapeToString(a) + " B " + shapeToString(b));
     return {{Shape{ta ? a[1] : a[0], tb ? b[0] : b[1]}}, {ctx.inputTypes[0]}};
 }
 
@@ -221,18 +216,18 @@ InferResult inferFullyConnected(const InferContext& ctx)
 {
     const Shape& x = ctx.inputShapes.at(0);
     const Shape& w = ctx.inputShapes.at(1);  // [out, in]
-    if (w.size() != 2) fail(ctx.node, "weights must be 2-D [out, in]");
+    if (w.size() != 2) kernelError(ctx.node, "weights must be 2-D [out, in]");
     int64_t in = w[1];
-    if (in == 0) fail(ctx.node, "weights " + shapeToString(w) + " have no input features");
+    if (in == 0) kernelError(ctx.node, "weights " + shapeToString(w) + " have no input features");
     int64_t count = elementCount(x);
     if (ctx.node.attrInt("keep_num_dims", 0)) {
-        if (x.empty()) fail(ctx.node, "keep_num_dims needs an input of rank >= 1");
+        if (x.empty()) kernelError(ctx.node, "keep_num_dims needs an input of rank >= 1");
         Shape out = x;
         out.back() = w[0];
         return {{out}, {ctx.inputTypes[0]}};
     }
     if (count >= 0 && in > 0 && count % in != 0)
-        fail(ctx.node, "input " + shapeToString(x) + " cannot be flattened to rows of " + std::to_string(in));
+        kernelError(ctx.node, "input " + shapeToString(x) + " cannot be flattened to rows of " + std::to_string(in));
     return {{Shape{count >= 0 && in > 0 ? count / in : -1, w[0]}}, {ctx.inputTypes[0]}};
 }
 
@@ -246,11 +241,11 @@ InferResult inferReshape(const InferContext& ctx)
     int64_t known = 1, inferIdx = -1;
     for (size_t i = 0; i < out.size(); ++i) {
         if (out[i] == 0 && !allowZero) {
-            if (i >= x.size()) fail(ctx.node, "shape has 0 at position " + std::to_string(i) + " beyond input rank");
+            if (i >= x.size()) kernelError(ctx.node, "shape has 0 at position " + std::to_string(i) + " beyond input rank");
             out[i] = x[i];
         }
         if (out[i] == -1) {
-            if (inferIdx >= 0) fail(ctx.node, "shape has more than one -1");
+            if (inferIdx >= 0) kernelError(ctx.node, "shape has more than one -1");
             inferIdx = int64_t(i);
         } else if (out[i] >= 0) {
             known *= out[i];
@@ -258,15 +253,15 @@ InferResult inferReshape(const InferContext& ctx)
     }
     int64_t total = elementCount(x);
     for (size_t i = 0; i < out.size(); ++i)
-        if (out[i] < -1) fail(ctx.node, "shape has negative value " + std::to_string(out[i]));
+        if (out[i] < -1) kernelError(ctx.node, "shape has negative value " + std::to_string(out[i]));
     if (inferIdx >= 0) {
         bool othersKnown = std::count_if(out.begin(), out.end(), [](int64_t d) { return d < 0; }) == 1;
         if (total >= 0 && known > 0 && othersKnown) {
-            if (total % known) fail(ctx.node, "cannot reshape " + shapeToString(x) + " to " + shapeToString(*target));
+            if (total % known) kernelError(ctx.node, "cannot reshape " + shapeToString(x) + " to " + shapeToString(*target));
             out[inferIdx] = total / known;
         }
     } else if (total >= 0 && isStatic(out) && elementCount(out) != total) {
-        fail(ctx.node, "cannot reshape " + shapeToString(x) + " (" + std::to_string(total) + " elements) to " +
+        kernelError(ctx.node, "cannot reshape " + shapeToString(x) + " (" + std::to_string(total) + " elements) to " +
                            shapeToString(out));
     }
     return {{out}, {ctx.inputTypes[0]}};
@@ -277,7 +272,7 @@ InferResult inferFlatten(const InferContext& ctx)
     const Shape& x = ctx.inputShapes.at(0);
     int64_t axis = ctx.node.attrInt("axis", 1);
     if (axis < 0) axis += int64_t(x.size());
-    if (axis < 0 || axis > int64_t(x.size())) fail(ctx.node, "axis out of range");
+    if (axis < 0 || axis > int64_t(x.size())) kernelError(ctx.node, "axis out of range");
     int64_t a = 1, b = 1;
     for (int64_t i = 0; i < int64_t(x.size()); ++i) {
         int64_t& t = i < axis ? a : b;
@@ -297,7 +292,7 @@ InferResult inferSqueeze(const InferContext& ctx)
     } else {
         for (int64_t a : *axes) {
             int64_t ax = normAxis(a, x.size(), ctx.node);
-            if (x[ax] != 1 && x[ax] != -1) fail(ctx.node, "cannot squeeze axis " + std::to_string(a) + " of size " + std::to_string(x[ax]));
+            if (x[ax] != 1 && x[ax] != -1) kernelError(ctx.node, "cannot squeeze axis " + std::to_string(a) + " of size " + std::to_string(x[ax]));
             drop[ax] = true;
         }
     }
@@ -327,7 +322,7 @@ InferResult inferTranspose(const InferContext& ctx)
     auto perm = ctx.node.attrInts("perm");
     if (perm.empty())
         for (size_t i = 0; i < x.size(); ++i) perm.push_back(int64_t(x.size() - 1 - i));
-    if (perm.size() != x.size()) fail(ctx.node, "perm has " + std::to_string(perm.size()) + " entries for rank " + std::to_string(x.size()));
+    if (perm.size() != x.size()) kernelError(ctx.node, "perm has " + std::to_string(perm.size()) + " entries for rank " + std::to_string(x.size()));
     Shape out;
     for (int64_t p : perm) out.push_back(x.at(normAxis(p, x.size(), ctx.node)));
     return {{out}, {ctx.inputTypes[0]}};
@@ -339,11 +334,11 @@ InferResult inferConcat(const InferContext& ctx)
     int64_t axis = normAxis(ctx.node.attrInt("axis", 0), out.size(), ctx.node);
     for (size_t i = 1; i < ctx.inputCount(); ++i) {
         const Shape& s = ctx.inputShapes[i];
-        if (s.size() != out.size()) fail(ctx.node, "inputs differ in rank: " + shapeToString(out) + " vs " + shapeToString(s));
+        if (s.size() != out.size()) kernelError(ctx.node, "inputs differ in rank: " + shapeToString(out) + " vs " + shapeToString(s));
         for (size_t d = 0; d < s.size(); ++d) {
             if (int64_t(d) == axis) out[d] = (out[d] < 0 || s[d] < 0) ? -1 : out[d] + s[d];
             else if (out[d] >= 0 && s[d] >= 0 && out[d] != s[d])
-                fail(ctx.node, "input " + std::to_string(i) + " has shape " + shapeToString(s) + ", incompatible on axis " + std::to_string(d));
+                kernelError(ctx.node, "input " + std::to_string(i) + " has shape " + shapeToString(s) + ", incompatible on axis " + std::to_string(d));
             else if (out[d] < 0) out[d] = s[d];
         }
     }
@@ -387,7 +382,7 @@ InferResult inferSlice(const InferContext& ctx)
         int64_t dim = x[ax];
         if (dim < 0) { out[ax] = -1; continue; }
         int64_t step = steps->at(i);
-        if (step == 0) fail(ctx.node, "step must not be 0");
+        if (step == 0) kernelError(ctx.node, "step must not be 0");
         int64_t s = starts->at(i), e = ends->at(i);
         if (s < 0) s += dim;
         if (e < 0) e += dim;
@@ -427,7 +422,7 @@ InferResult inferPad(const InferContext& ctx)
         axes = ctx.value(3)->toInt64();
     }
     if (pads->size() != 2 * axes.size())
-        fail(ctx.node, "pads has " + std::to_string(pads->size()) + " values, expected " + std::to_string(2 * axes.size()));
+        kernelError(ctx.node, "pads has " + std::to_string(pads->size()) + " values, expected " + std::to_string(2 * axes.size()));
     Shape out = x;
     for (size_t i = 0; i < axes.size(); ++i) {
         int64_t ax = normAxis(axes[i], x.size(), ctx.node);
@@ -443,13 +438,13 @@ InferResult inferResize(const InferContext& ctx)
     if (ctx.hasInput(3)) {
         if (const Tensor* t = ctx.value(3)) {
             auto sizes = t->toInt64();
-            if (sizes.size() != x.size()) fail(ctx.node, "sizes has " + std::to_string(sizes.size()) + " values for rank " + std::to_string(x.size()));
+            if (sizes.size() != x.size()) kernelError(ctx.node, "sizes has " + std::to_string(sizes.size()) + " values for rank " + std::to_string(x.size()));
             out = sizes;
         }
     } else if (ctx.hasInput(2)) {
         if (const Tensor* t = ctx.value(2)) {
             auto scales = t->toFloat();
-            if (scales.size() != x.size()) fail(ctx.node, "scales has " + std::to_string(scales.size()) + " values for rank " + std::to_string(x.size()));
+            if (scales.size() != x.size()) kernelError(ctx.node, "scales has " + std::to_string(scales.size()) + " values for rank " + std::to_string(x.size()));
             for (size_t i = 0; i < x.size(); ++i)
                 out[i] = x[i] < 0 ? -1 : int64_t(std::floor(double(x[i]) * double(scales[i]) + 1e-6));
         }
@@ -492,9 +487,9 @@ InferResult inferArgReduce(const InferContext& ctx)
 InferResult inferDepthToSpace(const InferContext& ctx, bool toSpace)
 {
     Shape x = ctx.inputShapes.at(0);
-    if (x.size() != 4) fail(ctx.node, "input must be 4-D");
+    if (x.size() != 4) kernelError(ctx.node, "input must be 4-D");
     int64_t b = ctx.node.attrInt("blocksize", 0);
-    if (b <= 0) fail(ctx.node, "blocksize must be positive");
+    if (b <= 0) kernelError(ctx.node, "blocksize must be positive");
     bool nhwc = isNhwc(ctx.node);
     int64_t& c = nhwc ? x[3] : x[1];
     int64_t& h = nhwc ? x[1] : x[2];
@@ -518,7 +513,7 @@ InferResult inferTile(const InferContext& ctx)
     const Shape& x = ctx.inputShapes.at(0);
     auto rep = intsFrom(ctx, 1, "repeats");
     if (!rep) return {{unknownShape(x.size())}, {ctx.inputTypes[0]}};
-    if (rep->size() != x.size()) fail(ctx.node, "repeats must have one value per input dimension");
+    if (rep->size() != x.size()) kernelError(ctx.node, "repeats must have one value per input dimension");
     Shape out = x;
     for (size_t i = 0; i < x.size(); ++i) out[i] = x[i] < 0 ? -1 : x[i] * (*rep)[i];
     return {{out}, {ctx.inputTypes[0]}};
@@ -741,7 +736,7 @@ Shape broadcastShapes(const Shape& a, const Shape& b, const Node& node)
         if (da == db || db == 1) out[i] = da;
         else if (da == 1) out[i] = db;
         else if (da < 0 || db < 0) out[i] = std::max(da, db) > 1 ? std::max(da, db) : -1;
-        else fail(node, "shapes " + shapeToString(a) + " and " + shapeToString(b) + " do not broadcast");
+        else kernelError(node, "shapes " + shapeToString(a) + " and " + shapeToString(b) + " do not broadcast");
     }
     return out;
 }
@@ -757,7 +752,7 @@ std::vector<AxisGeometry> windowGeometry(const Node& node, const std::vector<int
     if (dil.empty()) dil.assign(sp, 1);
     if (pads.empty()) pads.assign(2 * sp, 0);
     if (strides.size() != sp || dil.size() != sp || pads.size() != 2 * sp || kernel.size() != sp)
-        fail(node, "strides/dilations/pads/kernel_shape do not match the " + std::to_string(sp) + " spatial axes");
+        kernelError(node, "strides/dilations/pads/kernel_shape do not match the " + std::to_string(sp) + " spatial axes");
     std::string autoPad = node.attrString("auto_pad", "NOTSET");
     std::vector<AxisGeometry> g(sp);
     for (size_t i = 0; i < sp; ++i) {
@@ -766,7 +761,7 @@ std::vector<AxisGeometry> windowGeometry(const Node& node, const std::vector<int
         a.kernel = kernel[i];
         a.stride = strides[i];
         a.dilation = dil[i];
-        if (a.stride <= 0 || a.dilation <= 0 || a.kernel <= 0) fail(node, "strides, dilations and kernel must be positive");
+        if (a.stride <= 0 || a.dilation <= 0 || a.kernel <= 0) kernelError(node, "strides, dilations and kernel must be positive");
         int64_t dk = (a.kernel - 1) * a.dilation + 1;
         if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
             a.out = (a.in + a.stride - 1) / a.stride;
@@ -779,7 +774,7 @@ std::vector<AxisGeometry> windowGeometry(const Node& node, const std::vector<int
             a.padBegin = pads[i];
             a.padEnd = pads[sp + i];
             int64_t span = a.in + a.padBegin + a.padEnd - dk;
-            if (span < 0) fail(node, "window of size " + std::to_string(dk) + " is larger than the padded input " + std::to_string(a.in + a.padBegin + a.padEnd));
+            if (span < 0) kernelError(node, "window of size " + std::to_string(dk) + " is larger than the padded input " + std::to_string(a.in + a.padBegin + a.padEnd));
             a.out = (ceilMode ? (span + a.stride - 1) / a.stride : span / a.stride) + 1;
             // ONNX: with ceil_mode, a last window starting in the end padding is dropped.
             if (ceilMode && (a.out - 1) * a.stride >= a.in + a.padBegin) --a.out;
@@ -791,9 +786,9 @@ std::vector<AxisGeometry> windowGeometry(const Node& node, const std::vector<int
 InferResult inferNode(const InferContext& ctx)
 {
     const OpSchema* schema = findOpSchema(ctx.node.opType);
-    if (!schema) fail(ctx.node, "unsupported operator; no shape inference available");
+    if (!schema) kernelError(ctx.node, "unsupported operator; no shape inference available");
     if (ctx.inputShapes.empty() && ctx.node.opType != "ConstantOfShape" && ctx.node.opType != "Range")
-        fail(ctx.node, "the node has no inputs");
+        kernelError(ctx.node, "the node has no inputs");
     InferResult r = schema->inferShapes(ctx);
     if (r.shapes.size() < ctx.node.outputs.size()) {
         // Optional extra outputs (e.g. BatchNormalization training outputs) are not produced.

@@ -13,11 +13,6 @@ namespace {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-[[noreturn]] void fail(const Node& n, const std::string& msg)
-{
-    throw InputError("node '" + n.name + "' (" + n.opType + "): " + msg);
-}
-
 /** Everything a 2-D convolution needs, resolved once at prepare time. */
 struct ConvGeometry {
     int64_t N = 1, C = 1, H = 1, W = 1, OC = 1, OH = 1, OW = 1, KH = 1, KW = 1, G = 1;
@@ -43,7 +38,7 @@ struct ConvGeometry {
 ConvGeometry convGeometry(const Node& node, const Shape& x, const Shape& w, const Shape& y)
 {
     ConvGeometry g;
-    if (x.size() != 3 && x.size() != 4) fail(node, "only 1-D and 2-D convolutions are supported, input is " + shapeToString(x));
+    if (x.size() != 3 && x.size() != 4) kernelError(node, "only 1-D and 2-D convolutions are supported, input is " + shapeToString(x));
     g.nhwc = isNhwc(node);
     bool oneD = x.size() == 3;
     g.N = x[0];
@@ -75,7 +70,7 @@ ConvGeometry convGeometry(const Node& node, const Shape& x, const Shape& w, cons
     } else if (wl == "1HWO") {  // [1, KH, KW, C*M]; group = C, M = OC/G
         g.wg = ocg; g.wo = 1; g.wi = 1; g.wh = g.KW * g.OC; g.ww = g.OC;
     } else {
-        fail(node, "unknown weight_layout '" + wl + "'");
+        kernelError(node, "unknown weight_layout '" + wl + "'");
     }
     return g;
 }
@@ -96,13 +91,13 @@ public:
 
     void prepare(const PrepareContext& ctx) override
     {
-        if (ctx.inputTypes[0] != DataType::Float32) fail(m_node, "only float32 input is supported");
+        if (ctx.inputTypes[0] != DataType::Float32) kernelError(m_node, "only float32 input is supported");
         m_g = convGeometry(m_node, ctx.inputShapes[0], ctx.inputShapes[1], ctx.outputShapes[0]);
         m_reference = ctx.reference;
         m_weightsConst = ctx.constant(1) != nullptr;
         m_hasBias = ctx.has(2);
         if (m_hasBias && elementCount(ctx.inputShapes[2]) != m_g.OC)
-            fail(m_node, "bias has " + std::to_string(elementCount(ctx.inputShapes[2])) + " values, expected " + std::to_string(m_g.OC));
+            kernelError(m_node, "bias has " + std::to_string(elementCount(ctx.inputShapes[2])) + " values, expected " + std::to_string(m_g.OC));
         if (!m_reference) buildPrimitive(ctx);
     }
 
@@ -236,8 +231,8 @@ public:
         const Shape& x = ctx.inputShapes[0];
         const Shape& w = ctx.inputShapes[1];
         const Shape& y = ctx.outputShapes[0];
-        if (x.size() != 4) fail(m_node, "only 2-D transposed convolution is supported");
-        if (ctx.inputTypes[0] != DataType::Float32) fail(m_node, "only float32 input is supported");
+        if (x.size() != 4) kernelError(m_node, "only 2-D transposed convolution is supported");
+        if (ctx.inputTypes[0] != DataType::Float32) kernelError(m_node, "only float32 input is supported");
         ConvGeometry& g = m_g;
         g.nhwc = m_node.attrString("layout", "NCHW") == "NHWC";
         const bool ohwi = m_node.attrString("weight_layout", "IOHW") == "OHWI";
@@ -249,7 +244,7 @@ public:
             g.OC = y[1]; g.OH = y[2]; g.OW = y[3];
         }
         g.G = m_node.attrInt("group", 1);
-        if (ohwi && g.G != 1) fail(m_node, "grouped transposed convolution with OHWI weights is not supported");
+        if (ohwi && g.G != 1) kernelError(m_node, "grouped transposed convolution with OHWI weights is not supported");
         g.KH = ohwi ? w[1] : w[2];
         g.KW = ohwi ? w[2] : w[3];
         auto strides = m_node.attrInts("strides", {1, 1});

@@ -8,11 +8,6 @@ namespace {
 
 using dt = dnnl::memory::data_type;
 
-[[noreturn]] void fail(const Node& n, const std::string& msg)
-{
-    throw InputError("node '" + n.name + "' (" + n.opType + "): " + msg);
-}
-
 /** A batched product Y[b] = act(alpha * A[b] x B[b] + bias), with A [Ba, M, K] and B [Bb, K, N] given by
  *  element strides (so transposes need no copy) and batch broadcasting where one side has batch 1. */
 class MatMulCore : public Kernel {
@@ -133,7 +128,7 @@ public:
     using MatMulCore::MatMulCore;
     void prepare(const PrepareContext& ctx) override
     {
-        if (ctx.inputTypes[0] != DataType::Float32) fail(m_node, "only float32 inputs are supported");
+        if (ctx.inputTypes[0] != DataType::Float32) kernelError(m_node, "only float32 inputs are supported");
         Shape a = ctx.inputShapes[0], b = ctx.inputShapes[1];
         if (a.size() == 1) a.insert(a.begin(), 1);
         if (b.size() == 1) b.push_back(1);
@@ -157,7 +152,7 @@ public:
     using MatMulCore::MatMulCore;
     void prepare(const PrepareContext& ctx) override
     {
-        if (ctx.inputTypes[0] != DataType::Float32) fail(m_node, "only float32 inputs are supported");
+        if (ctx.inputTypes[0] != DataType::Float32) kernelError(m_node, "only float32 inputs are supported");
         const Shape& a = ctx.inputShapes[0];
         const Shape& b = ctx.inputShapes[1];
         bool ta = m_node.attrInt("transA", 0), tb = m_node.attrInt("transB", 0);
@@ -200,7 +195,7 @@ public:
     using MatMulCore::MatMulCore;
     void prepare(const PrepareContext& ctx) override
     {
-        if (ctx.inputTypes[0] != DataType::Float32) fail(m_node, "only float32 inputs are supported");
+        if (ctx.inputTypes[0] != DataType::Float32) kernelError(m_node, "only float32 inputs are supported");
         const Shape& w = ctx.inputShapes[1];  // [N, K]
         int64_t N = w[0], K = w[1];
         int64_t M = elementCount(ctx.inputShapes[0]) / K;

@@ -8,11 +8,6 @@
 namespace qs {
 namespace {
 
-[[noreturn]] void fail(const Node& n, const std::string& msg)
-{
-    throw InputError("node '" + n.name + "' (" + n.opType + "): " + msg);
-}
-
 /** y = x * a[c] + b[c], with a, b folded from scale, bias, mean, var once the statistics are constants. */
 class BatchNormKernel : public Kernel {
 public:
@@ -25,14 +20,14 @@ public:
     void prepare(const PrepareContext& ctx) override
     {
         const Shape& x = ctx.inputShapes[0];
-        if (x.size() < 2) fail(m_node, "input must have rank >= 2");
+        if (x.size() < 2) kernelError(m_node, "input must have rank >= 2");
         m_C = x[1];
         m_inner = 1;
         for (size_t d = 2; d < x.size(); ++d) m_inner *= x[d];
         m_N = x[0];
         for (size_t i = 1; i < 5; ++i)
             if (elementCount(ctx.inputShapes[i]) != m_C)
-                fail(m_node, "input " + std::to_string(i) + " has " + std::to_string(elementCount(ctx.inputShapes[i])) +
+                kernelError(m_node, "input " + std::to_string(i) + " has " + std::to_string(elementCount(ctx.inputShapes[i])) +
                                  " values, expected one per channel (" + std::to_string(m_C) + ")");
         m_folded = ctx.constant(1) && ctx.constant(2) && ctx.constant(3) && ctx.constant(4);
         if (m_folded) fold(ctx.constants);
@@ -138,7 +133,7 @@ public:
         int64_t rank = int64_t(x.size());
         int64_t axis = m_node.attrInt("axis", -1);
         if (axis < 0) axis += rank;
-        if (axis < 0 || axis >= std::max<int64_t>(rank, 1)) fail(m_node, "axis out of range");
+        if (axis < 0 || axis >= std::max<int64_t>(rank, 1)) kernelError(m_node, "axis out of range");
         m_outer = 1;
         m_dim = 1;
         m_inner = 1;

@@ -8,11 +8,6 @@
 namespace qs {
 namespace {
 
-[[noreturn]] void fail(const Node& n, const std::string& msg)
-{
-    throw InputError("node '" + n.name + "' (" + n.opType + "): " + msg);
-}
-
 /** Per-tensor or per-axis affine parameters, resolved for a given data shape. */
 struct Affine {
     std::vector<float> scale;
@@ -63,7 +58,7 @@ public:
             const QuantParams* q = m_quantize ? ctx.outputQuant[0] : ctx.inputQuant[0];
             m_affine.scale = q ? q->scale : std::vector<float>{};
             m_affine.zero = q ? q->zeroPoint : std::vector<int32_t>{};
-            if (m_in != DataType::Float16 && m_affine.scale.empty()) fail(m_node, "the quantized tensor has no scale");
+            if (m_in != DataType::Float16 && m_affine.scale.empty()) kernelError(m_node, "the quantized tensor has no scale");
             if (!m_affine.scale.empty()) m_affine.resolve(ctx.inputShapes[0], q->axis);
             for (float sc : m_affine.scale) m_affine.inverse.push_back(1.f / sc);
             if (m_quantize) m_out = ctx.outputTypes[0];
@@ -81,7 +76,7 @@ public:
         if (in.size() > 2 && in[2])
             for (int64_t z : in[2]->toInt64()) m_affine.zero.push_back(int32_t(z));
         for (float s : m_affine.scale)
-            if (!(s > 0.f) || !std::isfinite(s)) fail(m_node, "scale must be positive and finite");
+            if (!(s > 0.f) || !std::isfinite(s)) kernelError(m_node, "scale must be positive and finite");
         m_affine.resolve(m_shape, m_node.attrInt("axis", 1));
     }
 
@@ -96,7 +91,7 @@ public:
             case DataType::UInt8: quantizeTo(x, out[0]->data<uint8_t>(), n, m_affine); break;
             case DataType::Int16: quantizeTo(x, out[0]->data<int16_t>(), n, m_affine); break;
             case DataType::Int32: quantizeTo(x, out[0]->data<int32_t>(), n, m_affine); break;
-            default: fail(m_node, "cannot quantize to " + std::string(dataTypeName(m_out)));
+            default: kernelError(m_node, "cannot quantize to " + std::string(dataTypeName(m_out)));
             }
             return;
         }
@@ -111,7 +106,7 @@ public:
         case DataType::Float16:
             for (int64_t i = 0; i < n; ++i) y[i] = halfToFloat(in[0]->data<uint16_t>()[i]);
             break;
-        default: fail(m_node, "cannot dequantize " + std::string(dataTypeName(m_in)));
+        default: kernelError(m_node, "cannot dequantize " + std::string(dataTypeName(m_in)));
         }
     }
 
@@ -182,9 +177,9 @@ public:
     void prepare(const PrepareContext& ctx) override
     {
         if (m_node.attrString("direction") != "LEFT" && m_node.attrString("direction") != "RIGHT")
-            fail(m_node, "direction must be LEFT or RIGHT");
+            kernelError(m_node, "direction must be LEFT or RIGHT");
         if (elementCount(ctx.inputShapes[1]) != 1 && ctx.inputShapes[1] != ctx.inputShapes[0])
-            fail(m_node, "the shift amount must be a scalar or shaped like the input");
+            kernelError(m_node, "the shift amount must be a scalar or shaped like the input");
         m_type = ctx.inputTypes[0];
     }
     template <typename T> void shift(const Tensor& a, const Tensor& b, Tensor& y) const
@@ -205,7 +200,7 @@ public:
         case DataType::UInt16: shift<uint16_t>(*in[0], *in[1], *out[0]); break;
         case DataType::UInt32: shift<uint32_t>(*in[0], *in[1], *out[0]); break;
         case DataType::UInt64: shift<uint64_t>(*in[0], *in[1], *out[0]); break;
-        default: fail(m_node, "BitShift takes unsigned integers, not " + std::string(dataTypeName(m_type)));
+        default: kernelError(m_node, "BitShift takes unsigned integers, not " + std::string(dataTypeName(m_type)));
         }
     }
 

@@ -8,11 +8,6 @@
 namespace qs {
 namespace {
 
-[[noreturn]] void fail(const Node& n, const std::string& msg)
-{
-    throw InputError("node '" + n.name + "' (" + n.opType + "): " + msg);
-}
-
 class ResizeKernel : public Kernel {
 public:
     explicit ResizeKernel(const Node& n) : m_node(n) {}
@@ -21,12 +16,12 @@ public:
     {
         m_x = ctx.inputShapes[0];
         m_y = ctx.outputShapes[0];
-        if (ctx.inputTypes[0] != DataType::Float32) fail(m_node, "only float32 is supported");
+        if (ctx.inputTypes[0] != DataType::Float32) kernelError(m_node, "only float32 is supported");
         m_mode = m_node.attrString("mode", "nearest");
         m_coord = m_node.attrString("coordinate_transformation_mode", "half_pixel");
         m_nearest = m_node.attrString("nearest_mode", "round_prefer_floor");
-        if (m_mode != "nearest" && m_mode != "linear" && m_mode != "cubic") fail(m_node, "unsupported mode '" + m_mode + "'");
-        if (m_coord == "tf_crop_and_resize") fail(m_node, "coordinate_transformation_mode tf_crop_and_resize is not supported");
+        if (m_mode != "nearest" && m_mode != "linear" && m_mode != "cubic") kernelError(m_node, "unsupported mode '" + m_mode + "'");
+        if (m_coord == "tf_crop_and_resize") kernelError(m_node, "coordinate_transformation_mode tf_crop_and_resize is not supported");
         // Scales as the model gives them (they matter for the coordinate transform), else out/in.
         std::vector<float> scales;
         if (ctx.has(2) && !ctx.has(3) && ctx.constant(2)) scales = ctx.constant(2)->toFloat();
@@ -37,7 +32,7 @@ public:
         m_axes.clear();
         for (size_t d = 0; d < m_x.size(); ++d)
             if (m_x[d] != m_y[d]) m_axes.push_back(d);
-        if (m_mode != "nearest" && m_axes.size() > 2) fail(m_node, "linear/cubic resize of more than two axes is not supported");
+        if (m_mode != "nearest" && m_axes.size() > 2) kernelError(m_node, "linear/cubic resize of more than two axes is not supported");
         // Per resized axis and output index: source indices and weights.
         m_taps.assign(m_x.size(), {});
         for (size_t d : m_axes) buildTaps(d);

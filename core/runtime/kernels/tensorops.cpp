@@ -12,17 +12,12 @@
 namespace qs {
 namespace {
 
-[[noreturn]] void fail(const Node& n, const std::string& msg)
-{
-    throw InputError("node '" + n.name + "' (" + n.opType + "): " + msg);
-}
-
 // return the axis attribute made non-negative, and the product of the dims before it
 std::pair<int64_t, int64_t> axisAndOuter(const Node& n, const Shape& s)
 {
     int64_t axis = n.attrInt("axis", 0);
     if (axis < 0) axis += int64_t(s.size());
-    if (axis < 0 || axis >= std::max<int64_t>(int64_t(s.size()), 1)) fail(n, "axis out of range for " + shapeToString(s));
+    if (axis < 0 || axis >= std::max<int64_t>(int64_t(s.size()), 1)) kernelError(n, "axis out of range for " + shapeToString(s));
     int64_t outer = 1;
     for (int64_t d = 0; d < axis; ++d) outer *= s[size_t(d)];
     return {axis, outer};
@@ -177,7 +172,7 @@ public:
             m_chunks.push_back(c);
             sum += s[size_t(axis)];
         }
-        if (sum != x[size_t(axis)]) fail(m_node, "split sizes add up to " + std::to_string(sum) + ", the axis has " + std::to_string(x[size_t(axis)]));
+        if (sum != x[size_t(axis)]) kernelError(m_node, "split sizes add up to " + std::to_string(sum) + ", the axis has " + std::to_string(x[size_t(axis)]));
         m_total = std::accumulate(m_chunks.begin(), m_chunks.end(), int64_t(0));
     }
     void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
@@ -325,7 +320,7 @@ public:
         int64_t n = int64_t(idx.size());
         for (int64_t& i : idx) {
             if (i < 0) i += m_dim;
-            if (i < 0 || i >= m_dim) fail(m_node, "index out of range [0, " + std::to_string(m_dim) + ")");
+            if (i < 0 || i >= m_dim) kernelError(m_node, "index out of range [0, " + std::to_string(m_dim) + ")");
         }
         for (int64_t o = 0; o < m_outer; ++o)
             for (int64_t k = 0; k < n; ++k)
@@ -345,16 +340,16 @@ public:
         m_x = ctx.inputShapes[0];
         m_out = ctx.outputShapes[0];
         m_mode = m_node.attrString("mode", "constant");
-        if (m_mode != "constant" && m_mode != "reflect" && m_mode != "edge") fail(m_node, "unsupported mode '" + m_mode + "'");
+        if (m_mode != "constant" && m_mode != "reflect" && m_mode != "edge") kernelError(m_node, "unsupported mode '" + m_mode + "'");
         if (ctx.inputTypes[0] != DataType::Float32 && m_mode == "constant" && ctx.has(2))
-            fail(m_node, "a constant pad value is only supported for float tensors");
+            kernelError(m_node, "a constant pad value is only supported for float tensors");
         m_begin.assign(m_x.size(), 0);
         for (size_t d = 0; d < m_x.size(); ++d) m_begin[d] = 0;
         m_elem = elementSize(ctx.inputTypes[0]);
         // begins follow from the output shape only with pads; compute them from the pads input or attribute
         std::vector<int64_t> pads = ctx.has(1) ? (ctx.constant(1) ? ctx.constant(1)->toInt64() : std::vector<int64_t>{})
                                                : m_node.attrInts("pads");
-        if (pads.empty()) fail(m_node, "pads must be a constant");
+        if (pads.empty()) kernelError(m_node, "pads must be a constant");
         std::vector<int64_t> axes(m_x.size());
         std::iota(axes.begin(), axes.end(), 0);
         if (ctx.has(3)) axes = ctx.constant(3)->toInt64();
@@ -364,7 +359,7 @@ public:
         }
         if (m_mode == "reflect")
             for (size_t d = 0; d < m_x.size(); ++d)
-                if (m_out[d] > m_x[d] && m_x[d] < 2) fail(m_node, "reflect padding needs at least 2 elements on each padded axis");
+                if (m_out[d] > m_x[d] && m_x[d] < 2) kernelError(m_node, "reflect padding needs at least 2 elements on each padded axis");
         m_value = m_node.attrFloat("value", 0.f);
         m_valueFromInput = ctx.has(2);
     }
