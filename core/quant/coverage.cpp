@@ -31,8 +31,9 @@ WeightedCoverage weightedCoverage(const Graph& g, const QuantPlan& plan)
         } else {
             auto why = plan.floatReasons.find(n.name);
             std::string reason = why != plan.floatReasons.end() ? why->second
-                                 : !hasConstWeights(g, n) ? "its weights are computed at run time"
-                                                          : n.opType + " is not quantized (runs in float)";
+                                 : !hasConstWeights(g, n)          ? "its weights are computed at run time"
+                                 : plan.quantType != "FULL_QUANT" ? n.opType + " is not handled by weight-only and dynamic quantization yet"
+                                                                  : n.opType + " is not quantized (runs in float)";
             c.unexpected.push_back({n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType, reason});
         }
     }

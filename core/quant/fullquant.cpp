@@ -14,8 +14,8 @@ namespace qs {
 
 namespace {
 // Ops computed in int8 in a QDQ ONNX export. Activations that follow one of them (Relu, Clip) are folded into it.
-const std::set<std::string> kOnnxQuantizedOps = {"Conv",    "Gemm",        "MatMul",            "Add",    "Mul",
-                                                 "Concat",  "AveragePool", "GlobalAveragePool", "MaxPool"};
+const std::set<std::string> kOnnxQuantizedOps = {"Conv",   "ConvTranspose", "Gemm",    "MatMul",           "Add",
+                                                 "Mul",    "Concat",        "AveragePool",       "GlobalAveragePool", "MaxPool"};
 const std::set<std::string> kFoldedActivations = {"Relu", "Clip"};
 // Ops computed in int8 in a TFLite export (its kernels' int8 rules: tensorflow.org/lite/performance/quantization_spec).
 // Softmax stays float: its int8 output (steps of 1/256) ties close classes, and kernels round it differently.
@@ -24,6 +24,10 @@ const std::set<std::string> kTfliteQuantizedOps = {"Conv",    "FullyConnected", 
                                                    "Sigmoid", "Relu",           "Clip",       "Pad"};
 // TFLite int8 kernels of these ops require the output to keep the input's scale and zero point.
 const std::set<std::string> kTfliteSameParams = {"AveragePool", "MaxPool", "Reshape", "Squeeze", "Pad"};
+
+// Ops whose input 1 holds weights that full quantization stores as int8: the weighted ops, and ConvTranspose (ONNX
+// QDQ only: TFLite's int8 transposed convolution is not written, MediaPipe's custom one has none).
+bool hasQuantizableWeights(const Graph& g, const Node& n) { return isWeighted(g, n) || n.opType == "ConvTranspose"; }
 
 // The mean output change (per output channel) that quantizing the weights causes: sum over the weights feeding
 // each output of (w_q - w) * E[input channel]. Empty when the input means do not fit the weights.
@@ -127,7 +131,7 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
             plan.floatByRule.insert(n.name);
             continue;
         }
-        if ((n.opType == "Conv" || n.opType == "Gemm" || n.opType == "FullyConnected") && !hasConstWeights(g, n)) {
+        if ((n.opType == "Conv" || n.opType == "ConvTranspose" || n.opType == "Gemm" || n.opType == "FullyConnected") && !hasConstWeights(g, n)) {
             plan.floatReasons[n.name] = "its weights are not constant";
             continue;
         }
@@ -147,7 +151,7 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
             else if (!observed(n.outputs[0])) why = "its output '" + g.values[size_t(n.outputs[0])].name + "' was not observed during calibration";
             for (size_t k = 0; k < n.inputs.size() && why.empty(); ++k) {
                 int v = n.inputs[k];
-                if (v < 0 || !isFloat(v) || (isWeighted(g, n) && k > 0) || g.values[v].constant) continue;  // constant operands of Add/Sub/Mul get int8 below
+                if (v < 0 || !isFloat(v) || (hasQuantizableWeights(g, n) && k > 0) || g.values[v].constant) continue;  // constant operands of Add/Sub/Mul get int8 below
                 if (!observed(v)) why = "its input '" + g.values[size_t(v)].name + "' was not observed during calibration";
             }
             if (n.opType == "Pad" && n.inputs.size() > 2) why = "PADV2's pad value cannot be int8";
@@ -188,7 +192,7 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
     for (size_t i = 0; i < g.nodes.size(); ++i) {
         if (!quantized[i] && !folded[i]) continue;
         const Node& n = g.nodes[i];
-        bool weighted = isWeighted(g, n);
+        bool weighted = hasQuantizableWeights(g, n);
         for (size_t k = 0; k < n.inputs.size(); ++k) {
             int v = n.inputs[k];
             if (v < 0 || !isFloat(v) || g.values[v].constant || (weighted && k > 0)) continue;
@@ -229,7 +233,7 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
             for (int v : n.inputs)
                 if (v >= 0 && isFloat(v) && g.values[v].constant)
                     plan.constants[g.values[v].name] = quantizeOperand(*g.values[v].constant);
-        if (isWeighted(g, n)) {
+        if (hasQuantizableWeights(g, n)) {
             const std::string& in = g.values[n.inputs[0]].name;
             if (!plan.activations.count(in)) {
                 plan.floatReasons[n.name] = "its input is not quantized (it reads a skipped node's float output)";

@@ -99,6 +99,9 @@ std::vector<char> weightedOpInputs(const Graph& g)
 int outputChannelAxis(const Node& n)
 {
     if (n.opType == "Conv") return n.attrString("weight_layout", "OIHW") == "1HWO" ? 3 : 0;  // OIHW and OHWI: 0
+    // ONNX ConvTranspose weights are [C_in, C_out / group, kH, kW]: one scale per output channel on axis 1 when there is
+    // one group (with several, axis 1 holds each group's channels, shared); TFLite's OHWI ones on axis 0
+    if (n.opType == "ConvTranspose") return n.attrString("weight_layout") == "OHWI" ? 0 : n.attrInt("group", 1) == 1 ? 1 : -1;
     if (n.opType == "Gemm") return n.attrInt("transB", 0) ? 0 : 1;
     if (n.opType == "FullyConnected") return 0;
     return -1;
