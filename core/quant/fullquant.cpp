@@ -162,6 +162,26 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
         }
         quantized[i] = 1;
     }
+    // An element-wise or data-movement op gains nothing from int8 when every reader of its output computes in float: its result
+    // would be rounded to int8 only to be dequantized again. (x * Clip(x + 3, 0, 6), the product before the / 6 of a
+    // decomposed HardSwish, spans [-3, 130]: its int8 step of 0.5 erased the small values, 0.004 of output cosine
+    // per layer on PP-OCRv4.) Walking backwards keeps chains of such ops float together. A Relu/Clip that the int8 op
+    // before it will absorb (ONNX) counts as an int8 reader.
+    auto int8Reader = [&](int c) {
+        const Node& r = g.nodes[size_t(c)];
+        return quantized[size_t(c)] || (!tflite && kFoldedActivations.count(r.opType) && !options.skipNodes.count(r.name));
+    };
+    for (size_t i = g.nodes.size(); i-- > 0;) {
+        const Node& n = g.nodes[i];
+        const bool products = n.opType == "Conv" || n.opType == "ConvTranspose" || n.opType == "Gemm" || n.opType == "MatMul" ||
+                              n.opType == "FullyConnected";  // int8 pays for these (also with computed weights)
+        if (!quantized[i] || products || n.outputs.size() != 1) continue;
+        const Value& out = g.values[size_t(n.outputs[0])];
+        if (std::none_of(out.consumers.begin(), out.consumers.end(), int8Reader)) {
+            quantized[i] = 0;
+            plan.floatReasons[n.name] = "every reader of its output computes in float: int8 would only add a rounding";
+        }
+    }
     // ONNX: Relu/Clip right after a quantized op belong to it (ONNX Runtime folds them into the int8 op).
     // (TFLite models carry such activations fused in the op already.)
     std::vector<char> folded(g.nodes.size(), 0);
