@@ -105,6 +105,48 @@ private slots:
         }
     }
 
+    void testFloat16TfliteWeightAndDynamicExportsRun_data()
+    {
+        QTest::addColumn<QString>("ini");
+        QTest::addColumn<double>("closeToFloat");  // measured 0.998, 0.853 (4 bits without data), 0.99
+        QTest::newRow("weight 8 bit") << "[common_quant_param]\nquant_type=WEIGHT_QUANT\nbit_num=8\nmin_quant_weight_channel=0\n" << 0.99;
+        QTest::newRow("weight 4 bit (INT4)") << "[common_quant_param]\nquant_type=WEIGHT_QUANT\nbit_num=4\nmin_quant_weight_channel=0\n" << 0.8;
+        QTest::newRow("dynamic") << "[common_quant_param]\nquant_type=DYNAMIC_QUANT\nbit_num=8\n" << 0.98;
+    }
+
+    void testFloat16TfliteWeightAndDynamicExportsRun()
+    {
+        // The float16 weights, folded at load, written back quantized: the float16 DEQUANTIZE goes where the weight
+        // is written quantized; a hybrid kernel's float16 bias becomes a float32 constant (XNNPACK refuses to run a
+        // dynamic-range convolution whose bias a DEQUANTIZE produces at run time).
+        QFETCH(QString, ini);
+        QFETCH(double, closeToFloat);
+        const std::string model = test::modelPath("face_detection_short_range.tflite");
+        QTemporaryDir dir;
+        Diagnostics d;
+        IniDocument config = parseConfig(ini.toStdString(), "q.ini", d);
+        QVERIFY(d.empty());
+        Session s;
+        s.load(model);
+        const QuantPlan& plan = s.quantize(config);
+        const WeightedCoverage c = weightedCoverage(s.graph(), plan);
+        QVERIFY2(c.unexpected.empty() && c.quantized > 0, qPrintable(QString::fromStdString(coverageWarning(c))));
+        std::string out = dir.filePath("q.tflite").toStdString();
+        s.save(out);
+        QVERIFY(fs::file_size(out) < fs::file_size(model));
+        Interpreter sim(s.quantizedGraph());
+        const ImagePreprocess pre = test::pre({127.5f}, {127.5f}, 128, 128);
+        Tensor x = loadImageTensor(test::imagePath("photos/face.jpg"), pre, {1, 128, 128, 3}, false);
+        Tensor q = test::runRuntime(dir.path(), out, "input", x, "classificators");
+        Tensor f = test::runRuntime(dir.path(), model, "input", x, "classificators");
+        Tensor mine = sim.run({{"input", x}})[1];
+        double vsFloat = cosineSimilarity(q.toFloat(), f.toFloat()), vsSim = cosineSimilarity(q.toFloat(), mine.toFloat());
+        qInfo("%s: LiteRT vs float %.5f, vs Quantscope's simulation %.5f, %zu bytes", qPrintable(ini.section('\n', 1, 1)), vsFloat, vsSim,
+              size_t(fs::file_size(out)));
+        QVERIFY(vsFloat >= closeToFloat);
+        QVERIFY(vsSim >= 0.999);
+    }
+
     void testWeightsComputedAtRunTimeWarnAndStrictFails()
     {
         // mnist.onnx with its first convolution's weights passed through an Identity: weights computed at run time,

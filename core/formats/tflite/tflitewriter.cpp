@@ -197,14 +197,26 @@ struct Writer {
         }
 
         // A DEQUANTIZE of a constant that the reader folded into a float weight, and that weight is now written
-        // quantized: the operator goes (its float16 or int8 source tensor is left unread, its buffer emptied below) ...
+        // quantized (or as float32 for a hybrid kernel): the operator goes (its float16 or int8 source tensor is left
+        // unread, its buffer emptied below) ...
         for (size_t i = 0; i < sub->operators.size(); ++i) {
             auto& op = sub->operators[i];
             if (builtinCode(*model->operator_codes[op->opcode_index]) != B::DEQUANTIZE || op->outputs.size() != 1 ||
                 op->inputs.size() != 1 || op->inputs[0] < 0)
                 continue;
             const Value& out = ir.values[size_t(op->outputs[0])];
-            if (!out.constant || !plan.constants.count(out.name)) continue;
+            if (!out.constant) continue;
+            // A dynamic-range (hybrid) kernel reads its bias as a constant: XNNPACK refuses one that a DEQUANTIZE
+            // produces at run time. Such float operands are written as float32 constants.
+            const bool hybridReader = plan.quantType == "DYNAMIC_QUANT" &&
+                                      std::any_of(out.consumers.begin(), out.consumers.end(),
+                                                  [&](int c) { return plan.quantizedNodes.count(ir.nodes[size_t(c)].name) != 0; });
+            if (!plan.constants.count(out.name) && !hybridReader) continue;
+            if (!plan.constants.count(out.name)) {
+                tfl::TensorT& t = *sub->tensors[size_t(op->outputs[0])];
+                t.type = tfl::TensorType::FLOAT32;
+                t.buffer = addBuffer(out.constant->type() == DataType::Float32 ? *out.constant : out.constant->convertedTo(DataType::Float32));
+            }
             sub->tensors[size_t(op->inputs[0])]->buffer = 0;
             op.reset();
         }
