@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/cli.h"
+#include "clirun.h"
 #include "formats/modelloader.h"
 #include "testdata.h"
 #include "util/atomicfile.h"
@@ -18,22 +18,8 @@
 using namespace qs;
 
 namespace {
-struct Result {
-    int code;
-    std::string out, err;
-};
-
-Result cli(std::vector<std::string> args)
-{
-    args.insert(args.begin(), "quantscope-cli");
-    std::vector<const char*> argv;
-    for (auto& a : args) argv.push_back(a.c_str());
-    std::ostringstream out, err;
-    const size_t budget = memoryBudget();  // --memory-budget sets the process-wide budget: keep it per call here
-    int code = runCli(int(argv.size()), argv.data(), out, err);
-    setMemoryBudget(budget);
-    return {code, out.str(), err.str()};
-}
+using test::cli;
+using Result = test::CliResult;
 
 void writeBytes(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 }  // namespace

@@ -8,7 +8,7 @@
 #include <random>
 #include <sstream>
 
-#include "cli/cli.h"
+#include "clirun.h"
 #include "config/config.h"
 #include "config/project.h"
 #include "config/schema.h"
@@ -38,14 +38,10 @@ std::string readText(const fs::path& p)
 
 int cli(std::vector<std::string> args, std::string* out = nullptr, std::string* err = nullptr)
 {
-    args.insert(args.begin(), "quantscope-cli");
-    std::vector<const char*> argv;
-    for (auto& a : args) argv.push_back(a.c_str());
-    std::ostringstream o, e;
-    int code = runCli(int(argv.size()), argv.data(), o, e);
-    if (out) *out = o.str();
-    if (err) *err = e.str();
-    return code;
+    test::CliResult r = test::cli(std::move(args));
+    if (out) *out = r.out;
+    if (err) *err = r.err;
+    return r.code;
 }
 
 const char* kFull = "[common_quant_param]\nquant_type=FULL_QUANT\nbit_num=8\n\n[data_preprocess_param]\n";

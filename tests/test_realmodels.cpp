@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <sstream>
 
-#include "cli/cli.h"
+#include "clirun.h"
 #include "config/config.h"
 #include "formats/modelloader.h"
 #include "quant/coverage.h"
@@ -25,22 +25,8 @@ using namespace qs;
 namespace fs = std::filesystem;
 
 namespace {
-struct Result {
-    int code;
-    std::string out, err;
-};
-
-Result cli(std::vector<std::string> args)
-{
-    args.insert(args.begin(), "quantscope-cli");
-    std::vector<const char*> argv;
-    for (auto& a : args) argv.push_back(a.c_str());
-    std::ostringstream out, err;
-    const size_t budget = memoryBudget();
-    int code = runCli(int(argv.size()), argv.data(), out, err);
-    setMemoryBudget(budget);
-    return {code, out.str(), err.str()};
-}
+using test::cli;
+using Result = test::CliResult;
 
 // [data_preprocess_param] for the first n photos of ../shared/data/images/photos (sorted), linked into dir/calib
 std::string photoCalibration(const QString& dir, size_t n, const ImagePreprocess& p)
