@@ -39,6 +39,35 @@ class TestCli : public QObject {
     }
 
 private slots:
+    void testSensitivityRanksEveryWeightedNode()
+    {
+        const std::string model = test::modelPath("resnet8_cifar10.onnx");
+        const std::string calib = test::linkFiles({"airplane_0001.jpg", "bird_0001.jpg", "cat_0001.jpg", "deer_0001.jpg"},
+                                                  test::imagePath("cifar10"), tmp("sens_calib"));
+        const std::string ini = tmp("sens.ini");
+        writeFileAtomic(ini, "[common_quant_param]\nquant_type=FULL_QUANT\n" + test::calibrationSection(calib, 4, test::pre({}, {})));
+        const std::string csv = tmp("sens.csv");
+        Result r = cli({"sensitivity", "--fmk=ONNX", "--modelFile=" + model, "--configFile=" + ini, "--samples", "3", "--csv", csv});
+        QCOMPARE(r.code, 0);
+        QVERIFY2(r.out.rfind("output cosine against float: ", 0) == 0, r.out.c_str());
+        QVERIFY2(r.out.find("(3 samples)") != std::string::npos, r.out.c_str());
+        size_t weighted = 0;
+        for (const Node& n : loadModel(model).graph.nodes) weighted += n.opType == "Conv" || n.opType == "Gemm" || n.opType == "MatMul";
+        std::istringstream rows(readFileBytes(csv));
+        std::string line;
+        std::vector<std::string> lines;
+        while (std::getline(rows, line)) lines.push_back(line);
+        QVERIFY(!lines.empty());
+        QCOMPARE(lines.front(), std::string("rank,node,op,cosine_kept_float,gain"));
+        QCOMPARE(lines.size(), weighted + 1);
+        // dynamic quantization's run-time scales are not simulated in memory: said, not guessed
+        const std::string dyn = tmp("sens_dyn.ini");
+        writeFileAtomic(dyn, "[common_quant_param]\nquant_type=DYNAMIC_QUANT\n" + test::calibrationSection(calib, 4, test::pre({}, {})));
+        r = cli({"sensitivity", "--fmk=ONNX", "--modelFile=" + model, "--configFile=" + dyn});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.find("sensitivity ranks FULL_QUANT and WEIGHT_QUANT plans") != std::string::npos, r.err.c_str());
+    }
+
     void testInspectJson()
     {
         Result r = cli({"inspect", test::modelPath("mobilenet_v1_0.25_224.tflite"), "--json"});

@@ -169,7 +169,8 @@ private slots:
         auto* thumb = w.findChild<QLabel*>("calibrationThumbnail");
         QVERIFY(thumb && !thumb->pixmap().isNull());
 
-        // Suggest skips ranks the weighted nodes by the output reached with each kept float, then restores the plan.
+        // Suggest skips ranks the weighted nodes by the output reached with each kept float (core's rankSensitivity,
+        // trial plans simulated in memory): the session's plan stays as it was.
         const size_t int8Nodes = w.session()->plan().quantizedNodes.size();
         finished.clear();
         w.suggestSkips();

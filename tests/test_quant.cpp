@@ -13,6 +13,7 @@
 #include "formats/modelloader.h"
 #include "report/debugreport.h"
 #include "runtime/interpreter.h"
+#include "session/sensitivity.h"
 #include "session/session.h"
 #include "runtimes.h"
 #include "testdata.h"
@@ -125,6 +126,68 @@ private slots:
             sum += c;
         }
         QVERIFY2(sum / n >= 0.995, qPrintable(QString("mean cosine %1 < 0.995").arg(sum / n)));
+    }
+
+    void testSensitivityRanksWhatTheExportComputes_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::newRow("onnx") << "mobilenet_v1_0.25_224.onnx";
+        QTest::newRow("tflite") << "mobilenet_v1_0.25_224.tflite";
+    }
+
+    void testSensitivityRanksWhatTheExportComputes()
+    {
+        // The ranking simulates every trial plan in memory; what it reports must be what the exported model computes:
+        // the baseline, and the cosine reached when the top-ranked node is really kept float.
+        QFETCH(QString, model);
+        QTemporaryDir dir;
+        const std::string images = test::imagePath("imagenet-sample");
+        auto calibList = test::readList(images + "/calib.txt");
+        QVERIFY(calibList.size() >= 20);
+        calibList.resize(20);
+        const std::string calib = test::linkFiles(calibList, images, dir.filePath("calib").toStdString());
+        Diagnostics d;
+        IniDocument config = parseConfig("[common_quant_param]\nquant_type=FULL_QUANT\n" + test::calibrationSection(calib, 20, test::imagenetPreprocess()) +
+                                             "[full_quant_param]\nactivation_quant_method=MAX_MIN\n",
+                                         "s.ini", d);
+        Session s;
+        s.load(test::modelPath(model.toStdString()));
+        s.calibrate(config, {}, nullptr, 2);
+        const QuantPlan& plan = s.quantize(config);
+        const size_t int8Nodes = plan.quantizedNodes.size();
+        SensitivityOptions o;
+        o.samples = 8;
+        o.threads = 2;
+        size_t steps = 0;
+        const SensitivityReport r = rankSensitivity(s, config, o, [&](size_t, size_t, const std::string&) { ++steps; });
+        QCOMPARE(s.plan().quantizedNodes.size(), int8Nodes);  // the session's plan is untouched
+        QCOMPARE(r.samples, size_t(8));
+        size_t weighted = 0;
+        for (const Node& n : s.graph().nodes) weighted += (n.opType == "Conv" || n.opType == "FullyConnected") && plan.quantizedNodes.count(n.name);
+        QCOMPARE(r.nodes.size(), weighted);  // 27 convolutions and the classifier
+        QVERIFY(steps >= weighted);
+        for (size_t i = 0; i < r.nodes.size(); ++i) {
+            QVERIFY(r.nodes[i].cosine >= -1.0 && r.nodes[i].cosine <= 1.0);  // fails on NaN
+            if (i) QVERIFY(r.nodes[i - 1].cosine >= r.nodes[i].cosine);
+        }
+        auto exportedCosine = [&](const std::string& skip) {
+            IniDocument c = config;
+            if (!skip.empty()) c.set("common_quant_param", "skip_quant_node", skip);
+            s.quantize(c);
+            Interpreter q(s.quantizedGraph()), f(s.graph());
+            double sum = 0;
+            for (size_t i = 0; i < 8; ++i) {
+                auto in = s.calibrationSample(i);
+                sum += cosineSimilarity(q.run(in)[0].toFloat(), f.run(in)[0].toFloat());
+            }
+            return sum / 8.0;
+        };
+        const double base = exportedCosine(""), top = exportedCosine(r.nodes.front().node);
+        qInfo("%s: baseline %.5f (exported %.5f); keeping %s float %.5f (exported %.5f)", qPrintable(model), r.baseline, base,
+              r.nodes.front().node.c_str(), r.nodes.front().cosine, top);
+        QVERIFY(std::fabs(r.baseline - base) <= 0.002);
+        QVERIFY(std::fabs(r.nodes.front().cosine - top) <= 0.002);
+        QVERIFY(top > base);
     }
 
     void testSkippedNodeStaysFloatInOnnxRuntime()

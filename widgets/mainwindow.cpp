@@ -606,6 +606,7 @@ void MainWindow::onRunFinished(const RunOutcome& outcome)
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->open();
     } else if (!outcome.suggestions.empty()) {
+        m_outputCosine = outcome.outputCosine;  // the ranking's own baseline, on its samples
         QStringList lines;
         for (size_t i = 0; i < std::min<size_t>(10, outcome.suggestions.size()); ++i)
             lines << tr("%1. %2: output cosine %3 (%4)")

@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "graph/error.h"
 #include "runtime/interpreter.h"
+#include "session/sensitivity.h"
 
 namespace qs {
 
@@ -82,42 +83,18 @@ void QuantizeJob::suggest(std::shared_ptr<Session> session, const IniDocument& c
     m_watcher.setFuture(QtConcurrent::run([session, config, token, sink]() {
         RunOutcome out;
         try {
-            const Graph& g = session->graph();
-            std::vector<std::string> candidates;
-            for (const Node& n : g.nodes)
-                if (session->plan().quantizedNodes.count(n.name) && n.inputs.size() > 1 && n.inputs[1] >= 0 && g.values[size_t(n.inputs[1])].constant)
-                    candidates.push_back(n.name);
-            size_t n = std::min<size_t>(2, session->calibrationSamples());
-            if (n == 0) throw InputError("suggesting skips needs calibration data: run first");
-            std::vector<std::map<std::string, Tensor>> inputs;
-            std::vector<std::vector<float>> reference;
-            Interpreter f(g);
-            for (size_t i = 0; i < n; ++i) {
-                inputs.push_back(session->calibrationSample(i));
-                reference.push_back(f.run(inputs.back())[0].toFloat());
-            }
-            std::string skipped = configValue(config, "common_quant_param", "skip_quant_node");
-            for (size_t c = 0; c < candidates.size(); ++c) {
-                token->check();
-                sink(c, candidates.size(), "suggest");
-                IniDocument trial = config;
-                trial.set("common_quant_param", "skip_quant_node", skipped.empty() ? candidates[c] : skipped + "," + candidates[c]);
-                session->quantize(trial);
-                Interpreter q(session->quantizedGraph());
-                double cos = 0;
-                for (size_t i = 0; i < n; ++i) cos += cosineSimilarity(q.run(inputs[i])[0].toFloat(), reference[i]);
-                out.suggestions.emplace_back(candidates[c], cos / double(n));
-            }
-            std::sort(out.suggestions.begin(), out.suggestions.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+            // core's ranking: each trial plan simulated in memory; the session's own plan and export stay as they are
+            SensitivityOptions o;
+            o.threads = 2;
+            const SensitivityReport r = rankSensitivity(*session, config, o, sink, token.get());
+            for (const NodeSensitivity& n : r.nodes) out.suggestions.emplace_back(n.node, n.cosine);
+            out.outputCosine = r.baseline;
+            out.samples = int(r.samples);
             out.ok = true;
         } catch (const Cancelled&) {
             out.cancelled = true;
         } catch (const std::exception& e) {
             out.error = QString::fromStdString(e.what());
-        }
-        try {
-            session->quantize(config);  // the plan the user has
-        } catch (const std::exception&) {
         }
         return out;
     }));

@@ -19,7 +19,8 @@ struct RunOutcome {
     std::vector<TensorRow> rows;
     double outputCosine = 0;
     int samples = 0;
-    // suggest(): per candidate node, the output cosine with that node alone skipped (best first)
+    // suggest(): per weighted node, the output cosine with that node alone kept float (best first); outputCosine and
+    // samples are then the ranking's baseline (rankSensitivity)
     std::vector<std::pair<std::string, double>> suggestions;
 };
 

@@ -17,6 +17,8 @@
 #include "calibration/imagepreprocess.h"
 #include "config/config.h"
 #include "quant/coverage.h"
+#include "report/debugreport.h"
+#include "session/sensitivity.h"
 #include "session/session.h"
 #include "formats/modelloader.h"
 #include "graph/error.h"
@@ -56,6 +58,10 @@ const char* kUsage =
     "      unless it ends so already (converter_lite appends .ms). Weighted operators (Conv, Gemm, MatMul, ...) that\n"
     "      stay float without skip_quant_node or a config rule asking for it are listed in a warning; --strict makes\n"
     "      that an error (exit 1, nothing written).\n"
+    "  sensitivity --fmk=ONNX|TFLITE --modelFile=M --configFile=C [--samples N] [--csv F] [--inputShape=...] [--threads N]\n"
+    "      Calibrates, then ranks every weighted node the config's plan quantizes by the model output's cosine against\n"
+    "      float with that node alone kept float (on the first N calibration samples, default 8; plans simulated in\n"
+    "      memory). FULL_QUANT and WEIGHT_QUANT. --csv also writes the ranking (rank,node,op,cosine_kept_float,gain).\n"
     "  config --template full|weight|mixed|dynamic\n"
     "      Prints a documented starting config.\n"
     "\n"
@@ -102,7 +108,7 @@ struct Args {
 const std::set<std::string> kValued = {"input", "output-dir", "threads", "repeat", "inputShape", "format", "mean",
                                        "std", "resize", "crop", "labels", "top", "model", "template", "fmk", "modelFile",
                                        "outputFile", "configFile", "config_file", "quantType", "bitNum",
-                                       "quantWeightSize", "quantWeightChannel", "memory-budget"};
+                                       "quantWeightSize", "quantWeightChannel", "memory-budget", "samples", "csv"};
 const std::set<std::string> kFlags = {"json", "help", "version", "save-inputs", "strict"};
 
 Args parseArgs(int argc, const char* const* argv, int from)
@@ -412,35 +418,32 @@ void printWeightSummary(const Graph& g, const QuantPlan& plan, std::ostream& err
     }
 }
 
-int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
+// What convert and sensitivity share: --fmk, --modelFile (with --inputShape) loaded into session, and the config
+// (--configFile, or the legacy flags) read and validated as for a conversion. return false when it printed errors.
+bool openModelAndConfig(const Args& a, const std::string& command, Session& session, IniDocument& doc, std::string& configPath,
+                        std::ostream& err)
 {
-    for (const char* k : {"fmk", "modelFile", "outputFile"})
-        if (!a.has(k)) throw InputError(std::string("convert needs --") + k + "=...; see --help");
+    for (const char* k : {"fmk", "modelFile"})
+        if (!a.has(k)) throw InputError(command + " needs --" + k + "=...; see --help");
     std::string fmk = a.get("fmk");
     if (fmk != "ONNX" && fmk != "TFLITE") throw InputError("--fmk=" + fmk + ": Quantscope reads ONNX and TFLITE models");
-    std::string modelPath = a.get("modelFile"), outputPath = a.get("outputFile");
-    // converter_lite appends its format's suffix to --outputFile; so does Quantscope, unless the name has it already
-    const std::string suffix = fmk == "ONNX" ? ".onnx" : ".tflite";
-    if (outputPath.size() < suffix.size() || outputPath.compare(outputPath.size() - suffix.size(), suffix.size(), suffix) != 0)
-        outputPath += suffix;
-    refuseOverwrite(modelPath, outputPath);
+    const std::string modelPath = a.get("modelFile");
     LoadOptions lo;
     if (a.has("inputShape")) lo.inputShapes = parseInputShapes(a.get("inputShape"));
-    Session session;
     session.load(modelPath, lo);
     for (const std::string& w : session.loadWarnings()) err << modelPath << ": warning: " << w << "\n";
     const Graph& model = session.graph();
     if ((fmk == "ONNX") != (model.info.format == "onnx"))
         throw InputError(modelPath + ": --fmk=" + fmk + " but the file is a " + model.info.format + " model; fix --fmk");
     Diagnostics diags;
-    std::string configPath = a.has("configFile") ? a.get("configFile") : a.get("config_file");
-    IniDocument doc = configPath.empty() ? IniDocument::parse("", "<flags>", diags) : loadConfigFile(configPath, diags);
+    configPath = a.has("configFile") ? a.get("configFile") : a.get("config_file");
+    doc = configPath.empty() ? IniDocument::parse("", "<flags>", diags) : loadConfigFile(configPath, diags);
     std::map<std::string, std::string> legacy;
     for (const char* k : {"quantType", "bitNum", "quantWeightSize", "quantWeightChannel"})
         if (a.has(k)) legacy[k] = a.get(k);
     applyLegacyFlags(legacy, doc, diags);
     if (configPath.empty() && legacy.empty())
-        throw InputError("nothing to convert: give --configFile=CONFIG (see quantscope-cli config --template full)");
+        throw InputError("nothing to " + command + ": give --configFile=CONFIG (see quantscope-cli config --template full)");
     if (!hasErrors(diags)) {
         ValidateOptions vo;
         vo.model = &model;
@@ -449,7 +452,38 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
         diags.insert(diags.end(), more.begin(), more.end());
     }
     printDiagnostics(diags, err);
-    if (hasErrors(diags)) return 2;
+    return !hasErrors(diags);
+}
+
+// A progress bar on a terminal, a line every 10 steps otherwise.
+ProgressSink progressBar(std::ostream& err)
+{
+    const bool tty = isatty(fileno(stderr));
+    return [&err, tty](size_t done, size_t total, const std::string& stage) {
+        if (tty) {
+            int width = 30, filled = total ? int(width * done / total) : width;
+            err << "\r" << stage << " [" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), '.') << "] " << done << "/" << total
+                << (done == total ? "\n" : "") << std::flush;
+        } else if (done == total || done % 10 == 0) {
+            err << stage << ": " << done << "/" << total << "\n";
+        }
+    };
+}
+
+int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
+{
+    for (const char* k : {"fmk", "modelFile", "outputFile"})
+        if (!a.has(k)) throw InputError(std::string("convert needs --") + k + "=...; see --help");
+    std::string modelPath = a.get("modelFile"), outputPath = a.get("outputFile");
+    // converter_lite appends its format's suffix to --outputFile; so does Quantscope, unless the name has it already
+    const std::string suffix = a.get("fmk") == "ONNX" ? ".onnx" : ".tflite";
+    if (outputPath.size() < suffix.size() || outputPath.compare(outputPath.size() - suffix.size(), suffix.size(), suffix) != 0)
+        outputPath += suffix;
+    refuseOverwrite(modelPath, outputPath);
+    Session session;
+    IniDocument doc;
+    std::string configPath;
+    if (!openModelAndConfig(a, "convert", session, doc, configPath, err)) return 2;
     std::string quantType = configValue(doc, "common_quant_param", "quant_type");
     if (quantType.empty()) {  // converter_lite converts without quantizing; the format stays, so the model is copied
         session.saveUnchanged(outputPath);
@@ -459,17 +493,8 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
         out << j.endObject().str() << "\n";
         return 0;
     }
-    bool tty = isatty(fileno(stderr));
     auto start = std::chrono::steady_clock::now();
-    auto bar = [&](size_t done, size_t total, const std::string& stage) {
-        if (tty) {
-            int width = 30, filled = total ? int(width * done / total) : width;
-            err << "\r" << stage << " [" << std::string(size_t(filled), '#') << std::string(size_t(width - filled), '.') << "] " << done << "/" << total
-                << (done == total ? "\n" : "") << std::flush;
-        } else if (done == total || done % 10 == 0) {
-            err << stage << ": " << done << "/" << total << "\n";
-        }
-    };
+    const ProgressSink bar = progressBar(err);
     // Weight and dynamic quantization need no data; with calibrate_path given, the data feed auto_tune and the
     // debug reports' rounds.
     if (quantType == "FULL_QUANT" || !configValue(doc, "data_preprocess_param", "calibrate_path").empty())
@@ -500,6 +525,43 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     j.endArray();
     j.key("bytes").value(int64_t(session.exportedBytes().size())).key("seconds").value(seconds).endObject();
     out << j.str() << "\n";
+    return 0;
+}
+
+int cmdSensitivity(const Args& a, std::ostream& out, std::ostream& err)
+{
+    Session session;
+    IniDocument doc;
+    std::string configPath;
+    if (!openModelAndConfig(a, "sensitivity", session, doc, configPath, err)) return 2;
+    const std::string quantType = configValue(doc, "common_quant_param", "quant_type");
+    if (quantType != "FULL_QUANT" && quantType != "WEIGHT_QUANT")
+        throw InputError(configPath + ": sensitivity ranks FULL_QUANT and WEIGHT_QUANT plans (quant_type=" + quantType + ")");
+    if (configValue(doc, "data_preprocess_param", "calibrate_path").empty())
+        throw InputError(configPath + ": sensitivity measures on calibration data: add [data_preprocess_param] calibrate_path");
+    SensitivityOptions o;
+    o.samples = size_t(a.getInt("samples", 8, 1, 100000));
+    o.threads = a.getInt("threads", 1, 1, 256);
+    const ProgressSink bar = progressBar(err);
+    auto start = std::chrono::steady_clock::now();
+    session.calibrate(doc, bar, nullptr, o.threads);
+    const SensitivityReport r = rankSensitivity(session, doc, o, bar);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::string csv = "rank,node,op,cosine_kept_float,gain\n";
+    out << "output cosine against float: " << std::fixed << std::setprecision(5) << r.baseline << " (" << r.samples
+        << " samples); each weighted node kept float alone, best first:\n";
+    for (size_t i = 0; i < r.nodes.size(); ++i) {
+        const NodeSensitivity& n = r.nodes[i];
+        out << std::setw(4) << i + 1 << "  " << n.cosine << "  " << std::showpos << n.cosine - r.baseline << std::noshowpos << "  " << n.node
+            << " (" << n.op << ")\n";
+        csv += std::to_string(i + 1) + "," + csvCell(n.node) + "," + csvCell(n.op) + "," + std::to_string(n.cosine) + "," +
+               std::to_string(n.cosine - r.baseline) + "\n";
+    }
+    out << r.nodes.size() << " nodes ranked in " << std::setprecision(1) << seconds << " s (calibration included)\n";
+    if (a.has("csv")) {
+        writeFileAtomic(a.get("csv"), csv);
+        err << "ranking written to " << a.get("csv") << "\n";
+    }
     return 0;
 }
 
@@ -545,6 +607,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
         if (cmd == "validate") return cmdValidate(a, out, err);
         if (cmd == "convert") return cmdConvert(a, out, err);
         if (cmd == "config") return cmdConfig(a, out);
+        if (cmd == "sensitivity") return cmdSensitivity(a, out, err);
         err << "quantscope-cli: unknown command '" << cmd << "'\n\n" << kUsage;
         return 2;
     } catch (const InputError& e) {

@@ -65,13 +65,6 @@ TensorRow row(const Node& n, const std::string& tensor, const char* inOut, const
     return r;
 }
 
-std::string csvCell(const std::string& s)
-{
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string q = "\"";
-    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
-}
 
 std::string number(double v)
 {
@@ -82,6 +75,14 @@ std::string number(double v)
 }
 
 }  // namespace
+
+std::string csvCell(const std::string& s)
+{
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
 
 double cosineSimilarity(const std::vector<float>& a, const std::vector<float>& b)
 {

@@ -22,6 +22,8 @@ struct TensorRow {
 
 // return the cosine similarity of a and b: 1 when both are all zeros, 0 when only one is or the sizes differ
 double cosineSimilarity(const std::vector<float>& a, const std::vector<float>& b);
+// s as one CSV cell: quoted (with quotes doubled) when it holds a comma, a quote or a line break
+std::string csvCell(const std::string& s);
 
 // Distribution rows of every activation and quantized weight, comparing the float graph with the quantized one on
 // one input. Tensors are matched by name (the quantized export keeps them).

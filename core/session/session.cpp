@@ -115,12 +115,29 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
 
 const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink& progress, const CancelToken* cancel)
 {
+    if (progress) progress(0, 1, "quantize");
+    QuantPlan plan = buildPlan(config, {}, progress, cancel);
+    const Graph& g = graph();
+    // The plan, the exported bytes and the graph read back from them change together, after the export succeeded.
+    std::string bytes = g.info.format == "tflite" ? writeInt8Tflite(m_path, g, plan) : writeQdqOnnx(m_path, g, plan, m_shapes);
+    LoadOptions lo;
+    lo.runOnnxChecker = false;
+    auto quantized = std::make_unique<LoadResult>(loadModelFromBytes(bytes, m_path, lo));
+    m_plan = std::move(plan);
+    m_exported = std::move(bytes);
+    m_quantized = std::move(quantized);
+    if (progress) progress(1, 1, "quantize");
+    return m_plan;
+}
+
+QuantPlan Session::buildPlan(const IniDocument& config, const std::set<std::string>& moreSkips, const ProgressSink& progress,
+                             const CancelToken* cancel)
+{
     const Graph& g = graph();
     const std::string quantType = configValue(config, "common_quant_param", "quant_type");
-    std::set<std::string> skip;
+    std::set<std::string> skip = moreSkips;
     for (const std::string& n : parseNameList(configValue(config, "common_quant_param", "skip_quant_node"))) skip.insert(n);
     if (cancel) cancel->check();
-    if (progress) progress(0, 1, "quantize");
     // Weight and dynamic quantization round the weights to keep each output channel's mean, which takes the means of
     // their inputs: from the calibration data, or else from a noise probe (see probe.h).
     const std::map<std::string, TensorStats>* means = &m_stats;
@@ -169,16 +186,7 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
     } else {
         throw InputError("quant_type=" + quantType + ": use WEIGHT_QUANT, FULL_QUANT or DYNAMIC_QUANT");
     }
-    // The plan, the exported bytes and the graph read back from them change together, after the export succeeded.
-    std::string bytes = g.info.format == "tflite" ? writeInt8Tflite(m_path, g, plan) : writeQdqOnnx(m_path, g, plan, m_shapes);
-    LoadOptions lo;
-    lo.runOnnxChecker = false;
-    auto quantized = std::make_unique<LoadResult>(loadModelFromBytes(bytes, m_path, lo));
-    m_plan = std::move(plan);
-    m_exported = std::move(bytes);
-    m_quantized = std::move(quantized);
-    if (progress) progress(1, 1, "quantize");
-    return m_plan;
+    return plan;
 }
 
 QuantPlan Session::quantizeWeights(const IniDocument& config, const std::set<std::string>& skip,

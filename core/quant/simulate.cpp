@@ -1,0 +1,71 @@
+#include "quant/simulate.h"
+
+#include "graph/error.h"
+#include "quant/weightquant.h"
+
+namespace qs {
+
+Graph simulationGraph(const Graph& graph, const QuantPlan& plan)
+{
+    if (plan.quantType == "DYNAMIC_QUANT")
+        throw InputError("the in-memory simulation covers FULL_QUANT and WEIGHT_QUANT plans; DYNAMIC_QUANT's run-time scales are measured "
+                         "on the exported model");
+    Graph g = graph;
+    const bool tflite = g.info.format == "tflite";
+    for (const auto& [name, q] : plan.constants) {
+        int v = g.findValue(name);
+        if (v < 0 || !g.values[size_t(v)].constant) continue;
+        g.values[size_t(v)].constant = Tensor::fromFloat(dequantizeConstant(q), q.values.shape());
+        g.values[size_t(v)].type = DataType::Float32;
+    }
+    for (const auto& [name, p] : plan.activations) {
+        const int v = g.findValue(name);
+        if (v < 0 || g.values[size_t(v)].constant || p.scale.empty()) continue;
+        const std::string base = g.values[size_t(v)].name;
+        Value qv;
+        qv.name = g.uniqueValueName(base + "_quantized");
+        qv.type = DataType::Int8;
+        qv.shape = g.values[size_t(v)].shape;
+        qv.quant = p;
+        const int q = g.addValue(std::move(qv));
+        Value dv = g.values[size_t(v)];
+        dv.name = g.uniqueValueName(base + "_dequantized");
+        dv.producer = -1;
+        dv.consumers.clear();
+        dv.quant = {};
+        const int d = g.addValue(std::move(dv));
+        for (Node& n : g.nodes)
+            for (int& in : n.inputs)
+                if (in == v) in = d;
+        for (int& out : g.outputs)
+            if (out == v) out = d;
+        // TFLite's QUANTIZE rounds halves away from zero, ONNX's QuantizeLinear to even: each format's own op (an
+        // input normalised to [-1, 1] lands on halves for every pixel)
+        Node qn, dn;
+        if (tflite) {
+            qn.opType = "Quantize";  // parameters from the value's quant, as the TFLite reader gives them
+            dn.opType = "Dequantize";
+            qn.inputs = {v};
+            dn.inputs = {q};
+        } else {
+            const int scale = g.addConstant(g.uniqueValueName(base + "_scale"), Tensor::scalarFloat(p.scale[0]));
+            Tensor zp(DataType::Int8, {});
+            zp.data<int8_t>()[0] = int8_t(p.zeroPoint.empty() ? 0 : p.zeroPoint[0]);
+            const int zero = g.addConstant(g.uniqueValueName(base + "_zero_point"), zp);
+            qn.opType = "QuantizeLinear";
+            dn.opType = "DequantizeLinear";
+            qn.inputs = {v, scale, zero};
+            dn.inputs = {q, scale, zero};
+        }
+        qn.name = base + "/" + qn.opType;
+        qn.outputs = {q};
+        dn.name = base + "/" + dn.opType;
+        dn.outputs = {d};
+        g.nodes.push_back(std::move(qn));
+        g.nodes.push_back(std::move(dn));
+    }
+    g.finalize();
+    return g;
+}
+
+}  // namespace qs
