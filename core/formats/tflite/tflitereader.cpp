@@ -104,8 +104,9 @@ struct Reader {
             bad("traversal_order and dim_metadata must have one entry per dimension");
         const size_t levels = sp->traversal_order()->size();
         if (rank == 0 || rank > 8 || levels > 2 * rank) bad("a sparse tensor has 1 to 8 dimensions and at most one block dimension each");
-        const int64_t count = elementCount(shape);
-        checkMemoryBudget((long double)count * (long double)es, "sparse tensor '" + name + "' " + shapeToString(shape));
+        long double count = 1;  // in long double: a hostile shape must not overflow before the budget refuses it
+        for (int64_t d : shape) count *= (long double)d;
+        checkMemoryBudget(count * (long double)es, "sparse tensor '" + name + "' " + shapeToString(shape));
         std::vector<int> order(sp->traversal_order()->begin(), sp->traversal_order()->end());
         std::vector<int> blockMap = sp->block_map() ? std::vector<int>(sp->block_map()->begin(), sp->block_map()->end()) : std::vector<int>{};
         if (blockMap.size() != levels - rank) bad("block_map must name the dimension of every block dimension");
@@ -141,7 +142,7 @@ struct Reader {
         long double denseProduct = 1;  // each dense level walks a real dimension (or block of one): never more than count
         for (size_t l = 0; l < levels; ++l)
             if (!sparse[l]) denseProduct *= (long double)denseSize[l];
-        if (denseProduct > (long double)count) bad("its dense dimensions hold more elements than its shape " + shapeToString(shape));
+        if (denseProduct > count) bad("its dense dimensions hold more elements than its shape " + shapeToString(shape));
         const uint8_t* src = buf->data() ? buf->data()->data() : nullptr;
         const size_t values = buf->data() ? buf->data()->size() / es : 0;
         Tensor out(type, shape);  // zero-filled
