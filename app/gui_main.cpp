@@ -52,6 +52,14 @@ void takeScreenshots(qs::MainWindow& w, const QString& dir)
 
 int main(int argc, char** argv)
 {
+    // --help and --version only print: they need no display (a QApplication without one would abort first)
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        if (a == "--help" || a == "-h" || a == "--help-all" || a == "--version" || a == "-v") {
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+            break;
+        }
+    }
     QApplication app(argc, argv);
     QApplication::setOrganizationName("Quantscope");
     QApplication::setApplicationName("Quantscope");
