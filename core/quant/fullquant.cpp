@@ -162,11 +162,11 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
         }
         quantized[i] = 1;
     }
-    // An element-wise or data-movement op gains nothing from int8 when every reader of its output computes in float: its result
-    // would be rounded to int8 only to be dequantized again. (x * Clip(x + 3, 0, 6), the product before the / 6 of a
-    // decomposed HardSwish, spans [-3, 130]: its int8 step of 0.5 erased the small values, 0.004 of output cosine
-    // per layer on PP-OCRv4.) Walking backwards keeps chains of such ops float together. A Relu/Clip that the int8 op
-    // before it will absorb (ONNX) counts as an int8 reader.
+    // An element-wise or data-movement op gains nothing from int8 when every reader of its output computes in float:
+    // its result would be rounded to int8 only to be dequantized again. (x * Clip(x + 3, 0, 6), the product before the
+    // / 6 of a decomposed HardSwish, spans [-3, 130] in PP-OCRv4: an int8 step of 0.5 for values mostly below 1.)
+    // Walking backwards keeps chains of such ops float together. A Relu/Clip that the int8 op before it will absorb
+    // (ONNX) counts as an int8 reader.
     auto int8Reader = [&](int c) {
         const Node& r = g.nodes[size_t(c)];
         return quantized[size_t(c)] || (!tflite && kFoldedActivations.count(r.opType) && !options.skipNodes.count(r.name));

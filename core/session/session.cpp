@@ -45,7 +45,8 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
     auto data = std::make_unique<CalibrationData>(config, g);  // resolves and checks every file before running
     // Activations the quantizer folds into the op before them (Relu/Clip after a Conv/Gemm that nothing else reads,
     // ONNX) are fused here too and observed after the activation only: the pre-activation tensor never gets
-    // parameters. Every other activation runs on its own, so the output of the op before it is observed. Values kept in oneDNN's channel-blocked layouts are read in place.
+    // parameters. Every other activation runs on its own, so the output of the op before it is observed. Values kept
+    // in oneDNN's channel-blocked layouts are read in place.
     InterpreterOptions runOptions{threads, true, false};
     runOptions.fusible = [&g](const Node& activation) { return foldsIntoQuantizedOp(g, activation); };
     Interpreter interp(g, runOptions);
