@@ -71,7 +71,7 @@ const char* kUsage =
     "  --memory-budget=SIZE  refuse models, tensors and activation buffers larger than SIZE (e.g. 2G, 512M;\n"
     "                   default 3/4 of physical memory, or QUANTSCOPE_MEMORY_BUDGET)\n"
     "\n"
-    "Exit codes: 0 success, 1 validation findings, 2 bad input or usage, 3 internal error.\n";
+    "Exit codes: 0 success, 1 validation findings (or convert --strict refusing), 2 bad input or usage, 3 internal error.\n";
 
 /** Parsed command line: positional arguments and --key[=value] options (a value may also follow as the next word). */
 struct Args {
