@@ -70,7 +70,7 @@ int main(int argc, char** argv)
     parser.setApplicationDescription(QApplication::translate("main", "Interactive post-training quantization of neural networks"));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument("model", QApplication::translate("main", "An ONNX or TFLite model to open."));
+    parser.addPositionalArgument("file", QApplication::translate("main", "An ONNX or TFLite model, or a Quantscope project (.quantscope.yaml), to open."));
     QCommandLineOption sample("sample", QApplication::translate("main", "Open the embedded sample model with its photos set up for calibration."));
     QCommandLineOption shots("screenshots", QApplication::translate("main", "Save the documentation screenshots into <dir> and quit."),
                              QApplication::translate("main", "dir"));
@@ -82,6 +82,6 @@ int main(int argc, char** argv)
     window.show();
     if (parser.isSet(shots)) takeScreenshots(window, parser.value(shots));
     else if (parser.isSet(sample)) window.openSample();
-    else if (!parser.positionalArguments().isEmpty()) window.openModel(parser.positionalArguments().first());
+    else if (!parser.positionalArguments().isEmpty()) window.openFile(parser.positionalArguments().first());
     return app.exec();
 }

@@ -275,7 +275,7 @@ private slots:
     void testProjectFileRoundTrip()
     {
         QTemporaryDir dir;
-        std::string path = dir.filePath("demo.qsproj.yaml").toStdString();
+        std::string path = dir.filePath("demo.quantscope.yaml").toStdString();
         Project p;
         p.model = dir.filePath("models/m.onnx").toStdString();
         p.configText = "[common_quant_param]\nquant_type=FULL_QUANT\n";

@@ -24,6 +24,8 @@
 #include "formats/modelloader.h"
 #include "graphview.h"
 #include "language.h"
+#include "config/config.h"
+#include "config/project.h"
 #include "mainwindow.h"
 #include "quantizejob.h"
 #include "resultsview.h"
@@ -50,6 +52,26 @@ private slots:
         QCoreApplication::setOrganizationName("QuantscopeTest");
         QCoreApplication::setApplicationName("test_mainwindow");
         Language::apply("en");
+    }
+
+    void testProjectOpensFromItsPath()
+    {
+        // What `quantscope det.quantscope.yaml` (the MIME association) and a dropped project do: open the project's
+        // model with its config, not try to read the YAML as a model.
+        QTemporaryDir dir;
+        Project p;
+        p.model = test::modelPath("mobilenet_v1_0.25_224.tflite");
+        p.configText = "[common_quant_param]\nquant_type=WEIGHT_QUANT\nbit_num=6\n";
+        const std::string path = dir.filePath("mobilenet.quantscope.yaml").toStdString();
+        saveProject(p, path);
+        MainWindow w;
+        w.show();
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.openFile(QString::fromStdString(path));
+        QVERIFY(loaded.wait(20000));
+        QVERIFY(w.windowTitle().startsWith("mobilenet_v1_0.25_224.tflite"));
+        QCOMPARE(QString::fromStdString(configValue(w.settings()->document(), "common_quant_param", "bit_num")), QString("6"));
+        QCOMPARE(QString::fromStdString(configValue(w.settings()->document(), "common_quant_param", "quant_type")), QString("WEIGHT_QUANT"));
     }
 
     void testOpenModelShowsNodes()

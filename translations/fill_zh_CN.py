@@ -53,7 +53,6 @@ ZH = {
     "none": "无",
     "%1 · %2 nodes · %L3 parameters": "%1 · %2 个节点 · %L3 个参数",
     "Interactive post-training quantization of neural networks": "交互式神经网络训练后量化工具",
-    "An ONNX or TFLite model to open.": "要打开的 ONNX 或 TFLite 模型。",
     'Open the embedded sample model with its photos set up for calibration.': '打开内置示例模型，并配置好其校准照片。',
     'Save the documentation screenshots into <dir> and quit.': '将文档截图保存到 <dir> 后退出。',
     'dir': '目录',
@@ -162,6 +161,7 @@ ZH = {
     '%1%2: %3 bits, scale %4, zero point %5, clip %6%, cosine %7': '%1%2：%3 位，缩放因子 %4，零点 %5，截断 %6%，余弦相似度 %7',
     '%1 (%2): %3': '%1（%2）：%3',
     ' · %n weighted operator(s) left float': ' · %n 个带权重算子仍为浮点',
+    'An ONNX or TFLite model, or a Quantscope project (.quantscope.yaml), to open.': '要打开的 ONNX 或 TFLite 模型，或 Quantscope 项目（.quantscope.yaml）。',
     'Not quantized although neither skip_quant_node nor a config rule asked for it:\n%1':
         '未被量化，但 skip_quant_node 和配置规则均未要求保持浮点：\n%1',
 }

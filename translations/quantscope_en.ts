@@ -15,10 +15,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>An ONNX or TFLite model to open.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Open the embedded sample model with its photos set up for calibration.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -28,6 +24,10 @@
     </message>
     <message>
         <source>dir</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An ONNX or TFLite model, or a Quantscope project (.quantscope.yaml), to open.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

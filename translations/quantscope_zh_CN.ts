@@ -15,10 +15,6 @@
         <translation>交互式神经网络训练后量化工具</translation>
     </message>
     <message>
-        <source>An ONNX or TFLite model to open.</source>
-        <translation>要打开的 ONNX 或 TFLite 模型。</translation>
-    </message>
-    <message>
         <source>Open the embedded sample model with its photos set up for calibration.</source>
         <translation>打开内置示例模型，并配置好其校准照片。</translation>
     </message>
@@ -29,6 +25,10 @@
     <message>
         <source>dir</source>
         <translation>目录</translation>
+    </message>
+    <message>
+        <source>An ONNX or TFLite model, or a Quantscope project (.quantscope.yaml), to open.</source>
+        <translation>要打开的 ONNX 或 TFLite 模型，或 Quantscope 项目（.quantscope.yaml）。</translation>
     </message>
 </context>
 <context>

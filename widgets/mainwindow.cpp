@@ -257,7 +257,7 @@ void MainWindow::createActions()
     m_openSampleAction = new QAction(this);
     connect(m_openSampleAction, &QAction::triggered, this, &MainWindow::openSample);
     m_openProjectAction = new QAction(this);
-    connect(m_openProjectAction, &QAction::triggered, this, &MainWindow::openProject);
+    connect(m_openProjectAction, &QAction::triggered, this, qOverload<>(&MainWindow::openProject));
     m_saveProjectAction = new QAction(this);
     m_saveProjectAction->setShortcut(QKeySequence::Save);
     connect(m_saveProjectAction, &QAction::triggered, this, &MainWindow::saveProjectAs);
@@ -797,7 +797,17 @@ void MainWindow::openProject()
 {
     QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), QSettings().value("lastDir").toString(),
                                                 tr("Quantscope projects (*.yaml)"));
-    if (path.isEmpty()) return;
+    if (!path.isEmpty()) openProject(path);
+}
+
+void MainWindow::openFile(const QString& path)
+{
+    if (path.endsWith(".yaml", Qt::CaseInsensitive) || path.endsWith(".yml", Qt::CaseInsensitive)) openProject(path);
+    else openModel(path);
+}
+
+void MainWindow::openProject(const QString& path)
+{
     try {
         Project p = loadProject(path.toStdString());
         std::string text = p.configText;
@@ -825,7 +835,7 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 {
     for (const QUrl& url : event->mimeData()->urls()) {
         QString f = url.toLocalFile();
-        if (f.endsWith(".onnx", Qt::CaseInsensitive) || f.endsWith(".tflite", Qt::CaseInsensitive)) {
+        if (f.endsWith(".onnx", Qt::CaseInsensitive) || f.endsWith(".tflite", Qt::CaseInsensitive) || f.endsWith(".yaml", Qt::CaseInsensitive)) {
             event->acceptProposedAction();
             return;
         }
@@ -835,7 +845,7 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 void MainWindow::dropEvent(QDropEvent* event)
 {
     const auto urls = event->mimeData()->urls();
-    if (!urls.isEmpty()) openModel(urls.first().toLocalFile());
+    if (!urls.isEmpty()) openFile(urls.first().toLocalFile());
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

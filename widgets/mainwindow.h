@@ -36,6 +36,10 @@ public:
 
     // Starts loading path in the background; modelLoaded() or loadFailed() follows.
     void openModel(const QString& path);
+    // A model, or a project (*.yaml: its model with its config), by the file's suffix: the command line, drag and
+    // drop and the MIME association (*.quantscope.yaml) open files through this.
+    void openFile(const QString& path);
+    void openProject(const QString& path);
     // Opens the embedded sample model with its sample photos configured for calibration.
     void openSample();
     bool isLoading() const;

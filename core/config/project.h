@@ -13,7 +13,7 @@ struct NodeOverride {
     std::optional<bool> skip;
 };
 
-/** A Quantscope project (.qsproj.yaml): model, config (inline INI text or a path), skip set, calibration folders,
+/** A Quantscope project (.quantscope.yaml): model, config (inline INI text or a path), skip set, calibration folders,
  *  per-node overrides and UI state. Paths are stored relative to the project file where possible. */
 struct Project {
     static constexpr int kVersion = 1;
