@@ -17,8 +17,7 @@ WeightedCoverage weightedCoverage(const Graph& g, const QuantPlan& plan)
     }
     WeightedCoverage c;
     for (const Node& n : g.nodes) {
-        const bool weighted = n.opType == "Conv" || n.opType == "ConvTranspose" || n.opType == "Gemm" || n.opType == "FullyConnected" ||
-                              (n.opType == "MatMul" && n.inputs.size() > 1 && n.inputs[1] >= 0 && fromConstants[size_t(n.inputs[1])]);
+        const bool weighted = isMatrixProduct(n) && (n.opType != "MatMul" || (n.inputs.size() > 1 && n.inputs[1] >= 0 && fromConstants[size_t(n.inputs[1])]));
         if (!weighted) continue;
         ++c.weighted;
         const bool quantized = plan.quantType == "FULL_QUANT"

@@ -25,10 +25,6 @@ const std::set<std::string> kTfliteQuantizedOps = {"Conv",    "FullyConnected", 
 // TFLite int8 kernels of these ops require the output to keep the input's scale and zero point.
 const std::set<std::string> kTfliteSameParams = {"AveragePool", "MaxPool", "Reshape", "Squeeze", "Pad"};
 
-// Ops whose input 1 holds weights that full quantization stores as int8: the weighted ops, and ConvTranspose (ONNX
-// QDQ only: TFLite's int8 transposed convolution is not written, MediaPipe's custom one has none).
-bool hasQuantizableWeights(const Graph& g, const Node& n) { return isWeighted(g, n) || n.opType == "ConvTranspose"; }
-
 // The mean output change (per output channel) that quantizing the weights causes: sum over the weights feeding
 // each output of (w_q - w) * E[input channel]. Empty when the input means do not fit the weights.
 std::vector<float> weightShift(const Node& n, const Tensor& w, const QuantizedConstant& qw, const std::vector<double>& inMean)
@@ -173,9 +169,7 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
     };
     for (size_t i = g.nodes.size(); i-- > 0;) {
         const Node& n = g.nodes[i];
-        const bool products = n.opType == "Conv" || n.opType == "ConvTranspose" || n.opType == "Gemm" || n.opType == "MatMul" ||
-                              n.opType == "FullyConnected";  // int8 pays for these (also with computed weights)
-        if (!quantized[i] || products || n.outputs.size() != 1) continue;
+        if (!quantized[i] || isMatrixProduct(n) || n.outputs.size() != 1) continue;
         const Value& out = g.values[size_t(n.outputs[0])];
         if (std::none_of(out.consumers.begin(), out.consumers.end(), int8Reader)) {
             quantized[i] = 0;

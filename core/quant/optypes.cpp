@@ -88,6 +88,13 @@ bool isWeighted(const Graph& g, const Node& n)
            (n.opType == "MatMul" && hasConstWeights(g, n));
 }
 
+bool isMatrixProduct(const Node& n)
+{
+    return n.opType == "Conv" || n.opType == "ConvTranspose" || n.opType == "Gemm" || n.opType == "MatMul" || n.opType == "FullyConnected";
+}
+
+bool hasQuantizableWeights(const Graph& g, const Node& n) { return isWeighted(g, n) || n.opType == "ConvTranspose"; }
+
 std::vector<char> weightedOpInputs(const Graph& g)
 {
     std::vector<char> read(g.values.size(), 0);

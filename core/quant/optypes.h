@@ -24,6 +24,12 @@ bool hasConstWeights(const Graph& g, const Node& n);
 bool isDepthwise(const Graph& g, const Node& n);
 // return true for ops with constant weights in input 1: Conv, Gemm, FullyConnected, MatMul with a constant B
 bool isWeighted(const Graph& g, const Node& n);
+// return true for the ops that multiply by weights, however the weights are made: Conv, ConvTranspose, Gemm, MatMul,
+// FullyConnected (where int8 pays, unlike element-wise ops)
+bool isMatrixProduct(const Node& n);
+// return true when full quantization stores input 1 of n as int8 weights: the weighted ops, and ConvTranspose (ONNX
+// QDQ only: TFLite's int8 transposed convolution is not written, MediaPipe's custom one has none)
+bool hasQuantizableWeights(const Graph& g, const Node& n);
 // return for each value of g whether a weighted op reads it as its (activation) input 0: the tensors whose channel
 // means weight rounding and bias correction use
 std::vector<char> weightedOpInputs(const Graph& g);

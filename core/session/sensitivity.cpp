@@ -39,8 +39,7 @@ SensitivityReport rankSensitivity(Session& session, const IniDocument& config, c
     const QuantPlan base = session.buildPlan(config, {}, {}, cancel);
     std::vector<const Node*> candidates;
     for (const Node& n : g.nodes)
-        if (base.quantizedNodes.count(n.name) && (isWeighted(g, n) || n.opType == "ConvTranspose") && hasConstWeights(g, n))
-            candidates.push_back(&n);
+        if (base.quantizedNodes.count(n.name) && hasQuantizableWeights(g, n) && hasConstWeights(g, n)) candidates.push_back(&n);
     if (progress) progress(0, candidates.size() + 1, "sensitivity");
     report.baseline = outputCosine(base);
     for (size_t c = 0; c < candidates.size(); ++c) {
