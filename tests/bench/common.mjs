@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ort = createRequire(path.join(here, '../interop/package.json'))('onnxruntime-node');
 const { loadTflite } = await import('../interop/litert.mjs');
-export const data = process.env.QUANTSCOPE_DATA ?? path.join(here, '../../../shared/data');
+// QUANTSCOPE_DATA at run time, else the build's QUANTSCOPE_DATA_DIR (CTest passes it as QUANTSCOPE_DATA_DEFAULT), else
+// ../shared/data beside the checkout
+export const data = process.env.QUANTSCOPE_DATA || process.env.QUANTSCOPE_DATA_DEFAULT || path.join(here, '../../../shared/data');
 
 // As Quantscope's cosineSimilarity: 1 when both are all zeros, 0 when only one is.
 export function cosine(a, b) {
