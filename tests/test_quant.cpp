@@ -285,6 +285,50 @@ private slots:
         }
     }
 
+    void testTextDetectorKeepsTheTextOnUnseenImages()
+    {
+        // ppocr_v4_det at 640x640, calibrated on images 1-6 of images/text, on images 7-12: the text masks
+        // (probability > 0.3, DB's threshold) of the int8 export against float. Before the learnable affine blocks
+        // and the pieces of its decomposed HardSwish ran in float between the int8 convolutions, two of these images
+        // lost every text pixel (IoU 0, mean 0.58).
+        const std::string folder = test::imagePath("text");
+        std::vector<std::string> images;
+        for (const auto& e : fs::directory_iterator(folder))
+            if (e.path().extension() == ".jpg" || e.path().extension() == ".png") images.push_back(e.path().filename().string());
+        std::sort(images.begin(), images.end());
+        QCOMPARE(images.size(), size_t(12));
+        QTemporaryDir dir;
+        const ImagePreprocess pre = test::pre({123.675f, 116.28f, 103.53f}, {58.395f, 57.12f, 57.375f}, 640, 640);
+        const Shape shape{1, 3, 640, 640};
+        const std::string calib = test::linkFiles({images.begin(), images.begin() + 6}, folder, dir.filePath("calib").toStdString());
+        Diagnostics d;
+        IniDocument config = parseConfig("[common_quant_param]\nquant_type=FULL_QUANT\n" + test::calibrationSection(calib, 6, pre), "det.ini", d);
+        LoadOptions lo;
+        lo.inputShapes["x"] = shape;
+        Session s;
+        s.load(test::modelPath("ppocr_v4_det.onnx"), lo);
+        s.calibrate(config, {}, nullptr, 2);
+        s.quantize(config);
+        Interpreter quant(s.quantizedGraph(), {2, true, false}), ref(s.graph(), {2, true, false});
+        double sum = 0, worst = 1;
+        for (size_t i = 6; i < images.size(); ++i) {
+            Tensor x = loadImageTensor(folder + "/" + images[i], pre, shape, true);
+            auto q = quant.run({{"x", x}})[0].toFloat(), f = ref.run({{"x", x}})[0].toFloat();
+            QCOMPARE(q.size(), f.size());
+            QVERIFY(std::none_of(q.begin(), q.end(), [](float v) { return std::isnan(v); }));
+            size_t both = 0, either = 0;
+            for (size_t k = 0; k < f.size(); ++k) {
+                both += q[k] > 0.3f && f[k] > 0.3f;
+                either += q[k] > 0.3f || f[k] > 0.3f;
+            }
+            const double iou = either ? double(both) / double(either) : 1.0;
+            qInfo("%s: text-mask IoU %.3f (%zu float text pixels)", images[i].c_str(), iou, size_t(std::count_if(f.begin(), f.end(), [](float v) { return v > 0.3f; })));
+            sum += iou, worst = std::min(worst, iou);
+        }
+        QVERIFY2(worst >= 0.6, qPrintable(QString("worst IoU %1").arg(worst)));
+        QVERIFY2(sum / 6 >= 0.8, qPrintable(QString("mean IoU %1").arg(sum / 6)));
+    }
+
     void testPaddleSlimMethodsAndOpTypeSelection()
     {
         // One calibration pass; every range method and the PaddleSlim op-type selection reuse its statistics.

@@ -122,6 +122,16 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
             plan.floatReasons[n.name] = "a Sigmoid producing a model output stays float (int8 rounds probabilities below 1/512 to 0)";
             continue;
         }
+        if (!tflite && (n.opType == "Add" || n.opType == "Mul") &&
+            std::any_of(n.inputs.begin(), n.inputs.end(), [&](int v) { return v >= 0 && g.values[size_t(v)].constant; })) {
+            // x * a + b with constants (unfused batch norms, learnable affine blocks, the + 3 of a decomposed
+            // HardSwish): in int8 its output gets a grid set by the tensor's outliers, and the bulk of the values, a
+            // few constants (b where x is 0), all round the same way; the following convolution sums that into a
+            // per-channel offset (PP-OCRv4 det: cosine 0.47 after its third convolution). Float here costs nothing
+            // in precision: the int8 ops around it quantize its input and output.
+            plan.floatReasons[n.name] = n.opType + " with a constant operand runs in float between the int8 ops around it";
+            continue;
+        }
         if (!matchesAnyOpType(g, n, options.opTypes)) {
             plan.floatReasons[n.name] = "its op type is not in quantizable_op_type";
             plan.floatByRule.insert(n.name);

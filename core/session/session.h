@@ -70,6 +70,7 @@ private:
     std::unique_ptr<LoadResult> m_model;
     std::map<std::string, TensorStats> m_stats;
     size_t m_samples = 0;
+    int m_threads = 1;  // what calibrate() ran with; bias correction runs with as many
     std::vector<Shape> m_shapes;  // per value id, for the first calibration sample's input shapes
     // the noise probe's statistics (no calibration data) and the input range they were taken for: re-planning with
     // other bits or skips reuses them

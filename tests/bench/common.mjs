@@ -21,6 +21,15 @@ export function cosine(a, b) {
   if (na === 0 && nb === 0) return 1;
   return na === 0 || nb === 0 ? 0 : d / Math.sqrt(na * nb);
 }
+// DB's text-mask IoU: pixels above the threshold in each map; 1 when both masks are empty.
+export function maskIoU(a, b, threshold = 0.3) {
+  let inter = 0, union = 0;
+  for (let i = 0; i < a.length; i++) {
+    const p = a[i] > threshold, q = b[i] > threshold;
+    inter += p && q; union += p || q;
+  }
+  return union === 0 ? 1 : inter / union;
+}
 const argmax = (a) => { let m = 0; for (let i = 1; i < a.length; i++) if (a[i] > a[m]) m = i; return m; };
 
 // run(Float32Array) -> Float32Array of output 0
@@ -36,12 +45,18 @@ export async function openModel(file, shape) {
 // Quantizes modelFile with the INI text through eval_quant, runs float and quantized in the runtime on the eval
 // images, and returns top-1 (when labelled), agreement, mean output cosine, size ratio and Quantscope's own view.
 // opts.calibrate: calibrate for weight and dynamic quantization too (their data-aware rounding).
+// opts.calib / opts.eval: image names of the folder to calibrate on / evaluate on (else calib.txt / eval.txt, or the
+// folder's first 20). opts.maskThreshold: also report each image's text-mask IoU (maskIoU) and cosine.
 export async function evaluate(buildDir, m, iniText, opts = {}) {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'qsacc-'));
   const ini = path.join(out, 'quant.ini');
   fs.writeFileSync(ini, iniText);
   const folder = path.join(data, 'images', m.folder);
-  const list = (name, fallback) => fs.existsSync(path.join(folder, name)) ? path.join(folder, name) : fallback;
+  const list = (name, fallback) => {
+    const given = opts[name.replace('.txt', '')];
+    if (given) { fs.writeFileSync(path.join(out, name), given.join('\n') + '\n'); return path.join(out, name); }
+    return fs.existsSync(path.join(folder, name)) ? path.join(folder, name) : fallback;
+  };
   const modelPath = path.join(data, 'models', m.file);
   const info = JSON.parse(execFileSync(path.join(buildDir, 'tests/bench/eval_quant'), [
     modelPath, folder, list('calib.txt', 'all:20'), list('eval.txt', 'all:20'), m.column ? path.join(folder, 'labels.tsv') : '-',
@@ -55,6 +70,7 @@ export async function evaluate(buildDir, m, iniText, opts = {}) {
   // cosine (runtimes differ between exact 0 and 1e-8 there); such images are left out of the cosine mean. A quantized
   // output that is empty where float's is not counts as cosine 0 (the detector lost everything), for the same reason.
   let qTop = 0, fTop = 0, agree = 0, cos = 0, empty = 0;
+  const perImage = [];
   for (let i = 0; i < info.images; i++) {
     const x = new Float32Array(raw.buffer, raw.byteOffset + i * per * 4, per);
     const yq = await quant(Float32Array.from(x));
@@ -63,15 +79,17 @@ export async function evaluate(buildDir, m, iniText, opts = {}) {
     if (labels.length) { qTop += a === labels[i]; fTop += b === labels[i]; }
     agree += a === b;
     const blank = (y) => y.every((v) => Math.abs(v) < 1e-6);
-    if (blank(yf)) empty++;
-    else if (!blank(yq)) cos += cosine(yq, yf);
+    const c = blank(yf) ? NaN : blank(yq) ? 0 : cosine(yq, yf);
+    if (Number.isNaN(c)) empty++;
+    else cos += c;
+    if (opts.maskThreshold !== undefined) perImage.push({ cosine: c, iou: maskIoU(yq, yf, opts.maskThreshold) });
   }
   const n = info.images;
   fs.rmSync(out, { recursive: true, force: true });
   return {
     images: n, float_top1: labels.length ? 100 * fTop / n : NaN, top1: labels.length ? 100 * qTop / n : NaN,
     agreement: 100 * agree / n, cosine: n > empty ? cos / (n - empty) : NaN, empty, sim_cosine: info.sim_cosine, sim_top1: info.sim_top1,
-    size_ratio: info.bytes / fs.statSync(modelPath).size, init_scale: info.init_scale, seconds: info.quantize_seconds,
+    perImage, size_ratio: info.bytes / fs.statSync(modelPath).size, init_scale: info.init_scale, seconds: info.quantize_seconds,
   };
 }
 

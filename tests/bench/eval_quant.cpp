@@ -5,7 +5,8 @@
 // Usage: eval_quant MODEL IMAGE_FOLDER CALIB_LIST EVAL_LIST LABELS_TSV|- LABEL_COLUMN PREPROCESS QUANT_INI OUTDIR [calibrate]
 //   CALIB_LIST / EVAL_LIST: files naming images of IMAGE_FOLDER, or "all:N" for the folder's first N images
 //   PREPROCESS: "imagenet" (RGB, (x-127.5)/127.5, crop 224), "cifar" (RGB, raw), or a model file named in
-//               tests/testdata.h's model cases (its preprocessing and input shape)
+//               tests/testdata.h's model cases (its preprocessing and input shape), optionally with "@WxH" to resize
+//               to another input size (ppocr_v4_det.onnx@640x640)
 //   QUANT_INI: the quantization sections; the calibration section is appended from CALIB_LIST
 //   calibrate: run calibration for weight and dynamic quantization too (as the CLI does when calibrate_path is
 //              set); without it only FULL_QUANT and auto_tune calibrate
@@ -61,8 +62,17 @@ int main(int argc, char** argv)
 
     ImagePreprocess pre = prep == "imagenet" ? test::imagenetPreprocess() : test::pre({}, {});
     Shape shape;
+    int width = 0, height = 0;
+    if (size_t at = prep.find('@'); at != std::string::npos) {
+        std::sscanf(prep.c_str() + at + 1, "%dx%d", &width, &height);
+        prep.resize(at);
+    }
     for (const test::ModelCase& mc : test::onnxModelCases())
         if (mc.file == prep) pre = mc.pre, shape = mc.shape;
+    if (width > 0 && height > 0 && shape.size() == 4) {
+        pre.resizeWidth = width, pre.resizeHeight = height;
+        shape[2] = height, shape[3] = width;
+    }
     std::string ini = readFileBytes(quantIni) + test::calibrationSection(calibDir.string(), int(calib.size()), pre);
     Diagnostics d;
     IniDocument config = parseConfig(ini, quantIni, d);
