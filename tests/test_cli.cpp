@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "clirun.h"
@@ -66,6 +67,51 @@ private slots:
         r = cli({"sensitivity", "--fmk=ONNX", "--modelFile=" + model, "--configFile=" + dyn});
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.find("sensitivity ranks FULL_QUANT and WEIGHT_QUANT plans") != std::string::npos, r.err.c_str());
+    }
+
+    void testTargetCosineKeepsNodesFloatAndReplays()
+    {
+        const std::string model = test::modelPath("resnet8_cifar10.onnx");
+        const std::string calib = test::linkFiles({"airplane_0001.jpg", "bird_0001.jpg", "cat_0001.jpg", "deer_0001.jpg", "dog_0001.jpg",
+                                                   "frog_0001.jpg", "horse_0001.jpg", "ship_0001.jpg"},
+                                                  test::imagePath("cifar10"), tmp("target_calib"));
+        const std::string ini = tmp("target.ini");
+        writeFileAtomic(ini, "[common_quant_param]\nquant_type=FULL_QUANT\n" + test::calibrationSection(calib, 8, test::pre({}, {})));
+        const std::string out = tmp("target_q.onnx");
+        Result r = cli({"convert", "--fmk=ONNX", "--modelFile=" + model, "--configFile=" + ini, "--outputFile=" + out, "--target-cosine=0.9995"});
+        QCOMPARE(r.code, 0);
+        // every trial printed ("  K most damaging weighted nodes float: cosine C, ..."), then the nodes kept float; the
+        // trial with as many reaches the target
+        std::vector<std::string> kept;
+        std::map<size_t, double> trials;
+        std::istringstream lines(r.err);
+        for (std::string line; std::getline(lines, line);)
+            if (line.rfind("  keep ", 0) == 0) kept.push_back(line.substr(7, line.find(' ', 7) - 7));
+            else if (size_t at = line.find(" most damaging weighted nodes float: cosine "); at != std::string::npos)
+                trials[std::stoul(line)] = std::stod(line.substr(at + 44));
+        QVERIFY2(!kept.empty(), r.err.c_str());
+        QVERIFY2(trials.count(kept.size()) && trials[kept.size()] >= 0.9995, r.err.c_str());
+        if (trials.count(kept.size() - 1)) QVERIFY2(trials[kept.size() - 1] < 0.9995, r.err.c_str());
+        // the replay config names them, without the target; converting with it writes the same model
+        const std::string replay = readFileBytes(out + ".ini");
+        QVERIFY2(replay.find("target_cosine") == std::string::npos, replay.c_str());
+        std::string list;
+        for (const std::string& k : kept) list += (list.empty() ? "" : ",") + k;
+        QVERIFY2(replay.find("skip_quant_node=" + list + "\n") != std::string::npos, replay.c_str());
+        const std::string again = tmp("target_replayed.onnx");
+        r = cli({"convert", "--fmk=ONNX", "--modelFile=" + model, "--configFile=" + out + ".ini", "--outputFile=" + again});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.err.find("  keep ") == std::string::npos);
+        QVERIFY(readFileBytes(again) == readFileBytes(out));
+        // out of reach (the int8 residual Adds stay) and out of range: said, nothing written
+        r = cli({"convert", "--fmk=ONNX", "--modelFile=" + model, "--configFile=" + ini, "--outputFile=" + tmp("target_1.onnx"), "--target-cosine=1"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.find("target_cosine=1 is out of reach") != std::string::npos, r.err.c_str());
+        QVERIFY2(r.err.find("only a float model meets it") != std::string::npos, r.err.c_str());
+        QVERIFY(!std::filesystem::exists(tmp("target_1.onnx")));
+        r = cli({"convert", "--fmk=ONNX", "--modelFile=" + model, "--configFile=" + ini, "--outputFile=" + tmp("target_2.onnx"), "--target-cosine=1.5"});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.find("target_cosine=1.5: give a cosine in (0, 1]") != std::string::npos, r.err.c_str());
     }
 
     void testInspectJson()

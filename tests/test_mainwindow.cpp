@@ -241,6 +241,30 @@ private slots:
         QCOMPARE(runCli(6, argv, out, err), 0);
         QCOMPARE(readFileBytes(cliOut), readFileBytes(model.toStdString()));
         QVERIFY(QString::fromStdString(readFileBytes(ini.toStdString())).contains(QString::fromStdString("skip_quant_node=" + node)));
+
+        // An accuracy target: Run searches (core's searchTargetCosine) before quantizing; its choice lands in the
+        // document (skip_quant_node, the target removed) as one undo step, and its path is shown. Re-plans after an
+        // edit do not search.
+        finished.clear();
+        w.settings()->edit("quantscope_param", "target_cosine", "0.000001");
+        QVERIFY(finished.wait(60000));
+        QVERIFY(!w.findChild<QMessageBox*>("targetBox"));
+        finished.clear();
+        w.run();
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.first().first().toBool(), true);
+        auto* target = w.findChild<QMessageBox*>("targetBox");
+        QVERIFY(target);
+        QVERIFY2(target->text().contains("no node kept float"), qPrintable(target->text()));
+        target->close();
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+        QVERIFY(!w.settings()->document().get("quantscope_param", "target_cosine"));
+        QCOMPARE(w.settings()->document().get("common_quant_param", "skip_quant_node").value_or(""), node);
+        finished.clear();
+        w.undoStack()->undo();
+        QCOMPARE(w.settings()->document().get("quantscope_param", "target_cosine").value_or(""), std::string("0.000001"));
+        QVERIFY(finished.wait(60000));
+        QVERIFY(!w.findChild<QMessageBox*>("targetBox"));
     }
 
     void testWeightQuantShowsEachNodesWeights()

@@ -164,6 +164,14 @@ ZH = {
     'An ONNX or TFLite model, or a Quantscope project (.quantscope.yaml), to open.': '要打开的 ONNX 或 TFLite 模型，或 Quantscope 项目（.quantscope.yaml）。',
     'Not quantized although neither skip_quant_node nor a config rule asked for it:\n%1':
         '未被量化，但 skip_quant_node 和配置规则均未要求保持浮点：\n%1',
+    'Keep %n node(s) float for target_cosine': '为 target_cosine 保留 %n 个浮点节点',
+    '%n most damaging weighted node(s) float: output cosine %1, %2 of %3 weighted ops int8':
+        '最敏感的 %n 个带权重节点保留浮点：输出余弦 %1，%3 个带权重算子中 %2 个为 int8',
+    'The plan reaches output cosine %1 on %2 held-back calibration samples: target %3 met, no node kept float.':
+        '当前方案在 %2 个留出的校准样本上输出余弦为 %1：已达到目标 %3，无需保留浮点节点。',
+    'Output cosine %1 on %2 held-back calibration samples. Tried:\n%3\n\nKept float: %4\n\nThey are now in skip_quant_node (Ctrl+Z takes them back).':
+        '在 %2 个留出的校准样本上输出余弦为 %1。尝试过：\n%3\n\n保留为浮点：%4\n\n它们已写入 skip_quant_node（Ctrl+Z 可撤销）。',
+    'target_cosine %1': 'target_cosine %1',
 }
 
 def main():

@@ -492,6 +492,37 @@ Tick Skip in the results to keep one.</source>
 %1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message numerus="yes">
+        <source>Keep %n node(s) float for target_cosine</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The plan reaches output cosine %1 on %2 held-back calibration samples: target %3 met, no node kept float.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>target_cosine %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n most damaging weighted node(s) float: output cosine %1, %2 of %3 weighted ops int8</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Output cosine %1 on %2 held-back calibration samples. Tried:
+%3
+
+Kept float: %4
+
+They are now in skip_quant_node (Ctrl+Z takes them back).</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>

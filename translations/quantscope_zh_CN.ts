@@ -496,6 +496,40 @@ Tick Skip in the results to keep one.</source>
         <translation>未被量化，但 skip_quant_node 和配置规则均未要求保持浮点：
 %1</translation>
     </message>
+    <message numerus="yes">
+        <source>Keep %n node(s) float for target_cosine</source>
+        <translation>
+            <numerusform>为 target_cosine 保留 %n 个浮点节点</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The plan reaches output cosine %1 on %2 held-back calibration samples: target %3 met, no node kept float.</source>
+        <translation>当前方案在 %2 个留出的校准样本上输出余弦为 %1：已达到目标 %3，无需保留浮点节点。</translation>
+    </message>
+    <message>
+        <source>target_cosine %1</source>
+        <translation>target_cosine %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n most damaging weighted node(s) float: output cosine %1, %2 of %3 weighted ops int8</source>
+        <translation>
+            <numerusform>最敏感的 %n 个带权重节点保留浮点：输出余弦 %1，%3 个带权重算子中 %2 个为 int8</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Output cosine %1 on %2 held-back calibration samples. Tried:
+%3
+
+Kept float: %4
+
+They are now in skip_quant_node (Ctrl+Z takes them back).</source>
+        <translation>在 %2 个留出的校准样本上输出余弦为 %1。尝试过：
+%3
+
+保留为浮点：%4
+
+它们已写入 skip_quant_node（Ctrl+Z 可撤销）。</translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>

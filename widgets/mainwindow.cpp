@@ -198,7 +198,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         }
         if (m_session && !m_session->statistics().empty() && m_settings->valid() && m_settings->dataSettings() == m_calibratedWith) {
             m_runStarted = QDateTime::currentMSecsSinceEpoch();
-            m_job->start(m_session, m_settings->document(), false);
+            // target_cosine searches on Run (Ctrl+R) only: re-planning after each edit, an undo of the search's
+            // choice included, would search again.
+            IniDocument doc = m_settings->document();
+            doc.remove("quantscope_param", "target_cosine");
+            m_job->start(m_session, doc, false);
             updateActions();
         }
     });
@@ -651,6 +655,7 @@ void MainWindow::onRunFinished(const RunOutcome& outcome)
                                         .arg(why.join("\n")));
         }
         if (m_tabs->currentIndex() == 1) m_tabs->setCurrentIndex(2);
+        if (outcome.targetSearched) applyTargetChoice(outcome);
     }
     emit runFinished(outcome.ok);
     if (m_replanQueued) {
@@ -664,6 +669,40 @@ void MainWindow::onSettingsChanged()
     updateActions();
     // A change that keeps the calibration data re-plans from the statistics already collected.
     if (m_session && !m_session->statistics().empty()) m_replanTimer->start();
+}
+
+void MainWindow::applyTargetChoice(const RunOutcome& outcome)
+{
+    // The choice goes into the document as skip_quant_node, and the target out of it, in one undo step: the
+    // document then replays without searching (as convert's O.ini), and a skip toggle re-plans at once.
+    const TargetSearch& t = outcome.target;
+    m_undo->beginMacro(tr("Keep %n node(s) float for target_cosine", "", int(t.chosen)));
+    m_settings->edit("common_quant_param", "skip_quant_node", outcome.skipList);
+    m_settings->edit("quantscope_param", "target_cosine", "");
+    m_undo->endMacro();
+    QStringList lines;
+    for (const TargetSearch::Step& step : t.path)
+        lines << tr("%n most damaging weighted node(s) float: output cosine %1, %2 of %3 weighted ops int8", "", int(step.kept))
+                     .arg(step.cosine, 0, 'f', 5)
+                     .arg(step.quantizedWeighted)
+                     .arg(step.weighted);
+    const std::vector<std::string> kept = t.keptFloat();
+    QStringList names;
+    for (const std::string& n : kept) names << QString::fromStdString(n);
+    const QString text = kept.empty()
+                             ? tr("The plan reaches output cosine %1 on %2 held-back calibration samples: target %3 met, no node kept float.")
+                                   .arg(t.baseline, 0, 'f', 5)
+                                   .arg(t.measuredOn)
+                                   .arg(t.target)
+                             : tr("Output cosine %1 on %2 held-back calibration samples. Tried:\n%3\n\nKept float: %4\n\n"
+                                  "They are now in skip_quant_node (Ctrl+Z takes them back).")
+                                   .arg(t.baseline, 0, 'f', 5)
+                                   .arg(t.measuredOn)
+                                   .arg(lines.join("\n"), names.join(", "));
+    auto* box = new QMessageBox(QMessageBox::Information, tr("target_cosine %1").arg(t.target), text, QMessageBox::Ok, this);
+    box->setObjectName("targetBox");
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
 }
 
 void MainWindow::setSkip(const QString& node, bool skip)

@@ -55,6 +55,8 @@ public:
     void cancelRun();              // Esc
     void suggestSkips();           // ranks nodes by the output cosine reached when each alone stays float
     void setSkip(const QString& node, bool skip);  // recorded for undo; re-plans without calibrating
+    // writes a target_cosine search's choice into the document (one undo step) and shows its path
+    void applyTargetChoice(const RunOutcome& outcome);
     // Writes the quantized model and/or the INI config (atomically). return an error message, empty on success.
     QString exportModel(const QString& path);
     QString exportConfig(const QString& path);

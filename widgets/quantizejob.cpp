@@ -50,7 +50,16 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
             bool needsData = type == "FULL_QUANT" || !configValue(config, "data_preprocess_param", "calibrate_path").empty();
             if (calibrate && needsData) session->calibrate(config, sink, token.get(), 2);
             token->check();
-            session->quantize(config, sink, token.get());
+            // The accuracy target's search first (as convert runs it); the window writes its choice into the document.
+            IniDocument effective = config;
+            SensitivityOptions o;
+            o.threads = 2;
+            if (auto search = applyTargetCosine(*session, effective, o, sink, token.get())) {
+                out.targetSearched = true;
+                out.target = std::move(*search);
+                out.skipList = configValue(effective, "common_quant_param", "skip_quant_node");
+            }
+            session->quantize(effective, sink, token.get());
             if (session->calibrationSamples() > 0) {
                 out.rows = compareTensors(session->graph(), session->quantizedGraph(), session->plan(), session->calibrationSample(0));
                 Interpreter f(session->graph()), q(session->quantizedGraph());

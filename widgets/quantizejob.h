@@ -6,6 +6,7 @@
 
 #include "config/inidocument.h"
 #include "report/debugreport.h"
+#include "session/sensitivity.h"
 #include "session/progress.h"
 #include "session/session.h"
 
@@ -22,6 +23,11 @@ struct RunOutcome {
     // suggest(): per weighted node, the output cosine with that node alone kept float (best first); outputCosine and
     // samples are then the ranking's baseline (rankSensitivity)
     std::vector<std::pair<std::string, double>> suggestions;
+    // start() with [quantscope_param] target_cosine: the search ran (searchTargetCosine), and the run quantized with
+    // its choice; skipList is the resulting skip_quant_node, the steps what the search went through
+    bool targetSearched = false;
+    std::string skipList;
+    TargetSearch target;
 };
 
 /** Runs calibration (when asked), quantization and the float-vs-quantized comparison on a worker thread, with

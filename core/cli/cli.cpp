@@ -53,15 +53,22 @@ const char* kUsage =
     "      Checks a quantization config (MindSpore Lite INI, or a legacy key=value calibration file). Prints\n"
     "      file:line: severity: message; exit 0 without errors, 1 with. --model also checks input and node names.\n"
     "  convert --fmk=ONNX|TFLITE --modelFile=M --outputFile=O --configFile=C [--inputShape=...] [--strict]\n"
+    "          [--target-cosine=X [--samples N]]\n"
     "      converter_lite-compatible entry point. Also reads the legacy flags --quantType=WeightQuant|PostTraining,\n"
     "      --bitNum, --quantWeightSize, --quantWeightChannel and --config_file. O gets .onnx or .tflite appended\n"
     "      unless it ends so already (converter_lite appends .ms). Weighted operators (Conv, Gemm, MatMul, ...) that\n"
     "      stay float without skip_quant_node or a config rule asking for it are listed in a warning; --strict makes\n"
-    "      that an error (exit 1, nothing written).\n"
-    "  sensitivity --fmk=ONNX|TFLITE --modelFile=M --configFile=C [--samples N] [--csv F] [--inputShape=...] [--threads N]\n"
+    "      that an error (exit 1, nothing written). --target-cosine (or [quantscope_param] target_cosine) keeps the\n"
+    "      most sensitive weighted nodes float until the output cosine on held-back calibration samples reaches X\n"
+    "      (ranked on the first half, at most N each, default 8), prints each step and writes O.ini: the config with\n"
+    "      those nodes in skip_quant_node, which replays without searching.\n"
+    "  sensitivity --fmk=ONNX|TFLITE --modelFile=M --configFile=C [--samples N] [--csv F] [--alone] [--inputShape=...]\n"
+    "          [--threads N]\n"
     "      Calibrates, then ranks every weighted node the config's plan quantizes by the model output's cosine against\n"
     "      float with that node alone kept float (on the first N calibration samples, default 8; plans simulated in\n"
     "      memory). FULL_QUANT and WEIGHT_QUANT. --csv also writes the ranking (rank,node,op,cosine_kept_float,gain).\n"
+    "      --alone: each node quantized alone with the other weighted nodes float instead (cosine_quantized_alone):\n"
+    "      the damage each does by itself, which ranks better when the error is spread over many nodes.\n"
     "  config --template full|weight|mixed|dynamic\n"
     "      Prints a documented starting config.\n"
     "\n"
@@ -108,8 +115,8 @@ struct Args {
 const std::set<std::string> kValued = {"input", "output-dir", "threads", "repeat", "inputShape", "format", "mean",
                                        "std", "resize", "crop", "labels", "top", "model", "template", "fmk", "modelFile",
                                        "outputFile", "configFile", "config_file", "quantType", "bitNum",
-                                       "quantWeightSize", "quantWeightChannel", "memory-budget", "samples", "csv"};
-const std::set<std::string> kFlags = {"json", "help", "version", "save-inputs", "strict"};
+                                       "quantWeightSize", "quantWeightChannel", "memory-budget", "samples", "csv", "target-cosine"};
+const std::set<std::string> kFlags = {"json", "help", "version", "save-inputs", "strict", "alone"};
 
 Args parseArgs(int argc, const char* const* argv, int from)
 {
@@ -499,6 +506,23 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     // debug reports' rounds.
     if (quantType == "FULL_QUANT" || !configValue(doc, "data_preprocess_param", "calibrate_path").empty())
         session.calibrate(doc, bar, nullptr, a.getInt("threads", 1, 1, 256));
+    // The accuracy target: search which nodes to keep float, then quantize with that choice, written out to replay.
+    if (a.has("target-cosine")) doc.set("quantscope_param", "target_cosine", a.get("target-cosine"));
+    SensitivityOptions searchOptions;
+    searchOptions.samples = size_t(a.getInt("samples", 8, 1, 100000));
+    searchOptions.threads = a.getInt("threads", 1, 1, 256);
+    std::string replayPath;
+    if (const auto search = applyTargetCosine(session, doc, searchOptions, bar)) {
+        err << "target_cosine=" << search->target << ": the config's own plan reaches " << std::fixed << std::setprecision(5)
+            << search->baseline << " on " << search->measuredOn << " held-back calibration samples (nodes ranked on " << search->rankedOn << ")\n";
+        for (const TargetSearch::Step& step : search->path)
+            err << "  " << step.kept << " most damaging weighted nodes float: cosine " << step.cosine << ", " << step.quantizedWeighted
+                << " of " << step.weighted << " weighted ops int8\n";
+        for (const std::string& node : search->keptFloat()) err << "  keep " << node << " float\n";
+        err.unsetf(std::ios::fixed);
+        replayPath = outputPath + ".ini";
+        refuseOverwrite(configPath, replayPath);
+    }
     const QuantPlan& plan = session.quantize(doc, bar);
     const WeightedCoverage coverage = weightedCoverage(session.graph(), plan);
     if (std::string w = coverageWarning(coverage); !w.empty()) {
@@ -509,6 +533,10 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
         }
     }
     session.save(outputPath);
+    if (!replayPath.empty()) {
+        writeFileAtomic(replayPath, doc.toString());
+        err << "the config with the nodes chosen for target_cosine (replays without searching): " << replayPath << "\n";
+    }
     if (quantType != "FULL_QUANT") printWeightSummary(session.graph(), plan, err);
     if (std::string debugDir = configValue(doc, "common_quant_param", "debug_info_save_path"); !debugDir.empty()) {
         session.writeReports(debugDir);
@@ -542,14 +570,16 @@ int cmdSensitivity(const Args& a, std::ostream& out, std::ostream& err)
     SensitivityOptions o;
     o.samples = size_t(a.getInt("samples", 8, 1, 100000));
     o.threads = a.getInt("threads", 1, 1, 256);
+    o.alone = a.has("alone");
     const ProgressSink bar = progressBar(err);
     auto start = std::chrono::steady_clock::now();
     session.calibrate(doc, bar, nullptr, o.threads);
     const SensitivityReport r = rankSensitivity(session, doc, o, bar);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::string csv = "rank,node,op,cosine_kept_float,gain\n";
-    out << "output cosine against float: " << std::fixed << std::setprecision(5) << r.baseline << " (" << r.samples
-        << " samples); each weighted node kept float alone, best first:\n";
+    std::string csv = o.alone ? "rank,node,op,cosine_quantized_alone,gain\n" : "rank,node,op,cosine_kept_float,gain\n";
+    out << "output cosine against float: " << std::fixed << std::setprecision(5) << r.baseline << " (" << r.samples << " samples); "
+        << (o.alone ? "each weighted node quantized alone (the others float), least damage first:\n"
+                    : "each weighted node kept float alone, best first:\n");
     for (size_t i = 0; i < r.nodes.size(); ++i) {
         const NodeSensitivity& n = r.nodes[i];
         out << std::setw(4) << i + 1 << "  " << n.cosine << "  " << std::showpos << n.cosine - r.baseline << std::noshowpos << "  " << n.node

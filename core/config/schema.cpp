@@ -162,6 +162,15 @@ const std::vector<KeySchema>& configKeys()
             "single input channel and lose the most to a run-time scale shared by all of them.",
             "只对这些算子类型做动态量化（PaddleSlim 名称 conv2d、depthwise_conv2d、mul、matmul，或模型自身的算子名）；"
             "留空则量化除深度卷积外的所有带权重算子：深度卷积的每个通道只读一个输入通道，共用一个运行时量化尺度时损失最大。"),
+        range(key("quantscope_param", "target_cosine", T::Float, "0",
+                  "Full and weight quantization: keep the most sensitive weighted nodes float, one at a time, until the model "
+                  "output's mean cosine against float reaches this on held-back calibration samples (ranked on the first half "
+                  "of them, measured on the rest). convert writes the nodes it chose into <output>.ini as skip_quant_node, "
+                  "which replays without searching. 0: no search.",
+                  "全量化与权重量化：按敏感度依次将最敏感的带权重节点保留为浮点，直到模型输出与浮点输出的平均余弦相似度在留出的"
+                  "校准样本上达到该值（用前一半校准样本排序，用其余样本度量）。convert 将选中的节点作为 skip_quant_node 写入 "
+                  "<输出>.ini，重放时无需再次搜索。0 表示不搜索。"),
+              0, 1),
         key("quantscope_param", "reduce_range", T::Bool, "false",
             "Full and dynamic quantization: 7-bit weights in int8 ([-64, 63]), as ONNX Runtime's reduce_range. ONNX Runtime's "
             "int8 products on x86 CPUs without VNNI (AVX2, early AVX-512) add pairs of uint8 x int8 in 16 bits, which 8-bit "

@@ -1,14 +1,65 @@
 #include "session/sensitivity.h"
 
 #include <algorithm>
+#include <set>
+#include <sstream>
 
+#include "config/config.h"
 #include "graph/error.h"
+#include "quant/coverage.h"
 #include "quant/optypes.h"
 #include "quant/simulate.h"
 #include "report/debugreport.h"
 #include "runtime/interpreter.h"
 
 namespace qs {
+
+namespace {
+
+// The float model's outputs on some calibration samples, and the mean output cosine of a plan's simulation there.
+class PlanEvaluator {
+public:
+    PlanEvaluator(Session& session, size_t first, size_t count, int threads) : m_graph(session.graph()), m_threads(threads)
+    {
+        Interpreter floatRun(m_graph, {threads, true, false});
+        for (size_t i = first; i < first + count; ++i) {
+            m_inputs.push_back(session.calibrationSample(i));
+            m_reference.emplace_back();
+            for (const Tensor& t : floatRun.run(m_inputs.back())) m_reference.back().push_back(t.toFloat());
+        }
+    }
+    size_t samples() const { return m_inputs.size(); }
+    double cosine(const QuantPlan& plan, const CancelToken* cancel) const
+    {
+        const Graph sim = simulationGraph(m_graph, plan);
+        Interpreter run(sim, {m_threads, true, false});
+        double sum = 0;
+        for (size_t i = 0; i < m_inputs.size(); ++i) {
+            if (cancel) cancel->check();
+            auto outs = run.run(m_inputs[i]);
+            for (size_t o = 0; o < outs.size(); ++o) sum += cosineSimilarity(outs[o].toFloat(), m_reference[i][o]) / double(outs.size());
+        }
+        return sum / double(m_inputs.size());
+    }
+
+private:
+    const Graph& m_graph;
+    int m_threads;
+    std::vector<std::map<std::string, Tensor>> m_inputs;
+    std::vector<std::vector<std::vector<float>>> m_reference;  // per sample, per output
+};
+
+std::vector<const Node*> weightedCandidates(const Graph& g, const QuantPlan& plan)
+{
+    std::vector<const Node*> out;
+    for (const Node& n : g.nodes)
+        if (plan.quantizedNodes.count(n.name) && hasQuantizableWeights(g, n) && hasConstWeights(g, n)) out.push_back(&n);
+    return out;
+}
+
+std::string opOf(const Node& n) { return n.sourceOpType.empty() ? n.opType : n.sourceOpType; }
+
+}  // namespace
 
 SensitivityReport rankSensitivity(Session& session, const IniDocument& config, const SensitivityOptions& options,
                                   const ProgressSink& progress, const CancelToken* cancel)
@@ -17,40 +68,119 @@ SensitivityReport rankSensitivity(Session& session, const IniDocument& config, c
     SensitivityReport report;
     report.samples = std::min(options.samples, session.calibrationSamples());
     if (report.samples == 0) throw InputError("sensitivity needs calibration data: set [data_preprocess_param] calibrate_path and calibrate first");
-    std::vector<std::map<std::string, Tensor>> inputs;
-    std::vector<std::vector<std::vector<float>>> reference;  // per sample, per output
-    Interpreter floatRun(g, {options.threads, true, false});
-    for (size_t i = 0; i < report.samples; ++i) {
-        inputs.push_back(session.calibrationSample(i));
-        reference.emplace_back();
-        for (const Tensor& t : floatRun.run(inputs.back())) reference.back().push_back(t.toFloat());
-    }
-    auto outputCosine = [&](const QuantPlan& plan) {
-        const Graph sim = simulationGraph(g, plan);
-        Interpreter run(sim, {options.threads, true, false});
-        double sum = 0;
-        for (size_t i = 0; i < inputs.size(); ++i) {
-            if (cancel) cancel->check();
-            auto outs = run.run(inputs[i]);
-            for (size_t o = 0; o < outs.size(); ++o) sum += cosineSimilarity(outs[o].toFloat(), reference[i][o]) / double(outs.size());
-        }
-        return sum / double(inputs.size());
-    };
+    const PlanEvaluator eval(session, 0, report.samples, options.threads);
     const QuantPlan base = session.buildPlan(config, {}, {}, cancel);
-    std::vector<const Node*> candidates;
-    for (const Node& n : g.nodes)
-        if (base.quantizedNodes.count(n.name) && hasQuantizableWeights(g, n) && hasConstWeights(g, n)) candidates.push_back(&n);
+    const std::vector<const Node*> candidates = weightedCandidates(g, base);
+    report.alone = options.alone;
     if (progress) progress(0, candidates.size() + 1, "sensitivity");
-    report.baseline = outputCosine(base);
+    report.baseline = eval.cosine(base, cancel);
+    std::set<std::string> all;
+    for (const Node* n : candidates) all.insert(n->name);
     for (size_t c = 0; c < candidates.size(); ++c) {
         if (progress) progress(c + 1, candidates.size() + 1, "sensitivity");
         const Node& n = *candidates[c];
-        report.nodes.push_back({n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType,
-                                outputCosine(session.buildPlan(config, {n.name}, {}, cancel))});
+        std::set<std::string> skip = {n.name};
+        if (options.alone) {
+            skip = all;
+            skip.erase(n.name);
+        }
+        report.nodes.push_back({n.name, opOf(n), eval.cosine(session.buildPlan(config, skip, {}, cancel), cancel)});
     }
     std::stable_sort(report.nodes.begin(), report.nodes.end(), [](const auto& a, const auto& b) { return a.cosine > b.cosine; });
     if (progress) progress(candidates.size() + 1, candidates.size() + 1, "sensitivity");
     return report;
+}
+
+std::vector<std::string> TargetSearch::keptFloat() const
+{
+    std::vector<std::string> out;
+    for (size_t i = 0; i < chosen && i < order.size(); ++i) out.push_back(order[i].node);
+    return out;
+}
+
+TargetSearch searchTargetCosine(Session& session, const IniDocument& config, double target, const SensitivityOptions& options,
+                                const ProgressSink& progress, const CancelToken* cancel)
+{
+    const size_t total = session.calibrationSamples();
+    if (total == 0) throw InputError("target_cosine measures on calibration data: set [data_preprocess_param] calibrate_path and calibrate first");
+    TargetSearch search;
+    search.target = target;
+    // Ranked on the first half, measured on the rest, so that the nodes are not chosen for the samples they are judged on.
+    search.rankedOn = std::min(options.samples, std::max<size_t>(1, total / 2));
+    const size_t firstMeasured = total > 1 ? search.rankedOn : 0;
+    search.measuredOn = std::min(options.samples, total - firstMeasured);
+    const PlanEvaluator eval(session, firstMeasured, search.measuredOn, options.threads);
+    const Graph& g = session.graph();
+
+    search.baseline = eval.cosine(session.buildPlan(config, {}, {}, cancel), cancel);
+    if (search.baseline >= target) return search;
+    SensitivityOptions rankOptions = options;
+    rankOptions.samples = search.rankedOn;
+    rankOptions.alone = true;
+    // progress: the ranking's trials, then about log2(n) + 1 bisection trials
+    size_t trials = 0;
+    const ProgressSink rankProgress = [&](size_t done, size_t all, const std::string&) {
+        trials = all + 8;
+        if (progress) progress(done, trials, "target_cosine");
+    };
+    const SensitivityReport ranking = rankSensitivity(session, config, rankOptions, rankProgress, cancel);
+    search.order.assign(ranking.nodes.rbegin(), ranking.nodes.rend());  // lowest cosine alone: most damage first
+    const size_t n = search.order.size();
+    auto tryPrefix = [&](size_t kept) {
+        std::set<std::string> skip;
+        for (size_t i = 0; i < kept; ++i) skip.insert(search.order[i].node);
+        const QuantPlan plan = session.buildPlan(config, skip, {}, cancel);
+        const WeightedCoverage coverage = weightedCoverage(g, plan);
+        search.path.push_back({kept, eval.cosine(plan, cancel), coverage.quantized, coverage.weighted});
+        if (progress) progress(std::min(trials - 1, n + 1 + search.path.size()), trials, "target_cosine");
+        return search.path.back().cosine >= target;
+    };
+    // Every weighted node but one float is the most the search keeps float: beyond that the model is float.
+    if (n < 2 || !tryPrefix(n - 1)) {
+        std::ostringstream msg;
+        msg << "target_cosine=" << target << " is out of reach: the config's own plan reaches " << search.baseline;
+        if (!search.path.empty()) msg << ", and with " << n - 1 << " of its " << n << " weighted nodes float " << search.path.back().cosine;
+        msg << " on " << search.measuredOn << " held-back calibration samples; only a float model meets it. Lower the target, "
+            << "or give it more calibration samples";
+        throw InputError(msg.str());
+    }
+    size_t lo = 0, hi = n - 1;  // the prefix of lo misses the target, that of hi meets it
+    while (hi - lo > 1) {
+        const size_t mid = lo + (hi - lo) / 2;
+        (tryPrefix(mid) ? hi : lo) = mid;
+    }
+    search.chosen = hi;
+    return search;
+}
+
+IniDocument withTargetChoice(const IniDocument& config, const TargetSearch& search)
+{
+    IniDocument out = config;
+    std::vector<std::string> skip = parseNameList(configValue(config, "common_quant_param", "skip_quant_node"));
+    for (const std::string& n : search.keptFloat())
+        if (std::find(skip.begin(), skip.end(), n) == skip.end()) skip.push_back(n);
+    std::string list;
+    for (const std::string& n : skip) list += (list.empty() ? "" : ",") + n;
+    if (!list.empty()) out.set("common_quant_param", "skip_quant_node", list);
+    out.remove("quantscope_param", "target_cosine");
+    return out;
+}
+
+std::optional<TargetSearch> applyTargetCosine(Session& session, IniDocument& config, const SensitivityOptions& options,
+                                              const ProgressSink& progress, const CancelToken* cancel)
+{
+    const std::string text = configValue(config, "quantscope_param", "target_cosine");
+    const double target = parseFloat(text).value_or(0.0);
+    if (text.empty() || target == 0) return std::nullopt;
+    if (!(target > 0 && target <= 1)) throw InputError("[quantscope_param] target_cosine=" + text + ": give a cosine in (0, 1], or 0 for no search");
+    const std::string quantType = configValue(config, "common_quant_param", "quant_type");
+    if (quantType != "FULL_QUANT" && quantType != "WEIGHT_QUANT")
+        throw InputError("[quantscope_param] target_cosine searches FULL_QUANT and WEIGHT_QUANT plans (quant_type=" + quantType + ")");
+    if (session.calibrationSamples() == 0)
+        throw InputError("[quantscope_param] target_cosine measures on calibration data: add [data_preprocess_param] calibrate_path");
+    TargetSearch search = searchTargetCosine(session, config, target, options, progress, cancel);
+    config = withTargetChoice(config, search);
+    return search;
 }
 
 }  // namespace qs

@@ -22,6 +22,7 @@
 #include "config/config.h"
 #include "report/debugreport.h"
 #include "runtime/interpreter.h"
+#include "session/sensitivity.h"
 #include "session/session.h"
 #include "testdata.h"
 #include "util/atomicfile.h"
@@ -88,6 +89,9 @@ int main(int argc, char** argv)
     bool autoTune = parseBool(configValue(config, "mixed_bit_weight_quant_param", "auto_tune")).value_or(false);
     bool withData = argc > 10 && std::string(argv[10]) == "calibrate";
     if (quantType == "FULL_QUANT" || autoTune || withData) s.calibrate(config, {}, nullptr, 2);
+    SensitivityOptions searchOptions;
+    searchOptions.threads = 2;
+    applyTargetCosine(s, config, searchOptions);  // [quantscope_param] target_cosine, as convert runs it
     const QuantPlan& plan = s.quantize(config);
     double quantSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const bool tflite = s.graph().info.format == "tflite";
