@@ -97,12 +97,19 @@ private slots:
         row("dequant-strategy", "[weight_quant_param]\ndequant_strategy=OFFLINE\n", 2, "error", "'OFFLINE' is not one of ON_THE_FLY");
         row("method-camel", "[full_quant_param]\nactivation_quant_method=RemovalOutlier\n", 2, "error", "did you mean REMOVAL_OUTLIER?");
         row("method-unknown", "[full_quant_param]\nactivation_quant_method=PERCENTILE\n", 2, "error", "'PERCENTILE' is not one of MAX_MIN, KL, REMOVAL_OUTLIER, ABS_MAX, AVG, HIST, MSE");
-        row("op-type-typo", "[full_quant_param]\nquantizable_op_type=conv2d,depthwise_conv\n", 2, "error",
+        row("op-type-typo", "[quantscope_param]\nquantizable_op_type=conv2d,depthwise_conv\n", 2, "error",
             "unknown op type 'depthwise_conv'; did you mean depthwise_conv2d?");
+        // PaddleSlim's keys in MindSpore's sections (earlier Quantscope versions read them there): still read, from
+        // [quantscope_param], with a warning; their findings name the line written
+        row("paddle-key-moved", "[full_quant_param]\nquantizable_op_type=conv2d\n", 2, "warning",
+            "a Paddle key, not MindSpore's (converter_lite refuses it here): read as [quantscope_param] quantizable_op_type; move it to [quantscope_param]");
+        row("paddle-key-moved-typo", "[full_quant_param]\nper_channel=true\nquantizable_op_type=depthwise_conv\n", 3, "error",
+            "unknown op type 'depthwise_conv'; did you mean depthwise_conv2d?");
+        row("threshold-rate-moved", "[weight_quant_param]\nthreshold_rate=0.5\n", 2, "error", "threshold_rate=0.5 is out of range [0, 0.1]");
         row("target-device", "[full_quant_param]\ntarget_device=CPU\n", 2, "error", "'CPU' is not one of NVGPU, DSP, ASCEND");
         row("full-section-ignored", c + "quant_type=WEIGHT_QUANT\n[full_quant_param]\nper_channel=true\n", 3, "warning", "ignored: quant_type is WEIGHT_QUANT");
         row("strategy", "[dynamic_quant_param]\nquant_strategy=AWLC\n", 2, "error", "did you mean ALWC?");
-        row("dynamic-op-type-typo", "[dynamic_quant_param]\nquantizable_op_type=depthwise_conv\n", 2, "error",
+        row("dynamic-op-type-typo", "[common_quant_param]\nquant_type=DYNAMIC_QUANT\n[dynamic_quant_param]\nquantizable_op_type=depthwise_conv\n", 4, "error",
             "unknown op type 'depthwise_conv'; did you mean depthwise_conv2d?");
         row("full-no-data-convert", c + "quant_type=FULL_QUANT\n", 2, "warning", "quant_type=FULL_QUANT needs calibration data");
         row("calib-size-zero", "[data_preprocess_param]\ncalibrate_path=input:/tmp\ncalibrate_size=0\ninput_type=BIN\n", 3, "error", "calibrate_size=0 is out of range [1, 65535]");

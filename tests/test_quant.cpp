@@ -359,7 +359,7 @@ private slots:
 
         // quantizable_op_type=conv2d: the depthwise convolutions stay float, the others run in int8.
         config.set("full_quant_param", "activation_quant_method", "MAX_MIN");
-        config.set("full_quant_param", "quantizable_op_type", "conv2d");
+        config.set("quantscope_param", "quantizable_op_type", "conv2d");
         const QuantPlan& convOnly = s.quantize(config);
         int depthwiseFloat = 0, convInt8 = 0;
         for (const Node& n : s.graph().nodes) {
@@ -375,7 +375,7 @@ private slots:
         QCOMPARE(depthwiseFloat, 13);
         QCOMPARE(convInt8, 15);
         size_t convOnlyCount = convOnly.quantizedNodes.size();
-        config.set("full_quant_param", "is_full_quantize", "true");  // overrides the list
+        config.set("quantscope_param", "is_full_quantize", "true");  // overrides the list
         QVERIFY(s.quantize(config).quantizedNodes.size() > convOnlyCount);
     }
 

@@ -297,7 +297,7 @@ private slots:
     void testDynamicLeavesDepthwiseFloatUnlessAsked()
     {
         // Dynamic quantization keeps MobileNet's 13 depthwise convolutions float and says why in the plan;
-        // [dynamic_quant_param] quantizable_op_type selects op types, depthwise_conv2d included.
+        // [quantscope_param] quantizable_op_type selects op types, depthwise_conv2d included.
         LoadResult m = loadModel(test::modelPath("mobilenet_v1_0.25_224.onnx"));
         QuantPlan plain = buildDynamicQuantPlan(m.graph, {});
         DynamicQuantOptions all;

@@ -44,7 +44,7 @@ struct Reporter {
 
     void at(Severity sev, const std::string& section, const std::string& key, const std::string& msg, const std::string& fix = {})
     {
-        int line = key.empty() ? doc.sectionLine(section) : doc.lineOf(section, key);
+        int line = key.empty() ? doc.sectionLine(section) : doc.reportedLine(section, key);
         if (line == 0 && !section.empty()) line = doc.sectionLine(section);
         out.push_back({sev, doc.file, line, section, key, msg, fix});
     }
@@ -208,7 +208,7 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
     std::map<std::pair<std::string, std::string>, int> seen;  // (section, key) -> the line that first gave it
     for (size_t i = 0; i < doc.lines().size(); ++i) {
         const IniDocument::Line& l = doc.lines()[i];
-        int line = int(i) + 1;
+        int line = l.movedFrom ? l.movedFrom : int(i) + 1;
         if (l.kind == IniDocument::Line::Kind::Section && !findSection(l.section)) {
             std::string near = nearestName(l.section, sectionNames);
             out.push_back({Severity::Warning, doc.file, line, l.section, "", "unknown section; its keys are ignored",
@@ -390,7 +390,7 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
             }
     }
     // PaddleSlim op type names, or op types of the model.
-    for (const char* section : {"full_quant_param", "dynamic_quant_param"}) {
+    for (const char* section : {"quantscope_param"}) {
         auto list = doc.get(section, "quantizable_op_type");
         if (!list) continue;
         const auto& paddle = paddleOpTypeNames();
@@ -421,6 +421,36 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
     return out;
 }
 
+namespace {
+// PaddleSlim's and Paddle Lite's keys, which earlier Quantscope versions read inside MindSpore's sections: converter_lite
+// rejects an unknown key there ("is not supported"), so they live in [quantscope_param]. The old place still reads.
+void relocateQuantscopeKeys(IniDocument& doc, Diagnostics& diagnostics)
+{
+    static const std::pair<const char*, const char*> kMoved[] = {{"full_quant_param", "quantizable_op_type"},
+                                                                 {"dynamic_quant_param", "quantizable_op_type"},
+                                                                 {"full_quant_param", "is_full_quantize"},
+                                                                 {"weight_quant_param", "threshold_rate"}};
+    for (const auto& [section, key] : kMoved) {
+        auto value = doc.get(section, key);
+        if (!value) continue;
+        const int line = doc.lineOf(section, key);
+        if (auto given = doc.get("quantscope_param", key); given && *given != *value)
+            diagnostics.push_back({Severity::Warning, doc.file, line, section, key,
+                                   std::string("ignored: [quantscope_param] ") + key + "=" + *given + " is given too",
+                                   "remove it here (converter_lite refuses it in its sections)"});
+        else
+            diagnostics.push_back({Severity::Warning, doc.file, line, section, key,
+                                   std::string("a Paddle key, not MindSpore's (converter_lite refuses it here): read as [quantscope_param] ") + key,
+                                   "move it to [quantscope_param]"});
+        if (!doc.get("quantscope_param", key)) {
+            doc.set("quantscope_param", key, *value);
+            doc.setMovedFrom("quantscope_param", key, line);  // its findings name the line the user wrote
+        }
+        doc.remove(section, key);
+    }
+}
+}  // namespace
+
 bool isLegacyConfig(const std::string& text)
 {
     std::stringstream ss(text);
@@ -437,7 +467,11 @@ bool isLegacyConfig(const std::string& text)
 
 IniDocument parseConfig(const std::string& text, const std::string& file, Diagnostics& diagnostics)
 {
-    if (!isLegacyConfig(text)) return IniDocument::parse(text, file, diagnostics);
+    if (!isLegacyConfig(text)) {
+        IniDocument doc = IniDocument::parse(text, file, diagnostics);
+        relocateQuantscopeKeys(doc, diagnostics);
+        return doc;
+    }
     // MindSpore Lite <= 1.3 calibration file: key=value, no sections, preprocessed inputs.
     Diagnostics ignored;
     IniDocument legacy = IniDocument::parse(text, file, ignored);

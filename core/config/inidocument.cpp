@@ -96,6 +96,17 @@ int IniDocument::lineOf(const std::string& section, const std::string& key) cons
     return found;
 }
 
+int IniDocument::reportedLine(const std::string& section, const std::string& key) const
+{
+    const int at = lineOf(section, key);
+    return at > 0 && m_lines[size_t(at - 1)].movedFrom > 0 ? m_lines[size_t(at - 1)].movedFrom : at;
+}
+
+void IniDocument::setMovedFrom(const std::string& section, const std::string& key, int line)
+{
+    if (const int at = lineOf(section, key); at > 0) m_lines[size_t(at - 1)].movedFrom = line;
+}
+
 int IniDocument::sectionLine(const std::string& section) const
 {
     for (size_t i = 0; i < m_lines.size(); ++i)

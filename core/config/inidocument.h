@@ -20,6 +20,7 @@ public:
         std::string key;
         std::string value;    // trimmed
         size_t valueStart = 0, valueLength = 0;  // where value sits in text (for in-place edits)
+        int movedFrom = 0;  // the 1-based line it was read from, when it was moved from there (0: not moved)
     };
 
     // Parses text. Syntax problems become diagnostics (error) naming file and line; parsing never throws.
@@ -33,6 +34,10 @@ public:
     // return the 1-based line of the last occurrence, or 0
     int lineOf(const std::string& section, const std::string& key) const;
     int sectionLine(const std::string& section) const;
+    // return the line to name in a diagnostic about the last occurrence: where it was read from (movedFrom), else lineOf
+    int reportedLine(const std::string& section, const std::string& key) const;
+    // Records that the last occurrence of key in section was read from line (see Line::movedFrom).
+    void setMovedFrom(const std::string& section, const std::string& key, int line);
     bool hasSection(const std::string& section) const;
     // Sets key in place (keeping the line's spacing), or appends it to the section, creating the section.
     void set(const std::string& section, const std::string& key, const std::string& value);

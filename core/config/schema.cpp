@@ -97,11 +97,6 @@ const std::vector<KeySchema>& configKeys()
             "Correct the quantization error of the weights: keep each channel's mean output (with calibration data, "
             "also for dynamic quantization), else each channel's mean and spread.",
             "是否对量化误差进行校正：有校准数据时保持每个通道的输出均值（动态量化同样适用），否则保持每个通道权重的均值与方差。"),
-        range(key("weight_quant_param", "threshold_rate", T::Float, "0",
-                  "Paddle Lite: clip each channel's weights at the (1 - threshold_rate) quantile of their magnitudes "
-                  "before choosing the scale; 0 keeps the largest weight.",
-                  "Paddle Lite：按通道将权重绝对值截断到 (1 - threshold_rate) 分位数后再确定 scale；0 表示保留最大值。"),
-              0, 0.1),
         oneOf(key("full_quant_param", "activation_quant_method", T::Enum, "MAX_MIN",
                   "How activation ranges are chosen: MAX_MIN (observed range), KL (KL divergence), REMOVAL_OUTLIER "
                   "(clip rare extremes); PaddleSlim's ABS_MAX (largest magnitude), AVG (per-sample largest magnitude, "
@@ -109,14 +104,6 @@ const std::vector<KeySchema>& configKeys()
                   "激活量化算法：MAX_MIN（最大最小值）、KL（KL 散度）、REMOVAL_OUTLIER（剔除离群值）；PaddleSlim 的 "
                   "ABS_MAX（最大绝对值）、AVG（各样本最大绝对值的平均）、HIST（绝对值的 99.999% 分位数）、MSE（最小均方误差）。"),
               {"MAX_MIN", "KL", "REMOVAL_OUTLIER", "ABS_MAX", "AVG", "HIST", "MSE"}),
-        key("full_quant_param", "quantizable_op_type", T::NameList, "",
-            "Quantize only these op types (PaddleSlim names such as conv2d, depthwise_conv2d, mul, pool2d, "
-            "elementwise_add, concat, or the model's own op names); empty: every op type Quantscope quantizes.",
-            "只量化这些算子类型（PaddleSlim 名称，如 conv2d、depthwise_conv2d、mul、pool2d、elementwise_add、concat，"
-            "或模型自身的算子名）；留空则量化所有支持的算子类型。"),
-        key("full_quant_param", "is_full_quantize", T::Bool, "false",
-            "true: quantize every op type Quantscope supports, whatever quantizable_op_type says.",
-            "true：量化所有支持的算子类型，忽略 quantizable_op_type。"),
         key("full_quant_param", "bias_correction", T::Bool, "true",
             "Remove the mean output error of each channel using the calibration data.", "利用校准数据校正每个通道的平均输出误差。"),
         key("full_quant_param", "per_channel", T::Bool, "true", "Per-channel (true) or per-layer (false) weight scales.",
@@ -156,12 +143,22 @@ const std::vector<KeySchema>& configKeys()
                   "ALWC: activations per layer, weights per channel. ACWL: activations per channel, weights per layer.",
                   "ALWC：激活按层、权重按通道；ACWL：激活按通道、权重按层。"),
               {"ALWC", "ACWL"}),
-        key("dynamic_quant_param", "quantizable_op_type", T::NameList, "",
-            "Quantize only these op types at run time (PaddleSlim names conv2d, depthwise_conv2d, mul, matmul, or the "
-            "model's own op names); empty: every weighted op except depthwise convolutions, whose channels each read a "
-            "single input channel and lose the most to a run-time scale shared by all of them.",
-            "只对这些算子类型做动态量化（PaddleSlim 名称 conv2d、depthwise_conv2d、mul、matmul，或模型自身的算子名）；"
-            "留空则量化除深度卷积外的所有带权重算子：深度卷积的每个通道只读一个输入通道，共用一个运行时量化尺度时损失最大。"),
+        key("quantscope_param", "quantizable_op_type", T::NameList, "",
+            "PaddleSlim: quantize only these op types (PaddleSlim names such as conv2d, depthwise_conv2d, mul, pool2d, "
+            "elementwise_add, concat, or the model's own op names). Empty: for full quantization every op type Quantscope "
+            "quantizes; for dynamic quantization every weighted op except depthwise convolutions, whose channels each read "
+            "a single input channel and lose the most to a run-time scale shared by all of them.",
+            "PaddleSlim：只量化这些算子类型（PaddleSlim 名称，如 conv2d、depthwise_conv2d、mul、pool2d、elementwise_add、"
+            "concat，或模型自身的算子名）。留空时：全量化量化所有支持的算子类型；动态量化量化除深度卷积外的所有带权重算子"
+            "（深度卷积的每个通道只读一个输入通道，共用一个运行时量化尺度时损失最大）。"),
+        key("quantscope_param", "is_full_quantize", T::Bool, "false",
+            "PaddleSlim: true quantizes every op type Quantscope supports, whatever quantizable_op_type says.",
+            "PaddleSlim：true 表示量化所有支持的算子类型，忽略 quantizable_op_type。"),
+        range(key("quantscope_param", "threshold_rate", T::Float, "0",
+                  "Paddle Lite, weight quantization: clip each channel's weights at the (1 - threshold_rate) quantile of their "
+                  "magnitudes before choosing the scale; 0 keeps the largest weight.",
+                  "Paddle Lite，权重量化：按通道将权重绝对值截断到 (1 - threshold_rate) 分位数后再确定 scale；0 表示保留最大值。"),
+              0, 0.1),
         range(key("quantscope_param", "target_cosine", T::Float, "0",
                   "Full and weight quantization: keep the most sensitive weighted nodes float, one at a time, until the model "
                   "output's mean cosine against float reaches this on held-back calibration samples (ranked on the first half "

@@ -322,7 +322,7 @@ QuantPlan buildDynamicQuantPlan(const Graph& g, const DynamicQuantOptions& o)
         }
         if (o.opTypes.empty() && isDepthwise(g, n)) {
             plan.floatReasons[n.name] = "depthwise convolution: a run-time scale shared by all its channels leaves the small ones "
-                                        "few levels (add depthwise_conv2d to [dynamic_quant_param] quantizable_op_type to quantize it)";
+                                        "few levels (add depthwise_conv2d to [quantscope_param] quantizable_op_type to quantize it)";
             plan.floatByRule.insert(n.name);
             continue;
         }

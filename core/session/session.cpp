@@ -180,7 +180,7 @@ QuantPlan Session::buildPlan(const IniDocument& config, const std::set<std::stri
         if (std::string s = configValue(config, "dynamic_quant_param", "quant_strategy"); !s.empty()) o.strategy = s;
         o.skipNodes = skip;
         o.weightBits = weightBits;
-        for (const std::string& t : parseNameList(configValue(config, "dynamic_quant_param", "quantizable_op_type"))) o.opTypes.insert(t);
+        for (const std::string& t : parseNameList(configValue(config, "quantscope_param", "quantizable_op_type"))) o.opTypes.insert(t);
         if (!means->empty()) o.stats = means;
         plan = buildDynamicQuantPlan(g, o);
         plan.roundingData = meansFrom;
@@ -192,8 +192,8 @@ QuantPlan Session::buildPlan(const IniDocument& config, const std::set<std::stri
         o.skipNodes = skip;
         o.biasCorrection = parseBool(configValue(config, "full_quant_param", "bias_correction")).value_or(true);
         o.weightBits = weightBits;
-        if (!parseBool(configValue(config, "full_quant_param", "is_full_quantize")).value_or(false))
-            for (const std::string& t : parseNameList(configValue(config, "full_quant_param", "quantizable_op_type"))) o.opTypes.insert(t);
+        if (!parseBool(configValue(config, "quantscope_param", "is_full_quantize")).value_or(false))
+            for (const std::string& t : parseNameList(configValue(config, "quantscope_param", "quantizable_op_type"))) o.opTypes.insert(t);
         plan = buildFullQuantPlan(g, m_stats, o);
     } else {
         throw InputError("quant_type=" + quantType + ": use WEIGHT_QUANT, FULL_QUANT or DYNAMIC_QUANT");
@@ -212,7 +212,7 @@ QuantPlan Session::quantizeWeights(const IniDocument& config, const std::set<std
     o.encode = parseBool(configValue(config, "common_quant_param", "enable_encode")).value_or(true);
     o.perChannel = parseBool(configValue(config, "weight_quant_param", "per_channel")).value_or(true);
     o.correction = parseBool(configValue(config, "weight_quant_param", "bias_correction")).value_or(true);
-    o.thresholdRate = parseFloat(configValue(config, "weight_quant_param", "threshold_rate")).value_or(0.0);
+    o.thresholdRate = parseFloat(configValue(config, "quantscope_param", "threshold_rate")).value_or(0.0);
     o.initScale = parseFloat(configValue(config, "mixed_bit_weight_quant_param", "init_scale")).value_or(0.02);
     o.skipNodes = skip;
     if (!means.empty()) o.stats = &means;
