@@ -114,6 +114,27 @@ private slots:
         QVERIFY2(r.err.find("target_cosine=1.5: give a cosine in (0, 1]") != std::string::npos, r.err.c_str());
     }
 
+    void testConvertReplaysProject()
+    {
+        // A project's skip list and calibration folder apply on top of its config file; the output is named after it.
+        const std::string model = test::modelPath("resnet8_cifar10.onnx");
+        const std::string calib = test::linkFiles({"airplane_0002.jpg", "bird_0002.jpg", "cat_0002.jpg"}, test::imagePath("cifar10"), tmp("proj_calib"));
+        const std::string base = "[common_quant_param]\nquant_type=FULL_QUANT\n";
+        writeFileAtomic(tmp("proj.ini"), base + test::calibrationSection(tmp("proj_elsewhere"), 3, test::pre({}, {})));
+        writeFileAtomic(tmp("proj.quantscope.yaml"), "quantscope_project: 1\nmodel: " + model + "\nconfig_file: proj.ini\nskip_quant_node: [Conv_2]\n"
+                                                     "calibration:\n  input: proj_calib\n");
+        Result r = cli({"convert", "--project=" + tmp("proj.quantscope.yaml")});
+        QVERIFY2(r.code == 0, r.err.c_str());
+        QVERIFY(std::filesystem::exists(tmp("proj_quant.onnx")));
+        writeFileAtomic(tmp("direct.ini"), base + "skip_quant_node=Conv_2\n" + test::calibrationSection(calib, 3, test::pre({}, {})));
+        r = cli({"convert", "--fmk=ONNX", "--modelFile=" + model, "--configFile=" + tmp("direct.ini"), "--outputFile=" + tmp("direct.onnx")});
+        QCOMPARE(r.code, 0);
+        QVERIFY(readFileBytes(tmp("proj_quant.onnx")) == readFileBytes(tmp("direct.onnx")));
+        r = cli({"convert", "--project=" + tmp("proj.quantscope.yaml"), "--modelFile=" + model});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.find("--project gives the model and the config; drop --modelFile") != std::string::npos, r.err.c_str());
+    }
+
     void testInspectJson()
     {
         Result r = cli({"inspect", test::modelPath("mobilenet_v1_0.25_224.tflite"), "--json"});

@@ -31,6 +31,7 @@
 #include "resultsview.h"
 #include "settingseditor.h"
 #include "testdata.h"
+#include "util/atomicfile.h"
 
 using namespace qs;
 
@@ -241,6 +242,14 @@ private slots:
         QCOMPARE(runCli(6, argv, out, err), 0);
         QCOMPARE(readFileBytes(cliOut), readFileBytes(model.toStdString()));
         QVERIFY(QString::fromStdString(readFileBytes(ini.toStdString())).contains(QString::fromStdString("skip_quant_node=" + node)));
+        // ... and so does the project, through convert --project
+        const QString project = dir.filePath("gui.quantscope.yaml");
+        QCOMPARE(w.saveProject(project), QString());
+        std::string p1 = "--project=" + project.toStdString(), p2 = "--outputFile=" + dir.filePath("project.tflite").toStdString();
+        const char* argvProject[] = {"quantscope-cli", "convert", p1.c_str(), p2.c_str()};
+        std::ostringstream out2, err2;
+        QCOMPARE(runCli(4, argvProject, out2, err2), 0);
+        QCOMPARE(readFileBytes(dir.filePath("project.tflite").toStdString()), readFileBytes(model.toStdString()));
 
         // An accuracy target: Run searches (core's searchTargetCosine) before quantizing; its choice lands in the
         // document (skip_quant_node, the target removed) as one undo step, and its path is shown. Re-plans after an
@@ -265,6 +274,28 @@ private slots:
         QCOMPARE(w.settings()->document().get("quantscope_param", "target_cosine").value_or(""), std::string("0.000001"));
         QVERIFY(finished.wait(60000));
         QVERIFY(!w.findChild<QMessageBox*>("targetBox"));
+    }
+
+    void testOpenConfigShowsProblemsAndKeepsComments()
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY(openSample(w));
+        QTemporaryDir dir;
+        const std::string ini = dir.filePath("ci.ini").toStdString();
+        const std::string text = "# the CI's config\n[common_quant_param]\nquant_type=WEIGHT_QUANT\nbit_num=17  \n; keep this\n";
+        writeFileAtomic(ini, text);
+        QCOMPARE(w.openConfig(QString::fromStdString(ini)), QString());
+        QVERIFY(!w.settings()->valid());
+        auto* problems = w.findChild<QListWidget*>("settingsProblems");
+        QVERIFY(problems && problems->count() >= 1);
+        QVERIFY2(problems->item(0)->text().contains("bit_num=17 is out of range [0, 16]"), qPrintable(problems->item(0)->text()));
+        const QString out = dir.filePath("back.ini");
+        QCOMPARE(w.exportConfig(out), QString());
+        QCOMPARE(readFileBytes(out.toStdString()), text);  // comments, order and spacing as read
+        w.undoStack()->undo();  // the sample's settings again
+        QVERIFY(w.settings()->valid());
+        QCOMPARE(w.openConfig(dir.filePath("missing.ini")).isEmpty(), false);
     }
 
     void testWeightQuantShowsEachNodesWeights()

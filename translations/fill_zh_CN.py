@@ -172,6 +172,14 @@ ZH = {
     'Output cosine %1 on %2 held-back calibration samples. Tried:\n%3\n\nKept float: %4\n\nThey are now in skip_quant_node (Ctrl+Z takes them back).':
         '在 %2 个留出的校准样本上输出余弦为 %1。尝试过：\n%3\n\n保留为浮点：%4\n\n它们已写入 skip_quant_node（Ctrl+Z 可撤销）。',
     'target_cosine %1': 'target_cosine %1',
+    'Open Config': '打开配置',
+    'MindSpore Lite configs (*.ini *.cfg *.config);;All files (*)': 'MindSpore Lite 配置 (*.ini *.cfg *.config);;所有文件 (*)',
+    'Could not open the config': '无法打开配置',
+    'Open &Config...': '打开配置(&C)...',
+    'Load a MindSpore Lite INI config into the settings, with its problems listed (Ctrl+Shift+O)': '将 MindSpore Lite INI 配置载入设置并列出其中的问题 (Ctrl+Shift+O)',
+    'Open a model first, and wait for the run to finish.': '请先打开模型，并等待运行结束。',
+    'Open config %1': '打开配置 %1',
+    'Config %1 loaded': '已载入配置 %1',
 }
 
 def main():

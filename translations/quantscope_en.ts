@@ -523,6 +523,38 @@ Kept float: %4
 They are now in skip_quant_node (Ctrl+Z takes them back).</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Open Config</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>MindSpore Lite configs (*.ini *.cfg *.config);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Could not open the config</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open &amp;Config...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Load a MindSpore Lite INI config into the settings, with its problems listed (Ctrl+Shift+O)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open a model first, and wait for the run to finish.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open config %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Config %1 loaded</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>

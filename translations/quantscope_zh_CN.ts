@@ -530,6 +530,38 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
 
 它们已写入 skip_quant_node（Ctrl+Z 可撤销）。</translation>
     </message>
+    <message>
+        <source>Open Config</source>
+        <translation>打开配置</translation>
+    </message>
+    <message>
+        <source>MindSpore Lite configs (*.ini *.cfg *.config);;All files (*)</source>
+        <translation>MindSpore Lite 配置 (*.ini *.cfg *.config);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Could not open the config</source>
+        <translation>无法打开配置</translation>
+    </message>
+    <message>
+        <source>Open &amp;Config...</source>
+        <translation>打开配置(&amp;C)...</translation>
+    </message>
+    <message>
+        <source>Load a MindSpore Lite INI config into the settings, with its problems listed (Ctrl+Shift+O)</source>
+        <translation>将 MindSpore Lite INI 配置载入设置并列出其中的问题 (Ctrl+Shift+O)</translation>
+    </message>
+    <message>
+        <source>Open a model first, and wait for the run to finish.</source>
+        <translation>请先打开模型，并等待运行结束。</translation>
+    </message>
+    <message>
+        <source>Open config %1</source>
+        <translation>打开配置 %1</translation>
+    </message>
+    <message>
+        <source>Config %1 loaded</source>
+        <translation>已载入配置 %1</translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>

@@ -262,6 +262,14 @@ void MainWindow::createActions()
     connect(m_openSampleAction, &QAction::triggered, this, &MainWindow::openSample);
     m_openProjectAction = new QAction(this);
     connect(m_openProjectAction, &QAction::triggered, this, qOverload<>(&MainWindow::openProject));
+    m_openConfigAction = new QAction(this);
+    m_openConfigAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    connect(m_openConfigAction, &QAction::triggered, this, [this] {
+        QString path = QFileDialog::getOpenFileName(this, tr("Open Config"), QSettings().value("lastDir").toString(),
+                                                    tr("MindSpore Lite configs (*.ini *.cfg *.config);;All files (*)"));
+        if (path.isEmpty()) return;
+        if (QString error = openConfig(path); !error.isEmpty()) QMessageBox::warning(this, tr("Could not open the config"), error);
+    });
     m_saveProjectAction = new QAction(this);
     m_saveProjectAction->setShortcut(QKeySequence::Save);
     connect(m_saveProjectAction, &QAction::triggered, this, &MainWindow::saveProjectAs);
@@ -324,6 +332,7 @@ void MainWindow::createActions()
     m_recentMenu = m_fileMenu->addMenu(QString());
     m_fileMenu->addSeparator();
     m_fileMenu->addAction(m_openProjectAction);
+    m_fileMenu->addAction(m_openConfigAction);
     m_fileMenu->addAction(m_saveProjectAction);
     m_fileMenu->addSeparator();
     m_fileMenu->addAction(m_exportModelAction);
@@ -377,6 +386,8 @@ void MainWindow::retranslate()
     m_openSampleAction->setText(tr("Open &Sample Model"));
     m_openSampleAction->setToolTip(tr("MobileNet V1 0.25 with five photos set up for calibration"));
     m_openProjectAction->setText(tr("Open &Project..."));
+    m_openConfigAction->setText(tr("Open &Config..."));
+    m_openConfigAction->setToolTip(tr("Load a MindSpore Lite INI config into the settings, with its problems listed (Ctrl+Shift+O)"));
     m_saveProjectAction->setText(tr("&Save Project..."));
     m_saveProjectAction->setToolTip(tr("Save the model path, settings and skipped nodes as a .yaml project (Ctrl+S)"));
     m_exportModelAction->setText(tr("&Export Quantized Model..."));
@@ -566,6 +577,7 @@ void MainWindow::updateActions()
     m_exportConfigAction->setEnabled(loaded && m_settings->valid());
     m_exportReportsAction->setEnabled(loaded && !running && !m_session->exportedBytes().empty());
     m_saveProjectAction->setEnabled(loaded);
+    m_openConfigAction->setEnabled(loaded && !running);
     m_settings->setEnabled(!running);
     m_progress->setVisible(running || isLoading());
 }
@@ -821,14 +833,21 @@ void MainWindow::saveProjectAs()
     QString path = QFileDialog::getSaveFileName(this, tr("Save Project"), QFileInfo(m_path).absolutePath() + "/" +
                                                 QFileInfo(m_path).completeBaseName() + ".quantscope.yaml", tr("Quantscope projects (*.yaml)"));
     if (path.isEmpty()) return;
+    if (QString error = saveProject(path); !error.isEmpty()) QMessageBox::warning(this, tr("Could not save the project"), error);
+    else m_status->setText(tr("Saved %1").arg(QDir::toNativeSeparators(path)));
+}
+
+QString MainWindow::saveProject(const QString& path)
+{
+    // The settings hold the skips and calibration folders: the INI inline is the whole project state for now.
     Project p;
     p.model = m_path.toStdString();
     p.configText = m_settings->document().toString();
     try {
-        saveProject(p, path.toStdString());
-        m_status->setText(tr("Saved %1").arg(QDir::toNativeSeparators(path)));
+        qs::saveProject(p, path.toStdString());
+        return {};
     } catch (const std::exception& e) {
-        QMessageBox::warning(this, tr("Could not save the project"), QString::fromStdString(e.what()));
+        return QString::fromStdString(e.what());
     }
 }
 
@@ -842,16 +861,41 @@ void MainWindow::openProject()
 void MainWindow::openFile(const QString& path)
 {
     if (path.endsWith(".yaml", Qt::CaseInsensitive) || path.endsWith(".yml", Qt::CaseInsensitive)) openProject(path);
-    else openModel(path);
+    else if (isConfigFile(path)) {
+        if (QString error = openConfig(path); !error.isEmpty()) QMessageBox::warning(this, tr("Could not open the config"), error);
+    } else openModel(path);
+}
+
+bool MainWindow::isConfigFile(const QString& path)
+{
+    for (const char* ext : {".ini", ".cfg", ".config"})
+        if (path.endsWith(QLatin1String(ext), Qt::CaseInsensitive)) return true;
+    return false;
+}
+
+QString MainWindow::openConfig(const QString& path)
+{
+    // Into the open model's settings, comments and order kept (exported as read); problems are listed as for any edit.
+    if (!m_session || isRunning()) return tr("Open a model first, and wait for the run to finish.");
+    try {
+        Diagnostics d;  // syntax problems stay in the document as unreadable lines, which validation lists
+        IniDocument doc = loadConfigFile(path.toStdString(), d);
+        for (const Diagnostic& x : d)  // about the file itself (missing, binary, too large): nothing to load
+            if (x.severity == Diagnostic::Severity::Error && x.line == 0) return QString::fromStdString(x.toString());
+        m_settings->replaceDocument(doc, tr("Open config %1").arg(QFileInfo(path).fileName()));
+        m_status->setText(tr("Config %1 loaded").arg(QDir::toNativeSeparators(path)));
+        return {};
+    } catch (const std::exception& e) {
+        return QString::fromStdString(e.what());
+    }
 }
 
 void MainWindow::openProject(const QString& path)
 {
     try {
         Project p = loadProject(path.toStdString());
-        std::string text = p.configText;
-        if (text.empty() && !p.configFile.empty()) text = readFileBytes(p.configFile);
-        m_pendingConfig = QString::fromStdString(text);
+        Diagnostics d;  // shown by the settings editor's validation once the model is open
+        m_pendingConfig = QString::fromStdString(projectConfig(p, path.toStdString(), d).toString());
         openModel(QString::fromStdString(p.model));
     } catch (const std::exception& e) {
         QMessageBox::warning(this, tr("Could not open the project"), QString::fromStdString(e.what()));
@@ -874,7 +918,8 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event)
 {
     for (const QUrl& url : event->mimeData()->urls()) {
         QString f = url.toLocalFile();
-        if (f.endsWith(".onnx", Qt::CaseInsensitive) || f.endsWith(".tflite", Qt::CaseInsensitive) || f.endsWith(".yaml", Qt::CaseInsensitive)) {
+        if (f.endsWith(".onnx", Qt::CaseInsensitive) || f.endsWith(".tflite", Qt::CaseInsensitive) || f.endsWith(".yaml", Qt::CaseInsensitive) ||
+            isConfigFile(f)) {
             event->acceptProposedAction();
             return;
         }

@@ -57,6 +57,11 @@ public:
     void setSkip(const QString& node, bool skip);  // recorded for undo; re-plans without calibrating
     // writes a target_cosine search's choice into the document (one undo step) and shows its path
     void applyTargetChoice(const RunOutcome& outcome);
+    // Saves the model path and settings as a project; return an error message, or empty
+    QString saveProject(const QString& path);
+    // Loads a MindSpore INI into the open model's settings (one undo step); return an error message, or empty
+    QString openConfig(const QString& path);
+    static bool isConfigFile(const QString& path);  // .ini, .cfg, .config
     // Writes the quantized model and/or the INI config (atomically). return an error message, empty on success.
     QString exportModel(const QString& path);
     QString exportConfig(const QString& path);
@@ -112,6 +117,7 @@ private:
     QAction* m_openAction = nullptr;
     QAction* m_openSampleAction = nullptr;
     QAction* m_openProjectAction = nullptr;
+    QAction* m_openConfigAction = nullptr;
     QAction* m_saveProjectAction = nullptr;
     QAction* m_exportModelAction = nullptr;
     QAction* m_exportConfigAction = nullptr;

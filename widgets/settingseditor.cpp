@@ -47,6 +47,21 @@ private:
     SettingsEditor* m_editor;
     std::string m_section, m_key, m_before, m_after;
 };
+// Replaces the whole document (Open Config): undo brings the previous one back.
+class ReplaceDocumentCommand : public QUndoCommand {
+public:
+    ReplaceDocumentCommand(SettingsEditor* editor, IniDocument before, IniDocument after, const QString& text)
+        : m_editor(editor), m_before(std::move(before)), m_after(std::move(after))
+    {
+        setText(text);
+    }
+    void undo() override { m_editor->applyDocument(m_before); }
+    void redo() override { m_editor->applyDocument(m_after); }
+
+private:
+    SettingsEditor* m_editor;
+    IniDocument m_before, m_after;
+};
 }  // namespace
 
 SettingsEditor::SettingsEditor(QUndoStack* undo, QWidget* parent) : QWidget(parent), m_undo(undo)
@@ -164,6 +179,17 @@ void SettingsEditor::setDocument(const IniDocument& doc)
     m_doc = doc;
     for (const auto& [id, item] : m_items) showValue(id.first, id.second);
     revalidate();
+}
+
+void SettingsEditor::replaceDocument(const IniDocument& doc, const QString& what)
+{
+    m_undo->push(new ReplaceDocumentCommand(this, m_doc, doc, what));  // push runs redo(): applyDocument()
+}
+
+void SettingsEditor::applyDocument(const IniDocument& doc)
+{
+    setDocument(doc);
+    emit changed();
 }
 
 void SettingsEditor::setModel(const Graph* model)

@@ -26,6 +26,10 @@ public:
     explicit SettingsEditor(QUndoStack* undo, QWidget* parent = nullptr);
 
     void setDocument(const IniDocument& doc);
+    // Replaces the document as the user would (Open Config), recorded for undo under the name what.
+    void replaceDocument(const IniDocument& doc, const QString& what);
+    // Sets the whole document without recording, as an edit (undo/redo of replaceDocument apply through this).
+    void applyDocument(const IniDocument& doc);
     const IniDocument& document() const { return m_doc; }
     void setModel(const Graph* model);  // checks input and node names against it; null: none
     bool valid() const { return m_errors == 0; }

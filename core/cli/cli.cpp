@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -16,6 +17,7 @@
 
 #include "calibration/imagepreprocess.h"
 #include "config/config.h"
+#include "config/project.h"
 #include "quant/coverage.h"
 #include "report/debugreport.h"
 #include "session/sensitivity.h"
@@ -54,6 +56,7 @@ const char* kUsage =
     "      file:line: severity: message; exit 0 without errors, 1 with. --model also checks input and node names.\n"
     "  convert --fmk=ONNX|TFLITE --modelFile=M --outputFile=O --configFile=C [--inputShape=...] [--strict]\n"
     "          [--target-cosine=X [--samples N]]\n"
+    "  convert --project=P [--outputFile=O] [--strict] [--target-cosine=X]\n"
     "      converter_lite-compatible entry point. Also reads the legacy flags --quantType=WeightQuant|PostTraining,\n"
     "      --bitNum, --quantWeightSize, --quantWeightChannel and --config_file. O gets .onnx or .tflite appended\n"
     "      unless it ends so already (converter_lite appends .ms). Weighted operators (Conv, Gemm, MatMul, ...) that\n"
@@ -61,7 +64,8 @@ const char* kUsage =
     "      that an error (exit 1, nothing written). --target-cosine (or [quantscope_param] target_cosine) keeps the\n"
     "      most sensitive weighted nodes float until the output cosine on held-back calibration samples reaches X\n"
     "      (ranked on the first half, at most N each, default 8), prints each step and writes O.ini: the config with\n"
-    "      those nodes in skip_quant_node, which replays without searching.\n"
+    "      those nodes in skip_quant_node, which replays without searching. --project replays a GUI project\n"
+    "      (.quantscope.yaml: its model, config, skips and calibration folders); O defaults to P's name + _quant.\n"
     "  sensitivity --fmk=ONNX|TFLITE --modelFile=M --configFile=C [--samples N] [--csv F] [--alone] [--inputShape=...]\n"
     "          [--threads N]\n"
     "      Calibrates, then ranks every weighted node the config's plan quantizes by the model output's cosine against\n"
@@ -115,7 +119,7 @@ struct Args {
 const std::set<std::string> kValued = {"input", "output-dir", "threads", "repeat", "inputShape", "format", "mean",
                                        "std", "resize", "crop", "labels", "top", "model", "template", "fmk", "modelFile",
                                        "outputFile", "configFile", "config_file", "quantType", "bitNum",
-                                       "quantWeightSize", "quantWeightChannel", "memory-budget", "samples", "csv", "target-cosine"};
+                                       "quantWeightSize", "quantWeightChannel", "memory-budget", "samples", "csv", "target-cosine", "project"};
 const std::set<std::string> kFlags = {"json", "help", "version", "save-inputs", "strict", "alone"};
 
 Args parseArgs(int argc, const char* const* argv, int from)
@@ -430,11 +434,19 @@ void printWeightSummary(const Graph& g, const QuantPlan& plan, std::ostream& err
 bool openModelAndConfig(const Args& a, const std::string& command, Session& session, IniDocument& doc, std::string& configPath,
                         std::ostream& err)
 {
+    // --project P: the model, config, skips and calibration folders a GUI project holds (replayed as the GUI runs them)
+    std::optional<Project> project;
+    if (a.has("project")) {
+        for (const char* k : {"modelFile", "configFile", "config_file"})
+            if (a.has(k)) throw InputError(std::string("--project gives the model and the config; drop --") + k);
+        project = loadProject(a.get("project"));
+    }
     for (const char* k : {"fmk", "modelFile"})
-        if (!a.has(k)) throw InputError(command + " needs --" + k + "=...; see --help");
+        if (!a.has(k) && !project) throw InputError(command + " needs --" + k + "=... (or --project=P); see --help");
+    const std::string modelPath = project ? project->model : a.get("modelFile");
     std::string fmk = a.get("fmk");
+    if (project && fmk.empty()) fmk = modelPath.size() > 7 && modelPath.substr(modelPath.size() - 7) == ".tflite" ? "TFLITE" : "ONNX";
     if (fmk != "ONNX" && fmk != "TFLITE") throw InputError("--fmk=" + fmk + ": Quantscope reads ONNX and TFLITE models");
-    const std::string modelPath = a.get("modelFile");
     LoadOptions lo;
     if (a.has("inputShape")) lo.inputShapes = parseInputShapes(a.get("inputShape"));
     session.load(modelPath, lo);
@@ -443,8 +455,9 @@ bool openModelAndConfig(const Args& a, const std::string& command, Session& sess
     if ((fmk == "ONNX") != (model.info.format == "onnx"))
         throw InputError(modelPath + ": --fmk=" + fmk + " but the file is a " + model.info.format + " model; fix --fmk");
     Diagnostics diags;
-    configPath = a.has("configFile") ? a.get("configFile") : a.get("config_file");
-    doc = configPath.empty() ? IniDocument::parse("", "<flags>", diags) : loadConfigFile(configPath, diags);
+    configPath = project ? a.get("project") : a.has("configFile") ? a.get("configFile") : a.get("config_file");
+    doc = project ? projectConfig(*project, configPath, diags)
+          : configPath.empty() ? IniDocument::parse("", "<flags>", diags) : loadConfigFile(configPath, diags);
     std::map<std::string, std::string> legacy;
     for (const char* k : {"quantType", "bitNum", "quantWeightSize", "quantWeightChannel"})
         if (a.has(k)) legacy[k] = a.get(k);
@@ -479,11 +492,25 @@ ProgressSink progressBar(std::ostream& err)
 
 int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
 {
-    for (const char* k : {"fmk", "modelFile", "outputFile"})
-        if (!a.has(k)) throw InputError(std::string("convert needs --") + k + "=...; see --help");
+    if (!a.has("project"))
+        for (const char* k : {"fmk", "modelFile", "outputFile"})
+            if (!a.has(k)) throw InputError(std::string("convert needs --") + k + "=... (or --project=P); see --help");
     std::string modelPath = a.get("modelFile"), outputPath = a.get("outputFile");
+    if (a.has("project")) {
+        modelPath = loadProject(a.get("project")).model;
+        if (outputPath.empty()) {  // det.quantscope.yaml -> det_quant beside it
+            std::string base = a.get("project");
+            for (const char* ext : {".quantscope.yaml", ".yaml", ".yml"})
+                if (base.size() > std::strlen(ext) && base.compare(base.size() - std::strlen(ext), std::strlen(ext), ext) == 0) {
+                    base.resize(base.size() - std::strlen(ext));
+                    break;
+                }
+            outputPath = base + "_quant";
+        }
+    }
+    const bool tfliteModel = a.has("fmk") ? a.get("fmk") == "TFLITE" : modelPath.size() > 7 && modelPath.substr(modelPath.size() - 7) == ".tflite";
     // converter_lite appends its format's suffix to --outputFile; so does Quantscope, unless the name has it already
-    const std::string suffix = a.get("fmk") == "ONNX" ? ".onnx" : ".tflite";
+    const std::string suffix = tfliteModel ? ".tflite" : ".onnx";
     if (outputPath.size() < suffix.size() || outputPath.compare(outputPath.size() - suffix.size(), suffix.size(), suffix) != 0)
         outputPath += suffix;
     refuseOverwrite(modelPath, outputPath);

@@ -214,6 +214,9 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
             out.push_back({Severity::Warning, doc.file, line, l.section, "", "unknown section; its keys are ignored",
                            near.empty() ? "known sections: " + joined(sectionNames) : "did you mean [" + near + "]?"});
         }
+        if (l.kind == IniDocument::Line::Kind::Invalid)  // parse() said why; said again for views that only validate
+            out.push_back({Severity::Error, doc.file, line, l.section, "", "cannot read '" + trim(l.text) + "'",
+                           "write key=value, [section] or a # comment"});
         if (l.kind != IniDocument::Line::Kind::Entry) continue;
         if (l.section.empty()) {
             out.push_back({Severity::Error, doc.file, line, "", l.key, "key outside any section",

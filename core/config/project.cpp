@@ -2,8 +2,10 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <filesystem>
 
+#include "config/config.h"
 #include "formats/modelloader.h"
 #include "graph/error.h"
 #include "util/atomicfile.h"
@@ -149,6 +151,45 @@ void saveProject(const Project& p, const std::string& path)
     if (!p.ui.empty()) out << YAML::Key << "ui" << YAML::Value << p.ui;
     out << YAML::EndMap;
     writeFileAtomic(path, std::string(out.c_str()) + "\n");
+}
+
+}  // namespace qs
+
+namespace qs {
+
+IniDocument projectConfig(const Project& project, const std::string& path, Diagnostics& diagnostics)
+{
+    IniDocument doc = !project.configFile.empty() ? loadConfigFile(project.configFile, diagnostics)
+                                                  : parseConfig(project.configText, path, diagnostics);
+    std::vector<std::string> skip = parseNameList(configValue(doc, "common_quant_param", "skip_quant_node"));
+    auto addSkip = [&](const std::string& n) {
+        if (std::find(skip.begin(), skip.end(), n) == skip.end()) skip.push_back(n);
+    };
+    for (const std::string& n : project.skipNodes) addSkip(n);
+    for (const auto& [node, o] : project.overrides) {
+        if (o.skip.value_or(false)) addSkip(node);
+        if (o.bits || o.method)
+            diagnostics.push_back({Diagnostic::Severity::Warning, path, 0, "", "overrides",
+                                   "node '" + node + "': per-node bits and method are not applied yet; the config's settings hold for it",
+                                   "use skip, or the config's bit_num / activation_quant_method"});
+    }
+    if (!skip.empty()) {
+        std::string list;
+        for (const std::string& n : skip) list += (list.empty() ? "" : ",") + n;
+        doc.set("common_quant_param", "skip_quant_node", list);
+    }
+    if (!project.calibration.empty()) {
+        std::string error;
+        std::map<std::string, std::string> folders;
+        if (auto entries = parseCalibratePath(configValue(doc, "data_preprocess_param", "calibrate_path"), &error))
+            for (const CalibrateEntry& e : *entries) folders[e.input] = e.dir;
+        folders.erase("");  // a bare folder means the only input, which the project names
+        for (const auto& [input, dir] : project.calibration) folders[input] = dir;
+        std::string value;
+        for (const auto& [input, dir] : folders) value += (value.empty() ? "" : ",") + (input.empty() ? dir : input + ":" + dir);
+        doc.set("data_preprocess_param", "calibrate_path", value);
+    }
+    return doc;
 }
 
 }  // namespace qs

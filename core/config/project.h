@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "config/inidocument.h"
+
 namespace qs {
 
 /** A per-node choice that overrides the config (set in the GUI, replayed by the CLI). */
@@ -34,5 +36,10 @@ Project loadProject(const std::string& path);
 Project parseProject(const std::string& text, const std::string& path);
 // Writes atomically. Paths are made relative to the project file's folder when they lie below it.
 void saveProject(const Project& project, const std::string& path);
+
+// The config a project replays: its INI (inline or config_file, read as parseConfig reads files), with the project's
+// skip list and skip overrides added to skip_quant_node and its calibration folders set in calibrate_path. Per-node
+// bits and method overrides are not applied by the quantizer yet: each one is a warning naming the node.
+IniDocument projectConfig(const Project& project, const std::string& path, Diagnostics& diagnostics);
 
 }  // namespace qs
