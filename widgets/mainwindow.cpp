@@ -724,9 +724,7 @@ void MainWindow::setSkip(const QString& node, bool skip)
     if (skip == (it != names.end())) return;
     if (skip) names.push_back(node.toStdString());
     else names.erase(it);
-    std::string joined;
-    for (const std::string& n : names) joined += (joined.empty() ? "" : ",") + n;
-    m_settings->edit("common_quant_param", "skip_quant_node", joined);  // undoable; re-plans via changed()
+    m_settings->edit("common_quant_param", "skip_quant_node", joinNameList(names));  // undoable; re-plans via changed()
 }
 
 QString MainWindow::exportModel(const QString& path)

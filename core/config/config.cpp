@@ -164,6 +164,21 @@ std::vector<std::string> parseNameList(const std::string& s)
     return out;
 }
 
+std::string joinNameList(const std::vector<std::string>& names)
+{
+    std::string out;
+    for (const std::string& n : names) out += (out.empty() ? "" : ",") + n;
+    return out;
+}
+
+std::string skipListWith(const IniDocument& doc, const std::vector<std::string>& names)
+{
+    std::vector<std::string> skip = parseNameList(configValue(doc, "common_quant_param", "skip_quant_node"));
+    for (const std::string& n : names)
+        if (std::find(skip.begin(), skip.end(), n) == skip.end()) skip.push_back(n);
+    return joinNameList(skip);
+}
+
 std::optional<std::vector<CalibrateEntry>> parseCalibratePath(const std::string& s, std::string* error)
 {
     std::vector<CalibrateEntry> out;

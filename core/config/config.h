@@ -44,6 +44,10 @@ std::optional<int64_t> parseInt(const std::string& s);
 std::optional<double> parseFloat(const std::string& s);
 std::optional<std::vector<double>> parseFloatList(const std::string& s);
 std::vector<std::string> parseNameList(const std::string& s);
+// return names as a list value (name1,name2), the form parseNameList reads
+std::string joinNameList(const std::vector<std::string>& names);
+// return doc's [common_quant_param] skip_quant_node with the names added that it does not hold yet, in order
+std::string skipListWith(const IniDocument& doc, const std::vector<std::string>& names);
 struct CalibrateEntry {
     std::string input;  // empty: the model's only input
     std::string dir;

@@ -161,23 +161,15 @@ IniDocument projectConfig(const Project& project, const std::string& path, Diagn
 {
     IniDocument doc = !project.configFile.empty() ? loadConfigFile(project.configFile, diagnostics)
                                                   : parseConfig(project.configText, path, diagnostics);
-    std::vector<std::string> skip = parseNameList(configValue(doc, "common_quant_param", "skip_quant_node"));
-    auto addSkip = [&](const std::string& n) {
-        if (std::find(skip.begin(), skip.end(), n) == skip.end()) skip.push_back(n);
-    };
-    for (const std::string& n : project.skipNodes) addSkip(n);
+    std::vector<std::string> skip = project.skipNodes;
     for (const auto& [node, o] : project.overrides) {
-        if (o.skip.value_or(false)) addSkip(node);
+        if (o.skip.value_or(false)) skip.push_back(node);
         if (o.bits || o.method)
             diagnostics.push_back({Diagnostic::Severity::Warning, path, 0, "", "overrides",
                                    "node '" + node + "': per-node bits and method are not applied yet; the config's settings hold for it",
                                    "use skip, or the config's bit_num / activation_quant_method"});
     }
-    if (!skip.empty()) {
-        std::string list;
-        for (const std::string& n : skip) list += (list.empty() ? "" : ",") + n;
-        doc.set("common_quant_param", "skip_quant_node", list);
-    }
+    if (std::string list = skipListWith(doc, skip); !list.empty()) doc.set("common_quant_param", "skip_quant_node", list);
     if (!project.calibration.empty()) {
         std::string error;
         std::map<std::string, std::string> folders;

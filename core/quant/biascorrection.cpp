@@ -54,7 +54,9 @@ size_t correctBiasEmpirically(const Graph& g, QuantPlan& plan, size_t samples,
     std::vector<Target> targets;
     std::vector<const Node*> nodes;
     for (const Node& n : g.nodes) {
-        if (!plan.quantizedNodes.count(n.name) || !hasQuantizableWeights(g, n) || n.inputs.size() < 3 || n.inputs[2] < 0) continue;
+        if (!plan.quantizedNodes.count(n.name) || !hasQuantizableWeights(g, n) || n.inputs.size() < 3 || n.inputs[1] < 0 || n.inputs[2] < 0 ||
+            !g.values[size_t(n.inputs[1])].constant || !g.values[size_t(n.inputs[2])].constant)
+            continue;
         const std::string& bias = g.values[size_t(n.inputs[2])].name;
         auto b = plan.constants.find(bias);
         if (b == plan.constants.end() || b->second.values.type() != DataType::Int32 || b->second.values.shape().size() != 1) continue;
@@ -104,6 +106,7 @@ size_t correctBiasEmpirically(const Graph& g, QuantPlan& plan, size_t samples,
         }
         // Right after their node in the order (finalize keeps the order where it can), so that the input they share
         // is not kept alive to the end.
+        std::stable_sort(twins.begin(), twins.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
         std::vector<Node> order;
         order.reserve(sim.nodes.size() + twins.size());
         for (size_t i = 0, t = 0; i <= sim.nodes.size(); ++i) {

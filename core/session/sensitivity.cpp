@@ -156,12 +156,7 @@ TargetSearch searchTargetCosine(Session& session, const IniDocument& config, dou
 IniDocument withTargetChoice(const IniDocument& config, const TargetSearch& search)
 {
     IniDocument out = config;
-    std::vector<std::string> skip = parseNameList(configValue(config, "common_quant_param", "skip_quant_node"));
-    for (const std::string& n : search.keptFloat())
-        if (std::find(skip.begin(), skip.end(), n) == skip.end()) skip.push_back(n);
-    std::string list;
-    for (const std::string& n : skip) list += (list.empty() ? "" : ",") + n;
-    if (!list.empty()) out.set("common_quant_param", "skip_quant_node", list);
+    if (std::string list = skipListWith(config, search.keptFloat()); !list.empty()) out.set("common_quant_param", "skip_quant_node", list);
     out.remove("quantscope_param", "target_cosine");
     return out;
 }
