@@ -188,6 +188,14 @@ private slots:
         qInfo("event loop: worst gap %lld ms during the run", worstGap);
         QVERIFY(worstGap < 100);
         QVERIFY(w.results()->rowCount() > 20);
+        // the graph's error colours have a legend with this run's range: its worst node's cosine on the left
+        auto* legend = w.graphView()->findChild<QWidget*>("cosineLegend");
+        QVERIFY(legend && legend->isVisible());
+        const auto& nodeCosine = w.results()->nodeCosine();
+        QVERIFY(!nodeCosine.empty());
+        double worst = 1;
+        for (const auto& [n, c] : nodeCosine) worst = std::min(worst, c);
+        QCOMPARE(w.graphView()->findChild<QLabel*>("legendWorst")->text(), QString::number(worst, 'f', 4));
         // the first calibration photo, preprocessed, previews under the settings
         auto* thumb = w.findChild<QLabel*>("calibrationThumbnail");
         QVERIFY(thumb && !thumb->pixmap().isNull());

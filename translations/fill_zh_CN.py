@@ -172,6 +172,9 @@ ZH = {
     'Output cosine %1 on %2 held-back calibration samples. Tried:\n%3\n\nKept float: %4\n\nThey are now in skip_quant_node (Ctrl+Z takes them back).':
         '在 %2 个留出的校准样本上输出余弦为 %1。尝试过：\n%3\n\n保留为浮点：%4\n\n它们已写入 skip_quant_node（Ctrl+Z 可撤销）。',
     'target_cosine %1': 'target_cosine %1',
+    'cosine': '余弦',
+    'Each quantized node in the colour of its worst tensor\'s cosine on this run\'s scale: the worst node red, the best green; nodes left float grey':
+        '每个量化节点按其最差张量的余弦相似度着色，色阶取本次运行的范围：最差为红色，最好为绿色；保持浮点的节点为灰色',
     'Open Config': '打开配置',
     'MindSpore Lite configs (*.ini *.cfg *.config);;All files (*)': 'MindSpore Lite 配置 (*.ini *.cfg *.config);;所有文件 (*)',
     'Could not open the config': '无法打开配置',

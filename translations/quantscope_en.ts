@@ -37,6 +37,18 @@
         <source>Toggle Skip (keep %1 in float)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>cosine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>float</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Each quantized node in the colour of its worst tensor&apos;s cosine on this run&apos;s scale: the worst node red, the best green; nodes left float grey</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>qs::MainWindow</name>

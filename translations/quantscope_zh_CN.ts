@@ -37,6 +37,18 @@
         <source>Toggle Skip (keep %1 in float)</source>
         <translation>切换跳过（%1 保持浮点）</translation>
     </message>
+    <message>
+        <source>cosine</source>
+        <translation>余弦</translation>
+    </message>
+    <message>
+        <source>float</source>
+        <translation>浮点</translation>
+    </message>
+    <message>
+        <source>Each quantized node in the colour of its worst tensor&apos;s cosine on this run&apos;s scale: the worst node red, the best green; nodes left float grey</source>
+        <translation>每个量化节点按其最差张量的余弦相似度着色，色阶取本次运行的范围：最差为红色，最好为绿色；保持浮点的节点为灰色</translation>
+    </message>
 </context>
 <context>
     <name>qs::MainWindow</name>
@@ -623,7 +635,7 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
     </message>
     <message>
         <source>cosine</source>
-        <translation>余弦相似度</translation>
+        <translation>余弦</translation>
     </message>
     <message>
         <source>value</source>

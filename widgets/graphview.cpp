@@ -4,12 +4,18 @@
 #include <QGraphicsRectItem>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLinearGradient>
+#include <QPainter>
 #include <QContextMenuEvent>
 #include <QMenu>
 #include <QMouseEvent>
 #include <QPainterPath>
 #include <QWheelEvent>
 #include <QtConcurrent/QtConcurrentRun>
+
+#include <cmath>
 
 #include "colours.h"
 #include "graph/opregistry.h"
@@ -41,6 +47,35 @@ GraphView::GraphView(QWidget* parent) : QGraphicsView(parent)
     setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
     setViewportUpdateMode(QGraphicsView::BoundingRectViewportUpdate);
     setBackgroundBrush(QColor(250, 250, 250));
+    // The error scale's legend, over the view's top-left corner: worst and best cosine of the run, float in grey.
+    m_legend = new QWidget(this);
+    m_legend->setObjectName("cosineLegend");
+    m_legend->setAutoFillBackground(true);
+    auto* row = new QHBoxLayout(m_legend);
+    row->setContentsMargins(6, 3, 6, 3);
+    m_legendTitle = new QLabel;
+    m_legendWorst = new QLabel;
+    m_legendWorst->setObjectName("legendWorst");
+    m_legendBest = new QLabel;
+    m_legendBest->setObjectName("legendBest");
+    auto* bar = new QLabel;
+    QPixmap ramp(120, 12);
+    {
+        QPainter p(&ramp);
+        QLinearGradient grad(0, 0, 120, 0);
+        for (int i = 0; i <= 10; ++i) grad.setColorAt(i / 10.0, relativeCosineColour(i / 10.0, 0, 1));
+        p.fillRect(ramp.rect(), grad);
+    }
+    bar->setPixmap(ramp);
+    auto* grey = new QLabel;
+    QPixmap swatch(12, 12);
+    swatch.fill(QColor(150, 150, 150));
+    grey->setPixmap(swatch);
+    m_legendFloat = new QLabel;
+    for (QWidget* w : std::initializer_list<QWidget*>{m_legendTitle, m_legendWorst, bar, m_legendBest, grey, m_legendFloat}) row->addWidget(w);
+    m_legend->move(8, 8);
+    m_legend->hide();
+    retranslate();
     connect(&m_watcher, &QFutureWatcher<GraphLayout>::finished, this, [this] {
         build(m_watcher.result());
         emit laidOut(double(QDateTime::currentMSecsSinceEpoch() - m_started));
@@ -106,7 +141,30 @@ void GraphView::build(const GraphLayout& layout)
 void GraphView::setNodeCosine(const std::map<std::string, double>& cosine)
 {
     m_cosine = cosine;
+    m_worst = 1, m_best = 0;
+    for (const auto& [node, c] : cosine)
+        if (std::isfinite(c)) m_worst = std::min(m_worst, c), m_best = std::max(m_best, c);
+    if (m_worst > m_best) m_worst = m_best = 1;
+    m_legendWorst->setText(QString::number(m_worst, 'f', 4));
+    m_legendBest->setText(QString::number(m_best, 'f', 4));
+    m_legend->adjustSize();
+    m_legend->setVisible(!cosine.empty());
     recolour();
+}
+
+void GraphView::retranslate()
+{
+    m_legendTitle->setText(tr("cosine"));
+    m_legendFloat->setText(tr("float"));
+    m_legend->setToolTip(tr("Each quantized node in the colour of its worst tensor's cosine on this run's scale: the worst "
+                            "node red, the best green; nodes left float grey"));
+    m_legend->adjustSize();
+}
+
+void GraphView::changeEvent(QEvent* event)
+{
+    if (event->type() == QEvent::LanguageChange) retranslate();
+    QGraphicsView::changeEvent(event);
 }
 
 void GraphView::recolour()
@@ -118,7 +176,7 @@ void GraphView::recolour()
         if (!m_cosine.empty()) {
             auto it = m_cosine.find(n.name);
             if (it == m_cosine.end()) c = QColor(150, 150, 150);  // float
-            else c = cosineColour(it->second, 0.75, 0.75);
+            else c = relativeCosineColour(it->second, m_worst, m_best);
         }
         m_items[i]->setBrush(c);
         m_items[i]->setPen(int(i) == m_selected ? QPen(QColor(255, 200, 0), 4) : QPen(Qt::NoPen));

@@ -1,6 +1,7 @@
 #pragma once
 #include <QFutureWatcher>
 #include <QGraphicsView>
+#include <QLabel>
 
 #include <map>
 #include <memory>
@@ -23,7 +24,9 @@ public:
     void setGraph(std::shared_ptr<const Graph> graph);
     bool isLayingOut() const { return m_watcher.isRunning(); }
     int nodeItemCount() const { return int(m_items.size()); }
-    void setNodeCosine(const std::map<std::string, double>& cosine);  // empty: colour by category
+    // Colours quantized nodes by their worst tensor cosine on this run's range (legend shown), float nodes grey;
+    // empty: colour by category.
+    void setNodeCosine(const std::map<std::string, double>& cosine);
     void selectNode(const std::string& name);
     // return the names of nodes whose name or op contains text (case-insensitive); the first is selected
     QStringList find(const QString& text);
@@ -42,12 +45,20 @@ protected:
 private:
     void build(const GraphLayout& layout);
     void recolour();
+    void retranslate();
+    void changeEvent(QEvent* event) override;
 
     std::shared_ptr<const Graph> m_graph;
     QFutureWatcher<GraphLayout> m_watcher;
     qint64 m_started = 0;
     std::vector<QGraphicsRectItem*> m_items;  // per node
     std::map<std::string, double> m_cosine;
+    double m_worst = 0, m_best = 1;  // the range of m_cosine
+    QWidget* m_legend = nullptr;
+    QLabel* m_legendWorst = nullptr;
+    QLabel* m_legendBest = nullptr;
+    QLabel* m_legendTitle = nullptr;
+    QLabel* m_legendFloat = nullptr;
     int m_selected = -1;
 };
 

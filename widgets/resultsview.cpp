@@ -17,7 +17,8 @@
 namespace qs {
 
 namespace {
-enum Column { ColNode, ColOp, ColTensor, ColScale, ColZeroPoint, ColBits, ColMin, ColMax, ColClip, ColCosine, ColSkip, Columns };
+// what tells where the error is first (node, cosine, clip rate, the skip tick), the parameters after
+enum Column { ColNode, ColCosine, ColClip, ColSkip, ColOp, ColTensor, ColScale, ColZeroPoint, ColBits, ColMin, ColMax, Columns };
 
 QTableWidgetItem* number(double v, int decimals)
 {
@@ -37,9 +38,10 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent)
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->verticalHeader()->setVisible(false);
     m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setStretchLastSection(false);
     m_table->setSortingEnabled(true);
-    m_table->setTextElideMode(Qt::ElideLeft);  // long TFLite names: the end says which layer
+    m_table->setWordWrap(false);  // else Qt elides wrapped text at the end whatever the mode
+    m_table->setTextElideMode(Qt::ElideMiddle);  // long TFLite names: the start says which block, the end which layer
     connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
         if (m_filling || item->column() != ColSkip) return;
         emit skipToggled(item->data(Qt::UserRole).toString(), item->checkState() == Qt::Checked);
@@ -91,8 +93,8 @@ void ResultsView::changeEvent(QEvent* event)
 
 void ResultsView::retranslate()
 {
-    m_table->setHorizontalHeaderLabels({tr("Node"), tr("Operator"), tr("Tensor"), tr("Scale"), tr("Zero point"), tr("Bits"), tr("Min"),
-                                        tr("Max"), tr("Clip %"), tr("Cosine"), tr("Skip")});
+    m_table->setHorizontalHeaderLabels({tr("Node"), tr("Cosine"), tr("Clip %"), tr("Skip"), tr("Operator"), tr("Tensor"), tr("Scale"),
+                                        tr("Zero point"), tr("Bits"), tr("Min"), tr("Max")});
     m_table->horizontalHeaderItem(ColCosine)->setToolTip(
         tr("Cosine similarity of the tensor before and after quantization: measured by the last run, or estimated from the "
            "calibration histogram (italic) after a change"));
