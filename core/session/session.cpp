@@ -77,11 +77,13 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
             decoded.push_back(worker.submit([source, i = submitted++] { return source->sample(i); }));
     };
     decodeAhead();
+    std::map<std::string, Tensor> first;  // sample 0's inputs, for the value shapes below
     for (size_t i = 0; i < source->size(); ++i) {
         if (cancel) cancel->check();
         if (progress) progress(i, source->size(), "calibrate");
         std::map<std::string, Tensor> inputs = decoded.front().get();
         decoded.pop_front();
+        if (i == 0) first = inputs;  // shares the tensors' data
         decodeAhead();
         std::vector<std::pair<TensorStats*, TensorStats::Scan>> scans;
         interp.run(
@@ -112,7 +114,7 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
     m_samples = data->size();
     // Every value's shape as the runtime inferred it (Shape/Reshape chains folded): the ONNX writer lifts old opsets
     // with them.
-    m_shapes = data->size() ? interp.valueShapes(data->sample(0)) : std::vector<Shape>{};
+    m_shapes = data->size() ? interp.valueShapes(first) : std::vector<Shape>{};
     m_data = std::move(data);
     m_threads = threads;
 }
