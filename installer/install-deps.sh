@@ -15,6 +15,7 @@ PKGS=(
   libopencv-dev libyaml-cpp-dev
   libdnnl-dev
   xvfb xauth
+  fonts-wqy-microhei  # the zh_CN interface (and its screenshot) needs a CJK font
 )
 
 SUDO=""

@@ -567,6 +567,38 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
         <source>Config %1 loaded</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>calibration</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>quantization</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>bias correction</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>comparison</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sensitivity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>target_cosine search</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>auto_tune</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>debug reports</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>

@@ -574,6 +574,38 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
         <source>Config %1 loaded</source>
         <translation>已载入配置 %1</translation>
     </message>
+    <message>
+        <source>calibration</source>
+        <translation>校准</translation>
+    </message>
+    <message>
+        <source>quantization</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <source>bias correction</source>
+        <translation>偏置校正</translation>
+    </message>
+    <message>
+        <source>comparison</source>
+        <translation>对比</translation>
+    </message>
+    <message>
+        <source>sensitivity</source>
+        <translation>敏感度分析</translation>
+    </message>
+    <message>
+        <source>target_cosine search</source>
+        <translation>target_cosine 搜索</translation>
+    </message>
+    <message>
+        <source>auto_tune</source>
+        <translation>auto_tune 搜索</translation>
+    </message>
+    <message>
+        <source>debug reports</source>
+        <translation>调试报告</translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>

@@ -185,8 +185,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         qint64 elapsed = QDateTime::currentMSecsSinceEpoch() - m_runStarted;
         if (stage == "calibrate" && done > 0 && done < total)
             eta = tr(", about %1 s left").arg(double(elapsed) / done * (total - done) / 1000.0, 0, 'f', 1);
-        m_progress->setFormat(tr("%1 %v/%m").arg(stage));
-        m_runStatus->setText(tr("%1: %2 of %3%4").arg(stage).arg(done).arg(total).arg(eta));
+        const QString label = stageLabel(stage);
+        m_progress->setFormat(tr("%1 %v/%m").arg(label));
+        m_runStatus->setText(tr("%1: %2 of %3%4").arg(label).arg(done).arg(total).arg(eta));
     });
     connect(m_job, &QuantizeJob::finished, this, &MainWindow::onRunFinished);
     connect(m_settings, &SettingsEditor::changed, this, &MainWindow::onSettingsChanged);
@@ -715,6 +716,20 @@ void MainWindow::applyTargetChoice(const RunOutcome& outcome)
     box->setObjectName("targetBox");
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();
+}
+
+QString MainWindow::stageLabel(const QString& stage) const
+{
+    // the stage names core's long work reports (ProgressSink), as the user reads them
+    if (stage == "calibrate") return tr("calibration");
+    if (stage == "quantize") return tr("quantization");
+    if (stage == "bias correction") return tr("bias correction");
+    if (stage == "compare") return tr("comparison");
+    if (stage == "sensitivity") return tr("sensitivity");
+    if (stage == "target_cosine") return tr("target_cosine search");
+    if (stage == "auto_tune") return tr("auto_tune");
+    if (stage == "debug reports") return tr("debug reports");
+    return stage;
 }
 
 void MainWindow::setSkip(const QString& node, bool skip)

@@ -62,6 +62,7 @@ public:
     // Loads a MindSpore INI into the open model's settings (one undo step); return an error message, or empty
     QString openConfig(const QString& path);
     static bool isConfigFile(const QString& path);  // .ini, .cfg, .config
+    QString stageLabel(const QString& stage) const;  // a progress stage of core, translated
     // Writes the quantized model and/or the INI config (atomically). return an error message, empty on success.
     QString exportModel(const QString& path);
     QString exportConfig(const QString& path);
