@@ -690,7 +690,7 @@ void MainWindow::applyTargetChoice(const RunOutcome& outcome)
     // document then replays without searching (as convert's O.ini), and a skip toggle re-plans at once.
     const TargetSearch& t = outcome.target;
     m_undo->beginMacro(tr("Keep %n node(s) float for target_cosine", "", int(t.chosen)));
-    m_settings->edit("common_quant_param", "skip_quant_node", outcome.skipList);
+    m_settings->edit("common_quant_param", "skip_quant_node", skipListWith(m_settings->document(), t.keptFloat()));
     m_settings->edit("quantscope_param", "target_cosine", "");
     m_undo->endMacro();
     QStringList lines;

@@ -57,7 +57,6 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
             if (auto search = applyTargetCosine(*session, effective, o, sink, token.get())) {
                 out.targetSearched = true;
                 out.target = std::move(*search);
-                out.skipList = configValue(effective, "common_quant_param", "skip_quant_node");
             }
             session->quantize(effective, sink, token.get());
             if (session->calibrationSamples() > 0) {

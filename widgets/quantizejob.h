@@ -24,9 +24,8 @@ struct RunOutcome {
     // samples are then the ranking's baseline (rankSensitivity)
     std::vector<std::pair<std::string, double>> suggestions;
     // start() with [quantscope_param] target_cosine: the search ran (searchTargetCosine), and the run quantized with
-    // its choice; skipList is the resulting skip_quant_node, the steps what the search went through
+    // its choice (withTargetChoice)
     bool targetSearched = false;
-    std::string skipList;
     TargetSearch target;
 };
 

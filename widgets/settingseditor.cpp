@@ -239,18 +239,7 @@ QWidget* SettingsEditor::calibrationPicker(QLineEdit* line)
 
 void SettingsEditor::setCalibrationFolder(const std::string& input, const std::string& dir)
 {
-    // input:dir pairs, comma separated; this input's entry is replaced, the others kept
-    std::string current = m_doc.get("data_preprocess_param", "calibrate_path").value_or(""), out;
-    size_t start = 0;
-    while (start <= current.size() && !current.empty()) {
-        size_t comma = current.find(',', start);
-        std::string entry = current.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (!entry.empty() && entry.rfind(input + ":", 0) != 0) out += (out.empty() ? "" : ",") + entry;
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-    }
-    out += (out.empty() ? "" : ",") + input + ":" + dir;
-    edit("data_preprocess_param", "calibrate_path", out);
+    edit("data_preprocess_param", "calibrate_path", calibratePathWith(m_doc.get("data_preprocess_param", "calibrate_path").value_or(""), input, dir));
 }
 
 std::string SettingsEditor::dataSettings() const

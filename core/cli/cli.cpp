@@ -431,6 +431,12 @@ void printWeightSummary(const Graph& g, const QuantPlan& plan, std::ostream& err
 
 // What convert and sensitivity share: --fmk, --modelFile (with --inputShape) loaded into session, and the config
 // (--configFile, or the legacy flags) read and validated as for a conversion. return false when it printed errors.
+// --fmk for a model named by a project (which gives no --fmk): its file name's suffix
+std::string fmkForPath(const std::string& modelPath)
+{
+    return std::filesystem::path(modelPath).extension() == ".tflite" ? "TFLITE" : "ONNX";
+}
+
 bool openModelAndConfig(const Args& a, const std::string& command, Session& session, IniDocument& doc, std::string& configPath,
                         std::ostream& err)
 {
@@ -445,7 +451,7 @@ bool openModelAndConfig(const Args& a, const std::string& command, Session& sess
         if (!a.has(k) && !project) throw InputError(command + " needs --" + k + "=... (or --project=P); see --help");
     const std::string modelPath = project ? project->model : a.get("modelFile");
     std::string fmk = a.get("fmk");
-    if (project && fmk.empty()) fmk = modelPath.size() > 7 && modelPath.substr(modelPath.size() - 7) == ".tflite" ? "TFLITE" : "ONNX";
+    if (project && fmk.empty()) fmk = fmkForPath(modelPath);
     if (fmk != "ONNX" && fmk != "TFLITE") throw InputError("--fmk=" + fmk + ": Quantscope reads ONNX and TFLITE models");
     LoadOptions lo;
     if (a.has("inputShape")) lo.inputShapes = parseInputShapes(a.get("inputShape"));
@@ -508,9 +514,8 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
             outputPath = base + "_quant";
         }
     }
-    const bool tfliteModel = a.has("fmk") ? a.get("fmk") == "TFLITE" : modelPath.size() > 7 && modelPath.substr(modelPath.size() - 7) == ".tflite";
     // converter_lite appends its format's suffix to --outputFile; so does Quantscope, unless the name has it already
-    const std::string suffix = tfliteModel ? ".tflite" : ".onnx";
+    const std::string suffix = (a.has("fmk") ? a.get("fmk") : fmkForPath(modelPath)) == "TFLITE" ? ".tflite" : ".onnx";
     if (outputPath.size() < suffix.size() || outputPath.compare(outputPath.size() - suffix.size(), suffix.size(), suffix) != 0)
         outputPath += suffix;
     refuseOverwrite(modelPath, outputPath);

@@ -179,6 +179,21 @@ std::string skipListWith(const IniDocument& doc, const std::vector<std::string>&
     return joinNameList(skip);
 }
 
+std::string calibratePathWith(const std::string& current, const std::string& input, const std::string& dir)
+{
+    // input:dir pairs, comma separated; this input's entry is replaced, the others kept
+    std::string out;
+    size_t start = 0;
+    while (start <= current.size() && !current.empty()) {
+        size_t comma = current.find(',', start);
+        std::string entry = current.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!entry.empty() && entry.rfind(input + ":", 0) != 0) out += (out.empty() ? "" : ",") + entry;
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return out + (out.empty() ? "" : ",") + input + ":" + dir;
+}
+
 std::optional<std::vector<CalibrateEntry>> parseCalibratePath(const std::string& s, std::string* error)
 {
     std::vector<CalibrateEntry> out;

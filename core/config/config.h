@@ -53,6 +53,9 @@ struct CalibrateEntry {
     std::string dir;
 };
 std::optional<std::vector<CalibrateEntry>> parseCalibratePath(const std::string& s, std::string* error);
+// return a calibrate_path value with input's folder set to dir: its entry replaced (or appended), the other inputs'
+// entries kept in order
+std::string calibratePathWith(const std::string& current, const std::string& input, const std::string& dir);
 
 // return the value of key, or its schema default ("" when it has none)
 std::string configValue(const IniDocument& doc, const std::string& section, const std::string& key);

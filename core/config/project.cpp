@@ -171,14 +171,10 @@ IniDocument projectConfig(const Project& project, const std::string& path, Diagn
     }
     if (std::string list = skipListWith(doc, skip); !list.empty()) doc.set("common_quant_param", "skip_quant_node", list);
     if (!project.calibration.empty()) {
-        std::string error;
-        std::map<std::string, std::string> folders;
-        if (auto entries = parseCalibratePath(configValue(doc, "data_preprocess_param", "calibrate_path"), &error))
-            for (const CalibrateEntry& e : *entries) folders[e.input] = e.dir;
-        folders.erase("");  // a bare folder means the only input, which the project names
-        for (const auto& [input, dir] : project.calibration) folders[input] = dir;
-        std::string value;
-        for (const auto& [input, dir] : folders) value += (value.empty() ? "" : ",") + (input.empty() ? dir : input + ":" + dir);
+        std::string value = configValue(doc, "data_preprocess_param", "calibrate_path");
+        if (auto entries = parseCalibratePath(value, nullptr); entries && entries->size() == 1 && entries->front().input.empty())
+            value.clear();  // a bare folder means the only input, which the project names
+        for (const auto& [input, dir] : project.calibration) value = calibratePathWith(value, input, dir);
         doc.set("data_preprocess_param", "calibrate_path", value);
     }
     return doc;

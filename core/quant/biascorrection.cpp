@@ -15,6 +15,7 @@ namespace {
 
 // A corrected node: its output value, the bias constant's name, and the output's channel layout.
 struct Target {
+    const Node* node = nullptr;
     std::string bias;
     bool channelsLast = false;
     std::vector<double> floatSum, quantSum;
@@ -52,7 +53,6 @@ size_t correctBiasEmpirically(const Graph& g, QuantPlan& plan, size_t samples,
 {
     const bool tflite = g.info.format == "tflite";
     std::vector<Target> targets;
-    std::vector<const Node*> nodes;
     for (const Node& n : g.nodes) {
         if (!plan.quantizedNodes.count(n.name) || !hasQuantizableWeights(g, n) || n.inputs.size() < 3 || n.inputs[1] < 0 || n.inputs[2] < 0 ||
             !g.values[size_t(n.inputs[1])].constant || !g.values[size_t(n.inputs[2])].constant)
@@ -61,10 +61,10 @@ size_t correctBiasEmpirically(const Graph& g, QuantPlan& plan, size_t samples,
         auto b = plan.constants.find(bias);
         if (b == plan.constants.end() || b->second.values.type() != DataType::Int32 || b->second.values.shape().size() != 1) continue;
         Target t;
+        t.node = &n;
         t.bias = bias;
         t.channelsLast = tflite || !(n.opType == "Conv" || n.opType == "ConvTranspose");
         targets.push_back(std::move(t));
-        nodes.push_back(&n);
     }
     if (targets.empty() || samples == 0 || passes <= 0) return 0;
 
@@ -82,7 +82,7 @@ size_t correctBiasEmpirically(const Graph& g, QuantPlan& plan, size_t samples,
         std::map<int, std::pair<size_t, bool>> observed;  // value -> (target, is the float twin)
         std::vector<std::pair<size_t, Node>> twins;       // (insert before this node index, twin)
         for (size_t k = 0; k < targets.size(); ++k) {
-            const Node& n = *nodes[k];
+            const Node& n = *targets[k].node;
             const int at = sim.findNode(n.name);
             if (at < 0) continue;
             Node twin = sim.nodes[size_t(at)];
