@@ -13,6 +13,8 @@
 #include "formats/modelloader.h"
 #include "report/debugreport.h"
 #include "runtime/interpreter.h"
+#include "quant/equalization.h"
+#include "quant/simulate.h"
 #include "session/sensitivity.h"
 #include "session/session.h"
 #include "runtimes.h"
@@ -282,6 +284,161 @@ private slots:
             // a little further there. Known gap, tracked in the issue notes.
             double want = mc.file == "ppocr_v4_det.onnx" ? 0.995 : 0.999;
             QVERIFY2(c >= want, qPrintable(QString("cosine %1 < %2").arg(c).arg(want)));
+        }
+    }
+
+    static std::vector<test::ModelCase> equalizationCases()
+    {
+        std::vector<test::ModelCase> cases = test::onnxModelCases();
+        cases.push_back({"resnet8_cifar10.tflite", "cifar10/airplane_0000.jpg", false, test::pre({0.f}, {1.f}), {1, 32, 32, 3}});
+        cases.push_back({"vww_96.tflite", "photos/grace_hopper.jpg", false, test::pre({0.f}, {255.f}, 96, 96), {1, 96, 96, 3}});
+        cases.push_back({"mobilenet_v1_0.25_224.tflite", "imagenet-sample/n01443537_goldfish.jpg", false, test::imagenetPreprocess(),
+                         {1, 224, 224, 3}});
+        cases.push_back({"face_detection_short_range.tflite", "photos/face.jpg", false, test::pre({127.5f}, {127.5f}, 128, 128),
+                         {1, 128, 128, 3}});
+        return cases;
+    }
+
+    void testCrossLayerEqualizationKeepsTheFunction_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<int>("pairs");
+        // the pairs each shared model has: weighted nodes joined directly or through Relu/PRelu (ReLU6 and HardSwish end
+        // a pair: MobileNet V1 has none)
+        const std::map<std::string, int> pairs = {
+            {"mobilenet_v1_0.25_224.onnx", 0}, {"mobilenet_v2_1.0_224_dq.onnx", 2}, {"resnet8_cifar10.onnx", 3},
+            {"vww_96.onnx", 26},           {"ppocr_mobile_v2_cls.onnx", 9},    {"ppocr_v4_det.onnx", 14},
+            {"ultraface_rfb_320.onnx", 35}, {"mnist.onnx", 0},
+            {"resnet8_cifar10.tflite", 3}, {"vww_96.tflite", 26}, {"mobilenet_v1_0.25_224.tflite", 0},
+            {"face_detection_short_range.tflite", 16}};
+        const std::vector<test::ModelCase> cases = equalizationCases();
+        QCOMPARE(cases.size(), pairs.size());
+        for (const test::ModelCase& c : cases) QTest::newRow(c.file.c_str()) << QString::fromStdString(c.file) << pairs.at(c.file);
+    }
+
+    void testCrossLayerEqualizationKeepsTheFunction()
+    {
+        // The equalized graph computes what the source does (within float rounding: 1e-4 of the output's largest
+        // magnitude) on a real image, on every shared model, and finds each model's pairs.
+        QFETCH(QString, file);
+        QFETCH(int, pairs);
+        const std::vector<test::ModelCase> cases = equalizationCases();
+        auto found = std::find_if(cases.begin(), cases.end(), [&](const test::ModelCase& c) { return c.file == file.toStdString(); });
+        QVERIFY(found != cases.end());
+        const test::ModelCase& model = *found;
+        LoadResult m = loadModel(test::modelPath(model.file));
+        EqualizationResult e = equalizeCrossLayer(m.graph);
+        qInfo("%s: %zu pairs, %zu constants changed", model.file.c_str(), e.pairs, e.changed.size());
+        QCOMPARE(int(e.pairs), pairs);
+        if (e.pairs == 0) {
+            QVERIFY(!e.why.empty() && e.changed.empty());
+            return;
+        }
+        QVERIFY(e.changed.size() >= e.pairs * 2);  // at least both weights of each pair
+        Tensor x = loadImageTensor(test::imagePath(model.image), model.pre, model.shape, model.nchw);
+        const std::string input = m.graph.values[size_t(m.graph.inputs.at(0))].name;
+        std::vector<Tensor> a = Interpreter(m.graph).run({{input, x}});
+        std::vector<Tensor> b = Interpreter(e.graph).run({{input, x}});
+        QCOMPARE(a.size(), b.size());
+        for (size_t o = 0; o < a.size(); ++o) {
+            auto fa = a[o].toFloat(), fb = b[o].toFloat();
+            QCOMPARE(fa.size(), fb.size());
+            double largest = 0, diff = 0;
+            for (size_t i = 0; i < fa.size(); ++i) {
+                largest = std::max(largest, double(std::fabs(fa[i])));
+                diff = std::isnan(fa[i]) || std::isnan(fb[i]) ? INFINITY : std::max(diff, double(std::fabs(fa[i] - fb[i])));
+            }
+            qInfo("  output %zu: largest difference %.3g of %.3g", o, diff, largest);
+            QVERIFY(largest > 0 && diff <= 1e-4 * largest);
+        }
+        // the weights did change: equalizing again finds the same pairs with nothing left to move
+        EqualizationResult again = equalizeCrossLayer(e.graph);
+        QCOMPARE(again.pairs, e.pairs);
+        double moved = 0;
+        for (const std::string& name : again.changed) {
+            const Tensor& w = *again.graph.values[size_t(again.graph.findValue(name))].constant;
+            const Tensor& before = *e.graph.values[size_t(e.graph.findValue(name))].constant;
+            auto fw = w.toFloat(), fb = before.toFloat();
+            for (size_t i = 0; i < fw.size(); ++i) moved = std::max(moved, double(std::fabs(fw[i] - fb[i])) / (std::fabs(fb[i]) + 1e-12));
+        }
+        qInfo("  equalizing again moves weights by at most %.3g relative", moved);
+        QVERIFY(moved < 1e-3);
+    }
+
+    void testEqualizedExportRunsInRuntime_data()
+    {
+        QTest::addColumn<QString>("model");
+        QTest::newRow("vww_96.onnx in ONNX Runtime") << "vww_96.onnx";
+        QTest::newRow("vww_96.tflite in LiteRT") << "vww_96.tflite";
+    }
+
+    void testEqualizedExportRunsInRuntime()
+    {
+        // [quantscope_param] cross_layer_equalization: calibrated and quantized on the equalized graph, per-tensor
+        // weights. The first convolution stays float (skip_quant_node): its equalized float weights must reach the
+        // file, since the next convolution reads its output rescaled.
+        QFETCH(QString, model);
+        const std::string file = model.toStdString();
+        const bool onnx = model.endsWith(".onnx");
+        QTemporaryDir dir;
+        std::vector<std::string> photos;
+        for (const auto& e : fs::directory_iterator(test::imagePath("photos")))
+            if (e.path().extension() == ".jpg") photos.push_back(e.path().filename().string());
+        std::sort(photos.begin(), photos.end());
+        QCOMPARE(photos.size(), size_t(14));
+        const std::vector<std::string> calib(photos.begin(), photos.begin() + 8), eval(photos.begin() + 8, photos.end());
+        const std::string calibDir = test::linkFiles(calib, test::imagePath("photos"), dir.filePath("calib").toStdString());
+        LoadResult source = loadModel(test::modelPath(file));
+        int first = -1;
+        for (size_t i = 0; i < source.graph.nodes.size() && first < 0; ++i)
+            if (source.graph.nodes[i].opType == "Conv") first = int(i);
+        QVERIFY(first >= 0);
+        const Node& skipped = source.graph.nodes[size_t(first)];
+        const std::string weights = source.graph.values[size_t(skipped.inputs.at(1))].name;
+        const ImagePreprocess pre = test::pre({0.f}, {255.f}, 96, 96);
+        std::string ini = "[common_quant_param]\nquant_type=FULL_QUANT\nskip_quant_node=" + skipped.name + "\n" +
+                          test::calibrationSection(calibDir, int(calib.size()), pre) +
+                          "[full_quant_param]\nactivation_quant_method=MAX_MIN\nper_channel=false\nbias_correction=true\n"
+                          "[quantscope_param]\ncross_layer_equalization=true\n" +
+                          (onnx && !test::cpuHasVnni() ? "reduce_range=true\n" : "");
+        Diagnostics d;
+        IniDocument config = parseConfig(ini, "cle.ini", d);
+        QVERIFY(d.empty());
+        Session s;
+        s.load(test::modelPath(file));
+        s.calibrate(config, {}, nullptr, 2);
+        const QuantPlan& plan = s.quantize(config);
+        QCOMPARE(plan.equalizedPairs, size_t(26));
+        QVERIFY(plan.skippedNodes.count(skipped.name) && plan.changedConstants.count(weights) && !plan.constants.count(weights));
+        const std::string out = dir.filePath(QString("q.") + (onnx ? "onnx" : "tflite")).toStdString();
+        s.save(out);
+        // the skipped node's weights in the file are the equalized ones, not the source's
+        LoadResult exported = loadModel(out);
+        auto valuesOf = [&](const Graph& g) { return g.values[size_t(g.findValue(weights))].constant->toFloat(); };
+        QVERIFY(valuesOf(exported.graph) == valuesOf(s.graph()));
+        QVERIFY(valuesOf(exported.graph) != valuesOf(source.graph));
+        // and the file computes what Quantscope simulated, in the runtime too
+        const Graph& g = s.graph();
+        const std::string input = g.values[size_t(g.inputs.at(0))].name, output = g.values[size_t(g.outputs.at(0))].name;
+        const Graph simulated = simulationGraph(g, plan);
+        Interpreter sim(simulated), file_(exported.graph), reference(source.graph);
+        for (const std::string& photo : eval) {
+            Tensor x = loadImageTensor(test::imagePath("photos/" + photo), pre, g.values[size_t(g.inputs[0])].shape, onnx);
+            auto a = sim.run({{input, x}})[0].toFloat(), b = file_.run({{input, x}})[0].toFloat();
+            auto f = reference.run({{input, x}})[0].toFloat();
+            auto r = test::runRuntime(dir.path(), out, input, x, output).toFloat();
+            QCOMPARE(a.size(), size_t(2));
+            QCOMPARE(b.size(), a.size());
+            QCOMPARE(r.size(), a.size());
+            QCOMPARE(f.size(), a.size());
+            const double simVsFile = std::max(std::fabs(a[0] - b[0]), std::fabs(a[1] - b[1]));
+            const double runtimeVsSim = std::max(std::fabs(a[0] - r[0]), std::fabs(a[1] - r[1]));
+            const double int8VsFloat = std::max(std::fabs(r[0] - f[0]), std::fabs(r[1] - f[1]));
+            qInfo("%s %s: simulation vs file %.2g, runtime vs simulation %.2g, runtime int8 vs float %.3f", file.c_str(),
+                  photo.c_str(), simVsFile, runtimeVsSim, int8VsFloat);
+            QVERIFY(simVsFile <= 1e-4);  // NaN fails
+            QVERIFY(runtimeVsSim <= 0.02);
+            QVERIFY(int8VsFloat <= 0.1);  // a float node reading unequalized weights is off by 0.4 and more
         }
     }
 

@@ -246,7 +246,8 @@ std::string SettingsEditor::dataSettings() const
 {
     std::string sig;
     for (const auto& [k, v] : m_doc.entries("data_preprocess_param")) sig += k + "=" + v + "\n";
-    return sig;
+    // the calibrated graph: equalized or not
+    return sig + "cross_layer_equalization=" + configValue(m_doc, "quantscope_param", "cross_layer_equalization") + "\n";
 }
 
 void SettingsEditor::updateThumbnail()

@@ -33,7 +33,8 @@ public:
     const IniDocument& document() const { return m_doc; }
     void setModel(const Graph* model);  // checks input and node names against it; null: none
     bool valid() const { return m_errors == 0; }
-    // return the [data_preprocess_param] entries as one string: equal strings mean the same calibration data
+    // return what calibration depends on as one string (the [data_preprocess_param] entries and
+    // cross_layer_equalization): equal strings mean the same statistics
     std::string dataSettings() const;
     int errorCount() const { return m_errors; }
 

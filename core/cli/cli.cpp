@@ -570,6 +570,9 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
         err << "the config with the nodes chosen for target_cosine (replays without searching): " << replayPath << "\n";
     }
     if (quantType != "FULL_QUANT") printWeightSummary(session.graph(), plan, err);
+    if (parseBool(configValue(doc, "quantscope_param", "cross_layer_equalization")).value_or(false))
+        err << "cross-layer equalization: " << plan.equalizedPairs << " pair(s) of weighted nodes rescaled"
+            << (plan.equalizedPairs ? "" : " (none joined directly or through Relu/LeakyRelu/PRelu)") << "\n";
     if (std::string debugDir = configValue(doc, "common_quant_param", "debug_info_save_path"); !debugDir.empty()) {
         session.writeReports(debugDir);
         err << "debug reports: " << debugDir << "/output_summary.csv, round_*.csv, quant_param.csv\n";
@@ -583,6 +586,7 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     j.key("unexpected_float_ops").beginArray();
     for (const auto& f : coverage.unexpected) j.beginObject().key("node").value(f.node).key("why").value(f.why).endObject();
     j.endArray();
+    j.key("equalized_pairs").value(plan.equalizedPairs);
     j.key("bytes").value(int64_t(session.exportedBytes().size())).key("seconds").value(seconds).endObject();
     out << j.str() << "\n";
     return 0;

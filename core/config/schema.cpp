@@ -168,6 +168,15 @@ const std::vector<KeySchema>& configKeys()
                   "校准样本上达到该值（用前一半校准样本排序，用其余样本度量）。convert 将选中的节点作为 skip_quant_node 写入 "
                   "<输出>.ini，重放时无需再次搜索。0 表示不搜索。"),
               0, 1),
+        key("quantscope_param", "cross_layer_equalization", T::Bool, "false",
+            "Full, weight and dynamic quantization: before calibrating, rescale each pair of weighted nodes joined directly "
+            "or through Relu/LeakyRelu/PRelu so that the first one's output channels and the second one's input channels "
+            "have equal weight ranges (Nagel et al.'s cross-layer equalization). The float function stays the same; the "
+            "int8 grids fit every channel better, most of all with per_channel=false. Bounded activations (ReLU6, Clip "
+            "with a maximum, HardSwish) end a pair.",
+            "全量化、权重量化与动态量化：校准前，对直接相连或经 Relu/LeakyRelu/PRelu 相连的每对带权重节点重新缩放，使前者的"
+            "输出通道与后者的输入通道权重范围相同（Nagel 等人的跨层均衡）。浮点函数不变；int8 网格更贴合每个通道，"
+            "per_channel=false 时效果最明显。有界激活（ReLU6、带上限的 Clip、HardSwish）不参与配对。"),
         key("quantscope_param", "reduce_range", T::Bool, "false",
             "Full and dynamic quantization: 7-bit weights in int8 ([-64, 63]), as ONNX Runtime's reduce_range. ONNX Runtime's "
             "int8 products on x86 CPUs without VNNI (AVX2, early AVX-512) add pairs of uint8 x int8 in 16 bits, which 8-bit "

@@ -39,7 +39,11 @@ struct QuantPlan {
     // WEIGHT_QUANT and DYNAMIC_QUANT: where the input channel means that weight rounding keeps came from
     // ("the calibration data", "a noise probe (no calibration data)"), or why there were none
     std::string roundingData;
-    double initScale = 0;  // WEIGHT_QUANT with mixed bits: the init_scale used (auto_tune's choice when tuned)
+    double initScale = 0;
+    // Cross-layer equalization: the pairs rescaled, and the float constants whose values it changed. The exporters
+    // store the graph's values of those the plan does not quantize in place of the source's.
+    size_t equalizedPairs = 0;
+    std::set<std::string> changedConstants;  // WEIGHT_QUANT with mixed bits: the init_scale used (auto_tune's choice when tuned)
 };
 
 }  // namespace qs

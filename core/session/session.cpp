@@ -25,6 +25,7 @@ void Session::load(const std::string& modelPath, const LoadOptions& options)
 {
     m_model = std::make_unique<LoadResult>(loadModel(modelPath, options));
     m_path = modelPath;
+    m_equalized.reset();
     m_stats.clear();
     m_samples = 0;
     m_shapes.clear();
@@ -38,11 +39,26 @@ void Session::load(const std::string& modelPath, const LoadOptions& options)
 const Graph& Session::graph() const
 {
     if (!m_model) throw InputError("no model is loaded");
-    return m_model->graph;
+    return m_equalized ? m_equalized->graph : m_model->graph;
+}
+
+void Session::useEqualization(const IniDocument& config, bool dropStatistics)
+{
+    graph();  // throws when nothing is loaded
+    const bool want = parseBool(configValue(config, "quantscope_param", "cross_layer_equalization")).value_or(false);
+    if (want == bool(m_equalized)) return;
+    if (!m_stats.empty() && !dropStatistics)
+        throw InputError("[quantscope_param] cross_layer_equalization changed since calibration: calibrate again");
+    m_equalized = want ? std::make_shared<const EqualizationResult>(equalizeCrossLayer(m_model->graph)) : nullptr;
+    m_stats.clear();
+    m_samples = 0;
+    m_probe = {};
+    m_probeRange.clear();
 }
 
 void Session::calibrate(const IniDocument& config, const ProgressSink& progress, const CancelToken* cancel, int threads)
 {
+    useEqualization(config, true);
     const Graph& g = graph();
     auto data = std::make_unique<CalibrationData>(config, g);  // resolves and checks every file before running
     // Activations the quantizer folds into the op before them (Relu/Clip after a Conv/Gemm that nothing else reads,
@@ -147,6 +163,7 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
 QuantPlan Session::buildPlan(const IniDocument& config, const std::set<std::string>& moreSkips, const ProgressSink& progress,
                              const CancelToken* cancel)
 {
+    useEqualization(config, false);
     const Graph& g = graph();
     const std::string quantType = configValue(config, "common_quant_param", "quant_type");
     std::set<std::string> skip = moreSkips;
@@ -199,6 +216,10 @@ QuantPlan Session::buildPlan(const IniDocument& config, const std::set<std::stri
         plan = buildFullQuantPlan(g, m_stats, o);
     } else {
         throw InputError("quant_type=" + quantType + ": use WEIGHT_QUANT, FULL_QUANT or DYNAMIC_QUANT");
+    }
+    if (m_equalized) {
+        plan.equalizedPairs = m_equalized->pairs;
+        plan.changedConstants = m_equalized->changed;
     }
     return plan;
 }

@@ -8,6 +8,7 @@
 #include "calibration/tensorstats.h"
 #include "config/inidocument.h"
 #include "formats/modelloader.h"
+#include "quant/equalization.h"
 #include "quant/quantplan.h"
 #include "calibration/datasource.h"
 #include "session/progress.h"
@@ -20,6 +21,8 @@ namespace qs {
 class Session {
 public:
     void load(const std::string& modelPath, const LoadOptions& options = {});
+    // The graph that is calibrated, quantized and exported: the loaded one, or its cross-layer-equalized copy (the same
+    // function) when the last calibrate() or plan asked for [quantscope_param] cross_layer_equalization.
     const Graph& graph() const;
     // return what the reader warned about (ONNX checker findings, ...); throws like graph() when nothing is loaded
     const std::vector<std::string>& loadWarnings() const
@@ -61,6 +64,9 @@ public:
     void saveUnchanged(const std::string& outputPath) const;
 
 private:
+    // Makes graph() the loaded or the equalized graph, as config asks. Statistics belong to the graph they were taken
+    // on: switching with statistics is refused unless dropStatistics (calibrate() takes new ones).
+    void useEqualization(const IniDocument& config, bool dropStatistics);
     QuantPlan quantizeWeights(const IniDocument& config, const std::set<std::string>& skip,
                               const std::map<std::string, TensorStats>& means, const ProgressSink& progress,
                               const CancelToken* cancel);
@@ -69,6 +75,7 @@ private:
     std::shared_ptr<const CalibrationData> m_data;
 
     std::unique_ptr<LoadResult> m_model;
+    std::shared_ptr<const EqualizationResult> m_equalized;  // set while cross_layer_equalization is on
     std::map<std::string, TensorStats> m_stats;
     size_t m_samples = 0;
     int m_threads = 1;  // what calibrate() ran with; bias correction runs with as many

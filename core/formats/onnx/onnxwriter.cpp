@@ -252,6 +252,28 @@ std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const Q
                 if (declared.name() == out.name()) out.mutable_type()->CopyFrom(declared.type());
     }
     onnx::GraphProto* g = model.mutable_graph();
+
+    // Float constants whose values the plan changed (cross-layer equalization) and that stay float: the graph's values.
+    for (const std::string& name : plan.changedConstants) {
+        if (plan.constants.count(name)) continue;
+        const int v = ir.findValue(name);
+        if (v < 0 || !ir.values[size_t(v)].constant) throw InputError(sourcePath + ": the changed constant '" + name + "' is not in the graph");
+        const Tensor& value = *ir.values[size_t(v)].constant;
+        bool found = false;
+        for (auto& t : *g->mutable_initializer())
+            if (!found && t.name() == name) {
+                setTensor(&t, name, value);
+                found = true;
+            }
+        for (auto& n : *g->mutable_node())
+            if (!found && n.op_type() == "Constant" && n.output_size() == 1 && n.output(0) == name)
+                for (auto& a : *n.mutable_attribute())
+                    if (a.name() == "value") {
+                        setTensor(a.mutable_t(), name, value);
+                        found = true;
+                    }
+        if (!found) throw InputError(sourcePath + ": constant '" + name + "' is neither an initializer nor a Constant node");
+    }
     std::set<std::string> names;
     for (const auto& n : g->node())
         for (const auto& o : n.output()) names.insert(o);

@@ -196,8 +196,18 @@ struct Writer {
                      ") has options Quantscope cannot write back; it cannot be exported as int8 TFLite");
         }
 
+        // Float constants the plan changed (cross-layer equalization) and does not quantize, stored in the source: the
+        // graph's values in a new float32 buffer (those a DEQUANTIZE computes are written below).
+        for (size_t t = 0; t < tensorCount; ++t) {
+            const Value& v = ir.values[t];
+            tfl::TensorT& tensor = *sub->tensors[t];
+            if (!plan.changedConstants.count(v.name) || plan.constants.count(v.name) || !v.constant || tensor.buffer == 0) continue;
+            tensor.type = tfl::TensorType::FLOAT32;
+            tensor.buffer = addBuffer(v.constant->convertedTo(DataType::Float32));
+        }
+
         // A DEQUANTIZE of a constant that the reader folded into a float weight, and that weight is now written
-        // quantized (or as float32 for a hybrid kernel): the operator goes (its float16 or int8 source tensor is left
+        // quantized (or as float32 for a hybrid kernel, or changed by equalization): the operator goes (its float16 or int8 source tensor is left
         // unread, its buffer emptied below) ...
         for (size_t i = 0; i < sub->operators.size(); ++i) {
             auto& op = sub->operators[i];
@@ -211,7 +221,8 @@ struct Writer {
             const bool hybridReader = plan.quantType == "DYNAMIC_QUANT" &&
                                       std::any_of(out.consumers.begin(), out.consumers.end(),
                                                   [&](int c) { return plan.quantizedNodes.count(ir.nodes[size_t(c)].name) != 0; });
-            if (!plan.constants.count(out.name) && !hybridReader) continue;
+            const bool changed = plan.changedConstants.count(out.name) != 0;  // rescaled by cross-layer equalization
+            if (!plan.constants.count(out.name) && !hybridReader && !changed) continue;
             if (!plan.constants.count(out.name)) {
                 tfl::TensorT& t = *sub->tensors[size_t(op->outputs[0])];
                 t.type = tfl::TensorType::FLOAT32;
