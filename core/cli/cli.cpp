@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -573,6 +574,10 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     if (parseBool(configValue(doc, "quantscope_param", "cross_layer_equalization")).value_or(false))
         err << "cross-layer equalization: " << plan.equalizedPairs << " pair(s) of weighted nodes rescaled"
             << (plan.equalizedPairs ? "" : " (none joined directly or through Relu/LeakyRelu/PRelu)") << "\n";
+    if (const LearnedRounding& lr = plan.learnedRounding; lr.layers)
+        err << "learned rounding (ADAROUND): " << lr.layers << " weighted node(s), " << lr.flipped
+            << " weight(s) rounded the other way than to nearest, their output error on the calibration data at "
+            << int(std::lround(100 * lr.errorRatio)) << "% of round-to-nearest's\n";
     if (std::string debugDir = configValue(doc, "common_quant_param", "debug_info_save_path"); !debugDir.empty()) {
         session.writeReports(debugDir);
         err << "debug reports: " << debugDir << "/output_summary.csv, round_*.csv, quant_param.csv\n";
@@ -586,7 +591,7 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     j.key("unexpected_float_ops").beginArray();
     for (const auto& f : coverage.unexpected) j.beginObject().key("node").value(f.node).key("why").value(f.why).endObject();
     j.endArray();
-    j.key("equalized_pairs").value(plan.equalizedPairs);
+    j.key("equalized_pairs").value(plan.equalizedPairs).key("learned_rounding_layers").value(plan.learnedRounding.layers);
     j.key("bytes").value(int64_t(session.exportedBytes().size())).key("seconds").value(seconds).endObject();
     out << j.str() << "\n";
     return 0;

@@ -177,6 +177,19 @@ const std::vector<KeySchema>& configKeys()
             "全量化、权重量化与动态量化：校准前，对直接相连或经 Relu/LeakyRelu/PRelu 相连的每对带权重节点重新缩放，使前者的"
             "输出通道与后者的输入通道权重范围相同（Nagel 等人的跨层均衡）。浮点函数不变；int8 网格更贴合每个通道，"
             "per_channel=false 时效果最明显。有界激活（ReLU6、带上限的 Clip、HardSwish）不参与配对。"),
+        oneOf(key("quantscope_param", "round_type", T::Enum, "ROUND",
+                  "Full quantization, PaddleSlim's round_type: how weights are rounded onto their int8 grid. ROUND: to nearest. "
+                  "ADAROUND: each weight down or up, chosen to minimise the error the node adds to its output on the "
+                  "calibration data (AdaRound's objective, layer by layer on the int8 inputs); helps most at 4 to 7 weight bits.",
+                  "全量化，PaddleSlim 的 round_type：权重取整到 int8 网格的方式。ROUND：四舍五入。ADAROUND：逐个权重选择向下或"
+                  "向上取整，使节点在校准数据上的输出误差最小（AdaRound 的目标，逐层、以 int8 输入计算）；权重 4 到 7 比特时收益最大。"),
+              {"ROUND", "ADAROUND"}),
+        range(key("quantscope_param", "weight_bits", T::Int, "8",
+                  "Full and dynamic quantization, PaddleSlim's weight_bits: bits of the weight grid (2 to 8), stored as int8 "
+                  "(values within +-(2^(bits-1) - 1)). reduce_range caps it at 7.",
+                  "全量化与动态量化，PaddleSlim 的 weight_bits：权重网格的比特数（2 到 8），以 int8 存储"
+                  "（取值在 ±(2^(bits-1) - 1) 以内）。reduce_range 将其限制为 7。"),
+              2, 8),
         key("quantscope_param", "reduce_range", T::Bool, "false",
             "Full and dynamic quantization: 7-bit weights in int8 ([-64, 63]), as ONNX Runtime's reduce_range. ONNX Runtime's "
             "int8 products on x86 CPUs without VNNI (AVX2, early AVX-512) add pairs of uint8 x int8 in 16 bits, which 8-bit "

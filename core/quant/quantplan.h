@@ -21,6 +21,13 @@ struct QuantizedConstant {
     bool roundedForData = false;  // rounded to keep each channel's mean output on QuantPlan::roundingData
 };
 
+/** What learned rounding (round_type=ADAROUND, see adaround.h) did. */
+struct LearnedRounding {
+    size_t layers = 0;      // nodes whose rounding was optimised
+    size_t flipped = 0;     // weights rounded the other way than to nearest
+    double errorRatio = 1;  // over all those nodes: output error energy on the data (d^T H d) after / before, <= 1
+};
+
 /** The decisions of a quantization run, keyed by tensor and node names: what the exporters write, the reports
  *  print and the GUI shows. */
 struct QuantPlan {
@@ -39,11 +46,13 @@ struct QuantPlan {
     // WEIGHT_QUANT and DYNAMIC_QUANT: where the input channel means that weight rounding keeps came from
     // ("the calibration data", "a noise probe (no calibration data)"), or why there were none
     std::string roundingData;
+    // WEIGHT_QUANT with mixed bits: the init_scale used (auto_tune's choice when tuned)
     double initScale = 0;
     // Cross-layer equalization: the pairs rescaled, and the float constants whose values it changed. The exporters
     // store the graph's values of those the plan does not quantize in place of the source's.
     size_t equalizedPairs = 0;
-    std::set<std::string> changedConstants;  // WEIGHT_QUANT with mixed bits: the init_scale used (auto_tune's choice when tuned)
+    std::set<std::string> changedConstants;
+    LearnedRounding learnedRounding;
 };
 
 }  // namespace qs

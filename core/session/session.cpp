@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "formats/onnx/onnxwriter.h"
 #include "formats/tflite/tflitewriter.h"
+#include "quant/adaround.h"
 #include "quant/biascorrection.h"
 #include "quant/fullquant.h"
 #include "quant/optypes.h"
@@ -140,6 +141,13 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
     if (progress) progress(0, 1, "quantize");
     QuantPlan plan = buildPlan(config, {}, progress, cancel);
     const Graph& g = graph();
+    if (plan.quantType == "FULL_QUANT" && m_data && configValue(config, "quantscope_param", "round_type") == "ADAROUND") {
+        // Learned rounding first: bias correction then removes the mean error that is left.
+        constexpr size_t kLearnedRoundingSamples = 16;
+        const CalibrationData* data = m_data.get();
+        roundAdaptively(g, plan, std::min(kLearnedRoundingSamples, data->size()), [data](size_t i) { return data->sample(i); }, m_threads,
+                        progress, cancel);
+    }
     if (plan.quantType == "FULL_QUANT" && m_data && parseBool(configValue(config, "full_quant_param", "bias_correction")).value_or(true)) {
         // The plan's correction of the weights' rounding, measured: every int8 input's rounding too (see
         // correctBiasEmpirically), on up to kBiasCorrectionSamples calibration samples.
@@ -189,7 +197,8 @@ QuantPlan Session::buildPlan(const IniDocument& config, const std::set<std::stri
         meansFrom = m_probe.stats.empty() ? "none: " + m_probe.why : "a noise probe (no calibration data)";
     }
     // ONNX Runtime's reduce_range: 7-bit weights that its uint8 x int8 products on CPUs without VNNI cannot overflow
-    const int weightBits = parseBool(configValue(config, "quantscope_param", "reduce_range")).value_or(false) ? 7 : 8;
+    const int weightBits = std::min(int(parseInt(configValue(config, "quantscope_param", "weight_bits")).value_or(8)),
+                                    parseBool(configValue(config, "quantscope_param", "reduce_range")).value_or(false) ? 7 : 8);
     QuantPlan plan;
     if (quantType == "WEIGHT_QUANT") {
         plan = quantizeWeights(config, skip, *means, progress, cancel);

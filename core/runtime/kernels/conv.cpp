@@ -5,6 +5,7 @@
 #include "graph/error.h"
 #include "graph/opregistry.h"
 #include "runtime/kernel.h"
+#include "runtime/kernels/conv.h"
 #include "runtime/kernels/dnnl_common.h"
 
 namespace qs {
@@ -13,27 +14,14 @@ namespace {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
-/** Everything a 2-D convolution needs, resolved once at prepare time. */
-struct ConvGeometry {
-    int64_t N = 1, C = 1, H = 1, W = 1, OC = 1, OH = 1, OW = 1, KH = 1, KW = 1, G = 1;
-    int64_t sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0, pr = 0;
-    bool nhwc = false;
-    // Weight element strides for (group, out-channel-in-group, in-channel-in-group, kh, kw).
-    int64_t wg = 0, wo = 0, wi = 0, wh = 0, ww = 0;
-    int64_t ICg() const { return C / G; }
-    int64_t OCg() const { return OC / G; }
-    // oneDNN's view of the weights as stored: (O, I, KH, KW), grouped (G, O/G, I/G, KH, KW), through the strides.
-    dnnl::memory::desc weightDesc() const
-    {
-        if (G > 1) return dnnl::memory::desc({G, OCg(), ICg(), KH, KW}, dnnl::memory::data_type::f32, {wg, wo, wi, wh, ww});
-        return dnnl::memory::desc({OC, C, KH, KW}, dnnl::memory::data_type::f32, {wo, wi, wh, ww});
-    }
-    // Activation offsets (elements) for a given layout.
-    int64_t act(int64_t n, int64_t c, int64_t h, int64_t w, int64_t CC, int64_t HH, int64_t WW) const
-    {
-        return nhwc ? ((n * HH + h) * WW + w) * CC + c : ((n * CC + c) * HH + h) * WW + w;
-    }
-};
+// oneDNN's view of the weights as stored: (O, I, KH, KW), grouped (G, O/G, I/G, KH, KW), through the strides.
+dnnl::memory::desc weightDesc(const ConvGeometry& g)
+{
+    if (g.G > 1) return dnnl::memory::desc({g.G, g.OCg(), g.ICg(), g.KH, g.KW}, dnnl::memory::data_type::f32, {g.wg, g.wo, g.wi, g.wh, g.ww});
+    return dnnl::memory::desc({g.OC, g.C, g.KH, g.KW}, dnnl::memory::data_type::f32, {g.wo, g.wi, g.wh, g.ww});
+}
+
+}  // namespace
 
 ConvGeometry convGeometry(const Node& node, const Shape& x, const Shape& w, const Shape& y)
 {
@@ -74,6 +62,8 @@ ConvGeometry convGeometry(const Node& node, const Shape& x, const Shape& w, cons
     }
     return g;
 }
+
+namespace {
 
 /** Conv: y = act(conv(x, w) + b). */
 class ConvKernel : public Kernel {
@@ -145,7 +135,7 @@ private:
         // The producer's layout when it hands one over; otherwise let oneDNN choose and reorder into it.
         auto srcAny = opaqueIn ? opaqueIn->desc : dnnl::memory::desc(srcDims, dt::f32, tag::any);
         auto dstAny = dnnl::memory::desc(dstDims, dt::f32, tag::any);
-        m_userWeightsMd = g.weightDesc();
+        m_userWeightsMd = weightDesc(g);
         dnnl::memory::dims wDims = m_userWeightsMd.dims();
         auto anyWeights = dnnl::memory::desc(wDims, dt::f32, tag::any);
         m_biasMd = dnnl::memory::desc({g.OC}, dt::f32, tag::x);
@@ -302,7 +292,7 @@ private:
         const ConvGeometry& g = m_g;
         m_srcMd = dnnl::memory::desc({g.N, g.C, g.H, g.W}, dt::f32, g.nhwc ? tag::nhwc : tag::nchw);
         m_dstMd = dnnl::memory::desc({g.N, g.OC, g.OH, g.OW}, dt::f32, g.nhwc ? tag::nhwc : tag::nchw);
-        m_userWeightsMd = g.weightDesc();
+        m_userWeightsMd = weightDesc(g);
         dnnl::memory::dims wDims = m_userWeightsMd.dims();
         m_biasMd = dnnl::memory::desc({g.OC}, dt::f32, tag::x);
         auto anyWeights = dnnl::memory::desc(wDims, dt::f32, tag::any);
