@@ -244,7 +244,7 @@ LearnedRounding roundAdaptively(const Graph& g, QuantPlan& plan, size_t samples,
             if (cancel) cancel->check();
             if (progress) progress(step++, steps, "learned rounding");
             Layer& l = layers[k];
-            if (l.positions <= 0) continue;
+            if (l.positions < 4 * double(l.n)) continue;  // H underdetermined (a classifier on few samples): keep nearest
             const std::vector<float> w = g.values[size_t(l.node->inputs[1])].constant->toFloat();
             QuantizedConstant& q = plan.constants.at(l.weight);
             const int workers = int(std::clamp<int64_t>(threads, 1, l.O));
