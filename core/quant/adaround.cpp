@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "quant/optypes.h"
 #include "quant/simulate.h"
+#include "quant/weightquant.h"
 #include "runtime/interpreter.h"
 #include "runtime/kernels/conv.h"
 
@@ -20,6 +23,7 @@ namespace {
 constexpr size_t kPositions = 16384;          // input patches per node that H is estimated from, over all samples
 constexpr size_t kStageBytes = size_t(256) << 20;  // the H matrices of one stage
 constexpr size_t kMinStages = 4;              // so that later nodes see earlier nodes' learned rounding
+constexpr double kStagesSeconds = 60;         // more stages while their model runs take less than this
 constexpr double kDamping = 0.01;             // added to H's diagonal, relative to its mean (few samples, FC layers)
 constexpr int kSweeps = 20;
 
@@ -33,9 +37,14 @@ struct Layer {
     int64_t O = 0, n = 0, groups = 1;
     int64_t K = 0;  // matrix products: input features
     std::function<int64_t(int64_t o, int64_t j)> offset;  // weight element j of output channel o
-    std::vector<float> H;  // groups * n * n
+    // Per group, n x n sums over the input patches, x^ the simulated input and e = x - x^ its error against float:
+    std::vector<float> H;  // x^ x^T
+    std::vector<float> C;  // x^ e^T
+    std::vector<float> E;  // e e^T
+    std::vector<double> sumX, sumE;  // per group, the n sums of x^ and of e (for the covariances)
     double positions = 0;
-    size_t bytes() const { return size_t(groups * n * n) * sizeof(float); }
+    size_t matrixBytes() const { return size_t(groups * n * n) * sizeof(float); }
+    size_t bytes() const { return 3 * matrixBytes(); }
 };
 
 // return the layer for node n of g (shapes: every value's shape), or nothing when its form is not handled
@@ -82,66 +91,98 @@ std::optional<Layer> layerFor(const Graph& g, const Node& node, const QuantPlan&
     return l;
 }
 
-// Adds the patches of input t (at most `wanted` positions, spread evenly, shifted by `phase`) to the layer's H.
-void accumulate(Layer& l, const Tensor& t, size_t wanted, size_t phase, std::vector<float>& X)
+// The patches of x at up to `wanted` positions (spread evenly, shifted by `phase`) as rows of n: group grp's input
+// channels for a convolution, rows of K features for a matrix product.
+void patches(const Layer& l, const Tensor& t, int64_t grp, const std::vector<int64_t>& at, std::vector<float>& X)
 {
     const float* x = t.data<float>();
-    if (l.conv) {
-        const ConvGeometry& g = l.geo;
-        const int64_t all = g.N * g.OH * g.OW;
-        const int64_t step = std::max<int64_t>(1, all / int64_t(std::max<size_t>(wanted, 1)));
-        std::vector<int64_t> at;
-        for (int64_t p = int64_t(phase) % step; p < all && at.size() < wanted; p += step) at.push_back(p);
-        const int64_t P = int64_t(at.size()), n = l.n, icg = g.ICg();
-        X.assign(size_t(P * n), 0.f);
-        for (int64_t grp = 0; grp < g.G; ++grp) {
-            for (int64_t r = 0; r < P; ++r) {
-                const int64_t b = at[size_t(r)] / (g.OH * g.OW), oh = (at[size_t(r)] / g.OW) % g.OH, ow = at[size_t(r)] % g.OW;
-                float* row = X.data() + r * n;
-                for (int64_t ic = 0; ic < icg; ++ic)
-                    for (int64_t kh = 0; kh < g.KH; ++kh) {
-                        const int64_t ih = oh * g.sh - g.pt + kh * g.dh;
-                        for (int64_t kw = 0; kw < g.KW; ++kw) {
-                            const int64_t iw = ow * g.sw - g.pl + kw * g.dw;
-                            const bool inside = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W;
-                            row[(ic * g.KH + kh) * g.KW + kw] = inside ? x[g.act(b, grp * icg + ic, ih, iw, g.C, g.H, g.W)] : 0.f;
-                        }
-                    }
-            }
-            dnnl_sgemm('T', 'N', n, n, P, 1.f, X.data(), n, X.data(), n, 1.f, l.H.data() + grp * n * n, n);
-        }
-        l.positions += double(P);
+    const int64_t P = int64_t(at.size()), n = l.n;
+    X.resize(size_t(P * n));
+    if (!l.conv) {
+        for (int64_t r = 0; r < P; ++r) std::copy(x + at[size_t(r)] * l.K, x + (at[size_t(r)] + 1) * l.K, X.data() + r * n);
         return;
     }
-    const int64_t rows = t.count() / l.K;
-    const int64_t step = std::max<int64_t>(1, rows / int64_t(std::max<size_t>(wanted, 1)));
-    X.clear();
-    int64_t P = 0;
-    for (int64_t r = int64_t(phase) % step; r < rows && size_t(P) < wanted; r += step, ++P) X.insert(X.end(), x + r * l.K, x + (r + 1) * l.K);
-    dnnl_sgemm('T', 'N', l.n, l.n, P, 1.f, X.data(), l.n, X.data(), l.n, 1.f, l.H.data(), l.n);
+    const ConvGeometry& g = l.geo;
+    const int64_t icg = g.ICg();
+    for (int64_t r = 0; r < P; ++r) {
+        const int64_t b = at[size_t(r)] / (g.OH * g.OW), oh = (at[size_t(r)] / g.OW) % g.OH, ow = at[size_t(r)] % g.OW;
+        float* row = X.data() + r * n;
+        for (int64_t ic = 0; ic < icg; ++ic)
+            for (int64_t kh = 0; kh < g.KH; ++kh) {
+                const int64_t ih = oh * g.sh - g.pt + kh * g.dh;
+                for (int64_t kw = 0; kw < g.KW; ++kw) {
+                    const int64_t iw = ow * g.sw - g.pl + kw * g.dw;
+                    const bool inside = ih >= 0 && ih < g.H && iw >= 0 && iw < g.W;
+                    row[(ic * g.KH + kh) * g.KW + kw] = inside ? x[g.act(b, grp * icg + ic, ih, iw, g.C, g.H, g.W)] : 0.f;
+                }
+            }
+    }
+}
+
+// C += A^T B for row-major P x n matrices A and B (C n x n).
+void addProduct(const std::vector<float>& A, const std::vector<float>& B, int64_t P, int64_t n, float* C)
+{
+    if (dnnl_sgemm('T', 'N', n, n, P, 1.f, A.data(), n, B.data(), n, 1.f, C, n) != dnnl_success)
+        throw std::runtime_error("learned rounding: oneDNN sgemm failed");
+}
+
+// Adds the layer's input patches at up to `wanted` positions (spread evenly, shifted by `phase`) to its statistics:
+// xq as the plan's simulation feeds the layer, xf as the float model does.
+void accumulate(Layer& l, const Tensor& xq, const Tensor& xf, size_t wanted, size_t phase, std::vector<float>& Xq, std::vector<float>& D)
+{
+    const int64_t all = l.conv ? l.geo.N * l.geo.OH * l.geo.OW : xq.count() / l.K;
+    const int64_t step = std::max<int64_t>(1, all / int64_t(std::max<size_t>(wanted, 1)));
+    std::vector<int64_t> at;
+    for (int64_t p = int64_t(phase) % step; p < all && at.size() < wanted; p += step) at.push_back(p);
+    const int64_t P = int64_t(at.size()), n = l.n, nn = n * n;
+    for (int64_t grp = 0; grp < l.groups; ++grp) {
+        patches(l, xq, grp, at, Xq);
+        patches(l, xf, grp, at, D);
+        for (size_t i = 0; i < D.size(); ++i) D[i] -= Xq[i];  // the input's error: float minus simulated
+        addProduct(Xq, Xq, P, n, l.H.data() + grp * nn);
+        addProduct(Xq, D, P, n, l.C.data() + grp * nn);
+        addProduct(D, D, P, n, l.E.data() + grp * nn);
+        double* sx = l.sumX.data() + grp * n;
+        double* se = l.sumE.data() + grp * n;
+        for (int64_t r = 0; r < P; ++r)
+            for (int64_t j = 0; j < n; ++j) sx[j] += Xq[size_t(r * n + j)], se[j] += D[size_t(r * n + j)];
+    }
     l.positions += double(P);
 }
 
-// Rounds output channels [begin, end) of layer l (weights w, quantized q) by coordinate descent on d^T H d.
-// Adds d^T H d before and after to err[0], err[1]; return the weights flipped.
-size_t solve(const Layer& l, const std::vector<float>& w, QuantizedConstant& q, int64_t begin, int64_t end, double err[2])
+// Rounds output channels [begin, end) of layer l (float weights w, quantized q) by coordinate descent on the
+// expected squared output error E[(w.x - w^.x^)^2]: with w^ = w + s d (d the rounding errors in steps of the scale s)
+// that is s^2 (d^T H d - 2 d^T c + k), c = C w / s and k = w^T E w / s^2 (the input's own error). Adds the error
+// before and after to err[0], err[1]; returns the weights flipped.
+size_t solve(const Layer& l, const std::vector<float>& w, QuantizedConstant& q, int64_t begin, int64_t end, std::vector<double>* biasShift,
+             double err[2])
 {
+    const bool centered = biasShift != nullptr;
     const int64_t n = l.n;
-    const double qmax = double((1 << (q.params.bits - 1)) - 1);
+    const double qmax = double((1 << (q.params.bits - 1)) - 1), P = l.positions;
     int8_t* r = q.values.data<int8_t>();
-    std::vector<double> H(static_cast<size_t>(n * n)), g(static_cast<size_t>(n)), x(static_cast<size_t>(n));
+    std::vector<double> H(static_cast<size_t>(n * n)), g(static_cast<size_t>(n)), x(static_cast<size_t>(n)), c(static_cast<size_t>(n));
+    std::vector<double> mx(static_cast<size_t>(n)), me(static_cast<size_t>(n));  // the means of x^ and e (zero uncentered)
     std::vector<int64_t> at(static_cast<size_t>(n));
     int64_t loadedGroup = -1;
+    const float *C = nullptr, *E = nullptr;
     size_t flips = 0;
     for (int64_t o = begin; o < end; ++o) {
         const int64_t grp = l.conv ? o / l.geo.OCg() : 0;
-        if (grp != loadedGroup) {  // H of the group, averaged, with its diagonal damped
+        if (grp != loadedGroup) {  // the group's moments, averaged (centered: covariances), H's diagonal damped
+            for (int64_t j = 0; j < n; ++j) {  // the biases absorb the mean error: the rounding minimises the rest
+                mx[size_t(j)] = centered ? l.sumX[size_t(grp * n + j)] / P : 0;
+                me[size_t(j)] = centered ? l.sumE[size_t(grp * n + j)] / P : 0;
+            }
             const float* h = l.H.data() + grp * n * n;
+            for (int64_t i = 0; i < n; ++i)
+                for (int64_t j = 0; j < n; ++j) H[size_t(i * n + j)] = double(h[i * n + j]) / P - mx[size_t(i)] * mx[size_t(j)];
             double diag = 0;
-            for (int64_t j = 0; j < n; ++j) diag += h[j * n + j];
-            const double add = kDamping * diag / double(n) + 1e-12;
-            for (int64_t i = 0; i < n * n; ++i) H[size_t(i)] = double(h[i]) / l.positions;
-            for (int64_t j = 0; j < n; ++j) H[size_t(j * n + j)] += add / l.positions;
+            for (int64_t j = 0; j < n; ++j) diag += H[size_t(j * n + j)];
+            const double add = kDamping * std::max(diag, 0.0) / double(n) + 1e-12;
+            for (int64_t j = 0; j < n; ++j) H[size_t(j * n + j)] += add;
+            C = l.C.data() + grp * n * n;
+            E = l.E.data() + grp * n * n;
             loadedGroup = grp;
         }
         const double s = q.params.scale[q.params.scale.size() > 1 ? size_t(o) : 0];
@@ -149,14 +190,23 @@ size_t solve(const Layer& l, const std::vector<float>& w, QuantizedConstant& q, 
             at[size_t(j)] = l.offset(o, j);
             x[size_t(j)] = double(w[size_t(at[size_t(j)])]) / s;
         }
+        double mew = 0;  // the mean of e.x
+        for (int64_t j = 0; j < n; ++j) mew += me[size_t(j)] * x[size_t(j)];
+        double k = -mew * mew;
+        for (int64_t i = 0; i < n; ++i) {
+            double ci = 0, ei = 0;
+            for (int64_t j = 0; j < n; ++j) ci += double(C[i * n + j]) * x[size_t(j)], ei += double(E[i * n + j]) * x[size_t(j)];
+            c[size_t(i)] = ci / P - mx[size_t(i)] * mew;
+            k += x[size_t(i)] * ei / P;
+        }
         auto delta = [&](int64_t j) { return double(r[at[size_t(j)]]) - x[size_t(j)]; };
-        auto objective = [&] {
-            double f = 0;
-            for (int64_t i = 0; i < n; ++i) f += delta(i) * g[size_t(i)];
+        auto objective = [&] {  // d^T (g - c) + k = d^T H d - 2 d^T c + k
+            double f = k;
+            for (int64_t i = 0; i < n; ++i) f += delta(i) * (g[size_t(i)] - c[size_t(i)]);
             return f;
         };
-        for (int64_t i = 0; i < n; ++i) {
-            double acc = 0;
+        for (int64_t i = 0; i < n; ++i) {  // g = H d - c, half the gradient
+            double acc = -c[size_t(i)];
             for (int64_t j = 0; j < n; ++j) acc += H[size_t(i * n + j)] * delta(j);
             g[size_t(i)] = acc;
         }
@@ -180,6 +230,11 @@ size_t solve(const Layer& l, const std::vector<float>& w, QuantizedConstant& q, 
         }
         err[0] += before * s * s;
         err[1] += objective() * s * s;
+        if (biasShift) {  // E[w.x] - E[w^.x^] = w.(mean x^ + mean e) - w^.mean x^
+            double shift = 0;
+            for (int64_t j = 0; j < n; ++j) shift += x[size_t(j)] * me[size_t(j)] - delta(j) * mx[size_t(j)];
+            (*biasShift)[size_t(o)] = shift * s;
+        }
     }
     return flips;
 }
@@ -187,7 +242,7 @@ size_t solve(const Layer& l, const std::vector<float>& w, QuantizedConstant& q, 
 }  // namespace
 
 LearnedRounding roundAdaptively(const Graph& g, QuantPlan& plan, size_t samples,
-                                const std::function<std::map<std::string, Tensor>(size_t)>& sample, int threads,
+                                const std::function<std::map<std::string, Tensor>(size_t)>& sample, bool correctBias, int threads,
                                 const ProgressSink& progress, const CancelToken* cancel)
 {
     LearnedRounding result;
@@ -195,24 +250,29 @@ LearnedRounding roundAdaptively(const Graph& g, QuantPlan& plan, size_t samples,
     InterpreterOptions options{threads, false, false, false};
     Graph sim = simulationGraph(g, plan);
     std::vector<Shape> shapes;
+    double runSeconds = 0;  // one sample through the simulation and the float model
     {
-        Interpreter probe(sim, options);
-        shapes = probe.valueShapes(sample(0));
+        const auto input = sample(0);
+        const auto start = std::chrono::steady_clock::now();
+        Interpreter(sim, options).run(input);
+        Interpreter(g, options).run(input);
+        runSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        shapes = Interpreter(sim, options).valueShapes(input);
     }
     // The layers in graph order (the sim keeps the source's node order and value ids for the source's values).
     std::vector<Layer> layers;
     for (const Node& n : g.nodes)
         if (auto l = layerFor(g, n, plan, shapes)) layers.push_back(std::move(*l));
     if (layers.empty()) return result;
-    // Stages: consecutive layers whose H fit in kStageBytes, at least kMinStages of them.
-    size_t total = 0;
-    for (const Layer& l : layers) total += l.bytes();
-    const size_t stages = std::min(layers.size(), std::max(kMinStages, (total + kStageBytes - 1) / kStageBytes));
-    const size_t perStage = (total + stages - 1) / stages;
+    // Stages of consecutive layers: one per layer where the time allows (each layer then learns on the input the
+    // earlier layers' learned rounding gives it), at least kMinStages, and each stage's statistics within kStageBytes.
+    const size_t affordable = size_t(kStagesSeconds / std::max(1e-6, runSeconds * double(samples)));
+    const size_t stages = std::clamp(affordable, std::min(kMinStages, layers.size()), layers.size());
     std::vector<std::pair<size_t, size_t>> ranges;  // [first, last) layer of each stage
     for (size_t i = 0; i < layers.size();) {
+        const size_t end = std::max(i + 1, layers.size() * (ranges.size() + 1) / stages);
         size_t j = i, bytes = 0;
-        while (j < layers.size() && (j == i || bytes + layers[j].bytes() <= perStage)) bytes += layers[j++].bytes();
+        while (j < layers.size() && (j == i || (j < end && bytes + layers[j].bytes() <= kStageBytes))) bytes += layers[j++].bytes();
         ranges.emplace_back(i, j);
         i = j;
     }
@@ -220,24 +280,41 @@ LearnedRounding roundAdaptively(const Graph& g, QuantPlan& plan, size_t samples,
     const size_t steps = ranges.size() * samples + layers.size();
     size_t step = 0;
     double err[2] = {0, 0};
-    std::vector<float> X;
+    std::vector<float> Xq, D;
+    Interpreter floatRun(g, options);
     for (const auto& [first, last] : ranges) {
-        // The input of each layer of the stage, as the plan with the earlier stages' rounding feeds it.
+        // The input of each layer of the stage as the plan with the earlier stages' rounding feeds it, and as the
+        // float model does.
         Graph stageSim = first == 0 ? std::move(sim) : simulationGraph(g, plan);
         std::map<int, std::vector<size_t>> readers;  // sim value -> layers reading it
+        std::map<int, Tensor> floatInputs;           // source value -> its float tensor for the current sample
         for (size_t k = first; k < last; ++k) {
-            layers[k].H.assign(layers[k].bytes() / sizeof(float), 0.f);
-            const int at = stageSim.findNode(layers[k].node->name);
+            Layer& l = layers[k];
+            l.H.assign(l.matrixBytes() / sizeof(float), 0.f);
+            l.C.assign(l.H.size(), 0.f);
+            l.E.assign(l.H.size(), 0.f);
+            l.sumX.assign(size_t(l.groups * l.n), 0.0);
+            l.sumE.assign(l.sumX.size(), 0.0);
+            const int at = stageSim.findNode(l.node->name);
             if (at >= 0) readers[stageSim.nodes[size_t(at)].inputs[0]].push_back(k);
+            floatInputs[l.node->inputs[0]] = {};
         }
         Interpreter run(stageSim, options);
         for (size_t i = 0; i < samples; ++i) {
             if (cancel) cancel->check();
             if (progress) progress(step++, steps, "learned rounding");
-            run.run(sample(i), [&](int, int value, const Tensor& t) {
+            const auto input = sample(i);
+            floatRun.run(input, [&](int, int value, const Tensor& t) {
+                auto it = floatInputs.find(value);
+                if (it != floatInputs.end() && t.type() == DataType::Float32) it->second = t.clone();
+            });
+            run.run(input, [&](int, int value, const Tensor& t) {
                 auto it = readers.find(value);
                 if (it == readers.end() || t.type() != DataType::Float32) return;
-                for (size_t k : it->second) accumulate(layers[k], t, wanted, i * 7919, X);
+                for (size_t k : it->second) {
+                    const Tensor& xf = floatInputs.at(layers[k].node->inputs[0]);
+                    if (xf.shape() == t.shape()) accumulate(layers[k], t, xf, wanted, i * 7919, Xq, D);
+                }
             });
         }
         for (size_t k = first; k < last; ++k) {
@@ -247,6 +324,13 @@ LearnedRounding roundAdaptively(const Graph& g, QuantPlan& plan, size_t samples,
             if (l.positions < 4 * double(l.n)) continue;  // H underdetermined (a classifier on few samples): keep nearest
             const std::vector<float> w = g.values[size_t(l.node->inputs[1])].constant->toFloat();
             QuantizedConstant& q = plan.constants.at(l.weight);
+            // The int32 bias the mean error can go to, with bias correction.
+            QuantizedConstant* bias = nullptr;
+            if (correctBias && l.node->inputs.size() > 2 && l.node->inputs[2] >= 0)
+                if (auto b = plan.constants.find(g.values[size_t(l.node->inputs[2])].name);
+                    b != plan.constants.end() && b->second.values.type() == DataType::Int32 && b->second.values.count() == l.O)
+                    bias = &b->second;
+            std::vector<double> shift(bias ? size_t(l.O) : 0, 0.0);
             const int workers = int(std::clamp<int64_t>(threads, 1, l.O));
             std::vector<std::thread> pool;
             std::vector<size_t> flips(size_t(workers), 0);
@@ -254,12 +338,26 @@ LearnedRounding roundAdaptively(const Graph& g, QuantPlan& plan, size_t samples,
             for (int t = 0; t < workers; ++t)
                 pool.emplace_back([&, t] {
                     const int64_t b = l.O * t / workers, e = l.O * (t + 1) / workers;
-                    flips[size_t(t)] = solve(l, w, q, b, e, errs[size_t(t)].data());
+                    flips[size_t(t)] = solve(l, w, q, b, e, bias ? &shift : nullptr, errs[size_t(t)].data());
                 });
             for (auto& th : pool) th.join();
             for (int t = 0; t < workers; ++t) result.flipped += flips[size_t(t)], err[0] += errs[size_t(t)][0], err[1] += errs[size_t(t)][1];
+            if (bias) {
+                const std::string& name = g.values[size_t(l.node->inputs[2])].name;
+                const std::vector<float> b = dequantizeConstant(*bias);
+                std::vector<float>& removed = plan.biasCorrection[name];
+                removed.resize(b.size(), 0.f);
+                for (size_t c = 0; c < b.size(); ++c) {
+                    const double s = bias->params.scale[bias->params.scale.size() > 1 ? c : 0];
+                    if (!std::isfinite(shift[c]) || !(s > 0)) continue;
+                    bias->values.data<int32_t>()[c] = int32_t(std::clamp(std::nearbyint((double(b[c]) + shift[c]) / s), -2147483647.0, 2147483647.0));
+                    removed[c] -= float(shift[c]);
+                }
+                result.correctedBiases.insert(name);
+            }
             ++result.layers;
-            std::vector<float>().swap(l.H);
+            l.H = l.C = l.E = {};
+            l.sumX = l.sumE = {};
         }
     }
     result.errorRatio = err[0] > 0 ? err[1] / err[0] : 1.0;

@@ -10,15 +10,14 @@ namespace qs {
 
 // Learned rounding ([quantscope_param] round_type=ADAROUND): for every int8 weighted node of a FULL_QUANT plan
 // (Conv in every layout, grouped and depthwise too, Gemm, FullyConnected, MatMul with constant weights), chooses each
-// weight's rounding, down or up, to minimise the error it adds to the node's output on the calibration data rather
-// than each weight's own error. That is AdaRound's objective (Nagel et al. 2020) in its second-order form: per output
-// channel, minimise d^T H d, d the rounding errors of the channel's weights, H = E[x x^T] over the input patches x the
-// channel multiplies, as the simulation of the plan feeds them (the node's int8 input, after the earlier nodes'
-// learned rounding: the nodes are taken in stages along the graph, each stage measured with the stages before it
-// applied). The binary problem is solved by coordinate descent from round-to-nearest (never worse than it on H).
-// Run it before bias correction, which then removes the mean error left. The summary goes in plan.learnedRounding too.
+// weight's rounding, down or up, to minimise the node's output error against the float model on the calibration
+// data rather than each weight's own error: AdaRound's objective (Nagel et al. 2020) in its second-order form with
+// asymmetric reconstruction, per output channel E[(w.x - w^.x^)^2], x the float model's input patches, x^ those the
+// simulation of the plan feeds (after the earlier nodes' learned rounding: one stage per node where the time allows).
+// Solved by coordinate descent from round-to-nearest. With correctBias the objective is centred and each node's int32
+// bias takes the mean error (bias correction then leaves those biases; plan.learnedRounding.correctedBiases).
 LearnedRounding roundAdaptively(const Graph& g, QuantPlan& plan, size_t samples,
-                                const std::function<std::map<std::string, Tensor>(size_t)>& sample, int threads = 1,
+                                const std::function<std::map<std::string, Tensor>(size_t)>& sample, bool correctBias, int threads = 1,
                                 const ProgressSink& progress = {}, const CancelToken* cancel = nullptr);
 
 }  // namespace qs

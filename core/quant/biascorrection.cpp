@@ -59,7 +59,7 @@ size_t correctBiasEmpirically(const Graph& g, QuantPlan& plan, size_t samples,
             continue;
         const std::string& bias = g.values[size_t(n.inputs[2])].name;
         auto b = plan.constants.find(bias);
-        if (b == plan.constants.end() || b->second.values.type() != DataType::Int32 || b->second.values.shape().size() != 1) continue;
+        if (b == plan.constants.end() || plan.learnedRounding.correctedBiases.count(bias) || b->second.values.type() != DataType::Int32 || b->second.values.shape().size() != 1) continue;
         Target t;
         t.node = &n;
         t.bias = bias;

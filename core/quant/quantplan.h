@@ -25,7 +25,8 @@ struct QuantizedConstant {
 struct LearnedRounding {
     size_t layers = 0;      // nodes whose rounding was optimised
     size_t flipped = 0;     // weights rounded the other way than to nearest
-    double errorRatio = 1;  // over all those nodes: output error energy on the data (d^T H d) after / before, <= 1
+    double errorRatio = 1;  // over all those nodes: output error energy on the data against float, after / before
+    std::set<std::string> correctedBiases;  // biases it set to remove the mean error (bias correction leaves them)
 };
 
 /** The decisions of a quantization run, keyed by tensor and node names: what the exporters write, the reports

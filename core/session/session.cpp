@@ -141,14 +141,16 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
     if (progress) progress(0, 1, "quantize");
     QuantPlan plan = buildPlan(config, {}, progress, cancel);
     const Graph& g = graph();
+    const bool biasCorrection = parseBool(configValue(config, "full_quant_param", "bias_correction")).value_or(true);
     if (plan.quantType == "FULL_QUANT" && m_data && configValue(config, "quantscope_param", "round_type") == "ADAROUND") {
         // Learned rounding first: bias correction then removes the mean error that is left.
-        constexpr size_t kLearnedRoundingSamples = 16;
+        constexpr size_t kLearnedRoundingSamples = 64;
         const CalibrationData* data = m_data.get();
-        roundAdaptively(g, plan, std::min(kLearnedRoundingSamples, data->size()), [data](size_t i) { return data->sample(i); }, m_threads,
+        roundAdaptively(g, plan, std::min(kLearnedRoundingSamples, data->size()), [data](size_t i) { return data->sample(i); },
+                        biasCorrection, m_threads,
                         progress, cancel);
     }
-    if (plan.quantType == "FULL_QUANT" && m_data && parseBool(configValue(config, "full_quant_param", "bias_correction")).value_or(true)) {
+    if (plan.quantType == "FULL_QUANT" && m_data && biasCorrection) {
         // The plan's correction of the weights' rounding, measured: every int8 input's rounding too (see
         // correctBiasEmpirically), on up to kBiasCorrectionSamples calibration samples.
         constexpr size_t kBiasCorrectionSamples = 32;
