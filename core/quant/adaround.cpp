@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <chrono>
 #include <cmath>
 #include <optional>
 #include <stdexcept>
@@ -21,9 +20,6 @@ namespace qs {
 namespace {
 
 constexpr size_t kPositions = 16384;          // input patches per node that H is estimated from, over all samples
-constexpr size_t kStageBytes = size_t(256) << 20;  // the H matrices of one stage
-constexpr size_t kMinStages = 4;              // so that later nodes see earlier nodes' learned rounding
-constexpr double kStagesSeconds = 60;         // more stages while their model runs take less than this
 constexpr double kDamping = 0.01;             // added to H's diagonal, relative to its mean (few samples, FC layers)
 constexpr int kSweeps = 20;
 
@@ -250,13 +246,8 @@ LearnedRounding roundAdaptively(const Graph& g, QuantPlan& plan, size_t samples,
     InterpreterOptions options{threads, false, false, false};
     Graph sim = simulationGraph(g, plan);
     std::vector<Shape> shapes;
-    double runSeconds = 0;  // one sample through the simulation and the float model
     {
         const auto input = sample(0);
-        const auto start = std::chrono::steady_clock::now();
-        Interpreter(sim, options).run(input);
-        Interpreter(g, options).run(input);
-        runSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         shapes = Interpreter(sim, options).valueShapes(input);
     }
     // The layers in graph order (the sim keeps the source's node order and value ids for the source's values).
@@ -264,18 +255,10 @@ LearnedRounding roundAdaptively(const Graph& g, QuantPlan& plan, size_t samples,
     for (const Node& n : g.nodes)
         if (auto l = layerFor(g, n, plan, shapes)) layers.push_back(std::move(*l));
     if (layers.empty()) return result;
-    // Stages of consecutive layers: one per layer where the time allows (each layer then learns on the input the
-    // earlier layers' learned rounding gives it), at least kMinStages, and each stage's statistics within kStageBytes.
-    const size_t affordable = size_t(kStagesSeconds / std::max(1e-6, runSeconds * double(samples)));
-    const size_t stages = std::clamp(affordable, std::min(kMinStages, layers.size()), layers.size());
+    // One stage per layer: each layer learns on the input the earlier layers' learned rounding gives it. (With
+    // several layers a stage, the input error a later layer compensates is stale, which measurably breaks models.)
     std::vector<std::pair<size_t, size_t>> ranges;  // [first, last) layer of each stage
-    for (size_t i = 0; i < layers.size();) {
-        const size_t end = std::max(i + 1, layers.size() * (ranges.size() + 1) / stages);
-        size_t j = i, bytes = 0;
-        while (j < layers.size() && (j == i || (j < end && bytes + layers[j].bytes() <= kStageBytes))) bytes += layers[j++].bytes();
-        ranges.emplace_back(i, j);
-        i = j;
-    }
+    for (size_t i = 0; i < layers.size(); ++i) ranges.emplace_back(i, i + 1);
     const size_t wanted = (kPositions + samples - 1) / samples;
     const size_t steps = ranges.size() * samples + layers.size();
     size_t step = 0;
