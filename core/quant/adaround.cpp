@@ -11,7 +11,7 @@
 
 #include "quant/optypes.h"
 #include "quant/simulate.h"
-#include "quant/weightquant.h"
+#include "quant/biascorrection.h"
 #include "runtime/interpreter.h"
 #include "runtime/kernels/conv.h"
 
@@ -245,103 +245,78 @@ LearnedRounding roundAdaptively(const Graph& g, QuantPlan& plan, size_t samples,
     if (samples == 0 || plan.quantType != "FULL_QUANT") return result;
     InterpreterOptions options{threads, false, false, false};
     Graph sim = simulationGraph(g, plan);
-    std::vector<Shape> shapes;
-    {
-        const auto input = sample(0);
-        shapes = Interpreter(sim, options).valueShapes(input);
-    }
+    const std::vector<Shape> shapes = Interpreter(sim, options).valueShapes(sample(0));
     // The layers in graph order (the sim keeps the source's node order and value ids for the source's values).
     std::vector<Layer> layers;
     for (const Node& n : g.nodes)
         if (auto l = layerFor(g, n, plan, shapes)) layers.push_back(std::move(*l));
     if (layers.empty()) return result;
-    // One stage per layer: each layer learns on the input the earlier layers' learned rounding gives it. (With
-    // several layers a stage, the input error a later layer compensates is stale, which measurably breaks models.)
-    std::vector<std::pair<size_t, size_t>> ranges;  // [first, last) layer of each stage
-    for (size_t i = 0; i < layers.size(); ++i) ranges.emplace_back(i, i + 1);
+    // One layer at a time, each on the input the earlier layers' learned rounding gives it. (Learning several layers
+    // on one run, the input error a later layer compensates is stale, which measurably breaks models.)
     const size_t wanted = (kPositions + samples - 1) / samples;
-    const size_t steps = ranges.size() * samples + layers.size();
+    const size_t steps = layers.size() * (samples + 1);
     size_t step = 0;
     double err[2] = {0, 0};
     std::vector<float> Xq, D;
     Interpreter floatRun(g, options);
-    for (const auto& [first, last] : ranges) {
-        // The input of each layer of the stage as the plan with the earlier stages' rounding feeds it, and as the
-        // float model does.
-        Graph stageSim = first == 0 ? std::move(sim) : simulationGraph(g, plan);
-        std::map<int, std::vector<size_t>> readers;  // sim value -> layers reading it
-        std::map<int, Tensor> floatInputs;           // source value -> its float tensor for the current sample
-        for (size_t k = first; k < last; ++k) {
-            Layer& l = layers[k];
-            l.H.assign(l.matrixBytes() / sizeof(float), 0.f);
-            l.C.assign(l.H.size(), 0.f);
-            l.E.assign(l.H.size(), 0.f);
-            l.sumX.assign(size_t(l.groups * l.n), 0.0);
-            l.sumE.assign(l.sumX.size(), 0.0);
-            const int at = stageSim.findNode(l.node->name);
-            if (at >= 0) readers[stageSim.nodes[size_t(at)].inputs[0]].push_back(k);
-            floatInputs[l.node->inputs[0]] = {};
-        }
+    for (size_t k = 0; k < layers.size(); ++k) {
+        Layer& l = layers[k];
+        // The layer's input as the plan with the earlier layers' rounding feeds it, and as the float model does.
+        Graph stageSim = k == 0 ? std::move(sim) : simulationGraph(g, plan);
+        const int at = stageSim.findNode(l.node->name);
+        if (at < 0) continue;
+        const int simInput = stageSim.nodes[size_t(at)].inputs[0], floatInput = l.node->inputs[0];
+        l.H.assign(l.matrixBytes() / sizeof(float), 0.f);
+        l.C.assign(l.H.size(), 0.f);
+        l.E.assign(l.H.size(), 0.f);
+        l.sumX.assign(size_t(l.groups * l.n), 0.0);
+        l.sumE.assign(l.sumX.size(), 0.0);
         Interpreter run(stageSim, options);
+        Tensor xf;  // the float input for the current sample
         for (size_t i = 0; i < samples; ++i) {
             if (cancel) cancel->check();
             if (progress) progress(step++, steps, "learned rounding");
             const auto input = sample(i);
             floatRun.run(input, [&](int, int value, const Tensor& t) {
-                auto it = floatInputs.find(value);
-                if (it != floatInputs.end() && t.type() == DataType::Float32) it->second = t.clone();
+                if (value == floatInput && t.type() == DataType::Float32) xf = t.clone();
             });
             run.run(input, [&](int, int value, const Tensor& t) {
-                auto it = readers.find(value);
-                if (it == readers.end() || t.type() != DataType::Float32) return;
-                for (size_t k : it->second) {
-                    const Tensor& xf = floatInputs.at(layers[k].node->inputs[0]);
-                    if (xf.shape() == t.shape()) accumulate(layers[k], t, xf, wanted, i * 7919, Xq, D);
-                }
+                if (value == simInput && t.type() == DataType::Float32 && xf.shape() == t.shape())
+                    accumulate(l, t, xf, wanted, i * 7919, Xq, D);
             });
         }
-        for (size_t k = first; k < last; ++k) {
-            if (cancel) cancel->check();
-            if (progress) progress(step++, steps, "learned rounding");
-            Layer& l = layers[k];
-            if (l.positions < 4 * double(l.n)) continue;  // H underdetermined (a classifier on few samples): keep nearest
-            const std::vector<float> w = g.values[size_t(l.node->inputs[1])].constant->toFloat();
-            QuantizedConstant& q = plan.constants.at(l.weight);
-            // The int32 bias the mean error can go to, with bias correction.
-            QuantizedConstant* bias = nullptr;
-            if (correctBias && l.node->inputs.size() > 2 && l.node->inputs[2] >= 0)
-                if (auto b = plan.constants.find(g.values[size_t(l.node->inputs[2])].name);
-                    b != plan.constants.end() && b->second.values.type() == DataType::Int32 && b->second.values.count() == l.O)
-                    bias = &b->second;
-            std::vector<double> shift(bias ? size_t(l.O) : 0, 0.0);
-            const int workers = int(std::clamp<int64_t>(threads, 1, l.O));
-            std::vector<std::thread> pool;
-            std::vector<size_t> flips(size_t(workers), 0);
-            std::vector<std::array<double, 2>> errs(size_t(workers), {0, 0});
-            for (int t = 0; t < workers; ++t)
-                pool.emplace_back([&, t] {
-                    const int64_t b = l.O * t / workers, e = l.O * (t + 1) / workers;
-                    flips[size_t(t)] = solve(l, w, q, b, e, bias ? &shift : nullptr, errs[size_t(t)].data());
-                });
-            for (auto& th : pool) th.join();
-            for (int t = 0; t < workers; ++t) result.flipped += flips[size_t(t)], err[0] += errs[size_t(t)][0], err[1] += errs[size_t(t)][1];
-            if (bias) {
-                const std::string& name = g.values[size_t(l.node->inputs[2])].name;
-                const std::vector<float> b = dequantizeConstant(*bias);
-                std::vector<float>& removed = plan.biasCorrection[name];
-                removed.resize(b.size(), 0.f);
-                for (size_t c = 0; c < b.size(); ++c) {
-                    const double s = bias->params.scale[bias->params.scale.size() > 1 ? c : 0];
-                    if (!std::isfinite(shift[c]) || !(s > 0)) continue;
-                    bias->values.data<int32_t>()[c] = int32_t(std::clamp(std::nearbyint((double(b[c]) + shift[c]) / s), -2147483647.0, 2147483647.0));
-                    removed[c] -= float(shift[c]);
-                }
-                result.correctedBiases.insert(name);
-            }
-            ++result.layers;
-            l.H = l.C = l.E = {};
-            l.sumX = l.sumE = {};
+        if (cancel) cancel->check();
+        if (progress) progress(step++, steps, "learned rounding");
+        if (l.positions < 4 * double(l.n)) continue;  // H underdetermined (a classifier on few samples): keep nearest
+        const std::vector<float> w = g.values[size_t(l.node->inputs[1])].constant->toFloat();
+        QuantizedConstant& q = plan.constants.at(l.weight);
+        // The int32 bias the mean error can go to, with bias correction.
+        QuantizedConstant* bias = nullptr;
+        if (correctBias && l.node->inputs.size() > 2 && l.node->inputs[2] >= 0)
+            if (auto b = plan.constants.find(g.values[size_t(l.node->inputs[2])].name);
+                b != plan.constants.end() && b->second.values.type() == DataType::Int32 && b->second.values.count() == l.O)
+                bias = &b->second;
+        std::vector<double> shift(bias ? size_t(l.O) : 0, 0.0);
+        const int workers = int(std::clamp<int64_t>(threads, 1, l.O));
+        std::vector<std::thread> pool;
+        std::vector<size_t> flips(size_t(workers), 0);
+        std::vector<std::array<double, 2>> errs(size_t(workers), {0, 0});
+        for (int t = 0; t < workers; ++t)
+            pool.emplace_back([&, t] {
+                const int64_t b = l.O * t / workers, e = l.O * (t + 1) / workers;
+                flips[size_t(t)] = solve(l, w, q, b, e, bias ? &shift : nullptr, errs[size_t(t)].data());
+            });
+        for (auto& th : pool) th.join();
+        for (int t = 0; t < workers; ++t) result.flipped += flips[size_t(t)], err[0] += errs[size_t(t)][0], err[1] += errs[size_t(t)][1];
+        if (bias) {
+            const std::string& name = g.values[size_t(l.node->inputs[2])].name;
+            for (double& v : shift) v = -v;  // the simulated mean minus the float one
+            removeBiasError(*bias, shift, plan.biasCorrection[name]);
+            result.correctedBiases.insert(name);
         }
+        ++result.layers;
+        l.H = l.C = l.E = {};
+        l.sumX = l.sumE = {};
     }
     result.errorRatio = err[0] > 0 ? err[1] / err[0] : 1.0;
     plan.learnedRounding = result;

@@ -13,7 +13,7 @@ namespace qs {
 // weight's rounding, down or up, to minimise the node's output error against the float model on the calibration
 // data rather than each weight's own error: AdaRound's objective (Nagel et al. 2020) in its second-order form with
 // asymmetric reconstruction, per output channel E[(w.x - w^.x^)^2], x the float model's input patches, x^ those the
-// simulation of the plan feeds (after the earlier nodes' learned rounding: one stage per node where the time allows).
+// simulation of the plan feeds (after the earlier nodes' learned rounding: one simulation run per node and sample).
 // Solved by coordinate descent from round-to-nearest. With correctBias the objective is centred and each node's int32
 // bias takes the mean error (bias correction then leaves those biases; plan.learnedRounding.correctedBiases).
 LearnedRounding roundAdaptively(const Graph& g, QuantPlan& plan, size_t samples,

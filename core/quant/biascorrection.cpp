@@ -47,6 +47,18 @@ double addChannelSums(const Tensor& t, bool channelsLast, std::vector<double>& s
 
 }  // namespace
 
+void removeBiasError(QuantizedConstant& bias, const std::vector<double>& error, std::vector<float>& removed)
+{
+    const std::vector<float> b = dequantizeConstant(bias);
+    removed.resize(b.size(), 0.f);
+    for (size_t c = 0; c < b.size() && c < error.size(); ++c) {
+        const double s = bias.params.scale[bias.params.scale.size() > 1 ? c : 0];
+        if (!std::isfinite(error[c]) || !(s > 0)) continue;
+        bias.values.data<int32_t>()[c] = int32_t(std::clamp(std::nearbyint((double(b[c]) - error[c]) / s), -2147483647.0, 2147483647.0));
+        removed[c] += float(error[c]);
+    }
+}
+
 size_t correctBiasEmpirically(const Graph& g, QuantPlan& plan, size_t samples,
                               const std::function<std::map<std::string, Tensor>(size_t)>& sample, int passes, int threads,
                               const ProgressSink& progress, const CancelToken* cancel)
@@ -134,18 +146,9 @@ size_t correctBiasEmpirically(const Graph& g, QuantPlan& plan, size_t samples,
         }
         for (const Target& t : targets) {
             if (t.floatCount <= 0 || t.quantCount != t.floatCount) continue;
-            QuantizedConstant& b = plan.constants.at(t.bias);
-            std::vector<float> bias = dequantizeConstant(b);
-            std::vector<float>& removed = plan.biasCorrection[t.bias];
-            removed.resize(bias.size(), 0.f);
-            for (size_t c = 0; c < bias.size(); ++c) {
-                const double shift = (t.quantSum[c] - t.floatSum[c]) / t.floatCount;
-                const double s = b.params.scale[b.params.scale.size() > 1 ? c : 0];
-                if (!std::isfinite(shift) || !(s > 0)) continue;
-                b.values.data<int32_t>()[c] =
-                    int32_t(std::clamp(std::nearbyint((double(bias[c]) - shift) / s), -2147483647.0, 2147483647.0));
-                removed[c] += float(shift);
-            }
+            std::vector<double> error(t.floatSum.size());
+            for (size_t c = 0; c < error.size(); ++c) error[c] = (t.quantSum[c] - t.floatSum[c]) / t.floatCount;
+            removeBiasError(plan.constants.at(t.bias), error, plan.biasCorrection[t.bias]);
             corrected.insert(t.bias);
         }
     }

@@ -2,11 +2,16 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "quant/quantplan.h"
 #include "session/progress.h"
 
 namespace qs {
+
+// Moves the int32 bias of an int8 node by the per-channel mean output error (simulated - float) and adds the
+// amounts to removed (plan.biasCorrection's entry for the bias).
+void removeBiasError(QuantizedConstant& bias, const std::vector<double>& error, std::vector<float>& removed);
 
 // Empirical bias correction (bias_correction=true of FULL_QUANT, as MindSpore Lite measures it; the "empirical"
 // variant of Nagel et al.'s data-free quantization): runs the float graph and the plan's simulation

@@ -143,12 +143,11 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
     const Graph& g = graph();
     const bool biasCorrection = parseBool(configValue(config, "full_quant_param", "bias_correction")).value_or(true);
     if (plan.quantType == "FULL_QUANT" && m_data && configValue(config, "quantscope_param", "round_type") == "ADAROUND") {
-        // Learned rounding first: bias correction then removes the mean error that is left.
+        // Learned rounding first; with bias correction it sets the biases of the nodes it learns, bias correction the rest.
         constexpr size_t kLearnedRoundingSamples = 64;
         const CalibrationData* data = m_data.get();
         roundAdaptively(g, plan, std::min(kLearnedRoundingSamples, data->size()), [data](size_t i) { return data->sample(i); },
-                        biasCorrection, m_threads,
-                        progress, cancel);
+                        biasCorrection, m_threads, progress, cancel);
     }
     if (plan.quantType == "FULL_QUANT" && m_data && biasCorrection) {
         // The plan's correction of the weights' rounding, measured: every int8 input's rounding too (see
