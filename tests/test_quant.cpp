@@ -187,7 +187,8 @@ private slots:
         const double base = exportedCosine(""), top = exportedCosine(r.nodes.front().node);
         qInfo("%s: baseline %.5f (exported %.5f); keeping %s float %.5f (exported %.5f)", qPrintable(model), r.baseline, base,
               r.nodes.front().node.c_str(), r.nodes.front().cosine, top);
-        QVERIFY(std::fabs(r.baseline - base) <= 0.002);
+        // The baseline is the exported plan itself (bias correction included: without it the gap was 0.0021 on ONNX).
+        QVERIFY(std::fabs(r.baseline - base) <= 0.001);
         QVERIFY(std::fabs(r.nodes.front().cosine - top) <= 0.002);
         QVERIFY(top > base);
     }

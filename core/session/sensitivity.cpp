@@ -59,17 +59,42 @@ std::vector<const Node*> weightedCandidates(const Graph& g, const QuantPlan& pla
 
 std::string opOf(const Node& n) { return n.sourceOpType.empty() ? n.opType : n.sourceOpType; }
 
-}  // namespace
+// The plan quantize() exports for the config: built, then refined on the calibration data (bias correction, ...).
+QuantPlan exportedPlan(Session& session, const IniDocument& config, const ProgressSink& progress, const CancelToken* cancel)
+{
+    QuantPlan plan = session.buildPlan(config, {}, {}, cancel);
+    session.refinePlan(config, plan, progress, cancel);
+    return plan;
+}
 
-SensitivityReport rankSensitivity(Session& session, const IniDocument& config, const SensitivityOptions& options,
-                                  const ProgressSink& progress, const CancelToken* cancel)
+// The plan for the config with `skip` kept float, taking the refined values of `refined` (corrected biases, learned
+// rounding) for every constant whose quantization the skip leaves unchanged. Refining each trial would cost calibration
+// passes; without the refinements the trials would score a model that is never exported.
+QuantPlan trialPlan(Session& session, const IniDocument& config, const std::set<std::string>& skip, const QuantPlan& refined,
+                    const CancelToken* cancel)
+{
+    QuantPlan plan = session.buildPlan(config, skip, {}, cancel);
+    for (auto& [name, c] : plan.constants) {
+        auto r = refined.constants.find(name);
+        if (r == refined.constants.end()) continue;
+        const QuantParams &a = r->second.params, &b = c.params;
+        if (a.scale != b.scale || a.zeroPoint != b.zeroPoint || a.bits != b.bits || r->second.values.type() != c.values.type() ||
+            r->second.values.shape() != c.values.shape())
+            continue;
+        c.values = r->second.values;
+        if (auto corrected = refined.biasCorrection.find(name); corrected != refined.biasCorrection.end())
+            plan.biasCorrection[name] = corrected->second;
+    }
+    return plan;
+}
+
+SensitivityReport rankFrom(Session& session, const IniDocument& config, const QuantPlan& base, const SensitivityOptions& options,
+                           const ProgressSink& progress, const CancelToken* cancel)
 {
     const Graph& g = session.graph();
     SensitivityReport report;
     report.samples = std::min(options.samples, session.calibrationSamples());
-    if (report.samples == 0) throw InputError("sensitivity needs calibration data: set [data_preprocess_param] calibrate_path and calibrate first");
     const PlanEvaluator eval(session, 0, report.samples, options.threads);
-    const QuantPlan base = session.buildPlan(config, {}, {}, cancel);
     const std::vector<const Node*> candidates = weightedCandidates(g, base);
     report.alone = options.alone;
     if (progress) progress(0, candidates.size() + 1, "sensitivity");
@@ -84,11 +109,21 @@ SensitivityReport rankSensitivity(Session& session, const IniDocument& config, c
             skip = all;
             skip.erase(n.name);
         }
-        report.nodes.push_back({n.name, opOf(n), eval.cosine(session.buildPlan(config, skip, {}, cancel), cancel)});
+        report.nodes.push_back({n.name, opOf(n), eval.cosine(trialPlan(session, config, skip, base, cancel), cancel)});
     }
     std::stable_sort(report.nodes.begin(), report.nodes.end(), [](const auto& a, const auto& b) { return a.cosine > b.cosine; });
     if (progress) progress(candidates.size() + 1, candidates.size() + 1, "sensitivity");
     return report;
+}
+
+}  // namespace
+
+SensitivityReport rankSensitivity(Session& session, const IniDocument& config, const SensitivityOptions& options,
+                                  const ProgressSink& progress, const CancelToken* cancel)
+{
+    if (session.calibrationSamples() == 0 || options.samples == 0)
+        throw InputError("sensitivity needs calibration data: set [data_preprocess_param] calibrate_path and calibrate first");
+    return rankFrom(session, config, exportedPlan(session, config, progress, cancel), options, progress, cancel);
 }
 
 std::vector<std::string> TargetSearch::keptFloat() const
@@ -112,7 +147,8 @@ TargetSearch searchTargetCosine(Session& session, const IniDocument& config, dou
     const PlanEvaluator eval(session, firstMeasured, search.measuredOn, options.threads);
     const Graph& g = session.graph();
 
-    search.baseline = eval.cosine(session.buildPlan(config, {}, {}, cancel), cancel);
+    const QuantPlan base = exportedPlan(session, config, {}, cancel);
+    search.baseline = eval.cosine(base, cancel);
     if (search.baseline >= target) return search;
     SensitivityOptions rankOptions = options;
     rankOptions.samples = search.rankedOn;
@@ -123,13 +159,13 @@ TargetSearch searchTargetCosine(Session& session, const IniDocument& config, dou
         trials = all + 8;
         if (progress) progress(done, trials, "target_cosine");
     };
-    const SensitivityReport ranking = rankSensitivity(session, config, rankOptions, rankProgress, cancel);
+    const SensitivityReport ranking = rankFrom(session, config, base, rankOptions, rankProgress, cancel);
     search.order.assign(ranking.nodes.rbegin(), ranking.nodes.rend());  // lowest cosine alone: most damage first
     const size_t n = search.order.size();
     auto tryPrefix = [&](size_t kept) {
         std::set<std::string> skip;
         for (size_t i = 0; i < kept; ++i) skip.insert(search.order[i].node);
-        const QuantPlan plan = session.buildPlan(config, skip, {}, cancel);
+        const QuantPlan plan = trialPlan(session, config, skip, base, cancel);
         const WeightedCoverage coverage = weightedCoverage(g, plan);
         search.path.push_back({kept, eval.cosine(plan, cancel), coverage.quantized, coverage.weighted});
         if (progress) progress(std::min(trials - 1, n + 1 + search.path.size()), trials, "target_cosine");

@@ -140,23 +140,8 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
 {
     if (progress) progress(0, 1, "quantize");
     QuantPlan plan = buildPlan(config, {}, progress, cancel);
+    refinePlan(config, plan, progress, cancel);
     const Graph& g = graph();
-    const bool biasCorrection = parseBool(configValue(config, "full_quant_param", "bias_correction")).value_or(true);
-    if (plan.quantType == "FULL_QUANT" && m_data && configValue(config, "quantscope_param", "round_type") == "ADAROUND") {
-        // Learned rounding first; with bias correction it sets the biases of the nodes it learns, bias correction the rest.
-        constexpr size_t kLearnedRoundingSamples = 64;
-        const CalibrationData* data = m_data.get();
-        roundAdaptively(g, plan, std::min(kLearnedRoundingSamples, data->size()), [data](size_t i) { return data->sample(i); },
-                        biasCorrection, m_threads, progress, cancel);
-    }
-    if (plan.quantType == "FULL_QUANT" && m_data && biasCorrection) {
-        // The plan's correction of the weights' rounding, measured: every int8 input's rounding too (see
-        // correctBiasEmpirically), on up to kBiasCorrectionSamples calibration samples.
-        constexpr size_t kBiasCorrectionSamples = 32;
-        const CalibrationData* data = m_data.get();
-        correctBiasEmpirically(g, plan, std::min(kBiasCorrectionSamples, data->size()), [data](size_t i) { return data->sample(i); },
-                               2, m_threads, progress, cancel);
-    }
     // The plan, the exported bytes and the graph read back from them change together, after the export succeeded.
     std::string bytes = g.info.format == "tflite" ? writeInt8Tflite(m_path, g, plan) : writeQdqOnnx(m_path, g, plan, m_shapes);
     LoadOptions lo;
@@ -167,6 +152,26 @@ const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink
     m_quantized = std::move(quantized);
     if (progress) progress(1, 1, "quantize");
     return m_plan;
+}
+
+void Session::refinePlan(const IniDocument& config, QuantPlan& plan, const ProgressSink& progress, const CancelToken* cancel) const
+{
+    if (plan.quantType != "FULL_QUANT" || !m_data) return;
+    const Graph& g = graph();
+    const bool biasCorrection = parseBool(configValue(config, "full_quant_param", "bias_correction")).value_or(true);
+    const CalibrationData* data = m_data.get();
+    const auto sample = [data](size_t i) { return data->sample(i); };
+    if (configValue(config, "quantscope_param", "round_type") == "ADAROUND") {
+        // Learned rounding first; with bias correction it sets the biases of the nodes it learns, bias correction the rest.
+        constexpr size_t kLearnedRoundingSamples = 64;
+        roundAdaptively(g, plan, std::min(kLearnedRoundingSamples, data->size()), sample, biasCorrection, m_threads, progress, cancel);
+    }
+    if (biasCorrection) {
+        // The plan's correction of the weights' rounding, measured: every int8 input's rounding too (see
+        // correctBiasEmpirically), on up to kBiasCorrectionSamples calibration samples.
+        constexpr size_t kBiasCorrectionSamples = 32;
+        correctBiasEmpirically(g, plan, std::min(kBiasCorrectionSamples, data->size()), sample, 2, m_threads, progress, cancel);
+    }
 }
 
 QuantPlan Session::buildPlan(const IniDocument& config, const std::set<std::string>& moreSkips, const ProgressSink& progress,

@@ -48,9 +48,12 @@ public:
     // the calibration data); DYNAMIC_QUANT ([dynamic_quant_param] quant_strategy) from the weights alone.
     const QuantPlan& quantize(const IniDocument& config, const ProgressSink& progress = {}, const CancelToken* cancel = nullptr);
     const QuantPlan& plan() const { return m_plan; }
-    // The plan quantize() would build, with moreSkips kept float as well; nothing is exported and plan() stays.
+    // The plan quantize() starts from, with moreSkips kept float as well; nothing is exported and plan() stays.
     QuantPlan buildPlan(const IniDocument& config, const std::set<std::string>& moreSkips = {}, const ProgressSink& progress = {},
                         const CancelToken* cancel = nullptr);
+    // What quantize() does to that plan on the calibration data before exporting it (FULL_QUANT: round_type=ADAROUND,
+    // then bias_correction); buildPlan + refinePlan is the plan quantize() exports.
+    void refinePlan(const IniDocument& config, QuantPlan& plan, const ProgressSink& progress = {}, const CancelToken* cancel = nullptr) const;
 
     // The quantized model as bytes of its format (QDQ ONNX, or int8 TFLite), and the graph Quantscope reads back from them.
     const std::string& exportedBytes() const { return m_exported; }
