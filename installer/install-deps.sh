@@ -16,6 +16,7 @@ PKGS=(
   libdnnl-dev
   xvfb xauth
   fonts-wqy-microhei  # the zh_CN interface (and its screenshot) needs a CJK font
+  alsa-utils  # its recorded speech clips (/usr/share/sounds/alsa) feed the voice-activity models of the test zoo
 )
 
 SUDO=""

@@ -26,6 +26,7 @@ std::string Attribute::toString() const
     case AttrKind::Floats: return join(floats);
     case AttrKind::Strings: return join(strings);
     case AttrKind::Tensor: return "tensor " + std::string(dataTypeName(t.type())) + shapeToString(t.shape());
+    case AttrKind::Graph: return "graph of " + std::to_string(g ? g->nodes.size() : 0) + " nodes";
     }
     return {};
 }
@@ -197,6 +198,9 @@ int64_t Graph::parameterCount() const
     int64_t n = 0;
     for (const Value& v : values)
         if (v.constant && !v.consumers.empty()) n += v.constant->count();
+    for (const Node& node : nodes)
+        for (const auto& [key, a] : node.attrs)
+            if (a.kind == AttrKind::Graph && a.g) n += a.g->parameterCount();
     return n;
 }
 
@@ -205,6 +209,9 @@ int64_t Graph::parameterBytes() const
     int64_t n = 0;
     for (const Value& v : values)
         if (v.constant && !v.consumers.empty()) n += int64_t(v.constant->byteSize());
+    for (const Node& node : nodes)
+        for (const auto& [key, a] : node.attrs)
+            if (a.kind == AttrKind::Graph && a.g) n += a.g->parameterBytes();
     return n;
 }
 

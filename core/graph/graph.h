@@ -1,5 +1,6 @@
 #pragma once
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -9,7 +10,9 @@
 
 namespace qs {
 
-enum class AttrKind : uint8_t { Int, Float, String, Ints, Floats, Strings, Tensor };
+enum class AttrKind : uint8_t { Int, Float, String, Ints, Floats, Strings, Tensor, Graph };
+
+class Graph;
 
 /** One node attribute. Only the member matching kind is meaningful. */
 struct Attribute {
@@ -21,6 +24,9 @@ struct Attribute {
     std::vector<float> floats;
     std::vector<std::string> strings;
     Tensor t;
+    // A subgraph (If's branches). Its inputs are the outer values it reads (ONNX's outer-scope references), which
+    // the node lists as inputs after its own (see Node::captures).
+    std::shared_ptr<const Graph> g;
 
     static Attribute ofInt(int64_t v) { Attribute a; a.kind = AttrKind::Int; a.i = v; return a; }
     static Attribute ofFloat(float v) { Attribute a; a.kind = AttrKind::Float; a.f = v; return a; }
@@ -51,6 +57,9 @@ struct Node {
     std::vector<int> inputs;
     std::vector<int> outputs;
     std::map<std::string, Attribute> attrs;
+    // Nodes with subgraphs: the outer values the subgraphs read, by the name the subgraphs use; they are the node's
+    // last captures.size() inputs, in this order (so the graph's order and liveness see them).
+    std::vector<std::string> captures;
 
     const Attribute* attr(const std::string& key) const;
     // These return the node's attribute, else the op schema's default, else fallback.
@@ -85,6 +94,8 @@ public:
     std::vector<Node> nodes;
     std::vector<int> inputs;   // graph inputs (non-constant)
     std::vector<int> outputs;
+    // A subgraph's reads of its outer graph's values, by name: its last captures.size() inputs.
+    std::vector<std::string> captures;
 
     int findValue(const std::string& name) const;
     int findNode(const std::string& name) const;

@@ -519,6 +519,53 @@ InferResult inferTile(const InferContext& ctx)
     return {{out}, {ctx.inputTypes[0]}};
 }
 
+// If: the outputs as the branches declare them (the runtime plans the branch it takes instead; see IfKernel).
+InferResult inferIf(const InferContext& ctx)
+{
+    const Node& n = ctx.node;
+    InferResult r;
+    const Tensor* cond = ctx.value(0);
+    for (const char* key : {"then_branch", "else_branch"}) {
+        const Attribute* a = n.attr(key);
+        if (!a || a->kind != AttrKind::Graph || !a->g) kernelError(n, std::string("has no ") + key + " graph");
+        if (cond && (cond->toInt64().at(0) != 0) != (std::string(key) == "then_branch")) continue;
+        const Graph& b = *a->g;
+        if (b.outputs.size() != n.outputs.size())
+            kernelError(n, std::string(key) + " has " + std::to_string(b.outputs.size()) + " outputs, the node " +
+                           std::to_string(n.outputs.size()));
+        InferResult mine;
+        for (int o : b.outputs) {
+            const Value& v = b.values[size_t(o)];
+            mine.shapes.push_back(v.constant ? v.constant->shape() : isStatic(v.shape) ? v.shape : Shape(v.shape.empty() ? 1 : v.shape.size(), -1));
+            mine.types.push_back(v.constant ? v.constant->type() : v.type);
+        }
+        if (r.shapes.empty()) r = mine;
+        else
+            for (size_t i = 0; i < r.shapes.size(); ++i)
+                if (r.shapes[i] != mine.shapes[i]) r.shapes[i] = Shape(r.shapes[i].size() == mine.shapes[i].size() ? r.shapes[i].size() : 1, -1);
+    }
+    return r;
+}
+
+// LSTM (states = 3 outputs: Y, Y_h, Y_c), GRU and RNN (Y, Y_h).
+InferResult inferRecurrent(const InferContext& ctx, size_t outputs)
+{
+    const Node& n = ctx.node;
+    const Shape& x = ctx.inputShapes.at(0);
+    const Shape& r = ctx.inputShapes.at(2);
+    if (x.size() != 3) kernelError(n, "X must have rank 3, got " + shapeToString(x));
+    if (r.size() != 3) kernelError(n, "R must have rank 3, got " + shapeToString(r));
+    const bool batchFirst = n.attrInt("layout", 0) != 0;
+    const int64_t dirs = n.attrString("direction", "forward") == "bidirectional" ? 2 : 1;
+    const int64_t hidden = n.attrInt("hidden_size", 0) > 0 ? n.attrInt("hidden_size", 0) : r[2];
+    const int64_t seq = batchFirst ? x[1] : x[0], batch = batchFirst ? x[0] : x[1];
+    InferResult res;
+    res.shapes.push_back(batchFirst ? Shape{batch, seq, dirs, hidden} : Shape{seq, dirs, batch, hidden});
+    for (size_t i = 1; i < outputs; ++i) res.shapes.push_back(batchFirst ? Shape{batch, dirs, hidden} : Shape{dirs, batch, hidden});
+    res.types.assign(outputs, ctx.inputTypes[0]);
+    return res;
+}
+
 struct Registry {
     std::vector<OpSchema> schemas;
     std::unordered_map<std::string, size_t> index;
@@ -656,6 +703,9 @@ Registry buildRegistry()
         auto [start, end] = shapeRange(c.node, c.inputShapes[0].size());
         return InferResult{{Shape{end - start}}, {DataType::Int64}};
     }, {ai("start", 0, "first dim"), aList("end", "one past the last dim (default: rank)")});
+    r.add("Size", C::Shape, false, "the input's element count as an int64 scalar", [](const InferContext&) {
+        return InferResult{{Shape{}}, {DataType::Int64}};
+    });
     r.add("Cast", C::Tensor, false, "convert element type", [](const InferContext& c) {
         return InferResult{{c.inputShapes[0]}, {dataTypeFromOnnx(int(c.node.attrInt("to", 1)))}};
     }, {ai("to", 1, "target type, ONNX numbering")});
@@ -701,6 +751,23 @@ Registry buildRegistry()
     r.add("Quantize", C::Quant, false, "TFLite QUANTIZE: float32 to quantized integers", [](const InferContext& c) {
         return InferResult{{c.inputShapes[0]}, {DataType::Int8}};
     });
+    r.add("If", C::Other, false, "runs then_branch or else_branch by a boolean condition (the runtime plans the branch)",
+          inferIf, {aList("then_branch", "graph run when the condition is true"), aList("else_branch", "graph run otherwise")});
+    const std::vector<AttrSchema> rnnAttrs = {
+        ai("hidden_size", 0, "size of the hidden state (0: from R's shape)"),
+        as("direction", "forward", "forward, reverse or bidirectional"),
+        ai("layout", 0, "0: X is [seq, batch, input]; 1: [batch, seq, input]"),
+        aList("activations", "gate activations per direction (default: LSTM Sigmoid, Tanh, Tanh; GRU Sigmoid, Tanh; RNN Tanh)"),
+        aList("activation_alpha", "alpha of the activations that take one, in order"),
+        aList("activation_beta", "beta of the activations that take one, in order"),
+        af("clip", 0.f, "bound applied to gate pre-activations (0: none)")};
+    auto lstmAttrs = rnnAttrs;
+    lstmAttrs.push_back(ai("input_forget", 0, "1: couple the input and forget gates"));
+    auto gruAttrs = rnnAttrs;
+    gruAttrs.push_back(ai("linear_before_reset", 0, "1: apply the reset gate after R's product"));
+    r.add("LSTM", C::Gemm, false, "long short-term memory layer (ONNX gate order i, o, f, c)", [](const InferContext& c) { return inferRecurrent(c, 3); }, lstmAttrs);
+    r.add("GRU", C::Gemm, false, "gated recurrent unit layer (ONNX gate order z, r, h)", [](const InferContext& c) { return inferRecurrent(c, 2); }, gruAttrs);
+    r.add("RNN", C::Gemm, false, "simple recurrent layer", [](const InferContext& c) { return inferRecurrent(c, 2); }, rnnAttrs);
     return r;
 }
 

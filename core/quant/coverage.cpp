@@ -4,9 +4,11 @@
 
 namespace qs {
 
-WeightedCoverage weightedCoverage(const Graph& g, const QuantPlan& plan)
+namespace {
+
+// return a graph's values computed from constants alone (weights behind a Cast, a Transpose, a Dequantize ...)
+std::vector<char> constantValues(const Graph& g)
 {
-    // Values computed from constants alone (weights behind a Cast, a Transpose, a Dequantize ...).
     std::vector<char> fromConstants(g.values.size(), 0);
     for (size_t v = 0; v < g.values.size(); ++v) fromConstants[v] = g.values[v].constant ? 1 : 0;
     for (const Node& n : g.nodes) {
@@ -15,10 +17,44 @@ WeightedCoverage weightedCoverage(const Graph& g, const QuantPlan& plan)
         if (all)
             for (int out : n.outputs) fromConstants[size_t(out)] = 1;
     }
+    return fromConstants;
+}
+
+bool isRecurrent(const Node& n) { return n.opType == "LSTM" || n.opType == "GRU" || n.opType == "RNN"; }
+
+bool isWeighted(const Node& n, const std::vector<char>& fromConstants)
+{
+    return isRecurrent(n) ||
+           (isMatrixProduct(n) && (n.opType != "MatMul" || (n.inputs.size() > 1 && n.inputs[1] >= 0 && fromConstants[size_t(n.inputs[1])])));
+}
+
+// Weighted ops inside subgraphs (If branches), which no plan quantizes yet: each counted and named with its path.
+void addSubgraphOps(const Node& owner, const std::string& prefix, WeightedCoverage& c)
+{
+    for (const auto& [key, a] : owner.attrs) {
+        if (a.kind != AttrKind::Graph || !a.g) continue;
+        const Graph& sub = *a.g;
+        const std::string where = prefix + owner.name + "/" + key + "/";
+        const auto fromConstants = constantValues(sub);
+        for (const Node& n : sub.nodes) {
+            addSubgraphOps(n, where, c);
+            if (!isWeighted(n, fromConstants)) continue;
+            ++c.weighted;
+            c.unexpected.push_back({where + n.name, n.opType,
+                                    "inside " + owner.opType + " '" + owner.name + "': operators in control-flow subgraphs stay float (not quantized yet)"});
+        }
+    }
+}
+
+}  // namespace
+
+WeightedCoverage weightedCoverage(const Graph& g, const QuantPlan& plan)
+{
+    const auto fromConstants = constantValues(g);
     WeightedCoverage c;
     for (const Node& n : g.nodes) {
-        const bool weighted = isMatrixProduct(n) && (n.opType != "MatMul" || (n.inputs.size() > 1 && n.inputs[1] >= 0 && fromConstants[size_t(n.inputs[1])]));
-        if (!weighted) continue;
+        addSubgraphOps(n, "", c);
+        if (!isWeighted(n, fromConstants)) continue;
         ++c.weighted;
         const bool quantized = plan.quantType == "FULL_QUANT"
                                    ? plan.quantizedNodes.count(n.name) != 0
@@ -30,6 +66,7 @@ WeightedCoverage weightedCoverage(const Graph& g, const QuantPlan& plan)
         } else {
             auto why = plan.floatReasons.find(n.name);
             std::string reason = why != plan.floatReasons.end() ? why->second
+                                 : isRecurrent(n)                   ? n.opType + " layers run in float (not quantized yet)"
                                  : !hasConstWeights(g, n)          ? "its weights are computed at run time"
                                  : plan.quantType != "FULL_QUANT" ? n.opType + " is not handled by weight-only and dynamic quantization yet"
                                                                   : n.opType + " is not quantized (runs in float)";

@@ -30,6 +30,7 @@ struct Interpreter::Plan {
     std::vector<std::shared_ptr<const OpaqueLayout>> layouts;  // per value id: a kernel-private layout, or null
     std::vector<Tensor> observed;  // per value id in a private layout: its plain copy for observers (made on demand)
     std::vector<Shape> shapes;     // per value id, as inferred for this plan's inputs
+    std::vector<DataType> types;   // and their element types
 };
 
 namespace {
@@ -82,6 +83,17 @@ std::vector<std::string> Interpreter::unsupportedNodes(const Graph& graph)
 std::vector<Shape> Interpreter::valueShapes(const std::map<std::string, Tensor>& inputs)
 {
     return planFor(inputs).shapes;
+}
+
+InferResult Interpreter::outputSignature(const std::map<std::string, Tensor>& inputs)
+{
+    const Plan& plan = planFor(inputs);
+    InferResult r;
+    for (int out : m_graph.outputs) {
+        r.shapes.push_back(plan.shapes[size_t(out)]);
+        r.types.push_back(plan.types[size_t(out)]);
+    }
+    return r;
 }
 
 Interpreter::Plan& Interpreter::planFor(const std::map<std::string, Tensor>& inputs)
@@ -159,10 +171,12 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
             ctx.inputLayouts.push_back(layouts[in]);
             allConst = allConst && plan->isConstant[in];
         }
-        // Shape needs only its input's shape, which the plan knows: fold it, and with it the shape arithmetic after.
-        if (node.opType == "Shape") allConst = true;
-        InferContext ictx{node, ctx.inputShapes, ctx.inputTypes, ctx.constants};
-        InferResult inferred = inferNode(ictx);
+        // Shape and Size need only their input's shape, which the plan knows: fold them, and the shape arithmetic after.
+        if (node.opType == "Shape" || node.opType == "Size") allConst = true;
+        auto kernel = createKernel(node);
+        if (!kernel) throw InputError("node '" + node.name + "' (" + node.opType + ") is not supported by the runtime");
+        InferResult inferred;
+        if (!kernel->inferOutputs(ctx, inferred)) inferred = inferNode(InferContext{node, ctx.inputShapes, ctx.inputTypes, ctx.constants});
         for (size_t o = 0; o < node.outputs.size(); ++o) {
             if (!isStatic(inferred.shapes[o]) && inferred.types[o] != DataType::Undefined)
                 throw InputError("node '" + node.name + "' (" + node.opType + "): output shape " +
@@ -180,8 +194,6 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
         }
         ctx.outputShapes = inferred.shapes;
         ctx.outputTypes = inferred.types;
-        auto kernel = createKernel(node);
-        if (!kernel) throw InputError("node '" + node.name + "' (" + node.opType + ") is not supported by the runtime");
 
         // Activations are offered before prepare(), which may build them into the primitive.
         Activation post = Activation::fromFusedName(node.attrString("fused_activation"));
@@ -299,6 +311,7 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
     plan->layouts = std::move(layouts);
     plan->observed.resize(g.values.size());
     plan->shapes = std::move(shapes);
+    plan->types = std::move(types);
     return plan;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "graph/opregistry.h"
 
 namespace qs {
 
@@ -48,6 +49,8 @@ public:
     // return the shape of every value (by value id) for inputs of these shapes, as the plan infers them; empty for
     // values that get none (outputs of an omitted branch). Plans for the inputs if needed, without running.
     std::vector<Shape> valueShapes(const std::map<std::string, Tensor>& inputs);
+    // return the graph outputs' shapes and types for inputs like these, as the plan infers them (without running)
+    InferResult outputSignature(const std::map<std::string, Tensor>& inputs);
 
     const Graph& graph() const { return m_graph; }
     // return "name (op)" for each node the runtime cannot execute

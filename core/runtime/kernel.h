@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "graph/opregistry.h"
 #include "runtime/activation.h"
 
 namespace qs {
@@ -44,6 +45,9 @@ struct PrepareContext {
 class Kernel {
 public:
     virtual ~Kernel() = default;
+    // Ops whose outputs shape inference cannot know (If: the branch a constant condition picks, and that branch's
+    // own plan) set out and return true; called before prepare(), whose context then holds out.
+    virtual bool inferOutputs(const PrepareContext&, InferResult& /*out*/) { return false; }
     virtual void prepare(const PrepareContext&) {}
     virtual void run(const std::vector<const Tensor*>& inputs, const std::vector<Tensor*>& outputs) = 0;
     // Offers an activation to apply to the output; return true when the kernel will apply it itself.

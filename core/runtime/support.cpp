@@ -3,7 +3,9 @@
 #include <set>
 
 #include "graph/graph.h"
+#include "runtime/interpreter.h"
 #include "runtime/kernel.h"
+#include "runtime/kernels/recurrent.h"
 
 namespace qs {
 
@@ -13,7 +15,7 @@ const std::set<std::string> kFloatOnly = {
     "GlobalMaxPool", "BatchNormalization", "InstanceNormalization", "LRN", "Softmax", "LogSoftmax", "Resize",
     "Relu", "Clip", "LeakyRelu", "HardSigmoid", "HardSwish", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Reciprocal",
     "Floor", "Ceil", "Round", "Sin", "Cos", "Erf", "Gelu", "Softplus", "Mish", "Elu", "ReduceMean", "ReduceMax",
-    "ReduceMin", "ReduceSum", "ReduceProd", "ReduceL2", "QuantizeLinear", "Quantize", "PRelu"};
+    "ReduceMin", "ReduceSum", "ReduceProd", "ReduceL2", "QuantizeLinear", "Quantize", "PRelu", "LSTM", "GRU", "RNN"};
 const std::set<DataType> kBinaryTypes = {DataType::Float32, DataType::Float64, DataType::Int64,  DataType::Int32,
                                          DataType::Int16,   DataType::Int8,    DataType::UInt8,  DataType::UInt16,
                                          DataType::UInt32,  DataType::UInt64,  DataType::Bool};
@@ -66,6 +68,15 @@ std::string unsupportedReason(const Node& n, const Graph& g)
             to == DataType::UInt4)
             return "cast to ONNX type " + std::to_string(n.attrInt("to", 1));
     }
+    if (op == "LSTM" || op == "GRU" || op == "RNN") return recurrentUnsupportedReason(n);
+    for (const auto& [key, a] : n.attrs)
+        if (a.kind == AttrKind::Graph && a.g) {
+            auto bad = Interpreter::unsupportedNodes(*a.g);
+            if (bad.empty()) continue;
+            std::string list;
+            for (size_t i = 0; i < bad.size() && i < 5; ++i) list += (i ? ", " : "") + bad[i];
+            return key + " has " + std::to_string(bad.size()) + " unsupported node(s): " + list + (bad.size() > 5 ? ", ..." : "");
+        }
     return {};
 }
 

@@ -154,8 +154,17 @@ struct Reader {
             r.kind = AttrKind::Strings;
             r.strings.assign(a.strings().begin(), a.strings().end());
             break;
+        case onnx::AttributeProto::GRAPH: {
+            Reader sub{path, options};
+            sub.g.info = g.info;
+            sub.readGraph(a.g(), nodeWhat + " " + a.name() + ": ");
+            for (auto& w : sub.result.warnings) result.warnings.push_back(std::move(w));
+            r.kind = AttrKind::Graph;
+            r.g = std::make_shared<const Graph>(std::move(sub.g));
+            break;
+        }
         default:
-            fail(nodeWhat + ": attribute '" + a.name() + "' has a type Quantscope does not support (subgraphs, sparse tensors)");
+            fail(nodeWhat + ": attribute '" + a.name() + "' has a type Quantscope does not support (lists of graphs, sparse tensors)");
         }
         return r;
     }
@@ -251,7 +260,14 @@ struct Reader {
             }
         }
 
-        const onnx::GraphProto& gp = model.graph();
+        readGraph(model.graph(), {});
+    }
+
+    // Reads one graph: the model's, or (where = "node 'X' (If) then_branch: ") a subgraph, whose reads of names it
+    // does not define are outer-scope references: they become its inputs, listed in Graph::captures.
+    void readGraph(const onnx::GraphProto& gp, const std::string& where)
+    {
+        const bool subgraph = !where.empty();
         std::set<std::string> initNames;
         for (const auto& t : gp.initializer()) {
             initNames.insert(t.name());
@@ -260,7 +276,7 @@ struct Reader {
         for (const auto& in : gp.input()) {
             if (initNames.count(in.name())) continue;
             if (!in.type().has_tensor_type())
-                fail("graph input '" + in.name() + "' is a sequence, map or optional; Quantscope supports tensor inputs only");
+                fail(where + "graph input '" + in.name() + "' is a sequence, map or optional; Quantscope supports tensor inputs only");
             Value v;
             v.name = in.name();
             int id = g.addValue(std::move(v));
@@ -271,7 +287,7 @@ struct Reader {
         int index = 0;
         for (const auto& np : gp.node()) {
             const std::string& name = nodeNames[size_t(index++)];
-            std::string what = "node '" + name + "' (" + np.op_type() + ")";
+            std::string what = where + "node '" + name + "' (" + np.op_type() + ")";
             if (np.op_type() == "Constant" && (np.domain().empty() || np.domain() == "ai.onnx")) {
                 if (np.output_size() != 1 || np.attribute_size() != 1) fail(what + ": must have one output and one attribute");
                 const auto& a = np.attribute(0);
@@ -293,7 +309,12 @@ struct Reader {
             n.sourceOpType = np.op_type();
             n.domain = np.domain() == "ai.onnx" ? "" : np.domain();
             for (const auto& a : np.attribute()) n.attrs[a.name()] = readAttribute(a, what);
+            for (const auto& [key, a] : n.attrs)
+                if (a.kind == AttrKind::Graph)
+                    for (const std::string& c : a.g->captures)
+                        if (std::find(n.captures.begin(), n.captures.end(), c) == n.captures.end()) n.captures.push_back(c);
             for (const auto& in : np.input()) n.inputs.push_back(in.empty() ? -1 : valueFor(in));
+            for (const std::string& c : n.captures) n.inputs.push_back(valueFor(c));
             for (const auto& out : np.output()) {
                 int id = valueFor(out);
                 if (g.values[id].producer >= 0 || g.values[id].constant ||
@@ -309,10 +330,19 @@ struct Reader {
         for (const auto& vi : gp.value_info()) applyValueInfo(vi);
         for (const auto& out : gp.output()) {
             int id = g.findValue(out.name());
+            if (id < 0 && subgraph) id = valueFor(out.name());  // an outer value passed through
             if (id < 0) fail("graph output '" + out.name() + "' is not produced by any node");
             applyValueInfo(out);
             g.outputs.push_back(id);
         }
+        if (subgraph)
+            for (size_t id = 0; id < g.values.size(); ++id) {
+                const Value& v = g.values[id];
+                if (!v.constant && v.producer < 0 && std::find(g.inputs.begin(), g.inputs.end(), int(id)) == g.inputs.end()) {
+                    g.captures.push_back(v.name);
+                    g.inputs.push_back(int(id));
+                }
+            }
         // Every consumed value must be defined: catches truncated and hand-edited graphs with a clear message.
         for (const Node& n : g.nodes)
             for (int in : n.inputs) {
@@ -320,7 +350,7 @@ struct Reader {
                 const Value& v = g.values[in];
                 bool isInput = std::find(g.inputs.begin(), g.inputs.end(), in) != g.inputs.end();
                 if (!v.constant && v.producer < 0 && !isInput)
-                    fail("node '" + n.name + "' (" + n.opType + ") reads '" + v.name +
+                    fail(where + "node '" + n.name + "' (" + n.opType + ") reads '" + v.name +
                          "', which no node, initializer or graph input defines");
             }
         g.finalize();

@@ -15,6 +15,8 @@ void registerNormalizationKernels();
 void registerResizeKernels();
 void registerReduceKernels();
 void registerQuantKernels();
+void registerRecurrentKernels();
+void registerControlFlowKernels();
 
 namespace {
 std::map<std::string, KernelFactory>& factories()
@@ -36,6 +38,8 @@ void ensureRegistered()
         registerResizeKernels();
         registerReduceKernels();
         registerQuantKernels();
+        registerRecurrentKernels();
+        registerControlFlowKernels();
     });
 }
 }  // namespace

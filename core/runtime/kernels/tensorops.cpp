@@ -439,6 +439,16 @@ private:
     Shape m_shape;
 };
 
+class SizeKernel : public Kernel {
+public:
+    explicit SizeKernel(const Node&) {}
+    void prepare(const PrepareContext& ctx) override { m_count = elementCount(ctx.inputShapes[0]); }
+    void run(const std::vector<const Tensor*>&, const std::vector<Tensor*>& out) override { out[0]->data<int64_t>()[0] = m_count; }
+
+private:
+    int64_t m_count = 0;
+};
+
 class CastKernel : public Kernel {
 public:
     explicit CastKernel(const Node& n) : m_node(n) {}
@@ -558,6 +568,7 @@ void registerTensorKernels()
     registerKernel("Gather", make<GatherKernel>);
     registerKernel("Pad", make<PadKernel>);
     registerKernel("Shape", make<ShapeKernel>);
+    registerKernel("Size", make<SizeKernel>);
     registerKernel("Cast", make<CastKernel>);
     registerKernel("ConstantOfShape", make<ConstantOfShapeKernel>);
     registerKernel("Range", makePlain<RangeKernel>);
