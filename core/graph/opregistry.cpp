@@ -625,7 +625,9 @@ Registry buildRegistry()
         r.add(op, C::Elementwise, true, "element-wise with numpy broadcasting", [](const InferContext& c) { return broadcastAll(c); }, {fused});
     for (const char* op : {"Pow", "Max", "Min", "Sum", "Mean"})
         r.add(op, C::Elementwise, false, "element-wise with numpy broadcasting", [](const InferContext& c) { return broadcastAll(c); });
-    for (const char* op : {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or"})
+    r.add("Mod", C::Elementwise, false, "remainder with numpy broadcasting (fmod=0: the divisor's sign; 1: the dividend's)",
+          [](const InferContext& c) { return broadcastAll(c); }, {ai("fmod", 0, "")});
+    for (const char* op : {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor"})
         r.add(op, C::Elementwise, false, "comparison with numpy broadcasting", [](const InferContext& c) { return broadcastAll(c, DataType::Bool); });
     r.add("Where", C::Elementwise, false, "select by condition", [](const InferContext& c) {
         InferResult res = broadcastAll(c);
@@ -645,8 +647,18 @@ Registry buildRegistry()
     r.add("LeakyRelu", C::Activation, false, "x < 0 ? alpha * x : x", same, {af("alpha", 0.01f, "")});
     r.add("Elu", C::Activation, false, "x < 0 ? alpha * (exp(x) - 1) : x", same, {af("alpha", 1.f, "")});
     for (const char* op : {"Exp", "Log", "Sqrt", "Neg", "Abs", "Reciprocal", "Erf", "Floor", "Ceil", "Round", "Not",
-                           "Sin", "Cos"})
+                           "Sin", "Cos", "Tan", "Sinh", "Cosh", "Asin", "Acos", "Atan", "Asinh", "Acosh", "Atanh", "Sign"})
         r.add(op, C::Elementwise, false, "element-wise unary", same);
+    r.add("Softsign", C::Activation, false, "x / (1 + |x|)", same);
+    r.add("ThresholdedRelu", C::Activation, false, "x > alpha ? x : 0", same, {af("alpha", 1.f, "")});
+    r.add("Selu", C::Activation, false, "gamma * (x > 0 ? x : alpha * (exp(x) - 1))", same,
+          {af("alpha", 1.67326319217681884765625f, ""), af("gamma", 1.05070102214813232421875f, "")});
+    r.add("Shrink", C::Activation, false, "x < -lambd ? x + bias : x > lambd ? x - bias : 0", same, {af("bias", 0.f, ""), af("lambd", 0.5f, "")});
+    r.add("Celu", C::Activation, false, "max(0, x) + min(0, alpha * (exp(x / alpha) - 1))", same, {af("alpha", 1.f, "")});
+    r.add("IsNaN", C::Elementwise, false, "true where x is NaN", [](const InferContext& c) { return InferResult{{c.inputShapes[0]}, {DataType::Bool}}; });
+    r.add("IsInf", C::Elementwise, false, "true where x is infinite (of the detected signs)",
+          [](const InferContext& c) { return InferResult{{c.inputShapes[0]}, {DataType::Bool}}; },
+          {ai("detect_negative", 1, ""), ai("detect_positive", 1, "")});
     for (const char* op : {"Identity", "Dropout"})
         r.add(op, C::Tensor, false, "passes its input through (at inference)", [](const InferContext& c) {
             InferResult res = same(c);
@@ -659,6 +671,18 @@ Registry buildRegistry()
     r.add("Softmax", C::Activation, false, "softmax along axis", same,
           {ai("axis", -1, "axis (opset >= 13 semantics; older models are normalised on import)"), af("beta", 1.f, "TFLite beta")});
     r.add("LogSoftmax", C::Activation, false, "log of softmax along axis", same, {ai("axis", -1, "")});
+    r.add("Hardmax", C::Activation, false, "1 at the first largest value along axis, 0 elsewhere", same, {ai("axis", -1, "")});
+    r.add("LayerNormalization", C::Normalization, false, "normalisation over the dims from axis on, then Scale and B",
+          [](const InferContext& c) {
+              const Shape& x = c.inputShapes[0];
+              int64_t axis = c.node.attrInt("axis", -1);
+              if (axis < 0) axis += int64_t(x.size());
+              Shape stat = x;
+              for (size_t d = 0; d < stat.size(); ++d)
+                  if (int64_t(d) >= axis) stat[d] = 1;
+              return InferResult{{x, stat, stat}, {c.inputTypes[0], DataType::Float32, DataType::Float32}};
+          },
+          {ai("axis", -1, ""), af("epsilon", 1e-5f, ""), ai("stash_type", 1, "")});
     r.add("BatchNormalization", C::Normalization, false, "inference-mode batch normalisation", [](const InferContext& c) {
         InferResult res = same(c);
         res.shapes.resize(1);
@@ -709,6 +733,13 @@ Registry buildRegistry()
     r.add("Cast", C::Tensor, false, "convert element type", [](const InferContext& c) {
         return InferResult{{c.inputShapes[0]}, {dataTypeFromOnnx(int(c.node.attrInt("to", 1)))}};
     }, {ai("to", 1, "target type, ONNX numbering")});
+    r.add("CastLike", C::Tensor, false, "convert to the element type of the second input", [](const InferContext& c) {
+        return InferResult{{c.inputShapes[0]}, {c.inputTypes.at(1)}};
+    });
+    r.add("GatherElements", C::Tensor, false, "elements picked along axis by an index tensor of the data's rank",
+          [](const InferContext& c) { return InferResult{{c.inputShapes.at(1)}, {c.inputTypes[0]}}; }, {ai("axis", 0, "")});
+    r.add("Trilu", C::Tensor, false, "upper or lower triangle of the last two dims (k: the diagonal offset)", same, {ai("upper", 1, "")});
+    r.add("CumSum", C::Tensor, false, "cumulative sum along an axis (input)", same, {ai("exclusive", 0, ""), ai("reverse", 0, "")});
     r.add("ConstantOfShape", C::Tensor, false, "tensor of the given shape filled with a value", [](const InferContext& c) {
         auto shape = intsFrom(c, 0, "");
         const Attribute* v = c.node.attr("value");
@@ -722,7 +753,8 @@ Registry buildRegistry()
         }
         return InferResult{{Shape{-1}}, {c.inputTypes[0]}};
     });
-    for (const char* op : {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum", "ReduceProd", "ReduceL2"})
+    for (const char* op : {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum", "ReduceProd", "ReduceL2", "ReduceL1",
+                           "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp"})
         r.add(op, C::Reduce, false, "reduce over axes (attribute or input)", inferReduce,
               {ai("keepdims", 1, ""), aList("axes", "axes to reduce; all when empty"), ai("noop_with_empty_axes", 0, "")});
     for (const char* op : {"ArgMax", "ArgMin"})
@@ -751,6 +783,57 @@ Registry buildRegistry()
     r.add("Quantize", C::Quant, false, "TFLite QUANTIZE: float32 to quantized integers", [](const InferContext& c) {
         return InferResult{{c.inputShapes[0]}, {DataType::Int8}};
     });
+    for (const char* op : {"NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss"})
+        r.add(op, C::Other, false, "classification loss (reduction none: per element; sum or mean: a scalar)", [](const InferContext& c) {
+            InferResult res{{c.node.attrString("reduction", "mean") == "none" ? c.inputShapes.at(1) : Shape{}}, {c.inputTypes[0]}};
+            res.shapes.push_back(c.inputShapes[0]);  // SoftmaxCrossEntropyLoss's log_prob
+            res.types.push_back(c.inputTypes[0]);
+            return res;
+        }, {as("reduction", "mean", "none, sum or mean"), aList("ignore_index", "target value that contributes nothing")});
+    r.add("TopK", C::Tensor, false, "the k largest (or smallest) values along axis, and their indices", [](const InferContext& c) {
+        Shape y = c.inputShapes[0];
+        int64_t axis = normAxis(c.node.attrInt("axis", -1), y.size(), c.node);
+        const Tensor* k = c.value(1);
+        y[size_t(axis)] = k ? k->toInt64().at(0) : -1;
+        if (k && (y[size_t(axis)] < 0 || y[size_t(axis)] > c.inputShapes[0][size_t(axis)]))
+            kernelError(c.node, "k = " + std::to_string(y[size_t(axis)]) + " is outside [0, " + std::to_string(c.inputShapes[0][size_t(axis)]) + "]");
+        return InferResult{{y, y}, {c.inputTypes[0], DataType::Int64}};
+    }, {ai("axis", -1, ""), ai("largest", 1, ""), ai("sorted", 1, "")});
+    r.add("GatherND", C::Tensor, false, "slices addressed by the last axis of indices", [](const InferContext& c) {
+        const Shape& d = c.inputShapes[0];
+        const Shape& i = c.inputShapes.at(1);
+        const int64_t b = c.node.attrInt("batch_dims", 0);
+        if (i.empty() || i.back() < 0 || b + i.back() > int64_t(d.size()))
+            kernelError(c.node, "indices " + shapeToString(i) + " do not fit data " + shapeToString(d));
+        Shape y(i.begin(), i.end() - 1);
+        y.insert(y.end(), d.begin() + b + i.back(), d.end());
+        return InferResult{{y}, {c.inputTypes[0]}};
+    }, {ai("batch_dims", 0, "")});
+    for (const char* op : {"ScatterND", "ScatterElements", "Scatter"})
+        r.add(op, C::Tensor, false, "data with updates written at indices", same, {ai("axis", 0, ""), as("reduction", "none", "")});
+    r.add("OneHot", C::Tensor, false, "one-hot encoding along a new axis of size depth", [](const InferContext& c) {
+        Shape y = c.inputShapes[0];
+        const Tensor* depth = c.value(1);
+        int64_t axis = c.node.attrInt("axis", -1);
+        if (axis < 0) axis += int64_t(y.size()) + 1;
+        if (axis < 0 || axis > int64_t(y.size())) kernelError(c.node, "axis out of range");
+        y.insert(y.begin() + axis, depth ? int64_t(depth->toFloat().at(0)) : -1);
+        return InferResult{{y}, {c.inputTypes.at(2)}};
+    }, {ai("axis", -1, "")});
+    r.add("EyeLike", C::Tensor, false, "ones on diagonal k of a matrix shaped like the input", [](const InferContext& c) {
+        return InferResult{{c.inputShapes[0]}, {c.node.hasAttr("dtype") ? dataTypeFromOnnx(int(c.node.attrInt("dtype", 1))) : c.inputTypes[0]}};
+    }, {ai("k", 0, "")});
+    r.add("Loop", C::Other, false, "runs body while the trip count and the condition allow (the runtime plans the body)",
+          [](const InferContext& c) {
+              InferResult r;
+              for (size_t i = 0; i < c.node.outputs.size(); ++i) {
+                  const bool carried = 2 + i < c.inputCount() - c.node.captures.size();
+                  r.shapes.push_back(carried ? c.inputShapes[2 + i] : Shape{-1});
+                  r.types.push_back(carried ? c.inputTypes[2 + i] : DataType::Undefined);
+              }
+              return r;
+          },
+          {aList("body", "graph run each iteration: (iteration, condition, carried...) -> (condition, carried..., scans...)")});
     r.add("If", C::Other, false, "runs then_branch or else_branch by a boolean condition (the runtime plans the branch)",
           inferIf, {aList("then_branch", "graph run when the condition is true"), aList("else_branch", "graph run otherwise")});
     const std::vector<AttrSchema> rnnAttrs = {

@@ -34,10 +34,12 @@ struct Interpreter::Plan {
 };
 
 namespace {
-// Small integer graph inputs (shapes, axes, sizes) are planned as values: the plan cache is keyed on them.
+// Small integer and bool graph inputs (shapes, axes, sizes, conditions) are planned as values: the plan cache is keyed
+// on them.
 bool isShapeLike(const Tensor& t)
 {
-    return (t.type() == DataType::Int64 || t.type() == DataType::Int32 || t.type() == DataType::Float32) && t.count() <= 8 &&
+    return (t.type() == DataType::Int64 || t.type() == DataType::Int32 || t.type() == DataType::Float32 || t.type() == DataType::Bool) &&
+           t.count() <= 8 &&
            t.shape().size() <= 1;
 }
 }  // namespace

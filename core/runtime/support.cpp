@@ -12,10 +12,10 @@ namespace qs {
 namespace {
 const std::set<std::string> kFloatOnly = {
     "Conv", "ConvTranspose", "Gemm", "MatMul", "FullyConnected", "MaxPool", "AveragePool", "GlobalAveragePool",
-    "GlobalMaxPool", "BatchNormalization", "InstanceNormalization", "LRN", "Softmax", "LogSoftmax", "Resize",
+    "GlobalMaxPool", "BatchNormalization", "InstanceNormalization", "LayerNormalization", "LRN", "Softmax", "LogSoftmax", "Hardmax", "Resize",
     "Relu", "Clip", "LeakyRelu", "HardSigmoid", "HardSwish", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Reciprocal",
     "Floor", "Ceil", "Round", "Sin", "Cos", "Erf", "Gelu", "Softplus", "Mish", "Elu", "ReduceMean", "ReduceMax",
-    "ReduceMin", "ReduceSum", "ReduceProd", "ReduceL2", "QuantizeLinear", "Quantize", "PRelu", "LSTM", "GRU", "RNN"};
+    "ReduceMin", "ReduceSum", "ReduceProd", "ReduceL2", "ReduceL1", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "QuantizeLinear", "Quantize", "PRelu", "LSTM", "GRU", "RNN", "NegativeLogLikelihoodLoss", "SoftmaxCrossEntropyLoss"};
 const std::set<DataType> kBinaryTypes = {DataType::Float32, DataType::Float64, DataType::Int64,  DataType::Int32,
                                          DataType::Int16,   DataType::Int8,    DataType::UInt8,  DataType::UInt16,
                                          DataType::UInt32,  DataType::UInt64,  DataType::Bool};
@@ -42,7 +42,7 @@ std::string unsupportedReason(const Node& n, const Graph& g)
     if (kFloatOnly.count(op) && t0 != DataType::Float32 && t0 != DataType::Undefined)
         return "input type " + std::string(dataTypeName(t0)) + " (only float32)";
     if ((op == "Max" || op == "Min" || op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Sum" ||
-         op == "Mean") && t0 != DataType::Undefined && !kBinaryTypes.count(t0))
+         op == "Mean" || op == "Mod") && t0 != DataType::Undefined && !kBinaryTypes.count(t0))
         return "input type " + std::string(dataTypeName(t0));
     int r = rankOf(0);
     if ((op == "Conv" || op == "MaxPool" || op == "AveragePool") && r >= 0 && r != 3 && r != 4)

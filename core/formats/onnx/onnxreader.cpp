@@ -215,7 +215,9 @@ struct Reader {
             n.inputs = {n.inputs[0], -1, scalesId};
         }
         if (n.opType == "Softmax" && opset < 13 && !n.hasAttr("axis")) n.attrs["axis"] = Attribute::ofInt(1);
-        if ((n.opType == "Softmax" || n.opType == "LogSoftmax") && opset < 13) n.attrs["legacy_coerce_2d"] = Attribute::ofInt(1);
+        if (n.opType == "Hardmax" && opset < 13 && !n.hasAttr("axis")) n.attrs["axis"] = Attribute::ofInt(1);
+        if ((n.opType == "Softmax" || n.opType == "LogSoftmax" || n.opType == "Hardmax") && opset < 13)
+            n.attrs["legacy_coerce_2d"] = Attribute::ofInt(1);
     }
 
     void read(const std::string& bytes)
@@ -275,10 +277,12 @@ struct Reader {
         }
         for (const auto& in : gp.input()) {
             if (initNames.count(in.name())) continue;
-            if (!in.type().has_tensor_type())
+            // (a subgraph's inputs may leave their type open: Loop bodies take the loop's values as they come)
+            if (!in.type().has_tensor_type() && !(subgraph && in.type().value_case() == onnx::TypeProto::VALUE_NOT_SET))
                 fail(where + "graph input '" + in.name() + "' is a sequence, map or optional; Quantscope supports tensor inputs only");
             Value v;
             v.name = in.name();
+            if (!in.type().has_tensor_type()) v.type = DataType::Undefined;  // as the outer graph gives it
             int id = g.addValue(std::move(v));
             applyValueInfo(in);
             g.inputs.push_back(id);

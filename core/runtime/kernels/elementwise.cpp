@@ -17,7 +17,7 @@ namespace {
                      " is not supported by this op");
 }
 
-enum class BinOp { Add, Sub, Mul, Div, Pow, Max, Min, Equal, Less, Greater, LessEq, GreaterEq, And, Or, PRelu };
+enum class BinOp { Add, Sub, Mul, Div, Pow, Max, Min, Equal, Less, Greater, LessEq, GreaterEq, And, Or, Xor, PRelu, Mod, FMod };
 
 template <typename T, typename R> inline R apply(BinOp op, T a, T b)
 {
@@ -38,12 +38,27 @@ template <typename T, typename R> inline R apply(BinOp op, T a, T b)
     case BinOp::GreaterEq: return R(a >= b);
     case BinOp::And: return R(a && b);
     case BinOp::Or: return R(a || b);
+    case BinOp::Xor: return R(bool(a) != bool(b));
     case BinOp::PRelu: return R(a < 0 ? a * b : a);
+    case BinOp::Mod:  // the divisor's sign (Python's %)
+        if constexpr (std::is_integral_v<T>) {
+            if (b == 0) return R(0);
+            T r = T(a % b);
+            if constexpr (std::is_signed_v<T>)
+                if (r != 0 && ((r < 0) != (b < 0))) r = T(r + b);
+            return R(r);
+        } else {
+            double r = std::fmod(double(a), double(b));
+            return R(r != 0 && ((r < 0) != (b < 0)) ? r + double(b) : r);
+        }
+    case BinOp::FMod:  // the dividend's sign (C's fmod)
+        if constexpr (std::is_integral_v<T>) return R(b == 0 ? 0 : a % b);
+        else return R(std::fmod(a, b));
     }
     return R();
 }
 
-bool isComparison(BinOp op) { return op >= BinOp::Equal && op <= BinOp::Or; }
+bool isComparison(BinOp op) { return op >= BinOp::Equal && op <= BinOp::Xor; }
 
 /** Binary (and variadic: Sum, Mean, Max, Min) element-wise op with broadcasting. */
 class BinaryKernel : public Kernel {
@@ -336,6 +351,73 @@ float sinF(float x) { return std::sin(x); }
 float cosF(float x) { return std::cos(x); }
 float mishF(float x) { return x * std::tanh(softplusF(x)); }
 float notF(float x) { return x; }
+float tanF(float x) { return std::tan(x); }
+float sinhF(float x) { return std::sinh(x); }
+float coshF(float x) { return std::cosh(x); }
+float asinF(float x) { return std::asin(x); }
+float acosF(float x) { return std::acos(x); }
+float atanF(float x) { return std::atan(x); }
+float asinhF(float x) { return std::asinh(x); }
+float acoshF(float x) { return std::acosh(x); }
+float atanhF(float x) { return std::atanh(x); }
+float softsignF(float x) { return x / (1.f + std::fabs(x)); }
+float signF(float x) { return float((x > 0.f) - (x < 0.f)); }
+
+/** Float point-wise ops with attributes: ThresholdedRelu, Selu, Shrink, Celu, Elu. */
+class ParamUnaryKernel : public Kernel {
+public:
+    explicit ParamUnaryKernel(const Node& n) : m_node(n) {}
+    void prepare(const PrepareContext& ctx) override
+    {
+        if (ctx.inputTypes[0] != DataType::Float32) typeError(m_node, ctx.inputTypes[0]);
+    }
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    {
+        const float* x = in[0]->data<float>();
+        float* y = out[0]->data<float>();
+        const int64_t n = in[0]->count();
+        const std::string& op = m_node.opType;
+        if (op == "ThresholdedRelu") {
+            const float alpha = m_node.attrFloat("alpha", 1.f);
+            for (int64_t i = 0; i < n; ++i) y[i] = x[i] > alpha ? x[i] : 0.f;
+        } else if (op == "Selu") {
+            const float alpha = m_node.attrFloat("alpha", 1.67326319217681884765625f), gamma = m_node.attrFloat("gamma", 1.05070102214813232421875f);
+            for (int64_t i = 0; i < n; ++i) y[i] = gamma * (x[i] > 0.f ? x[i] : alpha * (std::exp(x[i]) - 1.f));
+        } else if (op == "Shrink") {
+            const float bias = m_node.attrFloat("bias", 0.f), lambd = m_node.attrFloat("lambd", 0.5f);
+            for (int64_t i = 0; i < n; ++i) y[i] = x[i] < -lambd ? x[i] + bias : x[i] > lambd ? x[i] - bias : 0.f;
+        } else if (op == "Celu") {
+            const float alpha = m_node.attrFloat("alpha", 1.f);
+            for (int64_t i = 0; i < n; ++i) y[i] = std::max(0.f, x[i]) + std::min(0.f, alpha * (std::exp(x[i] / alpha) - 1.f));
+        } else {  // Elu
+            const float alpha = m_node.attrFloat("alpha", 1.f);
+            for (int64_t i = 0; i < n; ++i) y[i] = x[i] < 0 ? alpha * (std::exp(x[i]) - 1.f) : x[i];
+        }
+    }
+
+private:
+    const Node& m_node;
+};
+
+/** IsNaN and IsInf (detect_negative / detect_positive): float in, bool out. */
+class ClassifyKernel : public Kernel {
+public:
+    explicit ClassifyKernel(const Node& n) : m_node(n) {}
+    void prepare(const PrepareContext& ctx) override { m_type = ctx.inputTypes[0]; }
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    {
+        auto x = in[0]->toFloat();  // float64 infinities and NaNs survive the conversion
+        uint8_t* y = out[0]->data<uint8_t>();
+        const bool nan = m_node.opType == "IsNaN";
+        const bool neg = m_node.attrInt("detect_negative", 1) != 0, pos = m_node.attrInt("detect_positive", 1) != 0;
+        for (size_t i = 0; i < x.size(); ++i)
+            y[i] = nan ? std::isnan(x[i]) : std::isinf(x[i]) && ((x[i] < 0 && neg) || (x[i] > 0 && pos));
+    }
+
+private:
+    const Node& m_node;
+    DataType m_type = DataType::Float32;
+};
 
 template <BinOp op> std::unique_ptr<Kernel> makeBinary(const Node& n) { return std::make_unique<BinaryKernel>(n, op); }
 template <UnaryKernel::Fn fn> std::unique_ptr<Kernel> makeUnary(const Node& n) { return std::make_unique<UnaryKernel>(n, fn); }
@@ -361,6 +443,10 @@ void registerElementwiseKernels()
     registerKernel("And", makeBinary<BinOp::And>);
     registerKernel("Or", makeBinary<BinOp::Or>);
     registerKernel("PRelu", makeBinary<BinOp::PRelu>);
+    registerKernel("Xor", makeBinary<BinOp::Xor>);
+    registerKernel("Mod", [](const Node& n) -> std::unique_ptr<Kernel> {
+        return std::make_unique<BinaryKernel>(n, n.attrInt("fmod", 0) ? BinOp::FMod : BinOp::Mod);
+    });
     registerKernel("Where", [](const Node&) -> std::unique_ptr<Kernel> { return std::make_unique<WhereKernel>(); });
 
     for (const char* op : {"Relu", "Clip", "LeakyRelu", "HardSigmoid", "HardSwish", "Sigmoid", "Tanh"})
@@ -381,20 +467,21 @@ void registerElementwiseKernels()
     registerKernel("Gelu", makeUnary<geluF>);
     registerKernel("Softplus", makeUnary<softplusF>);
     registerKernel("Mish", makeUnary<mishF>);
-    registerKernel("Elu", [](const Node& n) -> std::unique_ptr<Kernel> {
-        // alpha is an attribute; capture it through a small subclass
-        struct Elu : Kernel {
-            float alpha;
-            explicit Elu(float a) : alpha(a) {}
-            void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
-            {
-                const float* x = in[0]->data<float>();
-                float* y = out[0]->data<float>();
-                for (int64_t i = 0; i < in[0]->count(); ++i) y[i] = x[i] < 0 ? alpha * (std::exp(x[i]) - 1.f) : x[i];
-            }
-        };
-        return std::make_unique<Elu>(n.attrFloat("alpha", 1.f));
-    });
+    for (const char* op : {"Elu", "ThresholdedRelu", "Selu", "Shrink", "Celu"})
+        registerKernel(op, [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<ParamUnaryKernel>(n); });
+    for (const char* op : {"IsNaN", "IsInf"})
+        registerKernel(op, [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<ClassifyKernel>(n); });
+    registerKernel("Tan", makeUnary<tanF>);
+    registerKernel("Sinh", makeUnary<sinhF>);
+    registerKernel("Cosh", makeUnary<coshF>);
+    registerKernel("Asin", makeUnary<asinF>);
+    registerKernel("Acos", makeUnary<acosF>);
+    registerKernel("Atan", makeUnary<atanF>);
+    registerKernel("Asinh", makeUnary<asinhF>);
+    registerKernel("Acosh", makeUnary<acoshF>);
+    registerKernel("Atanh", makeUnary<atanhF>);
+    registerKernel("Softsign", makeUnary<softsignF>);
+    registerKernel("Sign", makeUnary<signF>);
     registerKernel("Not", makeUnary<notF>);
 }
 

@@ -1,4 +1,4 @@
-// BatchNormalization, InstanceNormalization, LRN, Softmax and LogSoftmax.
+// BatchNormalization, InstanceNormalization, LayerNormalization, LRN, Softmax, LogSoftmax and Hardmax.
 #include <algorithm>
 #include <cmath>
 
@@ -152,11 +152,19 @@ public:
         int64_t dim = m_dim, inner = m_inner;
         float beta = m_beta;
         bool log = m_log;
+        const bool hard = m_node.opType == "Hardmax";
 #pragma omp parallel for collapse(2) if (m_outer * m_inner > 64)
         for (int64_t o = 0; o < m_outer; ++o)
             for (int64_t i = 0; i < inner; ++i) {
                 const float* xp = x + o * dim * inner + i;
                 float* yp = y + o * dim * inner + i;
+                if (hard) {  // Hardmax: 1 at the first largest value, 0 elsewhere
+                    int64_t best = 0;
+                    for (int64_t k = 1; k < dim; ++k)
+                        if (xp[k * inner] > xp[best * inner]) best = k;
+                    for (int64_t k = 0; k < dim; ++k) yp[k * inner] = k == best ? 1.f : 0.f;
+                    continue;
+                }
                 float mx = -INFINITY;
                 for (int64_t k = 0; k < dim; ++k) mx = std::max(mx, xp[k * inner]);
                 double sum = 0;
@@ -182,6 +190,59 @@ private:
     float m_beta = 1.f;
 };
 
+/** LayerNormalization: normalised over the dims from axis on, then scaled and shifted (Scale and B of those dims, or
+ *  one value); the optional Mean and InvStdDev outputs keep the leading dims. */
+class LayerNormKernel : public Kernel {
+public:
+    explicit LayerNormKernel(const Node& n) : m_node(n) {}
+    void prepare(const PrepareContext& ctx) override
+    {
+        const Shape& x = ctx.inputShapes[0];
+        int64_t axis = m_node.attrInt("axis", -1);
+        if (axis < 0) axis += int64_t(x.size());
+        if (axis < 0 || axis >= int64_t(x.size())) kernelError(m_node, "axis out of range for " + shapeToString(x));
+        m_outer = 1;
+        m_inner = 1;
+        for (int64_t d = 0; d < int64_t(x.size()); ++d) (d < axis ? m_outer : m_inner) *= x[size_t(d)];
+        for (size_t i = 1; i < 3; ++i)
+            if (ctx.has(i) && elementCount(ctx.inputShapes[i]) != m_inner && elementCount(ctx.inputShapes[i]) != 1)
+                kernelError(m_node, std::string(i == 1 ? "Scale" : "B") + " has shape " + shapeToString(ctx.inputShapes[i]) +
+                                        ", expected the normalised dims (" + std::to_string(m_inner) + " values) or one value");
+        m_hasBias = ctx.has(2);
+        m_epsilon = m_node.attrFloat("epsilon", 1e-5f);
+    }
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    {
+        const float* x = in[0]->data<float>();
+        const float* scale = in[1]->data<float>();
+        const float* bias = m_hasBias ? in[2]->data<float>() : nullptr;
+        const bool oneScale = in[1]->count() == 1, oneBias = bias && in[2]->count() == 1;
+        float* y = out[0]->data<float>();
+        float* mean = out.size() > 1 && out[1] && !out[1]->empty() ? out[1]->data<float>() : nullptr;
+        float* invStd = out.size() > 2 && out[2] && !out[2]->empty() ? out[2]->data<float>() : nullptr;
+        const int64_t inner = m_inner;
+#pragma omp parallel for if (m_outer > 16)
+        for (int64_t o = 0; o < m_outer; ++o) {
+            const float* xp = x + o * inner;
+            double sum = 0, sq = 0;
+            for (int64_t i = 0; i < inner; ++i) sum += xp[i];
+            const double mu = sum / double(inner);
+            for (int64_t i = 0; i < inner; ++i) sq += (xp[i] - mu) * (xp[i] - mu);
+            const double inv = 1.0 / std::sqrt(sq / double(inner) + double(m_epsilon));
+            for (int64_t i = 0; i < inner; ++i)
+                y[o * inner + i] = float((xp[i] - mu) * inv) * scale[oneScale ? 0 : i] + (bias ? bias[oneBias ? 0 : i] : 0.f);
+            if (mean) mean[o] = float(mu);
+            if (invStd) invStd[o] = float(inv);
+        }
+    }
+
+private:
+    const Node& m_node;
+    int64_t m_outer = 1, m_inner = 1;
+    bool m_hasBias = false;
+    float m_epsilon = 1e-5f;
+};
+
 }  // namespace
 
 void registerNormalizationKernels()
@@ -191,6 +252,8 @@ void registerNormalizationKernels()
     registerKernel("LRN", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<LrnKernel>(n); });
     registerKernel("Softmax", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<SoftmaxKernel>(n, false); });
     registerKernel("LogSoftmax", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<SoftmaxKernel>(n, true); });
+    registerKernel("Hardmax", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<SoftmaxKernel>(n, false); });
+    registerKernel("LayerNormalization", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<LayerNormKernel>(n); });
 }
 
 }  // namespace qs

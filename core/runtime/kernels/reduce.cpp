@@ -1,4 +1,4 @@
-// ReduceMean/Max/Min/Sum/Prod/L2 and ArgMax/ArgMin over any set of axes.
+// ReduceMean/Max/Min/Sum/Prod/L1/L2/SumSquare/LogSum/LogSumExp and ArgMax/ArgMin over any set of axes.
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -46,19 +46,44 @@ public:
                 s *= m_x[d];
             }
         }
-        int64_t outCount = s;
-        float init = m_op == "ReduceMax" ? -FLT_MAX : m_op == "ReduceMin" ? FLT_MAX : m_op == "ReduceProd" ? 1.f : 0.f;
+        const int64_t outCount = s;
+        std::vector<double> shift;  // LogSumExp: each output's largest input, so that exp() neither overflows nor underflows
+        if (m_op == "ReduceLogSumExp") {
+            shift = accumulate(x, ostride, outCount, "ReduceMax", {});
+            for (double& v : shift)
+                if (!std::isfinite(v)) v = 0.0;
+        }
+        std::vector<double> acc = accumulate(x, ostride, outCount, m_op, shift);
+        for (int64_t i = 0; i < outCount; ++i) {
+            double a = acc[size_t(i)];
+            if (m_op == "ReduceMean") a /= double(count);
+            else if (m_op == "ReduceL2") a = std::sqrt(a);
+            else if (m_op == "ReduceLogSum") a = std::log(a);
+            else if (m_op == "ReduceLogSumExp") a = std::log(a) + shift[size_t(i)];
+            y[i] = float(a);
+        }
+    }
+
+private:
+    // return per output the op's accumulation over its inputs (before the final step: mean's division, L2's root, ...)
+    std::vector<double> accumulate(const float* x, const std::vector<int64_t>& ostride, int64_t outCount, const std::string& op,
+                                   const std::vector<double>& shift) const
+    {
+        const size_t rank = m_x.size();
+        double init = op == "ReduceMax" ? -DBL_MAX : op == "ReduceMin" ? DBL_MAX : op == "ReduceProd" ? 1.0 : 0.0;
         std::vector<double> acc(size_t(outCount), init);
-        int64_t total = elementCount(m_x);
+        const int64_t total = elementCount(m_x);
         std::vector<int64_t> idx(rank, 0);
         int64_t o = 0;
         for (int64_t i = 0; i < total; ++i) {
             double v = x[i];
             double& a = acc[size_t(o)];
-            if (m_op == "ReduceMax") a = std::max(a, v);
-            else if (m_op == "ReduceMin") a = std::min(a, v);
-            else if (m_op == "ReduceProd") a *= v;
-            else if (m_op == "ReduceL2") a += v * v;
+            if (op == "ReduceMax") a = std::max(a, v);
+            else if (op == "ReduceMin") a = std::min(a, v);
+            else if (op == "ReduceProd") a *= v;
+            else if (op == "ReduceL2" || op == "ReduceSumSquare") a += v * v;
+            else if (op == "ReduceL1") a += std::fabs(v);
+            else if (op == "ReduceLogSumExp") a += std::exp(v - shift[size_t(o)]);
             else a += v;
             for (size_t d = rank; d-- > 0;) {  // increment the multi-index, updating the output offset
                 o += ostride[d];
@@ -67,12 +92,7 @@ public:
                 idx[d] = 0;
             }
         }
-        for (int64_t i = 0; i < outCount; ++i) {
-            double a = acc[size_t(i)];
-            if (m_op == "ReduceMean") a /= double(count);
-            else if (m_op == "ReduceL2") a = std::sqrt(a);
-            y[i] = float(a);
-        }
+        return acc;
     }
 
 private:
@@ -117,7 +137,8 @@ private:
 
 void registerReduceKernels()
 {
-    for (const char* op : {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum", "ReduceProd", "ReduceL2"})
+    for (const char* op : {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum", "ReduceProd", "ReduceL2", "ReduceL1",
+                           "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp"})
         registerKernel(op, [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<ReduceKernel>(n); });
     registerKernel("ArgMax", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<ArgKernel>(n, true); });
     registerKernel("ArgMin", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<ArgKernel>(n, false); });

@@ -17,6 +17,8 @@ void registerReduceKernels();
 void registerQuantKernels();
 void registerRecurrentKernels();
 void registerControlFlowKernels();
+void registerLossKernels();
+void registerIndexingKernels();
 
 namespace {
 std::map<std::string, KernelFactory>& factories()
@@ -40,6 +42,8 @@ void ensureRegistered()
         registerQuantKernels();
         registerRecurrentKernels();
         registerControlFlowKernels();
+        registerLossKernels();
+        registerIndexingKernels();
     });
 }
 }  // namespace

@@ -439,6 +439,139 @@ private:
     Shape m_shape;
 };
 
+/** GatherElements: out[i] = data[i with its axis coordinate replaced by indices[i]]; any element type. */
+class GatherElementsKernel : public Kernel {
+public:
+    explicit GatherElementsKernel(const Node& n) : m_node(n) {}
+    void prepare(const PrepareContext& ctx) override
+    {
+        m_data = ctx.inputShapes[0];
+        m_idx = ctx.inputShapes[1];
+        if (m_data.size() != m_idx.size()) kernelError(m_node, "data and indices must have the same rank");
+        m_axis = axisAndOuter(m_node, m_data).first;
+        m_elem = elementSize(ctx.inputTypes[0]);
+    }
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    {
+        auto idx = in[1]->toInt64();
+        const auto dstride = contiguousStrides(m_data), istride = contiguousStrides(m_idx);
+        auto* x = static_cast<const uint8_t*>(in[0]->raw());
+        auto* y = static_cast<uint8_t*>(out[0]->raw());
+        const int64_t dim = m_data[size_t(m_axis)];
+        for (int64_t i = 0; i < int64_t(idx.size()); ++i) {
+            int64_t src = 0, rest = i;
+            for (size_t d = 0; d < m_idx.size(); ++d) {
+                int64_t c = rest / istride[d];
+                rest %= istride[d];
+                if (int64_t(d) == m_axis) {
+                    c = idx[size_t(i)] < 0 ? idx[size_t(i)] + dim : idx[size_t(i)];
+                    if (c < 0 || c >= dim) kernelError(m_node, "index " + std::to_string(idx[size_t(i)]) + " out of range [-" + std::to_string(dim) + ", " + std::to_string(dim) + ")");
+                }
+                src += c * dstride[d];
+            }
+            std::memcpy(y + size_t(i) * m_elem, x + size_t(src) * m_elem, m_elem);
+        }
+    }
+
+private:
+    const Node& m_node;
+    Shape m_data, m_idx;
+    int64_t m_axis = 0;
+    size_t m_elem = 4;
+};
+
+/** Trilu: keeps the upper (or lower) triangle of the last two dims from diagonal k on; zeros elsewhere. */
+class TriluKernel : public Kernel {
+public:
+    explicit TriluKernel(const Node& n) : m_node(n) {}
+    void prepare(const PrepareContext& ctx) override
+    {
+        m_x = ctx.inputShapes[0];
+        if (m_x.size() < 2) kernelError(m_node, "input must have rank >= 2");
+        m_elem = elementSize(ctx.inputTypes[0]);
+    }
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    {
+        const int64_t k = in.size() > 1 && in[1] ? in[1]->toInt64().at(0) : 0;
+        const bool upper = m_node.attrInt("upper", 1) != 0;
+        const int64_t rows = m_x[m_x.size() - 2], cols = m_x.back(), mats = rows * cols ? elementCount(m_x) / (rows * cols) : 0;
+        auto* x = static_cast<const uint8_t*>(in[0]->raw());
+        auto* y = static_cast<uint8_t*>(out[0]->raw());
+        for (int64_t m = 0; m < mats; ++m)
+            for (int64_t i = 0; i < rows; ++i)
+                for (int64_t j = 0; j < cols; ++j) {
+                    const size_t at = size_t((m * rows + i) * cols + j) * m_elem;
+                    const bool keep = upper ? j - i >= k : j - i <= k;
+                    if (keep) std::memcpy(y + at, x + at, m_elem);
+                    else std::memset(y + at, 0, m_elem);
+                }
+    }
+
+private:
+    const Node& m_node;
+    Shape m_x;
+    size_t m_elem = 4;
+};
+
+/** CumSum along an axis given as an input; exclusive and reverse as ONNX defines them. */
+class CumSumKernel : public Kernel {
+public:
+    explicit CumSumKernel(const Node& n) : m_node(n) {}
+    void prepare(const PrepareContext& ctx) override
+    {
+        m_x = ctx.inputShapes[0];
+        m_type = ctx.inputTypes[0];
+    }
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    {
+        switch (m_type) {
+        case DataType::Float32: return compute<float>(in, out);
+        case DataType::Float64: return compute<double>(in, out);
+        case DataType::Int32: return compute<int32_t>(in, out);
+        case DataType::Int64: return compute<int64_t>(in, out);
+        case DataType::UInt32: return compute<uint32_t>(in, out);
+        case DataType::UInt64: return compute<uint64_t>(in, out);
+        default: kernelError(m_node, "element type " + std::string(dataTypeName(m_type)) + " is not supported");
+        }
+    }
+
+private:
+    template <typename T> void compute(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out)
+    {
+        int64_t axis = in[1]->toInt64().at(0);
+        const int64_t rank = int64_t(m_x.size());
+        if (axis < -rank || axis >= rank) kernelError(m_node, "axis " + std::to_string(axis) + " out of range for " + shapeToString(m_x));
+        if (axis < 0) axis += rank;
+        int64_t outer = 1, inner = 1;
+        for (int64_t d = 0; d < rank; ++d)
+            if (d < axis) outer *= m_x[size_t(d)];
+            else if (d > axis) inner *= m_x[size_t(d)];
+        const int64_t dim = m_x[size_t(axis)];
+        const bool exclusive = m_node.attrInt("exclusive", 0) != 0, reverse = m_node.attrInt("reverse", 0) != 0;
+        const T* x = in[0]->data<T>();
+        T* y = out[0]->data<T>();
+        for (int64_t o = 0; o < outer; ++o)
+            for (int64_t i = 0; i < inner; ++i) {
+                T acc = T(0);
+                for (int64_t s = 0; s < dim; ++s) {
+                    const int64_t k = reverse ? dim - 1 - s : s;
+                    const int64_t at = (o * dim + k) * inner + i;
+                    if (exclusive) {
+                        y[at] = acc;
+                        acc = T(acc + x[at]);
+                    } else {
+                        acc = T(acc + x[at]);
+                        y[at] = acc;
+                    }
+                }
+            }
+    }
+
+    const Node& m_node;
+    Shape m_x;
+    DataType m_type = DataType::Float32;
+};
+
 class SizeKernel : public Kernel {
 public:
     explicit SizeKernel(const Node&) {}
@@ -570,6 +703,10 @@ void registerTensorKernels()
     registerKernel("Shape", make<ShapeKernel>);
     registerKernel("Size", make<SizeKernel>);
     registerKernel("Cast", make<CastKernel>);
+    registerKernel("CastLike", make<CastKernel>);
+    registerKernel("GatherElements", make<GatherElementsKernel>);
+    registerKernel("Trilu", make<TriluKernel>);
+    registerKernel("CumSum", make<CumSumKernel>);
     registerKernel("ConstantOfShape", make<ConstantOfShapeKernel>);
     registerKernel("Range", makePlain<RangeKernel>);
     registerKernel("DepthToSpace", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<DepthSpaceKernel>(n, true); });
