@@ -2,6 +2,13 @@
 
 namespace qs {
 
+std::vector<int64_t> contiguousStrides(const Shape& s)
+{
+    std::vector<int64_t> st(s.size(), 1);
+    for (size_t i = s.size(); i-- > 1;) st[i - 1] = st[i] * s[i];
+    return st;
+}
+
 BroadcastPlan::BroadcastPlan(const Shape& out, const std::vector<Shape>& operands)
 {
     size_t rank = out.size();

@@ -7,6 +7,9 @@
 
 namespace qs {
 
+// return the row-major strides (in elements) of a tensor of shape s
+std::vector<int64_t> contiguousStrides(const Shape& s);
+
 /** Iteration plan for numpy broadcasting of up to three operands into an output: dims are collapsed where
  *  possible, and each operand gets a stride per dim (0 where broadcast). The innermost dim is walked with
  *  stride 0 or 1, which keeps the inner loop vectorisable. */

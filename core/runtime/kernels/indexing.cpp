@@ -1,26 +1,69 @@
-// Index-driven ops: TopK, GatherND, ScatterND, ScatterElements (and the older Scatter), OneHot, EyeLike.
+// Index-driven ops: TopK, GatherElements, GatherND, ScatterND, ScatterElements (and the older Scatter), OneHot, EyeLike.
 #include <algorithm>
 #include <cstring>
 #include <numeric>
 
 #include "graph/error.h"
 #include "runtime/kernel.h"
+#include "runtime/kernels/broadcast.h"
 
 namespace qs {
 namespace {
 
-std::vector<int64_t> stridesOf(const Shape& s)
-{
-    std::vector<int64_t> st(s.size(), 1);
-    for (size_t i = s.size(); i-- > 1;) st[i - 1] = st[i] * s[i];
-    return st;
-}
 
 int64_t normIndex(const Node& n, int64_t i, int64_t dim)
 {
     if (i < -dim || i >= dim) kernelError(n, "index " + std::to_string(i) + " is out of range [-" + std::to_string(dim) + ", " + std::to_string(dim) + ")");
     return i < 0 ? i + dim : i;
 }
+
+// GatherElements / ScatterElements: for each element i of indices, the offset in data of the element it addresses
+// (i's coordinates, with the one on axis replaced by the index)
+std::vector<int64_t> elementOffsets(const Node& n, const std::vector<int64_t>& idx, const Shape& idxShape, const Shape& data, int64_t axis)
+{
+    const auto dstride = contiguousStrides(data), istride = contiguousStrides(idxShape);
+    std::vector<int64_t> out(idx.size());
+    for (size_t i = 0; i < idx.size(); ++i) {
+        int64_t off = 0, rest = int64_t(i);
+        for (size_t d = 0; d < idxShape.size(); ++d) {
+            int64_t c = rest / istride[d];
+            rest %= istride[d];
+            if (int64_t(d) == axis) c = normIndex(n, idx[i], data[d]);
+            off += c * dstride[d];
+        }
+        out[i] = off;
+    }
+    return out;
+}
+
+/** GatherElements: out[i] = data[i with its axis coordinate replaced by indices[i]]; any element type. */
+class GatherElementsKernel : public Kernel {
+public:
+    explicit GatherElementsKernel(const Node& n) : m_node(n) {}
+    void prepare(const PrepareContext& ctx) override
+    {
+        m_data = ctx.inputShapes[0];
+        m_idx = ctx.inputShapes[1];
+        if (m_data.size() != m_idx.size()) kernelError(m_node, "data and indices must have the same rank");
+        m_axis = m_node.attrInt("axis", 0);
+        if (m_axis < 0) m_axis += int64_t(m_data.size());
+        if (m_axis < 0 || m_axis >= int64_t(m_data.size())) kernelError(m_node, "axis out of range for " + shapeToString(m_data));
+        m_elem = elementSize(ctx.inputTypes[0]);
+    }
+    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
+    {
+        const auto src = elementOffsets(m_node, in[1]->toInt64(), m_idx, m_data, m_axis);
+        auto* x = static_cast<const uint8_t*>(in[0]->raw());
+        auto* y = static_cast<uint8_t*>(out[0]->raw());
+        for (size_t i = 0; i < src.size(); ++i) std::memcpy(y + i * m_elem, x + size_t(src[i]) * m_elem, m_elem);
+    }
+
+private:
+    const Node& m_node;
+    Shape m_data, m_idx;
+    int64_t m_axis = 0;
+    size_t m_elem = 4;
+};
 
 /** TopK: the k largest (or smallest) values along axis and their indices; ties keep the lower index first. */
 class TopKKernel : public Kernel {
@@ -83,7 +126,7 @@ public:
     {
         const size_t b = size_t(m_node.attrInt("batch_dims", 0));
         const size_t last = size_t(m_idx.back());
-        const auto st = stridesOf(m_data);
+        const auto st = contiguousStrides(m_data);
         int64_t batches = 1, slice = 1, per = 1;
         for (size_t d = 0; d < b; ++d) batches *= m_data[d];
         for (size_t d = b + last; d < m_data.size(); ++d) slice *= m_data[d];
@@ -135,7 +178,7 @@ public:
     {
         std::memcpy(out[0]->raw(), in[0]->raw(), in[0]->byteSize());
         const auto idx = in[1]->toInt64();
-        const auto st = stridesOf(m_data);
+        const auto st = contiguousStrides(m_data);
         auto* y = static_cast<uint8_t*>(out[0]->raw());
         auto* u = static_cast<const uint8_t*>(in[2]->raw());
         auto put = [&](int64_t dst, int64_t src) {
@@ -156,17 +199,8 @@ public:
         }
         int64_t axis = m_node.attrInt("axis", 0);
         if (axis < 0) axis += int64_t(m_data.size());
-        const auto ist = stridesOf(m_idx);
-        for (int64_t i = 0; i < int64_t(idx.size()); ++i) {
-            int64_t off = 0, rest = i;
-            for (size_t d = 0; d < m_idx.size(); ++d) {
-                int64_t c = rest / ist[d];
-                rest %= ist[d];
-                if (int64_t(d) == axis) c = normIndex(m_node, idx[size_t(i)], m_data[d]);
-                off += c * st[d];
-            }
-            put(off, i);
-        }
+        const auto dst = elementOffsets(m_node, idx, m_idx, m_data, axis);
+        for (size_t i = 0; i < dst.size(); ++i) put(dst[i], int64_t(i));
     }
 
 private:
@@ -249,6 +283,7 @@ void registerIndexingKernels()
 {
     registerKernel("TopK", make<TopKKernel>);
     registerKernel("GatherND", make<GatherNDKernel>);
+    registerKernel("GatherElements", make<GatherElementsKernel>);
     for (const char* op : {"ScatterND", "ScatterElements", "Scatter"}) registerKernel(op, make<ScatterKernel>);
     registerKernel("OneHot", make<OneHotKernel>);
     registerKernel("EyeLike", make<EyeLikeKernel>);

@@ -8,6 +8,7 @@
 #include "graph/error.h"
 #include "graph/opregistry.h"
 #include "runtime/kernel.h"
+#include "runtime/kernels/broadcast.h"
 
 namespace qs {
 namespace {
@@ -23,12 +24,6 @@ std::pair<int64_t, int64_t> axisAndOuter(const Node& n, const Shape& s)
     return {axis, outer};
 }
 
-std::vector<int64_t> contiguousStrides(const Shape& s)
-{
-    std::vector<int64_t> st(s.size(), 1);
-    for (size_t i = s.size(); i-- > 1;) st[i - 1] = st[i] * s[i];
-    return st;
-}
 
 template <size_t E>
 void copyStridedT(uint8_t* dst, const uint8_t* src, const Shape& dims, const std::vector<int64_t>& st, int64_t offset)
@@ -439,47 +434,6 @@ private:
     Shape m_shape;
 };
 
-/** GatherElements: out[i] = data[i with its axis coordinate replaced by indices[i]]; any element type. */
-class GatherElementsKernel : public Kernel {
-public:
-    explicit GatherElementsKernel(const Node& n) : m_node(n) {}
-    void prepare(const PrepareContext& ctx) override
-    {
-        m_data = ctx.inputShapes[0];
-        m_idx = ctx.inputShapes[1];
-        if (m_data.size() != m_idx.size()) kernelError(m_node, "data and indices must have the same rank");
-        m_axis = axisAndOuter(m_node, m_data).first;
-        m_elem = elementSize(ctx.inputTypes[0]);
-    }
-    void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
-    {
-        auto idx = in[1]->toInt64();
-        const auto dstride = contiguousStrides(m_data), istride = contiguousStrides(m_idx);
-        auto* x = static_cast<const uint8_t*>(in[0]->raw());
-        auto* y = static_cast<uint8_t*>(out[0]->raw());
-        const int64_t dim = m_data[size_t(m_axis)];
-        for (int64_t i = 0; i < int64_t(idx.size()); ++i) {
-            int64_t src = 0, rest = i;
-            for (size_t d = 0; d < m_idx.size(); ++d) {
-                int64_t c = rest / istride[d];
-                rest %= istride[d];
-                if (int64_t(d) == m_axis) {
-                    c = idx[size_t(i)] < 0 ? idx[size_t(i)] + dim : idx[size_t(i)];
-                    if (c < 0 || c >= dim) kernelError(m_node, "index " + std::to_string(idx[size_t(i)]) + " out of range [-" + std::to_string(dim) + ", " + std::to_string(dim) + ")");
-                }
-                src += c * dstride[d];
-            }
-            std::memcpy(y + size_t(i) * m_elem, x + size_t(src) * m_elem, m_elem);
-        }
-    }
-
-private:
-    const Node& m_node;
-    Shape m_data, m_idx;
-    int64_t m_axis = 0;
-    size_t m_elem = 4;
-};
-
 /** Trilu: keeps the upper (or lower) triangle of the last two dims from diagonal k on; zeros elsewhere. */
 class TriluKernel : public Kernel {
 public:
@@ -704,7 +658,6 @@ void registerTensorKernels()
     registerKernel("Size", make<SizeKernel>);
     registerKernel("Cast", make<CastKernel>);
     registerKernel("CastLike", make<CastKernel>);
-    registerKernel("GatherElements", make<GatherElementsKernel>);
     registerKernel("Trilu", make<TriluKernel>);
     registerKernel("CumSum", make<CumSumKernel>);
     registerKernel("ConstantOfShape", make<ConstantOfShapeKernel>);
