@@ -15,6 +15,7 @@
 #include <numeric>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "calibration/imagepreprocess.h"
 #include "config/config.h"
@@ -55,7 +56,7 @@ const char* kUsage =
     "  validate CONFIG [--model MODEL]\n"
     "      Checks a quantization config (MindSpore Lite INI, or a legacy key=value calibration file). Prints\n"
     "      file:line: severity: message; exit 0 without errors, 1 with. --model also checks input and node names.\n"
-    "  convert --fmk=ONNX|TFLITE --modelFile=M --outputFile=O --configFile=C [--inputShape=...] [--strict]\n"
+    "  convert --fmk=ONNX|TFLITE --modelFile=M --outputFile=O --configFile=C [--inputShape=...] [--strict] [--threads N]\n"
     "          [--target-cosine=X [--samples N]]\n"
     "  convert --project=P [--outputFile=O] [--strict] [--target-cosine=X]\n"
     "      converter_lite-compatible entry point. Also reads the legacy flags --quantType=WeightQuant|PostTraining,\n"
@@ -74,6 +75,7 @@ const char* kUsage =
     "      memory). FULL_QUANT and WEIGHT_QUANT. --csv also writes the ranking (rank,node,op,cosine_kept_float,gain).\n"
     "      --alone: each node quantized alone with the other weighted nodes float instead (cosine_quantized_alone):\n"
     "      the damage each does by itself, which ranks better when the error is spread over many nodes.\n"
+    "      convert and sensitivity run on every core unless --threads says otherwise (run: 1, for comparable timings).\n"
     "  config --template full|weight|mixed|dynamic\n"
     "      Prints a documented starting config.\n"
     "\n"
@@ -117,6 +119,9 @@ struct Args {
 };
 
 // Options that take a value; the others are flags.
+// the default thread count of the long commands (convert, sensitivity)
+int allCores() { return std::max(1, int(std::thread::hardware_concurrency())); }
+
 const std::set<std::string> kValued = {"input", "output-dir", "threads", "repeat", "inputShape", "format", "mean",
                                        "std", "resize", "crop", "labels", "top", "model", "template", "fmk", "modelFile",
                                        "outputFile", "configFile", "config_file", "quantType", "bitNum",
@@ -538,12 +543,12 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     // Weight and dynamic quantization need no data; with calibrate_path given, the data feed auto_tune and the
     // debug reports' rounds.
     if (quantType == "FULL_QUANT" || !configValue(doc, "data_preprocess_param", "calibrate_path").empty())
-        session.calibrate(doc, bar, nullptr, a.getInt("threads", 1, 1, 256));
+        session.calibrate(doc, bar, nullptr, a.getInt("threads", allCores(), 1, 256));
     // The accuracy target: search which nodes to keep float, then quantize with that choice, written out to replay.
     if (a.has("target-cosine")) doc.set("quantscope_param", "target_cosine", a.get("target-cosine"));
     SensitivityOptions searchOptions;
     searchOptions.samples = size_t(a.getInt("samples", 8, 1, 100000));
-    searchOptions.threads = a.getInt("threads", 1, 1, 256);
+    searchOptions.threads = a.getInt("threads", allCores(), 1, 256);
     std::string replayPath;
     if (const auto search = applyTargetCosine(session, doc, searchOptions, bar)) {
         err << "target_cosine=" << search->target << ": the config's own plan reaches " << std::fixed << std::setprecision(5)
@@ -610,7 +615,7 @@ int cmdSensitivity(const Args& a, std::ostream& out, std::ostream& err)
         throw InputError(configPath + ": sensitivity measures on calibration data: add [data_preprocess_param] calibrate_path");
     SensitivityOptions o;
     o.samples = size_t(a.getInt("samples", 8, 1, 100000));
-    o.threads = a.getInt("threads", 1, 1, 256);
+    o.threads = a.getInt("threads", allCores(), 1, 256);
     o.alone = a.has("alone");
     const ProgressSink bar = progressBar(err);
     auto start = std::chrono::steady_clock::now();

@@ -1,6 +1,7 @@
 // QuantizeLinear / DequantizeLinear (ONNX) and Quantize / Dequantize (TFLite, parameters on the tensors).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "graph/error.h"
 #include "runtime/kernel.h"
@@ -28,22 +29,66 @@ struct Affine {
     size_t channel(int64_t i) const { return channels > 1 ? size_t((i / inner) % channels) : 0; }
 };
 
+// Calls fn(begin, count, channel) over runs of elements that share one channel, in parallel for large tensors.
+template <typename Fn> void forChannelRuns(int64_t n, const Affine& a, Fn fn)
+{
+    const int64_t run = a.channels > 1 ? a.inner : std::max<int64_t>(n, 1);
+    const int64_t runs = (n + run - 1) / run;
+    if (runs == 1) {  // one channel: split the tensor itself
+        const int64_t chunk = 16384, chunks = (n + chunk - 1) / chunk;
+#pragma omp parallel for if (chunks > 1)
+        for (int64_t k = 0; k < chunks; ++k) fn(k * chunk, std::min(chunk, n - k * chunk), size_t(0));
+        return;
+    }
+#pragma omp parallel for if (n > 65536)
+    for (int64_t r = 0; r < runs; ++r) fn(r * run, std::min(run, n - r * run), a.channel(r * run));
+}
+
+// Round half to even, as nearbyint in the default rounding mode, for |v| < 2^22: adding 1.5 * 2^23 leaves no fraction
+// bits. Inlined and vectorised, where nearbyint is a library call per element.
+inline float roundHalfEven(float v) { return (v + 12582912.f) - 12582912.f; }
+
 template <typename T> void quantizeTo(const float* x, T* y, int64_t n, const Affine& a)
 {
     constexpr float lo = float(std::numeric_limits<T>::min()), hi = float(std::numeric_limits<T>::max());
-    for (int64_t i = 0; i < n; ++i) {
-        size_t c = a.channel(i);
-        float q = std::nearbyint(a.inverse.empty() ? x[i] / a.scale[c] : x[i] * a.inverse[c]) + float(a.zero[c]);
-        y[i] = T(std::clamp(q, lo, hi));
-    }
+    forChannelRuns(n, a, [&](int64_t begin, int64_t count, size_t c) {
+        const float* xs = x + begin;
+        T* ys = y + begin;
+        const float zero = float(a.zero[c]), scale = a.scale[c];
+        const bool inverse = !a.inverse.empty();
+        const float inv = inverse ? a.inverse[c] : 0.f;
+        if constexpr (sizeof(T) <= 2) {
+            // clamped before rounding (to integer bounds: the same result), so the fast rounding applies; NaN -> lo
+            const float vlo = lo - zero, vhi = hi - zero;
+            for (int64_t i = 0; i < count; ++i) {
+                float v = inverse ? xs[i] * inv : xs[i] / scale;
+                v = v > vlo ? v : vlo;
+                v = v < vhi ? v : vhi;
+                ys[i] = T(roundHalfEven(v) + zero);
+            }
+        } else {
+            for (int64_t i = 0; i < count; ++i) {
+                float q = std::nearbyint(inverse ? xs[i] * inv : xs[i] / scale) + zero;
+                ys[i] = T(std::clamp(q, lo, hi));
+            }
+        }
+    });
 }
 
 template <typename T> void dequantizeFrom(const T* x, float* y, int64_t n, const Affine& a)
 {
-    for (int64_t i = 0; i < n; ++i) {
-        size_t c = a.channel(i);
-        y[i] = float(int64_t(x[i]) - a.zero[c]) * a.scale[c];
-    }
+    forChannelRuns(n, a, [&](int64_t begin, int64_t count, size_t c) {
+        const T* xs = x + begin;
+        float* ys = y + begin;
+        const float scale = a.scale[c];
+        if constexpr (sizeof(T) <= 2) {  // 32-bit integer arithmetic, which vectorises
+            const int32_t zero = a.zero[c];
+            for (int64_t i = 0; i < count; ++i) ys[i] = float(int32_t(xs[i]) - zero) * scale;
+        } else {
+            const int64_t zero = a.zero[c];
+            for (int64_t i = 0; i < count; ++i) ys[i] = float(int64_t(xs[i]) - zero) * scale;
+        }
+    });
 }
 
 class QuantizeLinearKernel : public Kernel {
