@@ -24,8 +24,8 @@ struct Attribute {
     std::vector<float> floats;
     std::vector<std::string> strings;
     Tensor t;
-    // A subgraph (If's branches). Its inputs are the outer values it reads (ONNX's outer-scope references), which
-    // the node lists as inputs after its own (see Node::captures).
+    // A subgraph (If's branches, Loop's body). Its inputs: its formal ones, then the outer values it reads (ONNX's
+    // outer-scope references, Graph::captures), which the node lists as inputs after its own (Node::captures).
     std::shared_ptr<const Graph> g;
 
     static Attribute ofInt(int64_t v) { Attribute a; a.kind = AttrKind::Int; a.i = v; return a; }

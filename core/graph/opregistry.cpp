@@ -566,6 +566,14 @@ InferResult inferRecurrent(const InferContext& ctx, size_t outputs)
     return res;
 }
 
+InferResult inferEinsum(const InferContext& ctx)
+{
+    const EinsumSpec e = parseEinsum(ctx.node, ctx.inputShapes);
+    Shape y;
+    for (int l : e.output) y.push_back(e.sizes[size_t(l)]);
+    return {{y}, {ctx.inputTypes[0]}};
+}
+
 struct Registry {
     std::vector<OpSchema> schemas;
     std::unordered_map<std::string, size_t> index;
@@ -834,6 +842,8 @@ Registry buildRegistry()
               return r;
           },
           {aList("body", "graph run each iteration: (iteration, condition, carried...) -> (condition, carried..., scans...)")});
+    r.add("Einsum", C::Gemm, false, "Einstein summation (labelled axes, ellipsis, implicit output)", inferEinsum,
+          {as("equation", "", "e.g. bij,bjk->bik")});
     r.add("If", C::Other, false, "runs then_branch or else_branch by a boolean condition (the runtime plans the branch)",
           inferIf, {aList("then_branch", "graph run when the condition is true"), aList("else_branch", "graph run otherwise")});
     const std::vector<AttrSchema> rnnAttrs = {
@@ -931,6 +941,79 @@ std::vector<AxisGeometry> windowGeometry(const Node& node, const std::vector<int
         }
     }
     return g;
+}
+
+EinsumSpec parseEinsum(const Node& node, const std::vector<Shape>& shapes)
+{
+    std::string eq;
+    for (char c : node.attrString("equation")) if (c != ' ') eq += c;
+    const size_t arrow = eq.find("->");
+    const std::string lhs = eq.substr(0, arrow);
+    std::vector<std::string> terms(1);
+    for (char c : lhs)
+        if (c == ',') terms.emplace_back();
+        else terms.back() += c;
+    if (terms.size() != shapes.size())
+        kernelError(node, "the equation '" + eq + "' names " + std::to_string(terms.size()) + " inputs, the node has " + std::to_string(shapes.size()));
+    // label ids: letters 0..51; ellipsis dims 52.. counted from the right (broadcast like numpy)
+    EinsumSpec e;
+    e.sizes.assign(52, -1);
+    size_t ellipsis = 0;
+    auto letter = [&](char c) -> int {
+        if (c >= 'a' && c <= 'z') return c - 'a';
+        if (c >= 'A' && c <= 'Z') return 26 + c - 'A';
+        kernelError(node, std::string("the equation has an invalid character '") + c + "'");
+    };
+    auto labels = [&](const std::string& term, int64_t rank) {
+        std::vector<int> out;
+        const size_t dots = term.find("...");
+        const int64_t letters = int64_t(term.size()) - (dots == std::string::npos ? 0 : 3);
+        const int64_t extra = dots == std::string::npos ? 0 : rank - letters;
+        if (rank >= 0 && (extra < 0 || (dots == std::string::npos && letters != rank)))
+            kernelError(node, "term '" + term + "' does not fit an input of rank " + std::to_string(rank));
+        for (size_t i = 0; i < term.size(); ++i) {
+            if (i == dots) {
+                ellipsis = std::max(ellipsis, size_t(extra));
+                for (int64_t k = extra; k > 0; --k) out.push_back(52 + int(k) - 1);
+                i += 2;
+                continue;
+            }
+            out.push_back(letter(term[i]));
+        }
+        return out;
+    };
+    for (size_t t = 0; t < terms.size(); ++t) e.inputs.push_back(labels(terms[t], int64_t(shapes[t].size())));
+    e.sizes.resize(52 + ellipsis, -1);
+    for (size_t t = 0; t < terms.size(); ++t)
+        for (size_t d = 0; d < e.inputs[t].size(); ++d) {
+            int64_t& size = e.sizes[size_t(e.inputs[t][d])];
+            const int64_t dim = shapes[t][d];
+            const bool broadcast = e.inputs[t][d] >= 52;  // ellipsis dims broadcast; letters must agree
+            if (size < 0 || (size == 1 && broadcast)) size = dim;
+            else if (dim != size && !(dim == 1 && broadcast))
+                kernelError(node, "label '" + std::string(1, e.inputs[t][d] < 26 ? char('a' + e.inputs[t][d]) : e.inputs[t][d] < 52 ? char('A' + e.inputs[t][d] - 26) : '.') +
+                                      "' has sizes " + std::to_string(size) + " and " + std::to_string(dim));
+        }
+    if (arrow != std::string::npos) {
+        const std::string rhs = eq.substr(arrow + 2);
+        for (size_t i = 0; i < rhs.size(); ++i) {
+            if (rhs.compare(i, 3, "...") == 0) {  // every broadcast dim, outermost first
+                for (size_t k = ellipsis; k > 0; --k) e.output.push_back(52 + int(k) - 1);
+                i += 2;
+                continue;
+            }
+            e.output.push_back(letter(rhs[i]));
+        }
+    } else {  // implicit: the ellipsis dims, then the letters used once, alphabetically
+        for (size_t k = ellipsis; k > 0; --k) e.output.push_back(52 + int(k) - 1);
+        std::vector<int> count(52, 0);
+        for (const auto& in : e.inputs)
+            for (int l : in) if (l < 52) ++count[size_t(l)];
+        for (int l = 0; l < 52; ++l) if (count[size_t(l)] == 1) e.output.push_back(l);
+    }
+    for (int l : e.output)
+        if (e.sizes[size_t(l)] < 0) kernelError(node, "an output label does not appear in any input");
+    return e;
 }
 
 InferResult inferNode(const InferContext& ctx)

@@ -71,6 +71,16 @@ std::vector<AxisGeometry> windowGeometry(const Node& node, const std::vector<int
 // return numpy-style broadcast of two shapes; throws InputError naming node on mismatch
 Shape broadcastShapes(const Shape& a, const Shape& b, const Node& node);
 
+/** An Einsum equation resolved for input shapes: each input's and the output's axes as label ids (ellipsis dims get
+ *  ids of their own), and each label's size. Labels not in the output are summed over. */
+struct EinsumSpec {
+    std::vector<std::vector<int>> inputs;
+    std::vector<int> output;
+    std::vector<int64_t> sizes;  // per label id
+};
+// Throws InputError naming node when the equation does not fit the shapes.
+EinsumSpec parseEinsum(const Node& node, const std::vector<Shape>& shapes);
+
 // Layout helpers: IR spatial ops default to NCHW; TFLite imports set layout=NHWC.
 bool isNhwc(const Node& node);
 // The [start, end) dims a Shape node reports, clamped to rank.

@@ -19,6 +19,7 @@ void registerRecurrentKernels();
 void registerControlFlowKernels();
 void registerLossKernels();
 void registerIndexingKernels();
+void registerEinsumKernels();
 
 namespace {
 std::map<std::string, KernelFactory>& factories()
@@ -44,6 +45,7 @@ void ensureRegistered()
         registerControlFlowKernels();
         registerLossKernels();
         registerIndexingKernels();
+        registerEinsumKernels();
     });
 }
 }  // namespace

@@ -448,7 +448,7 @@ public:
     {
         const int64_t k = in.size() > 1 && in[1] ? in[1]->toInt64().at(0) : 0;
         const bool upper = m_node.attrInt("upper", 1) != 0;
-        const int64_t rows = m_x[m_x.size() - 2], cols = m_x.back(), mats = rows * cols ? elementCount(m_x) / (rows * cols) : 0;
+        const int64_t rows = m_x[m_x.size() - 2], cols = m_x.back(), mats = rows * cols != 0 ? elementCount(m_x) / (rows * cols) : 0;
         auto* x = static_cast<const uint8_t*>(in[0]->raw());
         auto* y = static_cast<uint8_t*>(out[0]->raw());
         for (int64_t m = 0; m < mats; ++m)
