@@ -649,7 +649,7 @@ void MainWindow::onRunFinished(const RunOutcome& outcome)
         m_graphView->setNodeCosine(m_results->nodeCosine());
         m_runStatus->setText(outcome.samples ? tr("%1 int8 nodes, %2 float · output cosine %3 (%4 samples) · %5 KiB")
                                                    .arg(plan.quantizedNodes.size())
-                                                   .arg(m_graph->nodes.size() - plan.quantizedNodes.size())
+                                                   .arg(m_graph->totalNodeCount() - plan.quantizedNodes.size())
                                                    .arg(outcome.outputCosine, 0, 'f', 5)
                                                    .arg(outcome.samples)
                                                    .arg(m_session->exportedBytes().size() / 1024)

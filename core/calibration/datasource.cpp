@@ -78,7 +78,20 @@ std::vector<std::string> CalibrationData::files(size_t i) const
 
 Tensor binTensorFromBytes(const std::string& bytes, const std::string& file, const std::string& input, DataType type, const Shape& shape)
 {
-    if (!isStatic(shape)) throw InputError(file + ": input '" + input + "' has a dynamic shape; set --inputShape to read BIN files");
+    if (!isStatic(shape)) {
+        // One dynamic dimension (a sequence length, say): the file's size gives it, so samples may differ in length.
+        const auto dynamic = std::count_if(shape.begin(), shape.end(), [](int64_t d) { return d < 0; });
+        size_t rest = elementSize(type);
+        for (int64_t d : shape) rest *= d < 0 ? 1 : size_t(d);
+        if (dynamic != 1 || rest == 0 || bytes.size() % rest != 0 || bytes.empty())
+            throw InputError(file + ": input '" + input + "' has the shape " + shapeToString(shape) + "; " +
+                             (dynamic != 1 ? "BIN files can give one dynamic dimension: set the others with --inputShape (e.g. 1,-1)"
+                                           : std::to_string(bytes.size()) + " bytes are not a whole number of " + std::to_string(rest) + "-byte slices"));
+        Shape known = shape;
+        for (int64_t& d : known)
+            if (d < 0) d = int64_t(bytes.size() / rest);
+        return binTensorFromBytes(bytes, file, input, type, known);
+    }
     long double need = (long double)elementSize(type);
     for (int64_t d : shape) need *= (long double)d;
     if ((long double)bytes.size() != need)

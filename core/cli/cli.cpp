@@ -576,6 +576,9 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
         err << "the config with the nodes chosen for target_cosine (replays without searching): " << replayPath << "\n";
     }
     if (quantType != "FULL_QUANT") printWeightSummary(session.graph(), plan, err);
+    if (!plan.weightOnlyNodes.empty())
+        err << plan.weightOnlyNodes.size() << " recurrent layer(s) (LSTM/GRU/RNN) store int8 weights and compute in float: ONNX has "
+            << "no int8 recurrent operator\n";
     if (parseBool(configValue(doc, "quantscope_param", "cross_layer_equalization")).value_or(false))
         err << "cross-layer equalization: " << plan.equalizedPairs << " pair(s) of weighted nodes rescaled"
             << (plan.equalizedPairs ? "" : " (none joined directly or through Relu/LeakyRelu/PRelu)") << "\n";
@@ -590,9 +593,10 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     JsonWriter j;
     j.beginObject().key("output").value(outputPath).key("calibration_samples").value(session.calibrationSamples());
-    j.key("quantized_nodes").value(plan.quantizedNodes.size()).key("float_nodes").value(session.graph().nodes.size() - plan.quantizedNodes.size());
+    j.key("quantized_nodes").value(plan.quantizedNodes.size()).key("float_nodes").value(session.graph().totalNodeCount() - plan.quantizedNodes.size());
     j.key("skipped_nodes").value(plan.skippedNodes.size()).key("activations").value(plan.activations.size());
     j.key("weighted_ops").value(coverage.weighted).key("quantized_weighted_ops").value(coverage.quantized);
+    j.key("weight_only_ops").value(plan.weightOnlyNodes.size());  // of those: int8 weights, float arithmetic
     j.key("unexpected_float_ops").beginArray();
     for (const auto& f : coverage.unexpected) j.beginObject().key("node").value(f.node).key("why").value(f.why).endObject();
     j.endArray();

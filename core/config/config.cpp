@@ -416,6 +416,8 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
     if (options.model && doc.get(C, "skip_quant_node")) {
         std::vector<std::string> nodes;
         for (const Node& n : options.model->nodes) nodes.push_back(n.name);
+        for (const SubgraphRef& sub : options.model->subgraphs())  // nodes inside If branches and Loop bodies too
+            for (const Node& n : sub.graph->nodes) nodes.push_back(n.name);
         for (const std::string& name : parseNameList(*doc.get(C, "skip_quant_node")))
             if (std::find(nodes.begin(), nodes.end(), name) == nodes.end()) {
                 std::string near = nearestName(name, nodes);

@@ -86,10 +86,10 @@ std::map<std::string, Shape> parseInputShapes(const std::string& text)
             try {
                 size_t used = 0;
                 long long v = std::stoll(d, &used);
-                if (used != d.size() || v <= 0) throw std::invalid_argument(d);
-                shape.push_back(v);
+                if (used != d.size() || (v <= 0 && v != -1)) throw std::invalid_argument(d);
+                shape.push_back(v);  // -1 keeps the dimension dynamic (BIN calibration files then give it)
             } catch (const std::exception&) {
-                throw InputError("--inputShape: dimension '" + d + "' of '" + item + "' is not a positive integer");
+                throw InputError("--inputShape: dimension '" + d + "' of '" + item + "' is not a positive integer (or -1: dynamic)");
             }
         }
         out[item.substr(0, colon)] = shape;

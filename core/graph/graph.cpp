@@ -193,25 +193,50 @@ bool Graph::shapeFits(const Shape& declared, const Shape& actual)
     return true;
 }
 
+std::vector<SubgraphRef> Graph::subgraphs() const
+{
+    std::vector<SubgraphRef> out;
+    for (const Node& node : nodes)
+        for (const auto& [key, a] : node.attrs)
+            if (a.kind == AttrKind::Graph && a.g) {
+                const std::string path = node.name + "/" + key + "/";
+                out.push_back({a.g.get(), &node, key, path});
+                for (SubgraphRef inner : a.g->subgraphs()) {
+                    inner.path = path + inner.path;
+                    out.push_back(std::move(inner));
+                }
+            }
+    return out;
+}
+
+size_t Graph::totalNodeCount() const
+{
+    size_t n = nodes.size();
+    for (const SubgraphRef& s : subgraphs()) n += s.graph->nodes.size();
+    return n;
+}
+
 int64_t Graph::parameterCount() const
 {
     int64_t n = 0;
-    for (const Value& v : values)
-        if (v.constant && !v.consumers.empty()) n += v.constant->count();
-    for (const Node& node : nodes)
-        for (const auto& [key, a] : node.attrs)
-            if (a.kind == AttrKind::Graph && a.g) n += a.g->parameterCount();
+    auto add = [&n](const Graph& g) {
+        for (const Value& v : g.values)
+            if (v.constant && !v.consumers.empty()) n += v.constant->count();
+    };
+    add(*this);
+    for (const SubgraphRef& s : subgraphs()) add(*s.graph);
     return n;
 }
 
 int64_t Graph::parameterBytes() const
 {
     int64_t n = 0;
-    for (const Value& v : values)
-        if (v.constant && !v.consumers.empty()) n += int64_t(v.constant->byteSize());
-    for (const Node& node : nodes)
-        for (const auto& [key, a] : node.attrs)
-            if (a.kind == AttrKind::Graph && a.g) n += a.g->parameterBytes();
+    auto add = [&n](const Graph& g) {
+        for (const Value& v : g.values)
+            if (v.constant && !v.consumers.empty()) n += int64_t(v.constant->byteSize());
+    };
+    add(*this);
+    for (const SubgraphRef& s : subgraphs()) add(*s.graph);
     return n;
 }
 

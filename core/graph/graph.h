@@ -86,6 +86,16 @@ struct ModelInfo {
     std::map<std::string, int64_t> extraOpsets;  // other ONNX domains
 };
 
+class Graph;
+
+/** A subgraph of a node (an If branch, a Loop body): the graph, its owner node and the attribute holding it. */
+struct SubgraphRef {
+    const Graph* graph = nullptr;
+    const Node* owner = nullptr;
+    std::string key;   // then_branch, else_branch, body
+    std::string path;  // "<owner>/<key>/", prefixed by the outer subgraph's path when nested
+};
+
 /** The model as one format-independent graph. Nodes are kept in topological order. */
 class Graph {
 public:
@@ -115,6 +125,10 @@ public:
 
     int64_t parameterCount() const;
     int64_t parameterBytes() const;
+    // return the nodes' subgraphs at every depth, each before the subgraphs nested in it
+    std::vector<SubgraphRef> subgraphs() const;
+    // return the number of nodes, those of subgraphs included
+    size_t totalNodeCount() const;
 
 private:
     std::unordered_map<std::string, int> m_valueIndex;

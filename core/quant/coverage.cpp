@@ -28,32 +28,11 @@ bool isWeighted(const Node& n, const std::vector<char>& fromConstants)
            (isMatrixProduct(n) && (n.opType != "MatMul" || (n.inputs.size() > 1 && n.inputs[1] >= 0 && fromConstants[size_t(n.inputs[1])])));
 }
 
-// Weighted ops inside subgraphs (If branches), which no plan quantizes yet: each counted and named with its path.
-void addSubgraphOps(const Node& owner, const std::string& prefix, WeightedCoverage& c)
-{
-    for (const auto& [key, a] : owner.attrs) {
-        if (a.kind != AttrKind::Graph || !a.g) continue;
-        const Graph& sub = *a.g;
-        const std::string where = prefix + owner.name + "/" + key + "/";
-        const auto fromConstants = constantValues(sub);
-        for (const Node& n : sub.nodes) {
-            addSubgraphOps(n, where, c);
-            if (!isWeighted(n, fromConstants)) continue;
-            ++c.weighted;
-            c.unexpected.push_back({where + n.name, n.opType,
-                                    "inside " + owner.opType + " '" + owner.name + "': operators in control-flow subgraphs stay float (not quantized yet)"});
-        }
-    }
-}
-
-}  // namespace
-
-WeightedCoverage weightedCoverage(const Graph& g, const QuantPlan& plan)
+// Counts the weighted ops of one graph (the model's or a subgraph's: plans key nodes by name across the model).
+void countGraph(const Graph& g, const QuantPlan& plan, WeightedCoverage& c)
 {
     const auto fromConstants = constantValues(g);
-    WeightedCoverage c;
     for (const Node& n : g.nodes) {
-        addSubgraphOps(n, "", c);
         if (!isWeighted(n, fromConstants)) continue;
         ++c.weighted;
         const bool quantized = plan.quantType == "FULL_QUANT"
@@ -73,6 +52,15 @@ WeightedCoverage weightedCoverage(const Graph& g, const QuantPlan& plan)
             c.unexpected.push_back({n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType, reason});
         }
     }
+}
+
+}  // namespace
+
+WeightedCoverage weightedCoverage(const Graph& g, const QuantPlan& plan)
+{
+    WeightedCoverage c;
+    countGraph(g, plan, c);
+    for (const SubgraphRef& sub : g.subgraphs()) countGraph(*sub.graph, plan, c);
     return c;
 }
 

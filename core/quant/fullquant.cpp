@@ -94,14 +94,14 @@ QuantParams activationParams(double lo, double hi)
 
 QuantizedConstant quantizeWeights(const Tensor& w, int axis, int bits) { return quantizeWeightBits(w, axis, bits); }
 
-QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorStats>& stats, const FullQuantOptions& options)
+namespace {
+
+// Plans one graph (the model's, or the subgraph where points to) into plan; names are unique across the model.
+void planGraph(const Graph& g, const std::map<std::string, TensorStats>& stats, const FullQuantOptions& options,
+               const RangeMethod* method, const SubgraphRef* where, QuantPlan& plan)
 {
-    const RangeMethod* method = findRangeMethod(options.method);
-    if (!method) throw InputError("activation_quant_method=" + options.method + " is not a known range method");
     const bool tflite = g.info.format == "tflite";
     const std::set<std::string>& quantizedOps = tflite ? kTfliteQuantizedOps : kOnnxQuantizedOps;
-    QuantPlan plan;
-    plan.skippedNodes = options.skipNodes;
     auto isFloat = [&](int v) { return v >= 0 && g.values[v].type == DataType::Float32; };
     auto observed = [&](int v) {
         auto it = stats.find(g.values[v].name);
@@ -113,6 +113,27 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
     for (size_t i = 0; i < g.nodes.size(); ++i) {
         const Node& n = g.nodes[i];
         if (options.skipNodes.count(n.name)) continue;
+        if (!tflite && (n.opType == "LSTM" || n.opType == "GRU" || n.opType == "RNN")) {
+            // ONNX has no int8 recurrent layer: the weights W and R are stored int8 behind DequantizeLinear (per
+            // gate row), and the layer computes in float.
+            std::string why = !matchesAnyOpType(g, n, options.opTypes) ? "its op type is not in quantizable_op_type"
+                              : n.inputs.size() < 3 || n.inputs[1] < 0 || n.inputs[2] < 0 || !g.values[size_t(n.inputs[1])].constant ||
+                                        !g.values[size_t(n.inputs[2])].constant
+                                  ? "its weights are not constant"
+                                  : "";
+            if (!why.empty()) {
+                plan.floatReasons[n.name] = why;
+                if (!matchesAnyOpType(g, n, options.opTypes)) plan.floatByRule.insert(n.name);
+                continue;
+            }
+            for (int k : {1, 2}) {
+                const Value& w = g.values[size_t(n.inputs[size_t(k)])];
+                plan.constants[w.name] = quantizeWeights(*w.constant, options.perChannel ? 1 : -1, options.weightBits);
+            }
+            plan.quantizedNodes.insert(n.name);
+            plan.weightOnlyNodes.insert(n.name);
+            continue;
+        }
         if (!quantizedOps.count(n.opType)) {
             plan.floatReasons[n.name] = n.opType + " is not quantized (runs in float)";
             continue;
@@ -150,17 +171,21 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
             plan.floatReasons[n.name] = "its inputs are not float32";
             continue;
         }
-        if (tflite) {
-            // Every activation input and the output must become int8 tensors.
+        {
+            // Every activation input (TFLite: and the output) must become an int8 tensor. (An ONNX op's output may
+            // be seen after the Relu/Clip that calibration fused into it.) Unobserved: in an If branch the data never
+            // took, say.
             std::string why;
-            if (n.outputs.size() != 1) why = "it has " + std::to_string(n.outputs.size()) + " outputs";
-            else if (!observed(n.outputs[0])) why = "its output '" + g.values[size_t(n.outputs[0])].name + "' was not observed during calibration";
+            if (tflite && n.outputs.size() != 1) why = "it has " + std::to_string(n.outputs.size()) + " outputs";
+            else if (tflite && !observed(n.outputs[0])) why = "its output '" + g.values[size_t(n.outputs[0])].name + "' was not observed during calibration";
             for (size_t k = 0; k < n.inputs.size() && why.empty(); ++k) {
                 int v = n.inputs[k];
                 if (v < 0 || !isFloat(v) || (hasQuantizableWeights(g, n) && k > 0) || g.values[v].constant) continue;  // constant operands of Add/Sub/Mul get int8 below
-                if (!observed(v)) why = "its input '" + g.values[size_t(v)].name + "' was not observed during calibration";
+                if (!observed(v))
+                    why = "its input '" + g.values[size_t(v)].name + "' was not observed during calibration" +
+                          (where ? " (no calibration sample ran " + where->owner->opType + " '" + where->owner->name + "' " + where->key + ")" : "");
             }
-            if (n.opType == "Pad" && n.inputs.size() > 2) why = "PADV2's pad value cannot be int8";
+            if (tflite && n.opType == "Pad" && n.inputs.size() > 2) why = "PADV2's pad value cannot be int8";
             if (!why.empty()) {
                 plan.floatReasons[n.name] = why;
                 continue;
@@ -212,6 +237,20 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
         int p = g.values[v].producer;
         return !tflite && p >= 0 && floatRegion.count(g.nodes[size_t(p)].name);
     };
+    // ONNX Runtime moves a DequantizeLinear forward past Transpose, Reshape, Squeeze, Unsqueeze, Slice and MaxPool
+    // (its QDQ propagation) and then fails to load the model when that path ends at a subgraph's read of an outer
+    // value (an If's or Loop's implicit input): tensors that reach a subgraph only through such ops stay float.
+    std::vector<char> toSubgraph(g.values.size(), 0), beforeSubgraph(g.values.size(), 0);
+    for (const Node& n : g.nodes)
+        for (size_t k = n.inputs.size() - n.captures.size(); k < n.inputs.size() && !tflite; ++k)
+            if (n.inputs[k] >= 0) toSubgraph[size_t(n.inputs[k])] = 1;
+    for (size_t i = g.nodes.size(); i-- > 0 && !tflite;) {
+        const Node& n = g.nodes[i];
+        static const std::set<std::string> kPropagating = {"Transpose", "Reshape", "Squeeze", "Unsqueeze", "Slice", "MaxPool"};
+        if (!kPropagating.count(n.opType) || n.inputs.empty() || n.inputs[0] < 0) continue;
+        if (std::any_of(n.outputs.begin(), n.outputs.end(), [&](int o) { return toSubgraph[size_t(o)] != 0; }))
+            toSubgraph[size_t(n.inputs[0])] = beforeSubgraph[size_t(n.inputs[0])] = 1;
+    }
     std::set<int> qdq;
     for (size_t i = 0; i < g.nodes.size(); ++i) {
         if (!quantized[i] && !folded[i]) continue;
@@ -229,7 +268,7 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
         if (!feedsFolded && isFloat(out)) qdq.insert(out);
     }
     for (int v : qdq) {
-        if (!observed(v)) continue;  // never observed: stays float
+        if (!observed(v) || beforeSubgraph[size_t(v)]) continue;  // never observed, or see above: stays float
         auto [lo, hi] = method->range(stats.at(g.values[v].name));
         plan.activations[g.values[v].name] = activationParams(lo, hi);
     }
@@ -299,6 +338,20 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
         }
         plan.quantizedNodes.insert(n.name);
     }
+}
+
+}  // namespace
+
+QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorStats>& stats, const FullQuantOptions& options)
+{
+    const RangeMethod* method = findRangeMethod(options.method);
+    if (!method) throw InputError("activation_quant_method=" + options.method + " is not a known range method");
+    QuantPlan plan;
+    plan.skippedNodes = options.skipNodes;
+    planGraph(g, stats, options, method, nullptr, plan);
+    // If branches and Loop bodies: planned the same way, from the statistics calibration gathered inside them (a
+    // branch the calibration data never took has none: its ops stay float, saying so).
+    for (const SubgraphRef& sub : g.subgraphs()) planGraph(*sub.graph, stats, options, method, &sub, plan);
     return plan;
 }
 

@@ -36,6 +36,8 @@ struct QuantPlan {
     std::map<std::string, QuantParams> activations;     // tensors that get QuantizeLinear -> DequantizeLinear
     std::map<std::string, QuantizedConstant> constants;  // weights and biases stored as integers
     std::set<std::string> quantizedNodes;
+    // FULL_QUANT: those of quantizedNodes that store int8 weights but compute in float (ONNX recurrent layers)
+    std::set<std::string> weightOnlyNodes;
     std::set<std::string> skippedNodes;                  // asked for by skip_quant_node; they stay float
     std::map<std::string, std::string> floatReasons;    // node -> why it stays float (unsupported op, ...)
     // nodes of floatReasons left float by a documented rule the config controls (quantizable_op_type,

@@ -5,12 +5,11 @@
 
 namespace qs {
 
-Graph simulationGraph(const Graph& graph, const QuantPlan& plan)
+namespace {
+
+// Applies plan to g, then to copies of its subgraphs (If branches, Loop bodies), which replace the originals.
+void applyPlan(Graph& g, const QuantPlan& plan)
 {
-    if (plan.quantType == "DYNAMIC_QUANT")
-        throw InputError("the in-memory simulation covers FULL_QUANT and WEIGHT_QUANT plans; DYNAMIC_QUANT's run-time scales are measured "
-                         "on the exported model");
-    Graph g = graph;
     const bool tflite = g.info.format == "tflite";
     for (const auto& [name, q] : plan.constants) {
         int v = g.findValue(name);
@@ -65,6 +64,24 @@ Graph simulationGraph(const Graph& graph, const QuantPlan& plan)
         g.nodes.push_back(std::move(dn));
     }
     g.finalize();
+    for (Node& n : g.nodes)
+        for (auto& [key, a] : n.attrs)
+            if (a.kind == AttrKind::Graph && a.g) {
+                Graph sub = *a.g;
+                applyPlan(sub, plan);
+                a.g = std::make_shared<const Graph>(std::move(sub));
+            }
+}
+
+}  // namespace
+
+Graph simulationGraph(const Graph& graph, const QuantPlan& plan)
+{
+    if (plan.quantType == "DYNAMIC_QUANT")
+        throw InputError("the in-memory simulation covers FULL_QUANT and WEIGHT_QUANT plans; DYNAMIC_QUANT's run-time scales are measured "
+                         "on the exported model");
+    Graph g = graph;
+    applyPlan(g, plan);
     return g;
 }
 

@@ -56,6 +56,8 @@ Interpreter::Interpreter(const Graph& graph, InterpreterOptions options) : m_gra
         throw InputError(graph.info.path + ": the runtime does not support " + std::to_string(bad.size()) +
                          " node(s): " + list);
     }
+    for (const Node& n : graph.nodes)
+        for (const auto& entry : n.attrs) m_hasSubgraphs = m_hasSubgraphs || entry.second.kind == AttrKind::Graph;
 }
 
 Interpreter::~Interpreter()
@@ -177,6 +179,7 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
         if (node.opType == "Shape" || node.opType == "Size") allConst = true;
         auto kernel = createKernel(node);
         if (!kernel) throw InputError("node '" + node.name + "' (" + node.opType + ") is not supported by the runtime");
+        kernel->inheritOptions(m_options);
         InferResult inferred;
         if (!kernel->inferOutputs(ctx, inferred)) inferred = inferNode(InferContext{node, ctx.inputShapes, ctx.inputTypes, ctx.constants});
         for (size_t o = 0; o < node.outputs.size(); ++o) {
@@ -318,7 +321,7 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
 }
 
 std::vector<Tensor> Interpreter::run(const std::map<std::string, Tensor>& inputs, const TensorObserver& observer,
-                                     const BlockedObserver& blocked)
+                                     const BlockedObserver& blocked, const SubgraphObserver& nested)
 {
     const Graph& g = m_graph;
     for (int in : g.inputs) {
@@ -349,6 +352,18 @@ std::vector<Tensor> Interpreter::run(const std::map<std::string, Tensor>& inputs
         if (!plan.isConstant[in]) plan.tensors[in] = inputs.at(g.values[in].name);
         if (observer) observer(-1, in, plan.tensors[in]);
     }
+    // (a kernel keeps the observer only for this run: it is reset below, also when a kernel throws)
+    struct Watch {
+        Plan& plan;
+        bool on;
+        ~Watch()
+        {
+            if (on)
+                for (Plan::Step& step : plan.steps) step.kernel->observeSubgraphs(nullptr);
+        }
+    } watch{plan, m_hasSubgraphs && bool(nested)};
+    if (watch.on)
+        for (Plan::Step& step : plan.steps) step.kernel->observeSubgraphs(&nested);
     std::vector<const Tensor*> ins;
     std::vector<Tensor*> outs;
     for (Plan::Step& step : plan.steps) {

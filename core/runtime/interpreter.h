@@ -19,6 +19,11 @@ using TensorObserver = std::function<void(int node, int value, const Tensor& ten
 // when it handled the value (no copy is made then, and the TensorObserver is not called for it).
 using BlockedObserver = std::function<bool(int node, int value, const float* data, const Shape& shape, int64_t block)>;
 
+// Sees the values computed inside subgraphs (If branches, Loop bodies, at any depth) as they are produced: the
+// subgraph, the producing node's and the value's ids in it (node -1: a subgraph input; outer values it reads are not
+// offered again). A Loop body's values are offered once per iteration.
+using SubgraphObserver = std::function<void(const Graph& subgraph, int node, int value, const Tensor& tensor)>;
+
 struct InterpreterOptions {
     int threads = 1;
     bool fuse = true;        // fuse activations into Conv/Gemm; observers then do not see pre-activation tensors
@@ -44,7 +49,7 @@ public:
     // Runs the graph; inputs by name. return the graph outputs in graph order (copies the caller owns).
     // Throws InputError on a missing input, a wrong type or a shape that does not fit the model.
     std::vector<Tensor> run(const std::map<std::string, Tensor>& inputs, const TensorObserver& observer = {},
-                            const BlockedObserver& blocked = {});
+                            const BlockedObserver& blocked = {}, const SubgraphObserver& nested = {});
 
     // return the shape of every value (by value id) for inputs of these shapes, as the plan infers them; empty for
     // values that get none (outputs of an omitted branch). Plans for the inputs if needed, without running.
@@ -63,6 +68,7 @@ private:
 
     const Graph& m_graph;
     InterpreterOptions m_options;
+    bool m_hasSubgraphs = false;
     std::map<std::vector<int64_t>, std::unique_ptr<Plan>> m_plans;
     bool m_profile = false;
     std::map<std::string, double> m_profileMs;

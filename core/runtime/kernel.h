@@ -6,6 +6,7 @@
 #include "graph/graph.h"
 #include "graph/opregistry.h"
 #include "runtime/activation.h"
+#include "runtime/interpreter.h"
 
 namespace qs {
 
@@ -52,6 +53,11 @@ public:
     virtual void run(const std::vector<const Tensor*>& inputs, const std::vector<Tensor*>& outputs) = 0;
     // Offers an activation to apply to the output; return true when the kernel will apply it itself.
     virtual bool fuseActivation(const Activation&) { return false; }
+    // Kernels that run subgraphs (If, Loop): the options of the interpreter that runs the kernel, for the subgraphs'
+    // own interpreters (called before inferOutputs), and the observer of the subgraphs' values during the runs
+    // that follow (null: none).
+    virtual void inheritOptions(const InterpreterOptions&) {}
+    virtual void observeSubgraphs(const SubgraphObserver*) {}
 };
 
 using KernelFactory = std::unique_ptr<Kernel> (*)(const Node&);

@@ -52,8 +52,12 @@ private:
 std::vector<const Node*> weightedCandidates(const Graph& g, const QuantPlan& plan)
 {
     std::vector<const Node*> out;
-    for (const Node& n : g.nodes)
-        if (plan.quantizedNodes.count(n.name) && hasQuantizableWeights(g, n) && hasConstWeights(g, n)) out.push_back(&n);
+    auto add = [&](const Graph& graph) {
+        for (const Node& n : graph.nodes)
+            if (plan.quantizedNodes.count(n.name) && hasQuantizableWeights(graph, n) && hasConstWeights(graph, n)) out.push_back(&n);
+    };
+    add(g);
+    for (const SubgraphRef& sub : g.subgraphs()) add(*sub.graph);  // If branches, Loop bodies
     return out;
 }
 

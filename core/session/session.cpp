@@ -70,14 +70,25 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
     runOptions.fusible = [&g](const Node& activation) { return foldsIntoQuantizedOp(g, activation); };
     Interpreter interp(g, runOptions);
     std::map<std::string, TensorStats> stats;
-    std::vector<TensorStats*> byValue(g.values.size(), nullptr);
-    for (size_t v = 0; v < g.values.size(); ++v)
-        if (!g.values[v].constant) {
-            byValue[v] = &stats[g.values[v].name];
-            byValue[v]->setSampleSize(TensorStats::sampleSizeFor(data->size()));
-        }
-    // Per-channel means (bias correction) only where a weighted op reads the tensor.
-    const std::vector<char> channelMeans = weightedOpInputs(g);
+    // Per graph (the model's, then every subgraph's, whose values are named uniquely across the model): the
+    // statistics of each value id, and whether to keep per-channel means (bias correction: only where a weighted op
+    // reads the tensor).
+    struct Targets {
+        std::vector<TensorStats*> byValue;
+        std::vector<char> channelMeans;
+    };
+    auto targetsOf = [&](const Graph& graph) {
+        Targets t{std::vector<TensorStats*>(graph.values.size(), nullptr), weightedOpInputs(graph)};
+        for (size_t v = 0; v < graph.values.size(); ++v)
+            if (!graph.values[v].constant) {
+                t.byValue[v] = &stats[graph.values[v].name];
+                t.byValue[v]->setSampleSize(TensorStats::sampleSizeFor(data->size()));
+            }
+        return t;
+    };
+    const Targets top = targetsOf(g);
+    std::map<const Graph*, Targets> inner;
+    for (const SubgraphRef& sub : g.subgraphs()) inner.emplace(sub.graph, targetsOf(*sub.graph));
     // A worker thread decodes and preprocesses samples (up to kAhead ahead) and adds each sample's scans to the
     // statistics, while this thread runs the model and scans its activations as they are produced (the pass over
     // the data; a scan keeps a few thousand elements per tensor). Memory stays bounded: a decoded sample waits
@@ -103,18 +114,19 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
         if (i == 0) first = inputs;  // shares the tensors' data
         decodeAhead();
         std::vector<std::pair<TensorStats*, TensorStats::Scan>> scans;
+        auto scanValue = [&](const Targets& at, int value, const Tensor& t) {
+            TensorStats* s = at.byValue[size_t(value)];
+            if (t.type() != DataType::Float32 || !s) return;
+            scans.emplace_back(s, at.channelMeans[size_t(value)] ? s->scan(t.data<float>(), t.shape(), channelsLast)
+                                                                 : s->scan(t.data<float>(), t.count()));
+        };
         interp.run(
-            inputs,
-            [&](int, int value, const Tensor& t) {
-                TensorStats* s = byValue[size_t(value)];
-                if (t.type() != DataType::Float32 || !s) return;
-                scans.emplace_back(s, channelMeans[size_t(value)] ? s->scan(t.data<float>(), t.shape(), channelsLast)
-                                                                  : s->scan(t.data<float>(), t.count()));
-            },
+            inputs, [&](int, int value, const Tensor& t) { scanValue(top, value, t); },
             [&](int, int value, const float* x, const Shape& shape, int64_t block) {  // no plain copy needed
-                if (TensorStats* s = byValue[size_t(value)]) scans.emplace_back(s, s->scanBlocked(x, shape, block, channelsLast));
+                if (TensorStats* s = top.byValue[size_t(value)]) scans.emplace_back(s, s->scanBlocked(x, shape, block, channelsLast));
                 return true;
-            });
+            },
+            [&](const Graph& sub, int, int value, const Tensor& t) { scanValue(inner.at(&sub), value, t); });
         applied.push_back(worker.submit([scans = std::move(scans)] {
             for (const auto& [s, scan] : scans) s->apply(scan);
         }));

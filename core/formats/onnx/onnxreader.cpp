@@ -13,6 +13,7 @@
 #include "formats/onnx/onnxnames.h"
 #include "graph/error.h"
 #include "graph/opregistry.h"
+#include "runtime/constfold.h"
 #include "util/memorybudget.h"
 
 namespace qs {
@@ -24,6 +25,16 @@ struct Reader {
     const LoadOptions& options;
     LoadResult result;
     Graph& g = result.graph;
+    const Reader* outer = nullptr;  // a subgraph's: the reader of the graph around it
+
+    // return the constant an enclosing graph defines under name (an initializer, a Constant node read before the
+    // subgraph's node), or null
+    const Tensor* outerConstant(const std::string& name) const
+    {
+        for (const Reader* r = outer; r; r = r->outer)
+            if (int id = r->g.findValue(name); id >= 0) return r->g.values[size_t(id)].constant ? &*r->g.values[size_t(id)].constant : nullptr;
+        return nullptr;
+    }
 
     [[noreturn]] void fail(const std::string& msg) { throw InputError(path + ": " + msg); }
 
@@ -137,7 +148,8 @@ struct Reader {
         return out;
     }
 
-    Attribute readAttribute(const onnx::AttributeProto& a, const std::string& nodeWhat)
+    // owner: the node's name (subgraphs name their unnamed nodes after it)
+    Attribute readAttribute(const onnx::AttributeProto& a, const std::string& nodeWhat, const std::string& owner = {})
     {
         Attribute r;
         switch (a.type()) {
@@ -156,8 +168,9 @@ struct Reader {
             break;
         case onnx::AttributeProto::GRAPH: {
             Reader sub{path, options};
+            sub.outer = this;
             sub.g.info = g.info;
-            sub.readGraph(a.g(), nodeWhat + " " + a.name() + ": ");
+            sub.readGraph(a.g(), nodeWhat + " " + a.name() + ": ", owner + "/" + a.name() + "/");
             for (auto& w : sub.result.warnings) result.warnings.push_back(std::move(w));
             r.kind = AttrKind::Graph;
             r.g = std::make_shared<const Graph>(std::move(sub.g));
@@ -190,6 +203,9 @@ struct Reader {
     {
         int id = g.findValue(name);
         if (id >= 0) return id;
+        // An outer constant (a weight a branch reads from the model's initializers) is the subgraph's constant too,
+        // sharing the data: planning and folding use it, and the quantizers see the weights.
+        if (const Tensor* c = outerConstant(name)) return g.addConstant(name, *c);
         Value v;
         v.name = name;
         v.type = DataType::Undefined;
@@ -267,7 +283,38 @@ struct Reader {
 
     // Reads one graph: the model's, or (where = "node 'X' (If) then_branch: ") a subgraph, whose reads of names it
     // does not define are outer-scope references: they become its inputs, listed in Graph::captures.
-    void readGraph(const onnx::GraphProto& gp, const std::string& where)
+    // Data movement on constants alone (weights reordered, transposed, cast; see isFoldableWeightOp) is folded: its
+    // outputs become constants, so that the quantizers see the weights. The source model keeps the node; the writer
+    // replaces it where it stores the weight quantized. return true when n was folded (it is not added then).
+    bool foldConstant(const Node& n, const std::set<std::string>& graphOutputs)
+    {
+        if (!isFoldableWeightOp(n) || n.inputs.empty() || n.inputs[0] < 0) return false;
+        std::vector<const Tensor*> in;
+        for (int v : n.inputs) {
+            if (v >= 0 && !g.values[size_t(v)].constant) return false;
+            in.push_back(v < 0 ? nullptr : &*g.values[size_t(v)].constant);
+        }
+        for (int v : n.outputs)
+            if (graphOutputs.count(g.values[size_t(v)].name)) return false;
+        std::optional<std::vector<Tensor>> out;
+        try {
+            out = evaluateNode(n, in);
+        } catch (const InputError&) {
+            return false;  // the runtime reports it when it plans the model
+        }
+        if (!out || out->size() != n.outputs.size()) return false;
+        for (size_t o = 0; o < n.outputs.size(); ++o) {
+            Value& v = g.values[size_t(n.outputs[o])];
+            v.type = (*out)[o].type();
+            v.shape = (*out)[o].shape();
+            v.constant = std::move((*out)[o]);
+            v.producer = -1;
+        }
+        return true;
+    }
+
+    // prefix: what unnamed nodes' names start with (see onnxNodeNames)
+    void readGraph(const onnx::GraphProto& gp, const std::string& where, const std::string& prefix = {})
     {
         const bool subgraph = !where.empty();
         std::set<std::string> initNames;
@@ -287,7 +334,9 @@ struct Reader {
             applyValueInfo(in);
             g.inputs.push_back(id);
         }
-        std::vector<std::string> nodeNames = onnxNodeNames(gp);
+        std::set<std::string> outputNames;
+        for (const auto& out : gp.output()) outputNames.insert(out.name());
+        std::vector<std::string> nodeNames = onnxNodeNames(gp, prefix);
         int index = 0;
         for (const auto& np : gp.node()) {
             const std::string& name = nodeNames[size_t(index++)];
@@ -312,7 +361,7 @@ struct Reader {
             n.opType = np.op_type();
             n.sourceOpType = np.op_type();
             n.domain = np.domain() == "ai.onnx" ? "" : np.domain();
-            for (const auto& a : np.attribute()) n.attrs[a.name()] = readAttribute(a, what);
+            for (const auto& a : np.attribute()) n.attrs[a.name()] = readAttribute(a, what, name);
             for (const auto& [key, a] : n.attrs)
                 if (a.kind == AttrKind::Graph)
                     for (const std::string& c : a.g->captures)
@@ -329,6 +378,7 @@ struct Reader {
             }
             int64_t opset = n.domain.empty() ? g.info.sourceOpset : 0;
             normalise(n, opset);
+            if (foldConstant(n, outputNames)) continue;
             g.nodes.push_back(std::move(n));
         }
         for (const auto& vi : gp.value_info()) applyValueInfo(vi);

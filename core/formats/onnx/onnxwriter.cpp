@@ -8,11 +8,13 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 
 #include "formats/modelloader.h"
 #include "formats/onnx/onnxnames.h"
 #include "graph/error.h"
+#include "runtime/constfold.h"
 
 namespace qs {
 
@@ -182,8 +184,17 @@ std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const Q
     onnx::ModelProto model;
     if (!model.ParseFromString(bytes)) throw InputError(sourcePath + ": cannot re-read the source model for export");
     {
-        auto stable = onnxNodeNames(model.graph());  // as the reader named them, before anything moves
-        for (int i = 0; i < model.graph().node_size(); ++i) model.mutable_graph()->mutable_node(i)->set_name(stable[size_t(i)]);
+        // as the reader named them, before anything moves, subgraphs included
+        std::function<void(onnx::GraphProto*, const std::string&)> stamp = [&](onnx::GraphProto* graph, const std::string& prefix) {
+            auto stable = onnxNodeNames(*graph, prefix);
+            for (int i = 0; i < graph->node_size(); ++i) {
+                onnx::NodeProto* n = graph->mutable_node(i);
+                n->set_name(stable[size_t(i)]);
+                for (auto& attr : *n->mutable_attribute())
+                    if (attr.type() == onnx::AttributeProto::GRAPH) stamp(attr.mutable_g(), n->name() + "/" + attr.name() + "/");
+            }
+        };
+        stamp(model.mutable_graph(), {});
     }
     int64_t opset = 0;
     for (const auto& o : model.opset_import())
@@ -274,74 +285,117 @@ std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const Q
                     }
         if (!found) throw InputError(sourcePath + ": constant '" + name + "' is neither an initializer nor a Constant node");
     }
+
+    // The model's graph and its subgraphs (If branches, Loop bodies), outer before inner. ONNX forbids a subgraph to
+    // shadow an outer name, so the plan's names say which graph each tensor lives in: its Q/DQ nodes go there.
+    struct Scope {
+        onnx::GraphProto* g = nullptr;
+        onnx::GraphProto scratch;     // new nodes, merged in front of their first consumer at the end
+        std::map<std::string, std::string> inputRename;  // graph input -> the DQ output its consumers read instead
+        std::unique_ptr<WeightDecoder> decoder;
+    };
+    std::vector<std::unique_ptr<Scope>> scopes;
+    std::map<std::string, size_t> definedIn;       // value name -> scope
+    std::map<std::string, std::set<size_t>> readIn;  // value name -> the scopes of the nodes reading it
     std::set<std::string> names;
-    for (const auto& n : g->node())
-        for (const auto& o : n.output()) names.insert(o);
-    for (const auto& t : g->initializer()) names.insert(t.name());
-    for (const auto& i : g->input()) names.insert(i.name());
+    std::function<void(onnx::GraphProto*)> collect = [&](onnx::GraphProto* graph) {
+        const size_t at = scopes.size();
+        scopes.push_back(std::make_unique<Scope>());
+        scopes.back()->g = graph;
+        auto define = [&](const std::string& name) {
+            if (name.empty()) return;
+            definedIn.emplace(name, at);
+            names.insert(name);
+        };
+        for (const auto& t : graph->initializer()) define(t.name());
+        for (const auto& i : graph->input()) define(i.name());
+        for (const auto& n : graph->node()) {
+            for (const auto& o : n.output()) define(o);
+            for (const auto& i : n.input()) readIn[i].insert(at);
+        }
+        for (auto& n : *graph->mutable_node())
+            for (auto& attr : *n.mutable_attribute())
+                if (attr.type() == onnx::AttributeProto::GRAPH) collect(attr.mutable_g());
+    };
+    collect(g);
     auto fresh = [&](const std::string& base) {
         std::string n = base;
         for (int k = 1; names.count(n); ++k) n = base + "_" + std::to_string(k);
         names.insert(n);
         return n;
     };
-
-    // New nodes are collected and then merged in front of their first consumer, keeping the graph sorted.
-    std::vector<onnx::NodeProto> prelude;  // weight/bias DequantizeLinear nodes (no graph inputs needed)
-    onnx::GraphProto scratch;
+    auto scopeOf = [&](const std::string& name, const char* what) -> Scope& {
+        auto it = definedIn.find(name);
+        if (it == definedIn.end()) throw InputError(sourcePath + ": " + what + " '" + name + "' is not in the model");
+        return *scopes[it->second];
+    };
+    auto isInput = [](const onnx::GraphProto& graph, const std::string& name) {
+        return std::any_of(graph.input().begin(), graph.input().end(), [&](const auto& i) { return i.name() == name; });
+    };
 
     // Weights and biases: int8/int32 initializer + DequantizeLinear producing the original name (weight-only
     // quantization: the decoder's standard ops).
-    WeightDecoder decoder{g, scratch, fresh, {}};
     for (const auto& [name, qc] : plan.constants) {
+        Scope& sc = scopeOf(name, "weight");
+        onnx::GraphProto* graph = sc.g;
         bool found = false;
-        for (int i = 0; i < g->initializer_size(); ++i)
-            if (g->initializer(i).name() == name) {
-                g->mutable_initializer()->DeleteSubrange(i, 1);
+        for (int i = 0; i < graph->initializer_size(); ++i)
+            if (graph->initializer(i).name() == name) {
+                graph->mutable_initializer()->DeleteSubrange(i, 1);
                 found = true;
                 break;
             }
-        for (int i = 0; !found && i < g->node_size(); ++i) {
-            const auto& n = g->node(i);
-            if (n.op_type() == "Constant" && n.output_size() == 1 && n.output(0) == name) {
-                g->mutable_node()->DeleteSubrange(i, 1);
+        for (int i = 0; !found && i < graph->node_size(); ++i) {
+            // a Constant node, or the node the reader folded (data movement on constants: see isFoldableWeightOp)
+            const auto& n = graph->node(i);
+            if (n.output_size() == 1 && n.output(0) == name) {
+                graph->mutable_node()->DeleteSubrange(i, 1);
                 found = true;
             }
         }
-        for (int i = 0; i < g->input_size(); ++i)
-            if (g->input(i).name() == name) {
-                g->mutable_input()->DeleteSubrange(i, 1);
+        for (int i = 0; i < graph->input_size(); ++i)
+            if (graph->input(i).name() == name) {
+                graph->mutable_input()->DeleteSubrange(i, 1);
                 break;
             }
-        if (!found) throw InputError(sourcePath + ": weight '" + name + "' is neither an initializer nor a Constant node");
+        if (!found) throw InputError(sourcePath + ": weight '" + name + "' is neither an initializer nor a node's only output");
+        // A weight of the model's initializers that only one subgraph reads is decoded there, next to its reader
+        // (ONNX Runtime fuses DequantizeLinear into the op only within one graph).
+        Scope& at = readIn[name].size() == 1 ? *scopes[*readIn[name].begin()] : sc;
         if (plan.quantType == "WEIGHT_QUANT") {
-            decoder.decode(name, qc);
+            if (!at.decoder) at.decoder = std::make_unique<WeightDecoder>(WeightDecoder{at.g, at.scratch, fresh, {}});
+            at.decoder->decode(name, qc);
             continue;
         }
         bool perTensor = qc.params.scale.size() == 1;
         std::string q = fresh(name + "_quantized"), s = fresh(name + "_scale"), z = fresh(name + "_zero_point");
-        setTensor(g->add_initializer(), q, qc.values);
-        setTensor(g->add_initializer(), s, floatVector(qc.params.scale, perTensor));
-        setTensor(g->add_initializer(), z, zeroPoints(qc.params.zeroPoint, qc.values.type(), perTensor));
-        addNode(&scratch, "DequantizeLinear", fresh(name + "_DequantizeLinear"), {q, s, z}, name, perTensor ? -1 : qc.params.axis);
+        setTensor(at.g->add_initializer(), q, qc.values);
+        setTensor(at.g->add_initializer(), s, floatVector(qc.params.scale, perTensor));
+        setTensor(at.g->add_initializer(), z, zeroPoints(qc.params.zeroPoint, qc.values.type(), perTensor));
+        addNode(&at.scratch, "DequantizeLinear", fresh(name + "_DequantizeLinear"), {q, s, z}, name, perTensor ? -1 : qc.params.axis);
     }
+
+    // Renames the reads of values by graph's own nodes (not those of the subgraphs inside it).
+    auto renameInputs = [](onnx::GraphProto* graph, const std::map<std::string, std::string>& rename) {
+        for (auto& n : *graph->mutable_node())
+            for (auto& in : *n.mutable_input())
+                if (auto it = rename.find(in); it != rename.end()) in = it->second;
+    };
 
     // Activations: rename the producer's output to <name>_float, then Q and DQ produce <name> again, so consumers and
     // graph outputs keep their names. Graph inputs keep theirs: their consumers read the DQ output instead.
-    std::set<std::string> graphInputs;
-    for (const auto& i : g->input()) graphInputs.insert(i.name());
-    std::map<std::string, std::string> inputRename;
-    // return {what Q reads, what DQ writes} for activation name, renaming its producer's output
-    auto reroute = [&](const std::string& name) {
+    // return {what Q reads, what DQ writes} for activation name, renaming its producer's output; sc: its graph
+    auto reroute = [&](const std::string& name, Scope*& sc) {
+        sc = &scopeOf(name, "activation");
         std::pair<std::string, std::string> st{name, name};
-        if (graphInputs.count(name)) {
+        if (isInput(*sc->g, name)) {
             st.second = fresh(name + "_dequantized");
-            inputRename[name] = st.second;
+            sc->inputRename[name] = st.second;
             return st;
         }
         st.first = fresh(name + "_float");
         bool renamed = false;
-        for (auto& n : *g->mutable_node())
+        for (auto& n : *sc->g->mutable_node())
             for (auto& o : *n.mutable_output())
                 if (o == name) {
                     o = st.first;
@@ -350,20 +404,43 @@ std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const Q
         if (!renamed) throw InputError(sourcePath + ": no node produces activation '" + name + "'");
         return st;
     };
+    // The pair goes into the graph defining the tensor when that graph reads it or outputs it, and into each subgraph
+    // reading it from outside, whose reads then take their own pair's output: ONNX Runtime's QDQ passes neither
+    // fuse across a subgraph boundary nor load a model where a DequantizeLinear's output is an If's or Loop's implicit
+    // input.
     for (const auto& [name, p] : plan.activations) {
-        std::string s = fresh(name + "_scale"), z = fresh(name + "_zero_point"), q = fresh(name + "_quantized");
-        setTensor(g->add_initializer(), s, floatVector(p.scale, true));
-        setTensor(g->add_initializer(), z, zeroPoints(p.zeroPoint, DataType::Int8, true));
-        auto [source, target] = reroute(name);
-        addNode(&scratch, "QuantizeLinear", fresh(name + "_QuantizeLinear"), {source, s, z}, q, -1);
-        addNode(&scratch, "DequantizeLinear", fresh(name + "_DequantizeLinear"), {q, s, z}, target, -1);
+        auto addPair = [&](Scope& sc, const std::string& source, const std::string& target) {
+            std::string s = fresh(name + "_scale"), z = fresh(name + "_zero_point"), q = fresh(name + "_quantized");
+            setTensor(sc.g->add_initializer(), s, floatVector(p.scale, true));
+            setTensor(sc.g->add_initializer(), z, zeroPoints(p.zeroPoint, DataType::Int8, true));
+            addNode(&sc.scratch, "QuantizeLinear", fresh(name + "_QuantizeLinear"), {source, s, z}, q, -1);
+            addNode(&sc.scratch, "DequantizeLinear", fresh(name + "_DequantizeLinear"), {q, s, z}, target, -1);
+        };
+        Scope& home = scopeOf(name, "activation");
+        const std::set<size_t> readers = readIn[name];
+        const bool output = std::any_of(home.g->output().begin(), home.g->output().end(), [&](const auto& o) { return o.name() == name; });
+        std::string floatName = name;
+        if (output || readers.count(definedIn.at(name))) {
+            Scope* sc = nullptr;
+            auto [source, target] = reroute(name, sc);
+            addPair(*sc, source, target);
+            floatName = source;
+        }
+        for (size_t k : readers)
+            if (k != definedIn.at(name)) {
+                std::string local = fresh(name + "_dequantized");
+                addPair(*scopes[k], floatName, local);
+                renameInputs(scopes[k]->g, {{name, local}});
+            }
     }
     // Dynamic quantization: the same renaming, with parameters computed at run time from the tensor itself:
     // per tensor, DynamicQuantizeLinear; per channel, min/max reduced over the other axes.
     for (const auto& entry : plan.dynamicActivations) {
         const std::string& name = entry.first;  // (named, not a structured binding: lambdas below capture it)
         const int axis = entry.second;
-        auto [source, target] = reroute(name);
+        Scope* sc = nullptr;
+        auto [source, target] = reroute(name, sc);
+        onnx::GraphProto& scratch = sc->scratch;
         std::string q = fresh(name + "_quantized"), s = fresh(name + "_scale"), z = fresh(name + "_zero_point");
         auto local = [&](const std::string& op, const std::vector<std::string>& in, const std::string& out) {
             return addNode(&scratch, op, fresh(name + "_" + op), in, out, -1);
@@ -383,7 +460,7 @@ std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const Q
             if (d != axis) others.push_back(d);
         auto scalar = [&](const std::string& base, float v) {
             std::string c = fresh(name + "_" + base);
-            setTensor(g->add_initializer(), c, Tensor::fromFloat(std::vector<float>{v}, {}));
+            setTensor(sc->g->add_initializer(), c, Tensor::fromFloat(std::vector<float>{v}, {}));
             return c;
         };
         std::string zero = scalar("zero", 0.f), lo = fresh(name + "_min"), hi = fresh(name + "_max"), lo0 = fresh(name + "_min0"),
@@ -407,43 +484,84 @@ std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const Q
         addNode(&scratch, "QuantizeLinear", fresh(name + "_QuantizeLinear"), {source, s, z}, q, int(axis));
         addNode(&scratch, "DequantizeLinear", fresh(name + "_DequantizeLinear"), {q, s, z}, target, int(axis));
     }
-    for (auto& n : *g->mutable_node())
-        for (auto& in : *n.mutable_input())
-            if (auto it = inputRename.find(in); it != inputRename.end()) in = it->second;
+    // Consumers of a quantized graph input read its DQ output, subgraphs reading it from outside included.
+    for (const auto& sc : scopes)
+        if (!sc->inputRename.empty()) renameInputs(sc->g, sc->inputRename);
 
-    // Topological merge: place each new node right after the node producing its first input.
-    std::vector<onnx::NodeProto> pending(scratch.node().begin(), scratch.node().end());
-    std::vector<onnx::NodeProto> ordered;
-    std::set<std::string> available;
-    for (const auto& t : g->initializer()) available.insert(t.name());
-    for (const auto& i : g->input()) available.insert(i.name());
-    auto ready = [&](const onnx::NodeProto& n) {
-        for (const auto& in : n.input())
-            if (!in.empty() && !available.count(in)) return false;
-        return true;
-    };
-    auto flush = [&]() {
-        for (bool progress = true; progress;) {
-            progress = false;
-            for (size_t i = 0; i < pending.size(); ++i)
-                if (ready(pending[i])) {
-                    for (const auto& o : pending[i].output()) available.insert(o);
-                    ordered.push_back(pending[i]);
-                    pending.erase(pending.begin() + long(i));
-                    progress = true;
-                    break;
+    // What the reader folded into weights that are now stored quantized (Constant nodes, data movement on them) and
+    // the initializers only they read are dead: removed, so the float copies do not stay in the file.
+    for (bool changed = true; changed;) {
+        changed = false;
+        std::set<std::string> read;
+        std::function<void(const onnx::GraphProto&)> reads = [&](const onnx::GraphProto& graph) {
+            for (const auto& n : graph.node()) {
+                read.insert(n.input().begin(), n.input().end());
+                for (const auto& attr : n.attribute())
+                    if (attr.type() == onnx::AttributeProto::GRAPH) reads(attr.g());
+            }
+            for (const auto& o : graph.output()) read.insert(o.name());
+        };
+        reads(*g);
+        for (const auto& sc : scopes) reads(sc->scratch);
+        for (const auto& sc : scopes) {
+            auto& nodes = *sc->g->mutable_node();
+            for (int i = nodes.size(); i-- > 0;) {
+                const auto& n = nodes.Get(i);
+                const bool dead = (n.op_type() == "Constant" || isFoldableWeightOpType(n.op_type())) && (n.domain().empty() || n.domain() == "ai.onnx") &&
+                                  std::none_of(n.output().begin(), n.output().end(), [&](const std::string& o) { return read.count(o) != 0; });
+                if (dead) {
+                    nodes.DeleteSubrange(i, 1);
+                    changed = true;
+                }
+            }
+            auto& inits = *sc->g->mutable_initializer();
+            for (int i = inits.size(); i-- > 0;)
+                if (!read.count(inits.Get(i).name()) && !isInput(*sc->g, inits.Get(i).name())) {
+                    inits.DeleteSubrange(i, 1);
+                    changed = true;
                 }
         }
-    };
-    flush();
-    for (const auto& n : g->node()) {
-        ordered.push_back(n);
-        for (const auto& o : n.output()) available.insert(o);
-        flush();
     }
-    if (!pending.empty()) throw InputError(sourcePath + ": internal: could not place node " + pending[0].name());
-    g->clear_node();
-    for (auto& n : ordered) *g->add_node() = std::move(n);
+
+    // Topological merge, per graph: place each new node right after the node producing its first input. Inner graphs
+    // first: merging a graph rebuilds its nodes, and with them the subgraphs they hold.
+    for (size_t k = scopes.size(); k-- > 0;) {
+        Scope& sc = *scopes[k];
+        std::vector<onnx::NodeProto> pending(sc.scratch.node().begin(), sc.scratch.node().end());
+        if (pending.empty()) continue;
+        std::vector<onnx::NodeProto> ordered;
+        // what this graph's nodes compute (names from outside it are there from the start)
+        std::set<std::string> local, available;
+        for (const auto& n : sc.g->node()) local.insert(n.output().begin(), n.output().end());
+        for (const auto& n : pending) local.insert(n.output().begin(), n.output().end());
+        auto ready = [&](const onnx::NodeProto& n) {
+            for (const auto& in : n.input())
+                if (local.count(in) && !available.count(in)) return false;
+            return true;
+        };
+        auto flush = [&]() {
+            for (bool progress = true; progress;) {
+                progress = false;
+                for (size_t i = 0; i < pending.size(); ++i)
+                    if (ready(pending[i])) {
+                        for (const auto& o : pending[i].output()) available.insert(o);
+                        ordered.push_back(pending[i]);
+                        pending.erase(pending.begin() + long(i));
+                        progress = true;
+                        break;
+                    }
+            }
+        };
+        flush();
+        for (auto& n : *sc.g->mutable_node()) {
+            for (const auto& o : n.output()) available.insert(o);
+            ordered.push_back(std::move(n));
+            flush();
+        }
+        if (!pending.empty()) throw InputError(sourcePath + ": internal: could not place node " + pending[0].name());
+        sc.g->clear_node();
+        for (auto& n : ordered) *sc.g->add_node() = std::move(n);
+    }
     // Shapes recorded for renamed tensors no longer apply; ONNX Runtime re-infers them.
     g->clear_value_info();
     for (auto& o : *model.mutable_opset_import())

@@ -2,6 +2,7 @@
 // through the node's capture inputs (Node::captures), so the outer plan keeps them alive until the node has run.
 #include <omp.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "graph/error.h"
@@ -41,20 +42,40 @@ public:
     std::vector<Tensor> run(const std::map<std::string, Tensor>& inputs)
     {
         const int threads = omp_get_max_threads();
-        std::vector<Tensor> out = interpreter().run(inputs);
+        TensorObserver inner;
+        if (m_observer)
+            inner = [this](int node, int value, const Tensor& t) {
+                if (node < 0 && isCapture(value)) return;  // the outer graph's value, offered there
+                (*m_observer)(*m_graph, node, value, t);
+            };
+        std::vector<Tensor> out = interpreter().run(inputs, inner, {}, m_observer ? *m_observer : SubgraphObserver{});
         omp_set_num_threads(threads);  // the subgraph's run sets its own count
         return out;
     }
 
+    void inheritOptions(const InterpreterOptions& options) { m_options = options; }
+    void observe(const SubgraphObserver* observer) { m_observer = observer; }
+
 private:
+    bool isCapture(int value) const
+    {
+        return std::find(m_graph->captures.begin(), m_graph->captures.end(), m_graph->values[size_t(value)].name) != m_graph->captures.end();
+    }
+
     Interpreter& interpreter()
     {
-        if (!m_interpreter) m_interpreter = std::make_unique<Interpreter>(*m_graph, InterpreterOptions{omp_get_max_threads()});
+        if (!m_interpreter) {
+            InterpreterOptions options = m_options;
+            options.threads = omp_get_max_threads();
+            m_interpreter = std::make_unique<Interpreter>(*m_graph, options);
+        }
         return *m_interpreter;
     }
 
     std::string m_key;
     std::shared_ptr<const Graph> m_graph;
+    InterpreterOptions m_options;  // the outer interpreter's (reference kernels, the fusions calibration allows)
+    const SubgraphObserver* m_observer = nullptr;
     std::unique_ptr<Interpreter> m_interpreter;
 };
 
@@ -115,6 +136,15 @@ public:
         return true;
     }
 
+    void inheritOptions(const InterpreterOptions& options) override
+    {
+        for (Subgraph& b : m_branch) b.inheritOptions(options);
+    }
+    void observeSubgraphs(const SubgraphObserver* observer) override
+    {
+        for (Subgraph& b : m_branch) b.observe(observer);
+    }
+
     void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
     {
         Subgraph& branch = m_branch[isTrue(m_node, *in[0]) ? 0 : 1];
@@ -173,6 +203,9 @@ public:
         }
         return true;
     }
+
+    void inheritOptions(const InterpreterOptions& options) override { m_body.inheritOptions(options); }
+    void observeSubgraphs(const SubgraphObserver* observer) override { m_body.observe(observer); }
 
     void run(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override
     {
