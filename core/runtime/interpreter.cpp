@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "graph/error.h"
 #include "graph/opregistry.h"
@@ -23,6 +25,7 @@ struct Interpreter::Plan {
         std::vector<int> outputs;  // value ids
         Activation post;           // applied by the interpreter when the kernel did not take it
         int fusedNode = -1;        // an activation node folded into this step
+        FakeQuant fakeQuant;       // a QuantizeLinear -> DequantizeLinear pair on the output, folded into this step
     };
     std::vector<Step> steps;
     std::vector<Tensor> tensors;  // per value id: constants, folded values, or views of arena buffers
@@ -42,6 +45,46 @@ bool isShapeLike(const Tensor& t)
            t.count() <= 8 &&
            t.shape().size() <= 1;
 }
+
+// The ONNX QuantizeLinear -> DequantizeLinear pair that alone reads value v, with one constant scale and zero point
+// (8-bit): the pair's nodes and its arithmetic. Nothing when v is read otherwise.
+struct QuantPair {
+    int q = -1, dq = -1;
+    FakeQuant fq;
+};
+std::optional<QuantPair> quantPairAfter(const Graph& g, int v)
+{
+    auto only = [&](int value, const char* op) -> const Node* {
+        const Value& x = g.values[size_t(value)];
+        if (x.consumers.size() != 1 || std::find(g.outputs.begin(), g.outputs.end(), value) != g.outputs.end()) return nullptr;
+        const Node& n = g.nodes[size_t(x.consumers[0])];
+        return n.opType == op && n.domain.empty() && n.inputs.size() >= 2 && n.inputs[0] == value && !n.hasAttr("output_dtype") ? &n : nullptr;
+    };
+    auto scalar = [&](const Node& n, size_t i) -> const Tensor* {
+        if (i >= n.inputs.size() || n.inputs[i] < 0) return nullptr;
+        const auto& c = g.values[size_t(n.inputs[i])].constant;
+        return c && c->count() == 1 ? &*c : nullptr;
+    };
+    const Node* q = only(v, "QuantizeLinear");
+    const Node* dq = q ? only(q->outputs.at(0), "DequantizeLinear") : nullptr;
+    if (!dq) return std::nullopt;
+    const Tensor *qs = scalar(*q, 1), *qz = scalar(*q, 2), *ds = scalar(*dq, 1), *dz = scalar(*dq, 2);
+    if (!qs || !ds || qs->type() != DataType::Float32 || ds->type() != DataType::Float32 || qs->toFloat()[0] != ds->toFloat()[0]) return std::nullopt;
+    if (bool(qz) != (q->inputs.size() > 2 && q->inputs[2] >= 0) || bool(qz) != bool(dz)) return std::nullopt;
+    const DataType type = qz ? qz->type() : DataType::UInt8;
+    if ((type != DataType::Int8 && type != DataType::UInt8) || (qz && (dz->type() != type || qz->toInt64()[0] != dz->toInt64()[0])))
+        return std::nullopt;
+    QuantPair p;
+    p.q = g.values[size_t(v)].consumers[0];
+    p.dq = g.values[size_t(q->outputs[0])].consumers[0];
+    p.fq.scale = qs->toFloat()[0];
+    p.fq.zero = qz ? int32_t(qz->toInt64()[0]) : 0;
+    p.fq.qmin = type == DataType::Int8 ? -128.f : 0.f;
+    p.fq.qmax = type == DataType::Int8 ? 127.f : 255.f;
+    if (!(p.fq.scale > 0.f) || !std::isfinite(p.fq.scale)) return std::nullopt;
+    return p;
+}
+
 }  // namespace
 
 Interpreter::Interpreter(const Graph& graph, InterpreterOptions options) : m_graph(graph), m_options(options)
@@ -227,6 +270,18 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
                 }
             }
         }
+        // A QuantizeLinear -> DequantizeLinear pair on the step's output (the simulation of a QDQ model) is computed in
+        // place on it, in whatever layout the kernel writes, instead of two steps and the reorders to plain row-major
+        // they need. The integer tensor between them is never made (observers do not see it).
+        if (m_options.fuse && !allConst && step.outputs.size() == 1 && types[step.outputs[0]] == DataType::Float32)
+            if (auto pair = quantPairAfter(g, step.outputs[0]); pair && (!m_options.fusible || m_options.fusible(g.nodes[size_t(pair->q)]))) {
+                const int out = g.nodes[size_t(pair->dq)].outputs.at(0);
+                shapes[out] = shapes[step.outputs[0]];
+                types[out] = DataType::Float32;
+                fusedAway[size_t(pair->q)] = fusedAway[size_t(pair->dq)] = 1;
+                step.outputs = {out};
+                step.fakeQuant = pair->fq;
+            }
         if (m_options.fuse && m_options.opaqueLayouts && !allConst && !step.outputs.empty() && !isGraphOutput(step.outputs[0])) {
             const Value& out = g.values[step.outputs[0]];
             ctx.outputOpaqueAllowed = !out.consumers.empty();
@@ -374,6 +429,10 @@ std::vector<Tensor> Interpreter::run(const std::map<std::string, Tensor>& inputs
         auto t0 = m_profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
         step.kernel->run(ins, outs);
         if (step.post.kind != Activation::None) step.post.apply(outs[0]->data<float>(), size_t(outs[0]->count()));
+        if (step.fakeQuant) {  // over the whole buffer: a channel-blocked layout's padding (zeros) stays zero
+            const OpaqueLayout* l = plan.layouts[size_t(step.outputs[0])].get();
+            step.fakeQuant.apply(outs[0]->data<float>(), l ? int64_t(l->bytes / sizeof(float)) : outs[0]->count());
+        }
         if (m_profile)
             m_profileMs[g.nodes[step.node].opType] +=
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

@@ -22,6 +22,17 @@ struct OpaqueLayout {
     size_t bytes = 0;
 };
 
+/** An ONNX QuantizeLinear -> DequantizeLinear pair with one scale and zero point, computed in place on float data:
+ *  bit-identical to the two kernels (x / scale rounded half to even, clamped to the integer type, then
+ *  (q - zero) * scale). Per element, and 0 stays 0, so it applies to data in any layout, padding included. */
+struct FakeQuant {
+    float scale = 0.f;
+    int32_t zero = 0;
+    float qmin = 0.f, qmax = 0.f;  // the integer type's range
+    explicit operator bool() const { return scale > 0.f; }
+    void apply(float* x, int64_t n) const;  // see kernels/quant.cpp
+};
+
 /** What a kernel sees when it is prepared: the node, input shapes/types, and values of constant inputs. */
 struct PrepareContext {
     const Node& node;

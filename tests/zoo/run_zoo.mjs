@@ -42,7 +42,7 @@ const vnni = /\b(avx512_vnni|avx_vnni)\b/.test(fs.readFileSync('/proc/cpuinfo', 
 
 function run(argv) {
   const r = spawnSync(cli, argv, { encoding: 'utf8', maxBuffer: 1 << 26 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return { code: r.status, out: r.stdout ?? '', err: r.stderr ?? String(r.error) };
 }
 const firstError = (text) => (text.split('\n').find((l) => /error/.test(l)) ?? text.trim().split('\n').pop() ?? '')
   .replaceAll(cache + '/', '').slice(0, 200);

@@ -257,6 +257,23 @@ private:
 
 }  // namespace
 
+void FakeQuant::apply(float* x, int64_t n) const
+{
+    Affine a;
+    a.scale = {scale};
+    a.zero = {zero};
+    const float vlo = qmin - float(zero), vhi = qmax - float(zero), s = scale;
+    forChannelRuns(n, a, [&](int64_t begin, int64_t count, size_t) {  // as quantizeTo and dequantizeFrom, fused
+        float* xs = x + begin;
+        for (int64_t i = 0; i < count; ++i) {
+            float v = xs[i] / s;
+            v = v > vlo ? v : vlo;
+            v = v < vhi ? v : vhi;
+            xs[i] = roundHalfEven(v) * s;
+        }
+    });
+}
+
 void registerQuantKernels()
 {
     registerKernel("DynamicFakeQuantize", [](const Node& n) -> std::unique_ptr<Kernel> { return std::make_unique<DynamicFakeQuantizeKernel>(n); });
