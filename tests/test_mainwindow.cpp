@@ -230,6 +230,30 @@ private slots:
         w.undoStack()->redo();
         QVERIFY(finished.wait(60000));
 
+        // A node click, a skip tick and Esc while a run is in progress: the properties come from the last finished
+        // run's plan (the session's is the worker's meanwhile), the tick edits the document (its re-plan waits for
+        // the run), and Esc ends the run. (The thread-sanitizer build runs this too.)
+        const QString nodeName = QString::fromStdString(node);
+        finished.clear();
+        w.run();
+        QVERIFY(w.isRunning());
+        emit w.graphView()->nodeClicked(nodeName);
+        QVERIFY(!w.findChild<QTreeWidget*>("properties")->findItems("Quantization", Qt::MatchExactly).isEmpty());
+        QVERIFY(w.isSkipped(nodeName));
+        emit w.graphView()->skipRequested(nodeName);
+        QVERIFY(!w.isSkipped(nodeName));
+        w.cancelRun();
+        QVERIFY(finished.wait(60000));
+        w.undoStack()->undo();  // the tick: the node is skipped again
+        QVERIFY(w.isSkipped(nodeName));
+        finished.clear();
+        w.run();  // after a cancel the statistics are collected afresh
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(finished.first().first().toBool(), true);
+        QTest::qWait(400);  // a re-plan the edits queued during the run starts, and ends
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isRunning(), 60000);
+        QVERIFY(w.session()->plan().skippedNodes.count(node));
+
         // Clicking a node in the graph shows its properties, quantization included.
         emit w.graphView()->nodeClicked(QString::fromStdString(node));
         auto* props = w.findChild<QTreeWidget*>("properties");

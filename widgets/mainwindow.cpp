@@ -217,7 +217,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         showProperties(n);
     });
     connect(m_graphView, &GraphView::skipRequested, this, [this](const QString& n) {
-        if (m_session) setSkip(n, !m_session->plan().skippedNodes.count(n.toStdString()));
+        if (m_session) setSkip(n, !isSkipped(n));
     });
     connect(m_nodes, &QTableWidget::itemSelectionChanged, this, [this] {
         auto rows = m_nodes->selectionModel()->selectedRows();
@@ -244,6 +244,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 MainWindow::~MainWindow()
 {
     m_job->cancel();
+    if (m_reportsCancel) m_reportsCancel->cancel();
     m_job->waitForFinished();
     m_reportsWatcher.waitForFinished();
     m_watcher.waitForFinished();
@@ -475,6 +476,7 @@ void MainWindow::onLoaded()
     }
     m_session = loaded.session;
     m_graph = std::shared_ptr<const Graph>(m_session, &m_session->graph());
+    m_plan.reset();
     m_path = loaded.path;
     m_calibratedWith.clear();
     QSettings settings;
@@ -572,7 +574,7 @@ void MainWindow::updateActions()
     bool loaded = m_session != nullptr, running = isRunning();
     m_runAction->setEnabled(loaded && !running && m_settings->valid());
     m_cancelAction->setEnabled(running);
-    m_suggestAction->setEnabled(loaded && !running && m_session->calibrationSamples() > 0 && !m_session->plan().quantizedNodes.empty() &&
+    m_suggestAction->setEnabled(loaded && !running && m_session->calibrationSamples() > 0 && m_plan && !m_plan->quantizedNodes.empty() &&
                                 m_settings->valid());
     m_exportModelAction->setEnabled(loaded && !running && !m_session->exportedBytes().empty());
     m_exportConfigAction->setEnabled(loaded && m_settings->valid());
@@ -606,6 +608,7 @@ void MainWindow::cancelRun()
 {
     if (!isRunning()) return;
     m_job->cancel();
+    if (m_reportsCancel) m_reportsCancel->cancel();
     m_runStatus->setText(tr("cancelling..."));
 }
 
@@ -642,7 +645,9 @@ void MainWindow::onRunFinished(const RunOutcome& outcome)
         box->open();
         m_results->selectNode(outcome.suggestions.front().first);
     } else {
-        const QuantPlan& plan = m_session->plan();
+        m_plan = std::make_shared<const QuantPlan>(m_session->plan());  // the job is done: the session is this thread's
+        updateActions();
+        const QuantPlan& plan = *m_plan;
         if (outcome.samples) m_outputCosine = outcome.outputCosine;
         m_results->setPlan(*m_graph, plan, m_session->statistics());
         m_results->setMeasured(outcome.rows);
@@ -680,8 +685,9 @@ void MainWindow::onRunFinished(const RunOutcome& outcome)
 void MainWindow::onSettingsChanged()
 {
     updateActions();
-    // A change that keeps the calibration data re-plans from the statistics already collected.
-    if (m_session && !m_session->statistics().empty()) m_replanTimer->start();
+    // A change that keeps the calibration data re-plans from the statistics already collected (the timer checks,
+    // once no job runs: the session's statistics are the worker's until then).
+    if (m_session) m_replanTimer->start();
 }
 
 void MainWindow::applyTargetChoice(const RunOutcome& outcome)
@@ -732,6 +738,12 @@ QString MainWindow::stageLabel(const QString& stage) const
     return stage;
 }
 
+bool MainWindow::isSkipped(const QString& node) const
+{
+    const auto names = parseNameList(m_settings->document().get("common_quant_param", "skip_quant_node").value_or(""));
+    return std::find(names.begin(), names.end(), node.toStdString()) != names.end();
+}
+
 void MainWindow::setSkip(const QString& node, bool skip)
 {
     std::vector<std::string> names = parseNameList(m_settings->document().get("common_quant_param", "skip_quant_node").value_or(""));
@@ -744,6 +756,7 @@ void MainWindow::setSkip(const QString& node, bool skip)
 
 QString MainWindow::exportModel(const QString& path)
 {
+    if (isRunning()) return tr("A run is in progress: export when it has finished.");
     try {
         m_session->save(path.toStdString());
         return {};
@@ -800,8 +813,8 @@ void MainWindow::showProperties(const QString& name)
     }
     auto* outs = add(nullptr, tr("Outputs"), QString::number(n.outputs.size()));
     for (int id : n.outputs) add(outs, QString::fromStdString(g.values[size_t(id)].name), shapeText(g.values[size_t(id)]));
-    if (m_session && (!m_session->plan().quantizedNodes.empty() || !m_session->plan().skippedNodes.empty())) {
-        const QuantPlan& plan = m_session->plan();
+    if (m_plan && (!m_plan->quantizedNodes.empty() || !m_plan->skippedNodes.empty())) {
+        const QuantPlan& plan = *m_plan;
         QString state = plan.skippedNodes.count(n.name) ? tr("skipped (float)")
                         : plan.quantizedNodes.count(n.name) ? tr("quantized")
                         : plan.floatReasons.count(n.name) ? tr("float: %1").arg(QString::fromStdString(plan.floatReasons.at(n.name)))
@@ -828,11 +841,14 @@ void MainWindow::exportReports()
     QString dir = QFileDialog::getExistingDirectory(this, tr("Export Debug Reports"), QFileInfo(m_path).absolutePath());
     if (dir.isEmpty()) return;
     auto session = m_session;
-    m_status->setText(tr("Writing debug reports to %1...").arg(QDir::toNativeSeparators(dir)));
-    m_reportsWatcher.setFuture(QtConcurrent::run([session, dir]() -> QString {
+    m_status->setText(tr("Writing debug reports to %1... (Esc cancels)").arg(QDir::toNativeSeparators(dir)));
+    m_reportsCancel = std::make_shared<CancelToken>();
+    m_reportsWatcher.setFuture(QtConcurrent::run([session, dir, token = m_reportsCancel]() -> QString {
         try {
-            session->writeReports(dir.toStdString(), 10);
+            session->writeReports(dir.toStdString(), 10, {}, token.get());
             return QObject::tr("Wrote output_summary.csv, round_*.csv and quant_param.csv to %1").arg(QDir::toNativeSeparators(dir));
+        } catch (const Cancelled&) {
+            return QObject::tr("Debug report export cancelled.");
         } catch (const std::exception& e) {
             return QString::fromStdString(e.what());
         }

@@ -55,6 +55,7 @@ public:
     void cancelRun();              // Esc
     void suggestSkips();           // ranks nodes by the output cosine reached when each alone stays float
     void setSkip(const QString& node, bool skip);  // recorded for undo; re-plans without calibrating
+    bool isSkipped(const QString& node) const;     // in the document's skip_quant_node
     // writes a target_cosine search's choice into the document (one undo step) and shows its path
     void applyTargetChoice(const RunOutcome& outcome);
     // Saves the model path and settings as a project; return an error message, or empty
@@ -96,6 +97,9 @@ private:
 
     std::shared_ptr<Session> m_session;
     std::shared_ptr<const Graph> m_graph;
+    // The last finished run's plan, which the views read: while a job runs, the session's own plan belongs to the
+    // worker thread (it replaces it), so nothing on this thread touches it then.
+    std::shared_ptr<const QuantPlan> m_plan;
     QString m_path;
     QString m_shownNode;  // the node in the properties panel (rebuilt in the new language when it changes)
     QString m_pendingConfig;  // INI text to apply when the model being loaded arrives
@@ -141,6 +145,7 @@ private:
     QDockWidget* m_propertiesDock = nullptr;
     QTreeWidget* m_properties = nullptr;
     QFutureWatcher<QString> m_reportsWatcher;
+    std::shared_ptr<CancelToken> m_reportsCancel;  // Esc stops the report export too
     QTreeWidget* m_summary = nullptr;
     QTableWidget* m_nodes = nullptr;
     QLineEdit* m_filter = nullptr;
