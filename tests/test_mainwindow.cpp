@@ -18,6 +18,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cstdlib>
 #include <sstream>
 
 #include "cli/cli.h"
@@ -36,12 +37,19 @@
 using namespace qs;
 
 namespace {
+// Waits scale with QUANTSCOPE_TEST_TIMEOUT_SCALE (the thread-sanitizer build runs 10-20x slower).
+int waitMs(int ms)
+{
+    const char* scale = std::getenv("QUANTSCOPE_TEST_TIMEOUT_SCALE");
+    return scale && std::atoi(scale) > 1 ? ms * std::atoi(scale) : ms;
+}
+
 // opens the embedded sample in w; return whether it loaded in time
 bool openSample(MainWindow& w)
 {
     QSignalSpy loaded(&w, &MainWindow::modelLoaded);
     w.openSample();
-    return loaded.wait(20000);
+    return loaded.wait(waitMs(20000));
 }
 }  // namespace
 
@@ -69,7 +77,7 @@ private slots:
         w.show();
         QSignalSpy loaded(&w, &MainWindow::modelLoaded);
         w.openFile(QString::fromStdString(path));
-        QVERIFY(loaded.wait(20000));
+        QVERIFY(loaded.wait(waitMs(20000)));
         QVERIFY(w.windowTitle().startsWith("mobilenet_v1_0.25_224.tflite"));
         QCOMPARE(QString::fromStdString(configValue(w.settings()->document(), "common_quant_param", "bit_num")), QString("6"));
         QCOMPARE(QString::fromStdString(configValue(w.settings()->document(), "common_quant_param", "quant_type")), QString("WEIGHT_QUANT"));
@@ -82,12 +90,12 @@ private slots:
         QSignalSpy loaded(&w, &MainWindow::modelLoaded);
         w.openModel(QString::fromStdString(test::modelPath("mobilenet_v1_0.25_224.tflite")));
         QVERIFY(w.isLoading());
-        QVERIFY(loaded.wait(20000));
+        QVERIFY(loaded.wait(waitMs(20000)));
         auto* table = w.findChild<QTableWidget*>("nodesTable");
         QCOMPARE(table->rowCount(), 31);
         QCOMPARE(table->item(0, 2)->text(), QString("CONV_2D"));
         // the graph is laid out off the GUI thread, one box per node
-        if (w.graphView()->nodeItemCount() == 0) QVERIFY(QSignalSpy(w.graphView(), &GraphView::laidOut).wait(10000));
+        if (w.graphView()->nodeItemCount() == 0) QVERIFY(QSignalSpy(w.graphView(), &GraphView::laidOut).wait(waitMs(10000)));
         QCOMPARE(w.graphView()->nodeItemCount(), 31);
         // Ctrl+F filter
         auto* filter = w.findChild<QLineEdit*>("nodeFilter");
@@ -101,7 +109,7 @@ private slots:
         auto* props = w.findChild<QTreeWidget*>("properties");
         QVERIFY(props->topLevelItemCount() > 0);
         w.openModel(QString::fromStdString(test::modelPath("resnet8_cifar10.onnx")));
-        QVERIFY(loaded.wait(20000));
+        QVERIFY(loaded.wait(waitMs(20000)));
         QCOMPARE(props->topLevelItemCount(), 0);
     }
 
@@ -117,7 +125,7 @@ private slots:
         w.show();
         QSignalSpy failed(&w, &MainWindow::loadFailed);
         w.openModel(path);
-        QVERIFY(failed.wait(10000));
+        QVERIFY(failed.wait(waitMs(10000)));
         QVERIFY(failed.first().first().toString().contains("broken.onnx: not a valid ONNX model"));
         auto* box = w.findChild<QMessageBox*>("loadErrorBox");
         QVERIFY(box && box->isVisible());
@@ -152,7 +160,7 @@ private slots:
         QSignalSpy finished(&w, &MainWindow::runFinished);
         w.run();
         w.cancelRun();
-        QVERIFY(finished.wait(60000));
+        QVERIFY(finished.wait(waitMs(60000)));
         QCOMPARE(finished.first().first().toBool(), false);
         QVERIFY(w.session()->plan().quantizedNodes.empty());
         finished.clear();
@@ -163,7 +171,7 @@ private slots:
             if (stage == "calibrate" && done >= 2) w.cancelRun();
         });
         w.run();
-        QVERIFY(finished.wait(60000));
+        QVERIFY(finished.wait(waitMs(60000)));
         disconnect(stopAtTwo);
         QCOMPARE(finished.first().first().toBool(), false);
         QVERIFY(w.session()->plan().quantizedNodes.empty());
@@ -182,11 +190,11 @@ private slots:
         tick.start(10);
         w.run();
         QVERIFY(w.isRunning());
-        QVERIFY(finished.wait(60000));
+        QVERIFY(finished.wait(waitMs(60000)));
         tick.stop();
         QCOMPARE(finished.first().first().toBool(), true);
         qInfo("event loop: worst gap %lld ms during the run", worstGap);
-        QVERIFY(worstGap < 100);
+        QVERIFY(worstGap < waitMs(100));
         QVERIFY(w.results()->rowCount() > 20);
         // the graph's error colours have a legend with this run's range: its worst node's cosine on the left
         auto* legend = w.graphView()->findChild<QWidget*>("cosineLegend");
@@ -205,7 +213,7 @@ private slots:
         const size_t int8Nodes = w.session()->plan().quantizedNodes.size();
         finished.clear();
         w.suggestSkips();
-        QVERIFY(finished.wait(120000));
+        QVERIFY(finished.wait(waitMs(120000)));
         auto* suggestions = w.findChild<QMessageBox*>("suggestBox");
         QVERIFY(suggestions && suggestions->text().contains("1. "));
         suggestions->close();
@@ -217,18 +225,18 @@ private slots:
         const std::string node = *w.session()->plan().quantizedNodes.begin();
         finished.clear();
         w.setSkip(QString::fromStdString(node), true);
-        QVERIFY(finished.wait(60000));
+        QVERIFY(finished.wait(waitMs(60000)));
         QVERIFY(w.session()->plan().skippedNodes.count(node));
         QVERIFY(!w.session()->plan().quantizedNodes.count(node));
         QCOMPARE(w.session()->calibrationSamples(), calibrated);
         QCOMPARE(w.session()->statistics().begin()->second.min(), convMin);
         finished.clear();
         w.undoStack()->undo();
-        QVERIFY(finished.wait(60000));
+        QVERIFY(finished.wait(waitMs(60000)));
         QVERIFY(w.session()->plan().quantizedNodes.count(node));
         finished.clear();
         w.undoStack()->redo();
-        QVERIFY(finished.wait(60000));
+        QVERIFY(finished.wait(waitMs(60000)));
 
         // A node click, a skip tick and Esc while a run is in progress: the properties come from the last finished
         // run's plan (the session's is the worker's meanwhile), the tick edits the document (its re-plan waits for
@@ -243,15 +251,15 @@ private slots:
         emit w.graphView()->skipRequested(nodeName);
         QVERIFY(!w.isSkipped(nodeName));
         w.cancelRun();
-        QVERIFY(finished.wait(60000));
+        QVERIFY(finished.wait(waitMs(60000)));
         w.undoStack()->undo();  // the tick: the node is skipped again
         QVERIFY(w.isSkipped(nodeName));
         finished.clear();
         w.run();  // after a cancel the statistics are collected afresh
-        QVERIFY(finished.wait(60000));
+        QVERIFY(finished.wait(waitMs(60000)));
         QCOMPARE(finished.first().first().toBool(), true);
         QTest::qWait(400);  // a re-plan the edits queued during the run starts, and ends
-        QTRY_VERIFY_WITH_TIMEOUT(!w.isRunning(), 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isRunning(), waitMs(60000));
         QVERIFY(w.session()->plan().skippedNodes.count(node));
 
         // Clicking a node in the graph shows its properties, quantization included.
@@ -288,11 +296,11 @@ private slots:
         // edit do not search.
         finished.clear();
         w.settings()->edit("quantscope_param", "target_cosine", "0.000001");
-        QVERIFY(finished.wait(60000));
+        QVERIFY(finished.wait(waitMs(60000)));
         QVERIFY(!w.findChild<QMessageBox*>("targetBox"));
         finished.clear();
         w.run();
-        QVERIFY(finished.wait(60000));
+        QVERIFY(finished.wait(waitMs(60000)));
         QCOMPARE(finished.first().first().toBool(), true);
         auto* target = w.findChild<QMessageBox*>("targetBox");
         QVERIFY(target);
@@ -304,7 +312,7 @@ private slots:
         finished.clear();
         w.undoStack()->undo();
         QCOMPARE(w.settings()->document().get("quantscope_param", "target_cosine").value_or(""), std::string("0.000001"));
-        QVERIFY(finished.wait(60000));
+        QVERIFY(finished.wait(waitMs(60000)));
         QVERIFY(!w.findChild<QMessageBox*>("targetBox"));
     }
 
@@ -343,7 +351,7 @@ private slots:
         QVERIFY(w.settings()->valid());
         QSignalSpy finished(&w, &MainWindow::runFinished);
         w.run();
-        QVERIFY(finished.wait(120000));
+        QVERIFY(finished.wait(waitMs(120000)));
         QVERIFY(finished.first().first().toBool());
         const QuantPlan& plan = w.session()->plan();
         QCOMPARE(plan.quantType, std::string("WEIGHT_QUANT"));

@@ -7,6 +7,10 @@
         <source>Wrote output_summary.csv, round_*.csv and quant_param.csv to %1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Debug report export cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>main</name>
@@ -469,10 +473,6 @@ Tick Skip in the results to keep one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Writing debug reports to %1...</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Weights</source>
         <translation type="unfinished"></translation>
     </message>
@@ -597,6 +597,14 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
     </message>
     <message>
         <source>debug reports</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A run is in progress: export when it has finished.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Writing debug reports to %1... (Esc cancels)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -7,6 +7,10 @@
         <source>Wrote output_summary.csv, round_*.csv and quant_param.csv to %1</source>
         <translation>已将 output_summary.csv、round_*.csv 和 quant_param.csv 写入 %1</translation>
     </message>
+    <message>
+        <source>Debug report export cancelled.</source>
+        <translation>已取消调试报告导出。</translation>
+    </message>
 </context>
 <context>
     <name>main</name>
@@ -473,10 +477,6 @@ Tick Skip in the results to keep one.</source>
         <translation>导出调试报告</translation>
     </message>
     <message>
-        <source>Writing debug reports to %1...</source>
-        <translation>正在将调试报告写入 %1...</translation>
-    </message>
-    <message>
         <source>Weights</source>
         <translation>权重</translation>
     </message>
@@ -605,6 +605,14 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
     <message>
         <source>debug reports</source>
         <translation>调试报告</translation>
+    </message>
+    <message>
+        <source>A run is in progress: export when it has finished.</source>
+        <translation>正在运行：请在运行结束后导出。</translation>
+    </message>
+    <message>
+        <source>Writing debug reports to %1... (Esc cancels)</source>
+        <translation>正在将调试报告写入 %1...（按 Esc 取消）</translation>
     </message>
 </context>
 <context>
