@@ -113,6 +113,49 @@ private slots:
         QCOMPARE(props->topLevelItemCount(), 0);
     }
 
+    void testLoopBodyOpensInTheGraph()
+    {
+        // ONNX's own Loop node test (Debian's libonnx-testdata): the body opens by double-click or context menu,
+        // its nodes laid out and clickable, Backspace returns.
+        const QString model = "/usr/share/libonnx-testdata/data/node/test_loop11/model.onnx";
+        QVERIFY2(QFileInfo::exists(model), "libonnx-testdata is not installed: run installer/install-deps.sh");
+        MainWindow w;
+        w.show();
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.openModel(model);
+        QVERIFY(loaded.wait(waitMs(20000)));
+        GraphView* view = w.graphView();
+        QSignalSpy laidOut(view, &GraphView::laidOut);
+        if (view->nodeItemCount() == 0) QVERIFY(laidOut.wait(waitMs(10000)));
+        const Graph* g = w.graph();
+        QVERIFY(g);
+        const Node* loop = nullptr;
+        for (const Node& n : g->nodes)
+            if (n.opType == "Loop") loop = &n;
+        QVERIFY(loop && loop->attr("body") && loop->attr("body")->g);
+        const Graph& body = *loop->attr("body")->g;
+        QVERIFY(!body.nodes.empty());
+        QCOMPARE(view->nodeItemCount(), int(g->nodes.size()));
+        QVERIFY(view->location().isEmpty());
+        laidOut.clear();
+        QVERIFY(view->openSubgraph(QString::fromStdString(loop->name)));
+        QVERIFY(laidOut.wait(waitMs(10000)));
+        QCOMPARE(view->nodeItemCount(), int(body.nodes.size()));
+        QCOMPARE(view->location(), QString::fromStdString(loop->name + " / body"));
+        QVERIFY(view->findChild<QWidget*>("subgraphBar")->isVisible());
+        // a body node's properties
+        emit view->nodeClicked(QString::fromStdString(body.nodes[0].name));
+        auto* props = w.findChild<QTreeWidget*>("properties");
+        QVERIFY(props->topLevelItemCount() >= 3);
+        QCOMPARE(props->topLevelItem(0)->text(1), QString::fromStdString(body.nodes[0].name));
+        laidOut.clear();
+        QTest::keyClick(view, Qt::Key_Backspace);
+        QVERIFY(laidOut.wait(waitMs(10000)));
+        QCOMPARE(view->nodeItemCount(), int(g->nodes.size()));
+        QVERIFY(view->location().isEmpty());
+        QVERIFY(!view->findChild<QWidget*>("subgraphBar")->isVisible());
+    }
+
     void testBrokenFileReportsErrorWithoutBlocking()
     {
         QTemporaryDir dir;

@@ -53,6 +53,17 @@
         <source>Each quantized node in the colour of its worst tensor&apos;s cosine on this run&apos;s scale: the worst node red, the best green; nodes left float grey</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Back to the graph around this one (Backspace)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Open %1 (%n node(s))</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>qs::MainWindow</name>

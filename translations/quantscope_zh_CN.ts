@@ -53,6 +53,16 @@
         <source>Each quantized node in the colour of its worst tensor&apos;s cosine on this run&apos;s scale: the worst node red, the best green; nodes left float grey</source>
         <translation>每个量化节点按其最差张量的余弦相似度着色，色阶取本次运行的范围：最差为红色，最好为绿色；保持浮点的节点为灰色</translation>
     </message>
+    <message>
+        <source>Back to the graph around this one (Backspace)</source>
+        <translation>返回外层图 (Backspace)</translation>
+    </message>
+    <message numerus="yes">
+        <source>Open %1 (%n node(s))</source>
+        <translation>
+            <numerusform>打开 %1（%n 个节点）</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>qs::MainWindow</name>

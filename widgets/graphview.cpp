@@ -5,6 +5,7 @@
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
 #include <QHBoxLayout>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLinearGradient>
 #include <QPainter>
@@ -12,6 +13,7 @@
 #include <QMenu>
 #include <QMouseEvent>
 #include <QPainterPath>
+#include <QToolButton>
 #include <QWheelEvent>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -75,6 +77,21 @@ GraphView::GraphView(QWidget* parent) : QGraphicsView(parent)
     for (QWidget* w : std::initializer_list<QWidget*>{m_legendTitle, m_legendWorst, bar, m_legendBest, grey, m_legendFloat}) row->addWidget(w);
     m_legend->move(8, 8);
     m_legend->hide();
+    // inside a subgraph: where, and the way back (below the legend)
+    m_crumbs = new QWidget(this);
+    m_crumbs->setObjectName("subgraphBar");
+    m_crumbs->setAutoFillBackground(true);
+    auto* crumbRow = new QHBoxLayout(m_crumbs);
+    crumbRow->setContentsMargins(6, 3, 6, 3);
+    m_back = new QToolButton;
+    m_back->setObjectName("subgraphBack");
+    m_back->setArrowType(Qt::LeftArrow);
+    connect(m_back, &QToolButton::clicked, this, &GraphView::closeSubgraph);
+    m_location = new QLabel;
+    m_location->setObjectName("subgraphLocation");
+    crumbRow->addWidget(m_back);
+    crumbRow->addWidget(m_location);
+    m_crumbs->hide();
     retranslate();
     connect(&m_watcher, &QFutureWatcher<GraphLayout>::finished, this, [this] {
         build(m_watcher.result());
@@ -86,7 +103,46 @@ GraphView::~GraphView() { m_watcher.waitForFinished(); }
 
 void GraphView::setGraph(std::shared_ptr<const Graph> graph)
 {
+    m_outer.clear();
+    display(std::move(graph));
+}
+
+bool GraphView::openSubgraph(const QString& node, const QString& key)
+{
+    if (!m_graph || m_watcher.isRunning()) return false;
+    const int idx = m_graph->findNode(node.toStdString());
+    if (idx < 0) return false;
+    for (const auto& [k, a] : m_graph->nodes[size_t(idx)].attrs) {
+        if (a.kind != AttrKind::Graph || !a.g || (!key.isEmpty() && key.toStdString() != k)) continue;
+        m_outer.emplace_back(m_graph, node + " / " + QString::fromStdString(k));
+        display(a.g);
+        return true;
+    }
+    return false;
+}
+
+void GraphView::closeSubgraph()
+{
+    if (m_outer.empty() || m_watcher.isRunning()) return;
+    auto outer = m_outer.back().first;
+    m_outer.pop_back();
+    display(std::move(outer));
+}
+
+QString GraphView::location() const
+{
+    QStringList parts;
+    for (const auto& o : m_outer) parts << o.second;
+    return parts.join(" / ");
+}
+
+void GraphView::display(std::shared_ptr<const Graph> graph)
+{
     m_watcher.waitForFinished();
+    m_crumbs->setVisible(!m_outer.empty());
+    m_location->setText(location());
+    m_crumbs->adjustSize();
+    m_crumbs->move(8, m_legend->isVisible() ? m_legend->y() + m_legend->height() + 6 : 8);  // below the legend
     scene()->clear();
     m_items.clear();
     m_selected = -1;
@@ -159,6 +215,8 @@ void GraphView::retranslate()
     m_legend->setToolTip(tr("Each quantized node in the colour of its worst tensor's cosine on this run's scale: the worst "
                             "node red, the best green; nodes left float grey"));
     m_legend->adjustSize();
+    m_back->setToolTip(tr("Back to the graph around this one (Backspace)"));
+    m_crumbs->adjustSize();
 }
 
 void GraphView::changeEvent(QEvent* event)
@@ -222,17 +280,45 @@ void GraphView::wheelEvent(QWheelEvent* event)
     scale(factor, factor);
 }
 
+QString GraphView::nodeAt(const QPoint& pos) const
+{
+    QGraphicsItem* item = itemAt(pos);
+    while (item && item->parentItem()) item = item->parentItem();
+    return item ? item->data(0).toString() : QString();
+}
+
 void GraphView::contextMenuEvent(QContextMenuEvent* event)
 {
-    QGraphicsItem* item = itemAt(event->pos());
-    while (item && item->parentItem()) item = item->parentItem();
-    QString name = item ? item->data(0).toString() : QString();
+    QString name = nodeAt(event->pos());
     if (name.isEmpty()) return;
     selectNode(name.toStdString());
     emit nodeClicked(name);
     QMenu menu(this);
     menu.addAction(tr("Toggle Skip (keep %1 in float)").arg(name), this, [this, name] { emit skipRequested(name); });
+    if (int idx = m_graph->findNode(name.toStdString()); idx >= 0)
+        for (const auto& [k, a] : m_graph->nodes[size_t(idx)].attrs)
+            if (a.kind == AttrKind::Graph && a.g) {
+                const QString key = QString::fromStdString(k);
+                menu.addAction(tr("Open %1 (%n node(s))", "", int(a.g->nodes.size())).arg(key), this,
+                               [this, name, key] { openSubgraph(name, key); });
+            }
     menu.exec(event->globalPos());
+}
+
+void GraphView::mouseDoubleClickEvent(QMouseEvent* event)
+{
+    // an If's then_branch or a Loop's body; the context menu offers each
+    if (QString name = nodeAt(event->position().toPoint()); !name.isEmpty() && openSubgraph(name)) return;
+    QGraphicsView::mouseDoubleClickEvent(event);
+}
+
+void GraphView::keyPressEvent(QKeyEvent* event)
+{
+    if (event->key() == Qt::Key_Backspace && !m_outer.empty()) {
+        closeSubgraph();
+        return;
+    }
+    QGraphicsView::keyPressEvent(event);
 }
 
 void GraphView::mousePressEvent(QMouseEvent* event)

@@ -9,6 +9,7 @@
 #include "graphlayout.h"
 
 class QGraphicsRectItem;
+class QToolButton;
 
 namespace qs {
 
@@ -22,6 +23,12 @@ public:
 
     // Lays graph out in the background; laidOut() follows. The graph must outlive the view's use of it.
     void setGraph(std::shared_ptr<const Graph> graph);
+    // Shows the subgraph attribute key (then_branch, else_branch, body) of node in the graph shown now (double-click
+    // or the context menu); return false when the node has none. closeSubgraph (Backspace, the back button) returns
+    // to the graph around it. location(): "If_0 / then_branch" and so on, empty at the model's graph.
+    bool openSubgraph(const QString& node, const QString& key = {});
+    void closeSubgraph();
+    QString location() const;
     bool isLayingOut() const { return m_watcher.isRunning(); }
     int nodeItemCount() const { return int(m_items.size()); }
     // Colours quantized nodes by their worst tensor cosine on this run's range (legend shown), float nodes grey;
@@ -41,14 +48,23 @@ protected:
     void wheelEvent(QWheelEvent* event) override;
     void mousePressEvent(QMouseEvent* event) override;
     void contextMenuEvent(QContextMenuEvent* event) override;
+    void mouseDoubleClickEvent(QMouseEvent* event) override;
+    void keyPressEvent(QKeyEvent* event) override;
 
 private:
+    void display(std::shared_ptr<const Graph> graph);  // lays out graph (the model's or a subgraph)
+    QString nodeAt(const QPoint& pos) const;
     void build(const GraphLayout& layout);
     void recolour();
     void retranslate();
     void changeEvent(QEvent* event) override;
 
-    std::shared_ptr<const Graph> m_graph;
+    std::shared_ptr<const Graph> m_graph;  // shown now
+    // the graphs around it, outermost first, with the "node / key" that opened the next one
+    std::vector<std::pair<std::shared_ptr<const Graph>, QString>> m_outer;
+    QWidget* m_crumbs = nullptr;  // back button and location, shown inside a subgraph
+    QLabel* m_location = nullptr;
+    QToolButton* m_back = nullptr;
     QFutureWatcher<GraphLayout> m_watcher;
     qint64 m_started = 0;
     std::vector<QGraphicsRectItem*> m_items;  // per node

@@ -781,9 +781,13 @@ void MainWindow::showProperties(const QString& name)
     m_shownNode = name;
     m_properties->clear();
     if (!m_graph) return;
-    int idx = m_graph->findNode(name.toStdString());
+    // the model's node, or one inside an If branch or Loop body (the graph view opens those)
+    const Graph* in = m_graph.get();
+    int idx = in->findNode(name.toStdString());
+    for (const SubgraphRef& sub : m_graph->subgraphs())
+        if (idx < 0 && (idx = sub.graph->findNode(name.toStdString())) >= 0) in = sub.graph;
     if (idx < 0) return;
-    const Graph& g = *m_graph;
+    const Graph& g = *in;
     const Node& n = g.nodes[size_t(idx)];
     auto add = [this](QTreeWidgetItem* parent, const QString& k, const QString& v) {
         auto* item = parent ? new QTreeWidgetItem(parent, {k, v}) : new QTreeWidgetItem(m_properties, {k, v});
