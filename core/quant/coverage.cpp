@@ -20,8 +20,6 @@ std::vector<char> constantValues(const Graph& g)
     return fromConstants;
 }
 
-bool isRecurrent(const Node& n) { return n.opType == "LSTM" || n.opType == "GRU" || n.opType == "RNN"; }
-
 bool isWeighted(const Node& n, const std::vector<char>& fromConstants)
 {
     return isRecurrent(n) ||

@@ -113,17 +113,17 @@ void planGraph(const Graph& g, const std::map<std::string, TensorStats>& stats, 
     for (size_t i = 0; i < g.nodes.size(); ++i) {
         const Node& n = g.nodes[i];
         if (options.skipNodes.count(n.name)) continue;
-        if (!tflite && (n.opType == "LSTM" || n.opType == "GRU" || n.opType == "RNN")) {
+        if (!tflite && isRecurrent(n)) {
             // ONNX has no int8 recurrent layer: the weights W and R are stored int8 behind DequantizeLinear (per
             // gate row), and the layer computes in float.
-            std::string why = !matchesAnyOpType(g, n, options.opTypes) ? "its op type is not in quantizable_op_type"
-                              : n.inputs.size() < 3 || n.inputs[1] < 0 || n.inputs[2] < 0 || !g.values[size_t(n.inputs[1])].constant ||
-                                        !g.values[size_t(n.inputs[2])].constant
-                                  ? "its weights are not constant"
-                                  : "";
-            if (!why.empty()) {
-                plan.floatReasons[n.name] = why;
-                if (!matchesAnyOpType(g, n, options.opTypes)) plan.floatByRule.insert(n.name);
+            if (!matchesAnyOpType(g, n, options.opTypes)) {
+                plan.floatReasons[n.name] = "its op type is not in quantizable_op_type";
+                plan.floatByRule.insert(n.name);
+                continue;
+            }
+            if (n.inputs.size() < 3 || n.inputs[1] < 0 || n.inputs[2] < 0 || !g.values[size_t(n.inputs[1])].constant ||
+                !g.values[size_t(n.inputs[2])].constant) {
+                plan.floatReasons[n.name] = "its weights are not constant";
                 continue;
             }
             for (int k : {1, 2}) {
@@ -241,15 +241,17 @@ void planGraph(const Graph& g, const std::map<std::string, TensorStats>& stats, 
     // (its QDQ propagation) and then fails to load the model when that path ends at a subgraph's read of an outer
     // value (an If's or Loop's implicit input): tensors that reach a subgraph only through such ops stay float.
     std::vector<char> toSubgraph(g.values.size(), 0), beforeSubgraph(g.values.size(), 0);
-    for (const Node& n : g.nodes)
-        for (size_t k = n.inputs.size() - n.captures.size(); k < n.inputs.size() && !tflite; ++k)
-            if (n.inputs[k] >= 0) toSubgraph[size_t(n.inputs[k])] = 1;
-    for (size_t i = g.nodes.size(); i-- > 0 && !tflite;) {
-        const Node& n = g.nodes[i];
+    if (!tflite) {
+        for (const Node& n : g.nodes)
+            for (size_t k = n.inputs.size() - n.captures.size(); k < n.inputs.size(); ++k)
+                if (n.inputs[k] >= 0) toSubgraph[size_t(n.inputs[k])] = 1;
         static const std::set<std::string> kPropagating = {"Transpose", "Reshape", "Squeeze", "Unsqueeze", "Slice", "MaxPool"};
-        if (!kPropagating.count(n.opType) || n.inputs.empty() || n.inputs[0] < 0) continue;
-        if (std::any_of(n.outputs.begin(), n.outputs.end(), [&](int o) { return toSubgraph[size_t(o)] != 0; }))
-            toSubgraph[size_t(n.inputs[0])] = beforeSubgraph[size_t(n.inputs[0])] = 1;
+        for (size_t i = g.nodes.size(); i-- > 0;) {  // reverse topological order: a chain is marked back to its start
+            const Node& n = g.nodes[i];
+            if (!kPropagating.count(n.opType) || n.inputs.empty() || n.inputs[0] < 0) continue;
+            if (std::any_of(n.outputs.begin(), n.outputs.end(), [&](int o) { return toSubgraph[size_t(o)] != 0; }))
+                toSubgraph[size_t(n.inputs[0])] = beforeSubgraph[size_t(n.inputs[0])] = 1;
+        }
     }
     std::set<int> qdq;
     for (size_t i = 0; i < g.nodes.size(); ++i) {

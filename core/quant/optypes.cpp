@@ -88,6 +88,8 @@ bool isWeighted(const Graph& g, const Node& n)
            (n.opType == "MatMul" && hasConstWeights(g, n));
 }
 
+bool isRecurrent(const Node& n) { return n.opType == "LSTM" || n.opType == "GRU" || n.opType == "RNN"; }
+
 bool isMatrixProduct(const Node& n)
 {
     return n.opType == "Conv" || n.opType == "ConvTranspose" || n.opType == "Gemm" || n.opType == "MatMul" || n.opType == "FullyConnected";

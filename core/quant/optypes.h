@@ -27,6 +27,8 @@ bool isWeighted(const Graph& g, const Node& n);
 // return true for the ops that multiply by weights, however the weights are made: Conv, ConvTranspose, Gemm, MatMul,
 // FullyConnected (where int8 pays, unlike element-wise ops)
 bool isMatrixProduct(const Node& n);
+// return true for the recurrent layers LSTM, GRU and RNN (weights W and R in inputs 1 and 2)
+bool isRecurrent(const Node& n);
 // return true when full quantization stores input 1 of n as int8 weights: the weighted ops, and ConvTranspose (ONNX
 // QDQ only: TFLite's int8 transposed convolution is not written, MediaPipe's custom one has none)
 bool hasQuantizableWeights(const Graph& g, const Node& n);
