@@ -147,6 +147,17 @@ private slots:
         row("fragment", "[data_preprocess_param]\ncalibrate_path=input:/tmp\ncalibrate_size=1\ninput_type=BIN\n", 0, "warning", "quant_type is not set: this file is a fragment");
         row("model-input-name", std::string(kFull) + "calibrate_path=image:/tmp\ncalibrate_size=1\ninput_type=IMAGE\n", 6, "error", "'image' is not an input of the model (inputs: input)");
         row("model-skip-node", c + "quant_type=WEIGHT_QUANT\nskip_quant_node=conv_9\n", 3, "error", "the model has no node 'conv_9'");
+        // per-node choices: node:value pairs, values by type, and by quant_type
+        row("node-bits-full", c + "quant_type=FULL_QUANT\n[quantscope_param]\nnode_weight_bits=Conv_6:12\n", 4, "error",
+            "Conv_6:12 is not allowed with quant_type=FULL_QUANT: its weights are stored as int8 (2 to 8 bits)");
+        row("node-bits-range", c + "quant_type=WEIGHT_QUANT\n[quantscope_param]\nnode_weight_bits=Conv_6:17\n", 4, "error",
+            "Conv_6: '17' is not a whole number in [1, 16]");
+        row("node-bits-pair", "[quantscope_param]\nnode_weight_bits=Conv_6\n", 2, "error", "'Conv_6' is not node:value");
+        row("node-bits-twice", "[quantscope_param]\nnode_weight_bits=Conv_6:4,Conv_6:6\n", 2, "error", "node 'Conv_6' is given twice");
+        row("node-bits-no-node", "[quantscope_param]\nnode_weight_bits=Conv_66:4\n", 2, "error", "the model has no node 'Conv_66'; did you mean Conv_6");
+        row("node-method-typo", "[quantscope_param]\nnode_activation_quant_method=Conv_6:KLD\n", 2, "error", "Conv_6: 'KLD' is not one of MAX_MIN, KL, REMOVAL_OUTLIER; did you mean KL?");
+        row("node-method-weight", c + "quant_type=WEIGHT_QUANT\n[quantscope_param]\nnode_activation_quant_method=Conv_6:KL\n", 4, "warning",
+            "ignored: quant_type is WEIGHT_QUANT");
     }
 
     void testWrongConfigs()
@@ -303,6 +314,35 @@ private slots:
         QCOMPARE(*q.overrides["conv_3"].method, std::string("KL"));
         QCOMPARE(*q.overrides["conv_4"].skip, true);
         QCOMPARE(q.ui["selected"], std::string("conv_3"));
+    }
+
+    void testNodeMapEdits()
+    {
+        // names keep their own colons: a value splits at the last one
+        auto items = parseNodeMap("conv1:4, model/x:0/conv:6");
+        QVERIFY(items.has_value());
+        QCOMPARE(items->size(), size_t(2));
+        QCOMPARE((*items)[1].first, std::string("model/x:0/conv"));
+        QCOMPARE((*items)[1].second, std::string("6"));
+        QCOMPARE(nodeMapWith("conv1:4,conv2:6", "conv2", "3"), std::string("conv1:4,conv2:3"));  // in place
+        QCOMPARE(nodeMapWith("conv1:4", "conv2", "KL"), std::string("conv1:4,conv2:KL"));
+        QCOMPARE(nodeMapWith("conv1:4,conv2:6", "conv1", ""), std::string("conv2:6"));  // removed
+        QCOMPARE(nodeMapWith("", "conv1", ""), std::string());
+    }
+
+    void testProjectOverridesReachTheConfig()
+    {
+        Project p;
+        p.configText = "[common_quant_param]\nquant_type=FULL_QUANT\n[quantscope_param]\nnode_weight_bits=Conv_2:6,Conv_6:5\n";
+        p.overrides["Conv_6"].bits = 4;
+        p.overrides["Conv_8"].method = "KL";
+        p.overrides["Conv_9"].skip = true;
+        Diagnostics d;
+        IniDocument doc = projectConfig(p, "p.quantscope.yaml", d);
+        QCOMPARE(d.size(), size_t(0));
+        QCOMPARE(configValue(doc, "quantscope_param", "node_weight_bits"), std::string("Conv_2:6,Conv_6:4"));  // the project's wins
+        QCOMPARE(configValue(doc, "quantscope_param", "node_activation_quant_method"), std::string("Conv_8:KL"));
+        QCOMPARE(configValue(doc, "common_quant_param", "skip_quant_node"), std::string("Conv_9"));
     }
 
     void testProjectFileErrors_data()

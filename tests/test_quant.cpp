@@ -242,6 +242,64 @@ private slots:
         QVERIFY(cosine(sim.run({{"input", x}})[0], ort) >= 0.999);
     }
 
+    // [quantscope_param] node_weight_bits and node_activation_quant_method change only the nodes they name, and the
+    // export with them runs in ONNX Runtime as Quantscope simulates it.
+    void testPerNodeBitsAndMethod()
+    {
+        QTemporaryDir dir;
+        const std::string model = test::modelPath("mobilenet_v1_0.25_224.onnx");
+        const std::string node = "Conv_6", other = "Conv_8";
+        const std::string calib = linkCalibration(dir.path(), "imagenet-sample");
+        Session s;
+        s.load(model);
+        const Graph& g = s.graph();
+        QVERIFY2(g.findNode(node) >= 0 && g.findNode(other) >= 0, "the nodes are not in the model");
+        std::string logits;  // the classifier: its output is not clipped by a ReLU6, so KL's range differs from MAX_MIN's
+        for (const Node& n : g.nodes)
+            if (n.opType == "Conv") logits = n.name;
+        auto weightOf = [&](const std::string& n) { return g.values[size_t(g.nodes[size_t(g.findNode(n))].inputs.at(1))].name; };
+        // the tensor the node's output activation is quantized at: its own, or the folded Relu/Clip's after it
+        auto activationOf = [&](const QuantPlan& plan, const std::string& n) {
+            int v = g.nodes[size_t(g.findNode(n))].outputs.at(0);
+            if (!plan.activations.count(g.values[size_t(v)].name) && g.values[size_t(v)].consumers.size() == 1)
+                v = g.nodes[size_t(g.values[size_t(v)].consumers[0])].outputs.at(0);
+            return g.values[size_t(v)].name;
+        };
+        IniDocument base = configFor(calib, true);
+        s.calibrate(base, {}, nullptr, 2);
+        const QuantPlan maxmin = s.quantize(base);
+        IniDocument kl = configFor(calib, true, "", "");
+        kl.set("full_quant_param", "activation_quant_method", "KL");
+        const QuantPlan allKl = s.quantize(kl);
+        IniDocument mixed = configFor(calib, true, "", "[quantscope_param]\nnode_weight_bits=" + node + ":4\nnode_activation_quant_method=" + logits + ":KL\n");
+        Diagnostics v = validateConfig(mixed, ValidateOptions{&g});
+        for (const Diagnostic& d : v) QVERIFY2(d.severity != Diagnostic::Severity::Error, d.toString().c_str());
+        const QuantPlan plan = s.quantize(mixed);
+        // weights: 4 bits for the node, 8 for the others
+        const QuantizedConstant& w4 = plan.constants.at(weightOf(node));
+        QCOMPARE(w4.params.bits, 4);
+        int64_t widest = 0;
+        for (int64_t i = 0; i < w4.values.count(); ++i) widest = std::max<int64_t>(widest, std::abs(int(w4.values.data<int8_t>()[i])));
+        QCOMPARE(widest, int64_t(7));
+        QCOMPARE(plan.constants.at(weightOf(other)).params.bits, 8);
+        // activations: the classifier's output takes KL's range, the other node's keeps MAX_MIN's
+        const std::string a = activationOf(plan, logits), b = activationOf(plan, other);
+        QVERIFY(plan.activations.count(a) && plan.activations.count(b) && allKl.activations.count(a) && maxmin.activations.count(b));
+        QCOMPARE(plan.activations.at(a).scale.at(0), allKl.activations.at(a).scale.at(0));
+        QVERIFY(plan.activations.at(a).scale.at(0) != maxmin.activations.at(a).scale.at(0));
+        QCOMPARE(plan.activations.at(b).scale.at(0), maxmin.activations.at(b).scale.at(0));
+        // the export runs in ONNX Runtime as simulated
+        std::string out = dir.filePath("q.onnx").toStdString();
+        s.save(out);
+        Tensor x = loadImageTensor(test::imagePath("imagenet-sample/n01443537_goldfish.jpg"), imagePreprocessFromConfig(mixed),
+                                   {1, 3, 224, 224}, true);
+        Tensor ort = test::runRuntime(dir.path(), out, "input", x, "output");
+        Interpreter sim(s.quantizedGraph(), {2, true, false});
+        const double c = cosine(sim.run({{"input", x}})[0], ort);
+        qInfo("a 4-bit node, a KL node: simulation vs ONNX Runtime cosine %.5f", c);
+        QVERIFY(c >= 0.999);
+    }
+
     void testEverySharedOnnxModelConverts_data()
     {
         QTest::addColumn<int>("index");

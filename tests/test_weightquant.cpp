@@ -157,6 +157,26 @@ private slots:
         QCOMPARE(casts, size_t(0));
     }
 
+    // node_weight_bits: the named node's width, with fixed and with mixed bits; the others unchanged
+    void testPerNodeBits()
+    {
+        Session s;
+        s.load(test::modelPath("resnet8_cifar10.onnx"));
+        const Graph& g = s.graph();
+        std::vector<std::string> convs;
+        for (const Node& n : g.nodes)
+            if (n.opType == "Conv") convs.push_back(n.name);
+        QVERIFY(convs.size() >= 3);
+        auto weightOf = [&](const std::string& n) { return g.values[size_t(g.nodes[size_t(g.findNode(n))].inputs.at(1))].name; };
+        for (int bits : {8, 0}) {
+            const std::string mixed = bits ? "" : "[mixed_bit_weight_quant_param]\ninit_scale=0.02\n";
+            const QuantPlan plan = s.quantize(ini(weightIni(bits, mixed + "[quantscope_param]\nnode_weight_bits=" + convs[1] + ":3," + convs[2] + ":12\n")));
+            QCOMPARE(plan.constants.at(weightOf(convs[1])).params.bits, 3);
+            QCOMPARE(plan.constants.at(weightOf(convs[2])).params.bits, 12);
+            if (bits) QCOMPARE(plan.constants.at(weightOf(convs[0])).params.bits, 8);
+        }
+    }
+
     void testMixedBitsAndAutoTune()
     {
         QTemporaryDir dir;

@@ -96,6 +96,23 @@ void checkValue(const KeySchema& k, const std::string& value, Reporter& r)
     case KeyType::Path:
         if (value.empty() && k.type == KeyType::Path) r.warning(s, k.name, "the path is empty", "remove the key or give a folder");
         break;
+    case KeyType::NodeMap: {
+        std::string err;
+        auto items = parseNodeMap(value, &err);
+        if (!items) return r.error(s, k.name, err, "write node:value pairs, e.g. " + k.name + "=conv1:" + (k.values.empty() ? "4" : k.values[0]));
+        for (const auto& [node, v] : *items) {
+            if (!k.values.empty()) {
+                if (std::find(k.values.begin(), k.values.end(), v) == k.values.end()) {
+                    std::string near = nearestName(v, k.values);
+                    return r.error(s, k.name, node + ": '" + v + "' is not one of " + joined(k.values),
+                                   near.empty() ? "use one of " + joined(k.values) : "did you mean " + near + "?");
+                }
+            } else if (auto n = parseInt(v); !n || !inRange(double(*n))) {
+                return r.error(s, k.name, node + ": '" + v + "' is not a whole number in " + rangeText(), "choose a value in " + rangeText());
+            }
+        }
+        break;
+    }
     case KeyType::CalibratePath: {
         std::string err;
         if (!parseCalibratePath(value, &err)) return r.error(s, k.name, err, "write input_name:/path/to/dir[,input2:/dir2]");
@@ -162,6 +179,43 @@ std::vector<std::string> parseNameList(const std::string& s)
         if (!item.empty()) out.push_back(item);
     }
     return out;
+}
+
+std::optional<NodeMap> parseNodeMap(const std::string& s, std::string* error)
+{
+    NodeMap out;
+    for (const std::string& item : parseNameList(s)) {
+        const size_t colon = item.rfind(':');
+        std::string node = colon == std::string::npos ? "" : trim(item.substr(0, colon));
+        std::string value = colon == std::string::npos ? "" : trim(item.substr(colon + 1));
+        if (node.empty() || value.empty()) {
+            if (error) *error = "'" + item + "' is not node:value";
+            return std::nullopt;
+        }
+        for (const auto& seen : out)
+            if (seen.first == node) {
+                if (error) *error = "node '" + node + "' is given twice";
+                return std::nullopt;
+            }
+        out.emplace_back(std::move(node), std::move(value));
+    }
+    return out;
+}
+
+std::string nodeMapWith(const std::string& current, const std::string& node, const std::string& value)
+{
+    NodeMap items = parseNodeMap(current).value_or(NodeMap{});
+    auto it = std::find_if(items.begin(), items.end(), [&](const auto& item) { return item.first == node; });
+    if (value.empty()) {
+        if (it != items.end()) items.erase(it);
+    } else if (it != items.end()) {
+        it->second = value;
+    } else {
+        items.emplace_back(node, value);
+    }
+    std::vector<std::string> joinedItems;
+    for (const auto& [n, v] : items) joinedItems.push_back(n + ":" + v);
+    return joinNameList(joinedItems);
 }
 
 std::string joinNameList(const std::vector<std::string>& names)
@@ -294,7 +348,7 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
         checkValue(*ks, v, probe);
         return d.empty();
     };
-    const std::string C = "common_quant_param", D = "data_preprocess_param", F = "full_quant_param";
+    const std::string C = "common_quant_param", D = "data_preprocess_param", F = "full_quant_param", Q = "quantscope_param";
 
     // quant_type and what it implies.
     std::string quantType = configValue(doc, C, "quant_type");
@@ -331,6 +385,14 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
             r.warning("weight_quant_param", "", "ignored: quant_type is " + quantType);
         if (quantType != "DYNAMIC_QUANT" && doc.hasSection("dynamic_quant_param"))
             r.warning("dynamic_quant_param", "", "ignored: quant_type is " + quantType);
+        if (quantType != "WEIGHT_QUANT" && valid(Q, "node_weight_bits"))
+            for (const auto& [node, bits] : parseNodeMap(configValue(doc, Q, "node_weight_bits")).value_or(NodeMap{}))
+                if (int64_t b = *parseInt(bits); b < 2 || b > 8)
+                    r.error(Q, "node_weight_bits", node + ":" + bits + " is not allowed with quant_type=" + quantType +
+                                                       ": its weights are stored as int8 (2 to 8 bits)",
+                            "choose 2 to 8 bits, or use quant_type=WEIGHT_QUANT for other widths");
+        if (quantType != "FULL_QUANT" && valid(Q, "node_activation_quant_method"))
+            r.warning(Q, "node_activation_quant_method", "ignored: quant_type is " + quantType + " (activation ranges are full quantization's)");
         if (quantType == "FULL_QUANT" && !doc.hasSection(D))
             r.at(options.forConversion ? Severity::Error : Severity::Warning, C, "quant_type", "quant_type=FULL_QUANT needs calibration data",
                  "add a [data_preprocess_param] section with calibrate_path, calibrate_size and input_type");
@@ -412,16 +474,26 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
         }
     }
 
-    // Nodes to skip must exist.
-    if (options.model && doc.get(C, "skip_quant_node")) {
+    // Nodes named by skip_quant_node and the per-node choices must exist.
+    if (options.model) {
         std::vector<std::string> nodes;
         for (const Node& n : options.model->nodes) nodes.push_back(n.name);
         for (const SubgraphRef& sub : options.model->subgraphs())  // nodes inside If branches and Loop bodies too
             for (const Node& n : sub.graph->nodes) nodes.push_back(n.name);
-        for (const std::string& name : parseNameList(*doc.get(C, "skip_quant_node")))
-            if (std::find(nodes.begin(), nodes.end(), name) == nodes.end()) {
-                std::string near = nearestName(name, nodes);
-                r.error(C, "skip_quant_node", "the model has no node '" + name + "'", near.empty() ? "check the name (quantscope-cli inspect lists nodes)" : "did you mean " + near + "?");
+        auto check = [&](const std::string& section, const std::string& key, const std::vector<std::string>& names) {
+            for (const std::string& name : names)
+                if (std::find(nodes.begin(), nodes.end(), name) == nodes.end()) {
+                    std::string near = nearestName(name, nodes);
+                    r.error(section, key, "the model has no node '" + name + "'",
+                            near.empty() ? "check the name (quantscope-cli inspect lists nodes)" : "did you mean " + near + "?");
+                }
+        };
+        if (auto list = doc.get(C, "skip_quant_node")) check(C, "skip_quant_node", parseNameList(*list));
+        for (const char* key : {"node_weight_bits", "node_activation_quant_method"})
+            if (auto list = doc.get(Q, key); list && valid(Q, key)) {
+                std::vector<std::string> names;
+                for (const auto& item : parseNodeMap(*list).value_or(NodeMap{})) names.push_back(item.first);
+                check(Q, key, names);
             }
     }
     // PaddleSlim op type names, or op types of the model.

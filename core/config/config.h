@@ -48,6 +48,14 @@ std::vector<std::string> parseNameList(const std::string& s);
 std::string joinNameList(const std::vector<std::string>& names);
 // return doc's [common_quant_param] skip_quant_node with the names added that it does not hold yet, in order
 std::string skipListWith(const IniDocument& doc, const std::vector<std::string>& names);
+// A node:value list ([quantscope_param] node_weight_bits and the like), in order; a node's value splits at its last
+// ':' (ONNX and TFLite names may hold colons). nullopt with error set when an item has no ':', an empty side, or a node
+// twice.
+using NodeMap = std::vector<std::pair<std::string, std::string>>;
+std::optional<NodeMap> parseNodeMap(const std::string& s, std::string* error = nullptr);
+// return current with node's value set to value (its item replaced in place, or appended), or its item removed when
+// value is empty
+std::string nodeMapWith(const std::string& current, const std::string& node, const std::string& value);
 struct CalibrateEntry {
     std::string input;  // empty: the model's only input
     std::string dir;

@@ -164,10 +164,13 @@ IniDocument projectConfig(const Project& project, const std::string& path, Diagn
     std::vector<std::string> skip = project.skipNodes;
     for (const auto& [node, o] : project.overrides) {
         if (o.skip.value_or(false)) skip.push_back(node);
-        if (o.bits || o.method)
-            diagnostics.push_back({Diagnostic::Severity::Warning, path, 0, "", "overrides",
-                                   "node '" + node + "': per-node bits and method are not applied yet; the config's settings hold for it",
-                                   "use skip, or the config's bit_num / activation_quant_method"});
+        // the per-node choices the config holds in [quantscope_param]; the project's win over the config's
+        if (o.bits)
+            doc.set("quantscope_param", "node_weight_bits",
+                    nodeMapWith(configValue(doc, "quantscope_param", "node_weight_bits"), node, std::to_string(*o.bits)));
+        if (o.method)
+            doc.set("quantscope_param", "node_activation_quant_method",
+                    nodeMapWith(configValue(doc, "quantscope_param", "node_activation_quant_method"), node, *o.method));
     }
     if (std::string list = skipListWith(doc, skip); !list.empty()) doc.set("common_quant_param", "skip_quant_node", list);
     if (!project.calibration.empty()) {

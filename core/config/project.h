@@ -38,8 +38,8 @@ Project parseProject(const std::string& text, const std::string& path);
 void saveProject(const Project& project, const std::string& path);
 
 // The config a project replays: its INI (inline or config_file, read as parseConfig reads files), with the project's
-// skip list and skip overrides added to skip_quant_node and its calibration folders set in calibrate_path. Per-node
-// bits and method overrides are not applied by the quantizer yet: each one is a warning naming the node.
+// skip list and skip overrides added to skip_quant_node, its bits and method overrides set in [quantscope_param]
+// node_weight_bits and node_activation_quant_method, and its calibration folders set in calibrate_path.
 IniDocument projectConfig(const Project& project, const std::string& path, Diagnostics& diagnostics);
 
 }  // namespace qs

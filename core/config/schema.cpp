@@ -190,6 +190,19 @@ const std::vector<KeySchema>& configKeys()
                   "全量化与动态量化，PaddleSlim 的 weight_bits：权重网格的比特数（2 到 8），以 int8 存储"
                   "（取值在 ±(2^(bits-1) - 1) 以内）。reduce_range 将其限制为 7。"),
               2, 8),
+        range(key("quantscope_param", "node_weight_bits", T::NodeMap, "",
+                  "Per node: the bits of its weight grid, as node:bits pairs (conv1:4,conv2:6). Full and dynamic quantization "
+                  "take 2 to 8 (stored as int8), weight quantization 1 to 16 (also with bit_num=0, whose mixed bits the node "
+                  "then does not choose). The other weighted nodes keep weight_bits or bit_num.",
+                  "按节点设置权重网格的比特数，格式为 节点:比特（conv1:4,conv2:6）。全量化与动态量化取 2 到 8（以 int8 存储），"
+                  "权重量化取 1 到 16（bit_num=0 时也生效，该节点不再参与混合比特选择）。其余带权重节点仍用 weight_bits 或 bit_num。"),
+              1, 16),
+        oneOf(key("quantscope_param", "node_activation_quant_method", T::NodeMap, "",
+                  "Full quantization, per node: the range method of its output activations, as node:method pairs "
+                  "(conv1:KL,conv2:REMOVAL_OUTLIER). The other nodes keep activation_quant_method.",
+                  "全量化，按节点设置其输出激活的量化范围算法，格式为 节点:算法（conv1:KL,conv2:REMOVAL_OUTLIER）。其余节点仍用 "
+                  "activation_quant_method。"),
+              {"MAX_MIN", "KL", "REMOVAL_OUTLIER"}),
         key("quantscope_param", "reduce_range", T::Bool, "false",
             "Full and dynamic quantization: 7-bit weights in int8 ([-64, 63]), as ONNX Runtime's reduce_range. ONNX Runtime's "
             "int8 products on x86 CPUs without VNNI (AVX2, early AVX-512) add pairs of uint8 x int8 in 16 bits, which 8-bit "
@@ -263,6 +276,7 @@ std::string_view keyTypeName(KeyType t)
     case KeyType::NameList: return "name list";
     case KeyType::Path: return "path";
     case KeyType::CalibratePath: return "input:folder list";
+    case KeyType::NodeMap: return "node:value list";
     }
     return "string";
 }

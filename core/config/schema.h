@@ -7,7 +7,9 @@
 namespace qs {
 
 /** Value types of config keys. */
-enum class KeyType { String, Int, Float, Bool, Enum, FloatList, NameList, Path, CalibratePath };
+// NodeMap: node:value pairs (conv1:4,conv2:6); its values are one of `values` when it lists any, else whole numbers
+// within min..max.
+enum class KeyType { String, Int, Float, Bool, Enum, FloatList, NameList, Path, CalibratePath, NodeMap };
 
 /** One key of the quantization config: the single source for parsing, validation, CLI help, templates and the
  *  GUI editor. Ranges are inclusive unless minExclusive/maxExclusive say otherwise. */

@@ -108,6 +108,11 @@ void planGraph(const Graph& g, const std::map<std::string, TensorStats>& stats, 
         return it != stats.end() && it->second.count() > 0;
     };
 
+    auto bitsFor = [&](const Node& n) {
+        auto it = options.nodeWeightBits.find(n.name);
+        return it != options.nodeWeightBits.end() ? it->second : options.weightBits;
+    };
+
     // 1. Which nodes compute in int8.
     std::vector<char> quantized(g.nodes.size(), 0);
     for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -128,7 +133,7 @@ void planGraph(const Graph& g, const std::map<std::string, TensorStats>& stats, 
             }
             for (int k : {1, 2}) {
                 const Value& w = g.values[size_t(n.inputs[size_t(k)])];
-                plan.constants[w.name] = quantizeWeights(*w.constant, options.perChannel ? 1 : -1, options.weightBits);
+                plan.constants[w.name] = quantizeWeights(*w.constant, options.perChannel ? 1 : -1, bitsFor(n));
             }
             plan.quantizedNodes.insert(n.name);
             plan.weightOnlyNodes.insert(n.name);
@@ -269,9 +274,20 @@ void planGraph(const Graph& g, const std::map<std::string, TensorStats>& stats, 
         for (int c : g.values[out].consumers) feedsFolded |= folded[size_t(c)] != 0;
         if (!feedsFolded && isFloat(out)) qdq.insert(out);
     }
+    // a node's own range method (node_activation_quant_method) for its outputs; an activation folded into the op before
+    // it answers for that op's choice too
+    auto methodFor = [&](int v) {
+        for (int p = g.values[size_t(v)].producer, hops = 0; p >= 0 && hops < 2; ++hops) {
+            const Node& n = g.nodes[size_t(p)];
+            if (auto it = options.nodeMethods.find(n.name); it != options.nodeMethods.end()) return findRangeMethod(it->second);
+            if (!folded[size_t(p)] || n.inputs.empty() || n.inputs[0] < 0) break;
+            p = g.values[size_t(n.inputs[0])].producer;
+        }
+        return method;
+    };
     for (int v : qdq) {
         if (!observed(v) || beforeSubgraph[size_t(v)]) continue;  // never observed, or see above: stays float
-        auto [lo, hi] = method->range(stats.at(g.values[v].name));
+        auto [lo, hi] = methodFor(v)->range(stats.at(g.values[v].name));
         plan.activations[g.values[v].name] = activationParams(lo, hi);
     }
     if (tflite) {
@@ -306,7 +322,7 @@ void planGraph(const Graph& g, const std::map<std::string, TensorStats>& stats, 
                 continue;
             }
             const Value& w = g.values[n.inputs[1]];
-            QuantizedConstant qw = quantizeWeights(*w.constant, options.perChannel ? outputChannelAxis(n) : -1, options.weightBits);
+            QuantizedConstant qw = quantizeWeights(*w.constant, options.perChannel ? outputChannelAxis(n) : -1, bitsFor(n));
             if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
                 const Value& b = g.values[n.inputs[2]];
                 bool biasVector = b.constant && b.constant->shape().size() <= size_t(1 + (n.opType == "Gemm")) &&
@@ -348,6 +364,8 @@ QuantPlan buildFullQuantPlan(const Graph& g, const std::map<std::string, TensorS
 {
     const RangeMethod* method = findRangeMethod(options.method);
     if (!method) throw InputError("activation_quant_method=" + options.method + " is not a known range method");
+    for (const auto& [node, name] : options.nodeMethods)
+        if (!findRangeMethod(name)) throw InputError("node_activation_quant_method: " + node + ":" + name + " is not a known range method");
     QuantPlan plan;
     plan.skippedNodes = options.skipNodes;
     planGraph(g, stats, options, method, nullptr, plan);

@@ -17,6 +17,8 @@ struct FullQuantOptions {
     // Remove from each bias the mean output shift its weights' quantization causes: (W_q - W) E[x].
     bool biasCorrection = true;
     int weightBits = 8;  // 7 with [quantscope_param] reduce_range (still stored as int8)
+    std::map<std::string, int> nodeWeightBits;       // per node: weightBits for its weights ([quantscope_param] node_weight_bits)
+    std::map<std::string, std::string> nodeMethods;  // per node: the range method of its outputs (node_activation_quant_method)
 };
 
 // Int8 full quantization of an ONNX-layout graph: symmetric per-channel (or per-layer) int8 weights, asymmetric

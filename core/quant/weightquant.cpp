@@ -238,7 +238,9 @@ QuantPlan buildWeightQuantPlan(const Graph& g, const WeightQuantOptions& o)
             return quantizeWeightBits(w, g.info.format == "tflite" && b > 8 ? -1 : axis, b, o.thresholdRate, o.correction,
                                       b >= o.meansMinBits ? inputMean : noMeans, weightAxis(n, w));
         };
-        if (o.bits > 0) {
+        if (auto it = o.nodeBits.find(n.name); it != o.nodeBits.end()) {
+            q = quantizeAt(it->second);  // the node's own width, also among mixed bits
+        } else if (o.bits > 0) {
             q = quantizeAt(o.bits);
         } else {
             // Mixed bits: the fewest bits whose relative error stays within this layer's share of init_scale.
@@ -342,7 +344,8 @@ QuantPlan buildDynamicQuantPlan(const Graph& g, const DynamicQuantOptions& o)
         plan.dynamicActivations[x.name] = alwc ? -1 : channelAxis;
         if (!plan.constants.count(wv.name)) {
             QuantizedConstant q =
-                quantizeWeightBits(*wv.constant, alwc ? weightAxis(n, *wv.constant) : -1, o.weightBits, 0.0, true, inputMeanPerWeight(g, n, stats),
+                quantizeWeightBits(*wv.constant, alwc ? weightAxis(n, *wv.constant) : -1,
+                                   o.nodeWeightBits.count(n.name) ? o.nodeWeightBits.at(n.name) : o.weightBits, 0.0, true, inputMeanPerWeight(g, n, stats),
                                    weightAxis(n, *wv.constant));
             q.container = "int8";
             plan.constants[wv.name] = std::move(q);

@@ -20,6 +20,7 @@ struct WeightQuantOptions {
     double thresholdRate = 0.0;    // Paddle Lite: clip each channel's |w| at its (1 - threshold_rate) quantile
     bool encode = true;            // enable_encode: store widths without a native type as packed bit planes
     std::set<std::string> skipNodes;
+    std::map<std::string, int> nodeBits;  // per node: bits instead of the above ([quantscope_param] node_weight_bits)
     std::set<std::string> opTypes; // only these op types (empty: every weighted op)
     // statistics of the weighted ops' inputs (calibration data, or a noise probe's): weights are then rounded to keep
     // each channel's mean output (instead of each channel's mean weight and spread)
@@ -45,6 +46,7 @@ struct DynamicQuantOptions {
     // per-channel means of the weighted ops' inputs (calibration data, or a noise probe's), when there are any
     const std::map<std::string, TensorStats>* stats = nullptr;
     int weightBits = 8;  // 7 with [quantscope_param] reduce_range (still stored as int8)
+    std::map<std::string, int> nodeWeightBits;  // per node: weightBits for its weights ([quantscope_param] node_weight_bits)
 };
 
 // Dynamic quantization: int8 weights of Conv, Gemm, MatMul and FullyConnected quantized offline; their activation

@@ -215,17 +215,22 @@ QuantPlan Session::buildPlan(const IniDocument& config, const std::set<std::stri
         meansFrom = m_probe.stats.empty() ? "none: " + m_probe.why : "a noise probe (no calibration data)";
     }
     // ONNX Runtime's reduce_range: 7-bit weights that its uint8 x int8 products on CPUs without VNNI cannot overflow
-    const int weightBits = std::min(int(parseInt(configValue(config, "quantscope_param", "weight_bits")).value_or(8)),
-                                    parseBool(configValue(config, "quantscope_param", "reduce_range")).value_or(false) ? 7 : 8);
+    const int maxWeightBits = parseBool(configValue(config, "quantscope_param", "reduce_range")).value_or(false) ? 7 : 8;
+    const int weightBits = std::min(int(parseInt(configValue(config, "quantscope_param", "weight_bits")).value_or(8)), maxWeightBits);
+    // per-node choices ([quantscope_param] node_weight_bits, node_activation_quant_method; validated with the config)
+    std::map<std::string, int> nodeBits;
+    for (const auto& [node, bits] : parseNodeMap(configValue(config, "quantscope_param", "node_weight_bits")).value_or(NodeMap{}))
+        nodeBits[node] = quantType == "WEIGHT_QUANT" ? int(parseInt(bits).value_or(8)) : std::min(int(parseInt(bits).value_or(8)), maxWeightBits);
     QuantPlan plan;
     if (quantType == "WEIGHT_QUANT") {
-        plan = quantizeWeights(config, skip, *means, progress, cancel);
+        plan = quantizeWeights(config, skip, nodeBits, *means, progress, cancel);
         plan.roundingData = meansFrom;
     } else if (quantType == "DYNAMIC_QUANT") {
         DynamicQuantOptions o;
         if (std::string s = configValue(config, "dynamic_quant_param", "quant_strategy"); !s.empty()) o.strategy = s;
         o.skipNodes = skip;
         o.weightBits = weightBits;
+        o.nodeWeightBits = nodeBits;
         for (const std::string& t : parseNameList(configValue(config, "quantscope_param", "quantizable_op_type"))) o.opTypes.insert(t);
         if (!means->empty()) o.stats = means;
         plan = buildDynamicQuantPlan(g, o);
@@ -238,6 +243,9 @@ QuantPlan Session::buildPlan(const IniDocument& config, const std::set<std::stri
         o.skipNodes = skip;
         o.biasCorrection = parseBool(configValue(config, "full_quant_param", "bias_correction")).value_or(true);
         o.weightBits = weightBits;
+        o.nodeWeightBits = nodeBits;
+        for (const auto& [node, method] : parseNodeMap(configValue(config, "quantscope_param", "node_activation_quant_method")).value_or(NodeMap{}))
+            o.nodeMethods[node] = method;
         if (!parseBool(configValue(config, "quantscope_param", "is_full_quantize")).value_or(false))
             for (const std::string& t : parseNameList(configValue(config, "quantscope_param", "quantizable_op_type"))) o.opTypes.insert(t);
         plan = buildFullQuantPlan(g, m_stats, o);
@@ -251,7 +259,7 @@ QuantPlan Session::buildPlan(const IniDocument& config, const std::set<std::stri
     return plan;
 }
 
-QuantPlan Session::quantizeWeights(const IniDocument& config, const std::set<std::string>& skip,
+QuantPlan Session::quantizeWeights(const IniDocument& config, const std::set<std::string>& skip, const std::map<std::string, int>& nodeBits,
                                    const std::map<std::string, TensorStats>& means, const ProgressSink& progress, const CancelToken* cancel)
 {
     const Graph& g = graph();
@@ -265,6 +273,7 @@ QuantPlan Session::quantizeWeights(const IniDocument& config, const std::set<std
     o.thresholdRate = parseFloat(configValue(config, "quantscope_param", "threshold_rate")).value_or(0.0);
     o.initScale = parseFloat(configValue(config, "mixed_bit_weight_quant_param", "init_scale")).value_or(0.02);
     o.skipNodes = skip;
+    o.nodeBits = nodeBits;
     if (!means.empty()) o.stats = &means;
     if (m_stats.empty()) o.meansMinBits = 8;  // the means are the noise probe's estimates
     const char* M = "mixed_bit_weight_quant_param";

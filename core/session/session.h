@@ -70,7 +70,7 @@ private:
     // Makes graph() the loaded or the equalized graph, as config asks. Statistics belong to the graph they were taken
     // on: switching with statistics is refused unless dropStatistics (calibrate() takes new ones).
     void useEqualization(const IniDocument& config, bool dropStatistics);
-    QuantPlan quantizeWeights(const IniDocument& config, const std::set<std::string>& skip,
+    QuantPlan quantizeWeights(const IniDocument& config, const std::set<std::string>& skip, const std::map<std::string, int>& nodeBits,
                               const std::map<std::string, TensorStats>& means, const ProgressSink& progress,
                               const CancelToken* cancel);
 

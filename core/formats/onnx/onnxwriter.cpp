@@ -408,7 +408,9 @@ std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const Q
     // reading it from outside, whose reads then take their own pair's output: ONNX Runtime's QDQ passes neither
     // fuse across a subgraph boundary nor load a model where a DequantizeLinear's output is an If's or Loop's implicit
     // input.
-    for (const auto& [name, p] : plan.activations) {
+    for (const auto& entry : plan.activations) {
+        const std::string& name = entry.first;  // (not structured bindings: clang 14 cannot capture those)
+        const QuantParams& p = entry.second;
         auto addPair = [&](Scope& sc, const std::string& source, const std::string& target) {
             std::string s = fresh(name + "_scale"), z = fresh(name + "_zero_point"), q = fresh(name + "_quantized");
             setTensor(sc.g->add_initializer(), s, floatVector(p.scale, true));
