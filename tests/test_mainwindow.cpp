@@ -18,6 +18,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <QMenu>
 #include <cstdlib>
 #include <sstream>
 
@@ -407,6 +408,47 @@ private slots:
         auto rounding = props->findItems("Rounding", Qt::MatchExactly | Qt::MatchRecursive);
         QVERIFY(!rounding.isEmpty());
         QVERIFY(rounding.first()->text(1).endsWith(QString::fromStdString(plan.roundingData)));
+
+        // A per-node choice from the graph's context menu: Weight Bits > 4 goes into [quantscope_param]
+        // node_weight_bits (one undo step), re-plans, shows as a badge, and survives a project's save and reopen.
+        const QString node = QString::fromStdString(*plan.quantizedNodes.begin());
+        QMenu menu;
+        emit w.graphView()->nodeMenuRequested(node, &menu);
+        QAction* four = nullptr;
+        for (QAction* a : menu.actions())
+            if (a->menu() && a->text() == "Weight Bits")
+                for (QAction* b : a->menu()->actions())
+                    if (b->text() == "4") four = b;
+        QVERIFY2(four, "no Weight Bits > 4 in the node's menu");
+        QVERIFY(!four->isChecked());
+        finished.clear();
+        four->trigger();
+        QCOMPARE(w.nodeChoice(node, "node_weight_bits"), QString("4"));
+        QCOMPARE(w.graphView()->badge(node.toStdString()), QString("W4"));
+        QVERIFY(finished.wait(waitMs(120000)));
+        QVERIFY(finished.first().first().toBool());
+        emit w.graphView()->nodeClicked(node);
+        weights = props->findItems("Weights", Qt::MatchExactly | Qt::MatchRecursive);
+        QVERIFY(!weights.isEmpty());
+        QVERIFY2(weights.first()->text(1).startsWith("4 bits"), qPrintable(weights.first()->text(1)));
+        QTemporaryDir dir;
+        const QString ini = dir.filePath("choices.ini"), project = dir.filePath("choices.quantscope.yaml");
+        QCOMPARE(w.exportConfig(ini), QString());
+        QVERIFY(QString::fromStdString(readFileBytes(ini.toStdString())).contains("node_weight_bits=" + node + ":4"));
+        QCOMPARE(w.saveProject(project), QString());
+        {
+            MainWindow again;
+            QSignalSpy loaded(&again, &MainWindow::modelLoaded);
+            again.openFile(project);
+            QVERIFY(loaded.wait(waitMs(20000)));
+            QCOMPARE(again.nodeChoice(node, "node_weight_bits"), QString("4"));
+            QCOMPARE(again.graphView()->badge(node.toStdString()), QString("W4"));
+        }
+        w.undoStack()->undo();
+        QCOMPARE(w.nodeChoice(node, "node_weight_bits"), QString());
+        QCOMPARE(w.graphView()->badge(node.toStdString()), QString());
+        QVERIFY(finished.wait(waitMs(120000)));
+
         // the panel follows a language switch
         Language::apply("zh_CN");
         QCoreApplication::processEvents();

@@ -195,6 +195,14 @@ ZH = {
     'Open a model first, and wait for the run to finish.': '请先打开模型，并等待运行结束。',
     'Open config %1': '打开配置 %1',
     'Config %1 loaded': '已载入配置 %1',
+    "Default (the config's)": "默认（配置中的值）",
+    "Weight Bits": "权重比特数",
+    "Range Method": "范围算法",
+    "[quantscope_param] node_weight_bits: the bits of this node's weight grid instead of the config's":
+        "[quantscope_param] node_weight_bits：该节点权重网格的比特数，替代配置中的设置",
+    "[quantscope_param] node_activation_quant_method: how this node's output activation range is chosen":
+        "[quantscope_param] node_activation_quant_method：该节点输出激活的量化范围如何确定",
+    "W%1": "W%1",
 }
 
 def main():

@@ -618,6 +618,30 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
         <source>Writing debug reports to %1... (Esc cancels)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Default (the config&apos;s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Weight Bits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>[quantscope_param] node_weight_bits: the bits of this node&apos;s weight grid instead of the config&apos;s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Range Method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>[quantscope_param] node_activation_quant_method: how this node&apos;s output activation range is chosen</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>W%1</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>

@@ -624,6 +624,30 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
         <source>Writing debug reports to %1... (Esc cancels)</source>
         <translation>正在将调试报告写入 %1...（按 Esc 取消）</translation>
     </message>
+    <message>
+        <source>Default (the config&apos;s)</source>
+        <translation>默认（配置中的值）</translation>
+    </message>
+    <message>
+        <source>Weight Bits</source>
+        <translation>权重比特数</translation>
+    </message>
+    <message>
+        <source>[quantscope_param] node_weight_bits: the bits of this node&apos;s weight grid instead of the config&apos;s</source>
+        <translation>[quantscope_param] node_weight_bits：该节点权重网格的比特数，替代配置中的设置</translation>
+    </message>
+    <message>
+        <source>Range Method</source>
+        <translation>范围算法</translation>
+    </message>
+    <message>
+        <source>[quantscope_param] node_activation_quant_method: how this node&apos;s output activation range is chosen</source>
+        <translation>[quantscope_param] node_activation_quant_method：该节点输出激活的量化范围如何确定</translation>
+    </message>
+    <message>
+        <source>W%1</source>
+        <translation>W%1</translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>

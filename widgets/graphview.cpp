@@ -145,6 +145,7 @@ void GraphView::display(std::shared_ptr<const Graph> graph)
     m_crumbs->move(8, m_legend->isVisible() ? m_legend->y() + m_legend->height() + 6 : 8);  // below the legend
     scene()->clear();
     m_items.clear();
+    m_badgeItems.clear();  // (the scene deleted them)
     m_selected = -1;
     m_graph = std::move(graph);
     if (!m_graph) return;
@@ -158,6 +159,7 @@ void GraphView::build(const GraphLayout& layout)
     QGraphicsScene* s = scene();
     s->clear();
     m_items.clear();
+    m_badgeItems.clear();  // (the scene deleted them)
     const Graph& g = *m_graph;
     QPainterPath edges;
     for (const GraphLayout::Edge& e : layout.edges) {
@@ -189,9 +191,50 @@ void GraphView::build(const GraphLayout& layout)
         name->setPos(6, 21);
         m_items.push_back(rect);
     }
+    m_badgeItems.assign(m_items.size(), nullptr);
+    placeBadges();
     s->setSceneRect(s->itemsBoundingRect().adjusted(-40, -40, 40, 40));
     recolour();
     fit();
+}
+
+void GraphView::setBadges(const std::map<std::string, QString>& badges)
+{
+    m_badges = badges;
+    placeBadges();
+}
+
+QString GraphView::badge(const std::string& node) const
+{
+    auto it = m_badges.find(node);
+    return it != m_badges.end() && m_graph && m_graph->findNode(node) >= 0 ? it->second : QString();
+}
+
+void GraphView::placeBadges()
+{
+    if (!m_graph) return;
+    QFont font;
+    font.setPointSizeF(7);
+    font.setBold(true);
+    const QFontMetricsF metrics(font);
+    for (size_t i = 0; i < m_items.size() && i < m_badgeItems.size(); ++i) {
+        delete m_badgeItems[i];  // (a child of the node's box)
+        m_badgeItems[i] = nullptr;
+        auto it = m_badges.find(m_graph->nodes[i].name);
+        if (it == m_badges.end() || it->second.isEmpty()) continue;
+        // a dark pill over the box's top right corner, so that it reads on every node colour
+        const QSizeF size(metrics.horizontalAdvance(it->second) + 8, metrics.height() + 2);
+        auto* pill = new QGraphicsRectItem(0, 0, size.width(), size.height(), m_items[i]);
+        pill->setPos(GraphLayout::kBoxWidth - size.width() + 4, -size.height() / 2);
+        pill->setBrush(QColor(40, 40, 40));
+        pill->setPen(QPen(QColor(255, 200, 0), 1));
+        pill->setToolTip(m_items[i]->toolTip());
+        auto* text = new QGraphicsSimpleTextItem(it->second, pill);
+        text->setFont(font);
+        text->setBrush(QColor(255, 220, 120));
+        text->setPos(4, 1);
+        m_badgeItems[i] = pill;
+    }
 }
 
 void GraphView::setNodeCosine(const std::map<std::string, double>& cosine)
@@ -295,6 +338,7 @@ void GraphView::contextMenuEvent(QContextMenuEvent* event)
     emit nodeClicked(name);
     QMenu menu(this);
     menu.addAction(tr("Toggle Skip (keep %1 in float)").arg(name), this, [this, name] { emit skipRequested(name); });
+    emit nodeMenuRequested(name, &menu);
     if (int idx = m_graph->findNode(name.toStdString()); idx >= 0)
         for (const auto& [k, a] : m_graph->nodes[size_t(idx)].attrs)
             if (a.kind == AttrKind::Graph && a.g) {

@@ -8,7 +8,9 @@
 
 #include "graphlayout.h"
 
+class QGraphicsItem;
 class QGraphicsRectItem;
+class QMenu;
 class QToolButton;
 
 namespace qs {
@@ -34,6 +36,9 @@ public:
     // Colours quantized nodes by their worst tensor cosine on this run's range (legend shown), float nodes grey;
     // empty: colour by category.
     void setNodeCosine(const std::map<std::string, double>& cosine);
+    // Small labels in the nodes' top right corner (the per-node choices: float, W4, KL); nodes not named have none.
+    void setBadges(const std::map<std::string, QString>& badges);
+    QString badge(const std::string& node) const;  // as shown now ("" when none)
     void selectNode(const std::string& name);
     // return the names of nodes whose name or op contains text (case-insensitive); the first is selected
     QStringList find(const QString& text);
@@ -43,6 +48,8 @@ signals:
     void laidOut(double milliseconds);
     void nodeClicked(const QString& name);
     void skipRequested(const QString& name);  // from the node's context menu
+    // the node's context menu is about to show: receivers add their entries (per-node choices) to menu
+    void nodeMenuRequested(const QString& name, QMenu* menu);
 
 protected:
     void wheelEvent(QWheelEvent* event) override;
@@ -56,6 +63,7 @@ private:
     QString nodeAt(const QPoint& pos) const;
     void build(const GraphLayout& layout);
     void recolour();
+    void placeBadges();
     void retranslate();
     void changeEvent(QEvent* event) override;
 
@@ -69,6 +77,8 @@ private:
     qint64 m_started = 0;
     std::vector<QGraphicsRectItem*> m_items;  // per node
     std::map<std::string, double> m_cosine;
+    std::map<std::string, QString> m_badges;
+    std::vector<QGraphicsItem*> m_badgeItems;  // per node, or null
     double m_worst = 0, m_best = 1;  // the range of m_cosine
     QWidget* m_legend = nullptr;
     QLabel* m_legendWorst = nullptr;

@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDateTime>
@@ -37,6 +38,7 @@
 #include "graphview.h"
 #include "language.h"
 #include "quant/coverage.h"
+#include "quant/optypes.h"
 #include "resultsview.h"
 #include "runtime/interpreter.h"
 #include "settingseditor.h"
@@ -219,6 +221,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(m_graphView, &GraphView::skipRequested, this, [this](const QString& n) {
         if (m_session) setSkip(n, !isSkipped(n));
     });
+    connect(m_graphView, &GraphView::nodeMenuRequested, this, &MainWindow::addNodeChoices);
+    connect(m_results, &ResultsView::nodeMenuRequested, this, &MainWindow::addNodeChoices);
     connect(m_nodes, &QTableWidget::itemSelectionChanged, this, [this] {
         auto rows = m_nodes->selectionModel()->selectedRows();
         if (rows.isEmpty()) return;
@@ -494,6 +498,7 @@ void MainWindow::onLoaded()
     m_results->setPlan(*m_graph, {}, {});
     m_graphView->setNodeCosine({});
     m_graphView->setGraph(m_graph);
+    updateBadges();  // the per-node choices the opened config or project holds
     m_properties->clear();  // the previous model's node
     m_shownNode.clear();
     showModel();
@@ -685,6 +690,7 @@ void MainWindow::onRunFinished(const RunOutcome& outcome)
 void MainWindow::onSettingsChanged()
 {
     updateActions();
+    updateBadges();
     // A change that keeps the calibration data re-plans from the statistics already collected (the timer checks,
     // once no job runs: the session's statistics are the worker's until then).
     if (m_session) m_replanTimer->start();
@@ -752,6 +758,76 @@ void MainWindow::setSkip(const QString& node, bool skip)
     if (skip) names.push_back(node.toStdString());
     else names.erase(it);
     m_settings->edit("common_quant_param", "skip_quant_node", joinNameList(names));  // undoable; re-plans via changed()
+}
+
+QString MainWindow::nodeChoice(const QString& node, const QString& key) const
+{
+    for (const auto& [name, value] : parseNodeMap(configValue(m_settings->document(), "quantscope_param", key.toStdString())).value_or(NodeMap{}))
+        if (name == node.toStdString()) return QString::fromStdString(value);
+    return {};
+}
+
+void MainWindow::setNodeChoice(const QString& node, const QString& key, const QString& value)
+{
+    if (nodeChoice(node, key) == value) return;
+    const std::string k = key.toStdString();
+    m_settings->edit("quantscope_param", k,
+                     nodeMapWith(configValue(m_settings->document(), "quantscope_param", k), node.toStdString(), value.toStdString()));
+}
+
+void MainWindow::addNodeChoices(const QString& node, QMenu* menu)
+{
+    if (!m_graph) return;
+    const Node* n = nullptr;
+    const Graph* owner = nullptr;
+    auto find = [&](const Graph& g) {
+        if (int i = g.findNode(node.toStdString()); i >= 0) n = &g.nodes[size_t(i)], owner = &g;
+    };
+    find(*m_graph);
+    for (const SubgraphRef& sub : m_graph->subgraphs())
+        if (!n) find(*sub.graph);
+    if (!n) return;
+    const std::string quantType = configValue(m_settings->document(), "common_quant_param", "quant_type");
+    auto submenu = [&](const QString& title, const QString& key, const QStringList& values, const QString& tip) {
+        QMenu* sub = menu->addMenu(title);
+        sub->setToolTipsVisible(true);
+        auto* group = new QActionGroup(sub);  // one choice at a time, shown as radio buttons
+        const QString current = nodeChoice(node, key);
+        auto add = [&](const QString& label, const QString& value) {
+            QAction* a = sub->addAction(label, this, [this, node, key, value] { setNodeChoice(node, key, value); });
+            a->setCheckable(true);
+            a->setActionGroup(group);
+            a->setChecked(current == value);
+            a->setToolTip(tip);
+        };
+        add(tr("Default (the config's)"), QString());
+        for (const QString& v : values) add(v, v);
+    };
+    menu->addSeparator();
+    if (hasQuantizableWeights(*owner, *n)) {
+        QStringList widths;
+        for (int b : quantType == "WEIGHT_QUANT" ? std::vector<int>{16, 12, 10, 8, 7, 6, 5, 4, 3, 2, 1} : std::vector<int>{8, 7, 6, 5, 4, 3, 2})
+            widths << QString::number(b);
+        submenu(tr("Weight Bits"), "node_weight_bits", widths,
+                tr("[quantscope_param] node_weight_bits: the bits of this node's weight grid instead of the config's"));
+    }
+    if (quantType == "FULL_QUANT")
+        submenu(tr("Range Method"), "node_activation_quant_method", {"MAX_MIN", "KL", "REMOVAL_OUTLIER"},
+                tr("[quantscope_param] node_activation_quant_method: how this node's output activation range is chosen"));
+}
+
+void MainWindow::updateBadges()
+{
+    std::map<std::string, QString> badges;
+    const IniDocument& doc = m_settings->document();
+    for (const std::string& n : parseNameList(configValue(doc, "common_quant_param", "skip_quant_node"))) badges[n] = tr("float");
+    for (const auto& [n, bits] : parseNodeMap(configValue(doc, "quantscope_param", "node_weight_bits")).value_or(NodeMap{}))
+        if (!badges.count(n)) badges[n] = tr("W%1").arg(QString::fromStdString(bits));
+    for (const auto& [n, method] : parseNodeMap(configValue(doc, "quantscope_param", "node_activation_quant_method")).value_or(NodeMap{})) {
+        if (badges[n] == tr("float")) continue;
+        badges[n] += (badges[n].isEmpty() ? "" : " ") + QString::fromStdString(method == "REMOVAL_OUTLIER" ? "RO" : method == "MAX_MIN" ? "MM" : method);
+    }
+    m_graphView->setBadges(badges);
 }
 
 QString MainWindow::exportModel(const QString& path)

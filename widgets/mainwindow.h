@@ -56,6 +56,13 @@ public:
     void suggestSkips();           // ranks nodes by the output cosine reached when each alone stays float
     void setSkip(const QString& node, bool skip);  // recorded for undo; re-plans without calibrating
     bool isSkipped(const QString& node) const;     // in the document's skip_quant_node
+    // A per-node choice in the document's [quantscope_param] (key: node_weight_bits or node_activation_quant_method;
+    // value "" removes it), recorded for undo; re-plans without calibrating. nodeChoice: the current value, or "".
+    void setNodeChoice(const QString& node, const QString& key, const QString& value);
+    QString nodeChoice(const QString& node, const QString& key) const;
+    // Adds the per-node choices for node to menu (the graph's and the results table's context menus): weight bits for
+    // weighted nodes, the range method with full quantization, each checked where it is set.
+    void addNodeChoices(const QString& node, QMenu* menu);
     // writes a target_cosine search's choice into the document (one undo step) and shows its path
     void applyTargetChoice(const RunOutcome& outcome);
     // Saves the model path and settings as a project; return an error message, or empty
@@ -92,6 +99,7 @@ private:
     void updateActions();
     void saveProjectAs();
     void showProperties(const QString& node);
+    void updateBadges();  // the graph's badges from the document's per-node choices
     void exportReports();
     void openProject();
 

@@ -1,6 +1,7 @@
 #include "resultsview.h"
 
 #include <QEvent>
+#include <QMenu>
 #include <QHeaderView>
 #include <QLabel>
 #include <QSplitter>
@@ -52,6 +53,18 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent)
         int entry = m_table->item(rows.first().row(), ColNode)->data(Qt::UserRole).toInt();
         showHistogram(entry);
         emit nodeSelected(QString::fromStdString(m_entries[size_t(entry)].node));
+    });
+
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+        const QTableWidgetItem* row = m_table->itemAt(pos);
+        const QTableWidgetItem* nodeItem = row ? m_table->item(row->row(), ColNode) : nullptr;
+        if (!nodeItem) return;
+        const int entry = nodeItem->data(Qt::UserRole).toInt();
+        if (entry < 0 || size_t(entry) >= m_entries.size()) return;
+        QMenu menu(this);
+        emit nodeMenuRequested(QString::fromStdString(m_entries[size_t(entry)].node), &menu);
+        if (!menu.isEmpty()) menu.exec(m_table->viewport()->mapToGlobal(pos));
     });
 
     m_layers = new QCustomPlot;

@@ -11,6 +11,7 @@
 class QCPAxisRect;
 class QCustomPlot;
 class QLabel;
+class QMenu;
 class QTableWidget;
 
 namespace qs {
@@ -37,6 +38,8 @@ public:
 signals:
     void skipToggled(const QString& node, bool skip);
     void nodeSelected(const QString& node);
+    // a row's context menu is about to show: receivers add their entries (per-node choices) to menu
+    void nodeMenuRequested(const QString& node, QMenu* menu);
 
 protected:
     void changeEvent(QEvent* event) override;
