@@ -393,6 +393,20 @@ private slots:
         QVERIFY(type);
         type->setCurrentText("WEIGHT_QUANT");
         QVERIFY(w.settings()->valid());
+        // the sections weight quantization does not read are folded away
+        auto* tree = w.findChild<QTreeWidget*>("settingsTree");
+        QVERIFY(tree);
+        auto section = [&](const QString& name) -> QTreeWidgetItem* {
+            for (int i = 0; i < tree->topLevelItemCount(); ++i)
+                if (tree->topLevelItem(i)->text(0) == "[" + name + "]") return tree->topLevelItem(i);
+            return nullptr;
+        };
+        QVERIFY(section("full_quant_param") && section("weight_quant_param") && section("mixed_bit_weight_quant_param"));
+        QVERIFY(!section("full_quant_param")->isExpanded());
+        QCOMPARE(section("full_quant_param")->text(1), QString("not read with quant_type=WEIGHT_QUANT"));
+        QVERIFY(!section("mixed_bit_weight_quant_param")->isExpanded());  // bit_num is not 0
+        QVERIFY(section("weight_quant_param")->isExpanded());
+        QVERIFY(section("common_quant_param")->isExpanded());
         QSignalSpy finished(&w, &MainWindow::runFinished);
         w.run();
         QVERIFY(finished.wait(waitMs(120000)));

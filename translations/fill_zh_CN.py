@@ -203,6 +203,7 @@ ZH = {
     "[quantscope_param] node_activation_quant_method: how this node's output activation range is chosen":
         "[quantscope_param] node_activation_quant_method：该节点输出激活的量化范围如何确定",
     "W%1": "W%1",
+    "not read with quant_type=%1": "quant_type=%1 时不读取",
 }
 
 def main():

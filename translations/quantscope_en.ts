@@ -804,5 +804,9 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
         <source>%1 as calibration sees it (%2x%3, shown stretched to its value range)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>not read with quant_type=%1</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 </TS>

@@ -810,5 +810,9 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
         <source>%1 as calibration sees it (%2x%3, shown stretched to its value range)</source>
         <translation>校准时看到的 %1（%2x%3，按数值范围拉伸显示）</translation>
     </message>
+    <message>
+        <source>not read with quant_type=%1</source>
+        <translation>quant_type=%1 时不读取</translation>
+    </message>
 </context>
 </TS>

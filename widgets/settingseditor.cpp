@@ -165,6 +165,7 @@ void SettingsEditor::retranslate()
             item->setToolTip(0, tip);
             if (QWidget* e = m_tree->itemWidget(item, 1)) e->setToolTip(tip);
         }
+    m_foldedFor = "?";  // the sections' notes in the new language
     revalidate();
 }
 
@@ -335,10 +336,34 @@ void SettingsEditor::showValue(const std::string& section, const std::string& ke
     m_updating = false;
 }
 
+void SettingsEditor::foldSections()
+{
+    const std::string type = configValue(m_doc, "common_quant_param", "quant_type");
+    const bool mixed = configValue(m_doc, "common_quant_param", "bit_num") == "0";
+    if (m_foldedFor == type + (mixed ? "/0" : "")) return;  // (a section the user opened stays open until the type changes)
+    m_foldedFor = type + (mixed ? "/0" : "");
+    auto applies = [&](const std::string& section) {
+        if (section == "full_quant_param") return type == "FULL_QUANT";
+        if (section == "weight_quant_param") return type == "WEIGHT_QUANT";
+        if (section == "mixed_bit_weight_quant_param") return type == "WEIGHT_QUANT" && mixed;
+        if (section == "dynamic_quant_param") return type == "DYNAMIC_QUANT";
+        return true;  // common, data preprocessing, Quantscope's own
+    };
+    for (int i = 0; i < m_tree->topLevelItemCount(); ++i) {
+        QTreeWidgetItem* top = m_tree->topLevelItem(i);
+        const bool on = type.empty() || applies(top->data(0, Qt::UserRole).toString().toStdString());
+        top->setExpanded(on);
+        top->setForeground(0, on ? QBrush() : QBrush(QColor(140, 140, 140)));
+        top->setText(1, on ? QString() : tr("not read with quant_type=%1").arg(QString::fromStdString(type)));
+        top->setForeground(1, QBrush(QColor(140, 140, 140)));
+    }
+}
+
 void SettingsEditor::revalidate()
 {
     ValidateOptions vo;
     vo.model = m_model;
+    foldSections();
     Diagnostics diags = validateConfig(m_doc, vo);
     for (auto& [id, item] : m_items) {
         item->setBackground(0, QBrush());

@@ -58,6 +58,7 @@ private:
     void build();
     void retranslate();
     void revalidate();
+    void foldSections();  // collapses and greys the sections the chosen quant_type does not read
     void showValue(const std::string& section, const std::string& key);
     QWidget* calibrationPicker(QLineEdit* line);
     void updateThumbnail();
@@ -73,6 +74,7 @@ private:
     QLabel* m_previewLabel = nullptr;
     QLabel* m_thumbnail = nullptr;
     std::string m_thumbnailFor;  // the data settings the thumbnail shows
+    std::string m_foldedFor = "?";  // the quant_type and bit_num the sections were folded for
     std::map<std::pair<std::string, std::string>, QTreeWidgetItem*> m_items;
 };
 
