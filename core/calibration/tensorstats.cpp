@@ -5,6 +5,8 @@
 #include <limits>
 #include <numeric>
 
+#include "util/simd.h"
+
 namespace qs {
 
 void TensorStats::widen(double magnitude)
@@ -68,11 +70,8 @@ template <int W>
 
 // Lane-wise min, max and sum over rows of B floats (rows * B contiguous), into lo, hi and acc (B each). NaN never
 // wins a min or max here; it makes its lane's sum NaN, which is how callers notice it. Also built for AVX2 and
-// AVX-512, chosen at run time. (Not under ThreadSanitizer: the dynamic loader runs the variant resolver before the
-// sanitizer's runtime is up, and the instrumented resolver crashes.)
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
+// AVX-512, chosen at run time (see util/simd.h).
+QS_SIMD_CLONES
 void reduceRows(const float* __restrict p, int64_t rows, int64_t B, float* __restrict lo, float* __restrict hi, float* __restrict acc)
 {
     int64_t l0 = 0;

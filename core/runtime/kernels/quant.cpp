@@ -5,8 +5,56 @@
 
 #include "graph/error.h"
 #include "runtime/kernel.h"
+#include "util/simd.h"
 
 namespace qs {
+
+// The element loops, each also built for AVX2 and AVX-512 (util/simd.h): the simulation of a QDQ model runs them on
+// every activation. Quantization clamps before rounding (to integer bounds: the same result), so that the fast
+// rounding applies; NaN becomes the lower bound.
+namespace detail {
+// Round half to even, as nearbyint in the default rounding mode, for |v| < 2^22: adding 1.5 * 2^23 leaves no fraction
+// bits. Inlined and vectorised, where nearbyint is a library call per element.
+inline float roundHalfEven(float v) { return (v + 12582912.f) - 12582912.f; }
+
+template <typename T>
+[[gnu::always_inline]] inline void quantizeSpan(const float* x, T* y, int64_t n, float scale, bool inverse, float inv, float zero, float vlo, float vhi)
+{
+    for (int64_t i = 0; i < n; ++i) {
+        float v = inverse ? x[i] * inv : x[i] / scale;  // TFLite (XNNPACK) multiplies by 1 / scale; ONNX Runtime divides
+        v = v > vlo ? v : vlo;
+        v = v < vhi ? v : vhi;
+        y[i] = T(roundHalfEven(v) + zero);
+    }
+}
+QS_SIMD_CLONES void quantizeSpan(const float* x, int8_t* y, int64_t n, float scale, bool inverse, float inv, float zero, float vlo, float vhi)
+{
+    quantizeSpan<int8_t>(x, y, n, scale, inverse, inv, zero, vlo, vhi);
+}
+QS_SIMD_CLONES void quantizeSpan(const float* x, uint8_t* y, int64_t n, float scale, bool inverse, float inv, float zero, float vlo, float vhi)
+{
+    quantizeSpan<uint8_t>(x, y, n, scale, inverse, inv, zero, vlo, vhi);
+}
+
+template <typename T> [[gnu::always_inline]] inline void dequantizeSpan(const T* x, float* y, int64_t n, float scale, int32_t zero)
+{
+    for (int64_t i = 0; i < n; ++i) y[i] = float(int32_t(x[i]) - zero) * scale;  // 32-bit integer arithmetic, which vectorises
+}
+QS_SIMD_CLONES void dequantizeSpan(const int8_t* x, float* y, int64_t n, float scale, int32_t zero) { dequantizeSpan<int8_t>(x, y, n, scale, zero); }
+QS_SIMD_CLONES void dequantizeSpan(const uint8_t* x, float* y, int64_t n, float scale, int32_t zero) { dequantizeSpan<uint8_t>(x, y, n, scale, zero); }
+
+// a QuantizeLinear -> DequantizeLinear pair in place (FakeQuant)
+QS_SIMD_CLONES void fakeQuantSpan(float* x, int64_t n, float scale, float vlo, float vhi)
+{
+    for (int64_t i = 0; i < n; ++i) {
+        float v = x[i] / scale;
+        v = v > vlo ? v : vlo;
+        v = v < vhi ? v : vhi;
+        x[i] = roundHalfEven(v) * scale;
+    }
+}
+}  // namespace detail
+
 namespace {
 
 /** Per-tensor or per-axis affine parameters, resolved for a given data shape. */
@@ -44,32 +92,19 @@ template <typename Fn> void forChannelRuns(int64_t n, const Affine& a, Fn fn)
     for (int64_t r = 0; r < runs; ++r) fn(r * run, std::min(run, n - r * run), a.channel(r * run));
 }
 
-// Round half to even, as nearbyint in the default rounding mode, for |v| < 2^22: adding 1.5 * 2^23 leaves no fraction
-// bits. Inlined and vectorised, where nearbyint is a library call per element.
-inline float roundHalfEven(float v) { return (v + 12582912.f) - 12582912.f; }
-
 template <typename T> void quantizeTo(const float* x, T* y, int64_t n, const Affine& a)
 {
     constexpr float lo = float(std::numeric_limits<T>::min()), hi = float(std::numeric_limits<T>::max());
     forChannelRuns(n, a, [&](int64_t begin, int64_t count, size_t c) {
-        const float* xs = x + begin;
-        T* ys = y + begin;
         const float zero = float(a.zero[c]), scale = a.scale[c];
         const bool inverse = !a.inverse.empty();
         const float inv = inverse ? a.inverse[c] : 0.f;
         if constexpr (sizeof(T) <= 2) {
-            // clamped before rounding (to integer bounds: the same result), so the fast rounding applies; NaN -> lo
-            const float vlo = lo - zero, vhi = hi - zero;
-            for (int64_t i = 0; i < count; ++i) {
-                float v = inverse ? xs[i] * inv : xs[i] / scale;
-                v = v > vlo ? v : vlo;
-                v = v < vhi ? v : vhi;
-                ys[i] = T(roundHalfEven(v) + zero);
-            }
+            detail::quantizeSpan(x + begin, y + begin, count, scale, inverse, inv, zero, lo - zero, hi - zero);
         } else {
             for (int64_t i = 0; i < count; ++i) {
-                float q = std::nearbyint(inverse ? xs[i] * inv : xs[i] / scale) + zero;
-                ys[i] = T(std::clamp(q, lo, hi));
+                float q = std::nearbyint(inverse ? x[begin + i] * inv : x[begin + i] / scale) + zero;
+                y[begin + i] = T(std::clamp(q, lo, hi));
             }
         }
     });
@@ -81,9 +116,8 @@ template <typename T> void dequantizeFrom(const T* x, float* y, int64_t n, const
         const T* xs = x + begin;
         float* ys = y + begin;
         const float scale = a.scale[c];
-        if constexpr (sizeof(T) <= 2) {  // 32-bit integer arithmetic, which vectorises
-            const int32_t zero = a.zero[c];
-            for (int64_t i = 0; i < count; ++i) ys[i] = float(int32_t(xs[i]) - zero) * scale;
+        if constexpr (sizeof(T) <= 2) {
+            detail::dequantizeSpan(xs, ys, count, scale, a.zero[c]);
         } else {
             const int64_t zero = a.zero[c];
             for (int64_t i = 0; i < count; ++i) ys[i] = float(int64_t(xs[i]) - zero) * scale;
@@ -263,15 +297,7 @@ void FakeQuant::apply(float* x, int64_t n) const
     a.scale = {scale};
     a.zero = {zero};
     const float vlo = qmin - float(zero), vhi = qmax - float(zero), s = scale;
-    forChannelRuns(n, a, [&](int64_t begin, int64_t count, size_t) {  // as quantizeTo and dequantizeFrom, fused
-        float* xs = x + begin;
-        for (int64_t i = 0; i < count; ++i) {
-            float v = xs[i] / s;
-            v = v > vlo ? v : vlo;
-            v = v < vhi ? v : vhi;
-            xs[i] = roundHalfEven(v) * s;
-        }
-    });
+    forChannelRuns(n, a, [&](int64_t begin, int64_t count, size_t) { detail::fakeQuantSpan(x + begin, count, s, vlo, vhi); });
 }
 
 void registerQuantKernels()
