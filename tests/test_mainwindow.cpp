@@ -19,6 +19,8 @@
 #include <QtTest>
 
 #include <QMenu>
+#include <QPushButton>
+#include <QSpinBox>
 #include <cstdlib>
 #include <sstream>
 
@@ -31,6 +33,7 @@
 #include "mainwindow.h"
 #include "quantizejob.h"
 #include "resultsview.h"
+#include "sensitivityview.h"
 #include "settingseditor.h"
 #include "testdata.h"
 #include "util/atomicfile.h"
@@ -258,10 +261,28 @@ private slots:
         finished.clear();
         w.suggestSkips();
         QVERIFY(finished.wait(waitMs(120000)));
-        auto* suggestions = w.findChild<QMessageBox*>("suggestBox");
-        QVERIFY(suggestions && suggestions->text().contains("1. "));
-        suggestions->close();
+        // ... into the Sensitivity tab, a list sorted best first; no modal box
+        QVERIFY(!w.findChild<QMessageBox*>("suggestBox"));
+        auto* ranking = w.findChild<QTableWidget*>("sensitivityTable");
+        QVERIFY(ranking && ranking->isVisible());
+        QVERIFY(ranking->rowCount() >= 2);
+        QCOMPARE(ranking->item(0, 0)->text(), QString("1"));
+        QVERIFY(ranking->item(0, 3)->data(Qt::DisplayRole).toDouble() >= ranking->item(1, 3)->data(Qt::DisplayRole).toDouble());
         QCOMPARE(w.session()->plan().quantizedNodes.size(), int8Nodes);
+        // Skip Top k: the k best into skip_quant_node in one undo step, re-planned from the same statistics
+        const QStringList top2 = w.sensitivity()->topNodes(2);
+        QCOMPARE(top2.size(), 2);
+        QCOMPARE(top2.first(), ranking->item(0, 1)->text());
+        w.findChild<QSpinBox*>("sensitivityTopK")->setValue(2);
+        finished.clear();
+        QTest::mouseClick(w.findChild<QPushButton*>("sensitivitySkipTop"), Qt::LeftButton);
+        QVERIFY(finished.wait(waitMs(60000)));
+        QVERIFY(w.isSkipped(top2[0]) && w.isSkipped(top2[1]));
+        QVERIFY(w.session()->plan().skippedNodes.count(top2[1].toStdString()));
+        finished.clear();
+        w.undoStack()->undo();
+        QVERIFY(!w.isSkipped(top2[0]) && !w.isSkipped(top2[1]));
+        QVERIFY(finished.wait(waitMs(60000)));
         const size_t calibrated = w.session()->calibrationSamples();
         const double convMin = w.session()->statistics().begin()->second.min();
 

@@ -204,6 +204,22 @@ ZH = {
         "[quantscope_param] node_activation_quant_method：该节点输出激活的量化范围如何确定",
     "W%1": "W%1",
     "not read with quant_type=%1": "quant_type=%1 时不读取",
+    "Sensitivity": "敏感度",
+    "Best node to skip: %1 (output cosine %2 -> %3)": "最值得跳过的节点：%1（输出余弦相似度 %2 -> %3）",
+    "#": "#",
+    "Node": "节点",
+    "Op": "算子",
+    "Output cosine": "输出余弦相似度",
+    "Change": "变化",
+    "Run > Suggest Skips ranks the weighted nodes by the model output reached when each alone stays float.":
+        "运行 > 建议跳过：按单独将每个带权重节点保留为浮点时模型输出的余弦相似度对节点排序。",
+    "Output cosine of the plan: %1 on %n calibration sample(s). Each row: the output cosine with that node alone kept float, and the change.":
+        "当前方案的输出余弦相似度：%1（%n 个校准样本）。每行：仅将该节点保留为浮点时的输出余弦相似度及其变化。",
+    "Skip Top k": "跳过前 k 个",
+    "Add the k best nodes of the ranking to skip_quant_node (one undo step)": "将排名前 k 的节点加入 skip_quant_node（一步撤销）",
+    "Skip Until Cosine": "跳过直到余弦达到",
+    "Run with [quantscope_param] target_cosine: keep the most sensitive nodes float, one at a time, measuring the output after each, until it reaches this cosine":
+        "以 [quantscope_param] target_cosine 运行：逐个将最敏感的节点保留为浮点，每步度量输出，直到达到该余弦相似度",
 }
 
 def main():

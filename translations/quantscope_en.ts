@@ -420,26 +420,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>%1. %2: output cosine %3 (%4)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Best node to skip: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Suggested skips</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Output cosine now: %1. With one node kept float:
-
-%2
-
-Tick Skip in the results to keep one.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Export Debug &amp;Reports...</source>
         <translation type="unfinished"></translation>
     </message>
@@ -642,6 +622,14 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
         <source>W%1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Sensitivity</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Best node to skip: %1 (output cosine %2 -&gt; %3)</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>
@@ -751,6 +739,56 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
     </message>
     <message>
         <source>%1%2: %3 bits, scale %4, zero point %5, clip %6%, cosine %7</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>qs::SensitivityView</name>
+    <message>
+        <source>#</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Op</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Output cosine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run &gt; Suggest Skips ranks the weighted nodes by the model output reached when each alone stays float.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Output cosine of the plan: %1 on %n calibration sample(s). Each row: the output cosine with that node alone kept float, and the change.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Skip Top k</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add the k best nodes of the ranking to skip_quant_node (one undo step)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Skip Until Cosine</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Run with [quantscope_param] target_cosine: keep the most sensitive nodes float, one at a time, measuring the output after each, until it reaches this cosine</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

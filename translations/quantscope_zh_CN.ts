@@ -419,30 +419,6 @@
         <translation>按单独保持浮点时输出改善的程度为量化层排序</translation>
     </message>
     <message>
-        <source>%1. %2: output cosine %3 (%4)</source>
-        <translation>%1. %2：输出余弦相似度 %3（%4）</translation>
-    </message>
-    <message>
-        <source>Best node to skip: %1</source>
-        <translation>最值得跳过的节点：%1</translation>
-    </message>
-    <message>
-        <source>Suggested skips</source>
-        <translation>建议跳过的节点</translation>
-    </message>
-    <message>
-        <source>Output cosine now: %1. With one node kept float:
-
-%2
-
-Tick Skip in the results to keep one.</source>
-        <translation>当前输出余弦相似度：%1。单个节点保持浮点时：
-
-%2
-
-在结果中勾选“跳过”即可保留该节点为浮点。</translation>
-    </message>
-    <message>
         <source>Export Debug &amp;Reports...</source>
         <translation>导出调试报告(&amp;R)...</translation>
     </message>
@@ -648,6 +624,14 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
         <source>W%1</source>
         <translation>W%1</translation>
     </message>
+    <message>
+        <source>Sensitivity</source>
+        <translation>敏感度</translation>
+    </message>
+    <message>
+        <source>Best node to skip: %1 (output cosine %2 -&gt; %3)</source>
+        <translation>最值得跳过的节点：%1（输出余弦相似度 %2 -&gt; %3）</translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>
@@ -758,6 +742,55 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
     <message>
         <source>%1%2: %3 bits, scale %4, zero point %5, clip %6%, cosine %7</source>
         <translation>%1%2：%3 位，缩放因子 %4，零点 %5，截断 %6%，余弦相似度 %7</translation>
+    </message>
+</context>
+<context>
+    <name>qs::SensitivityView</name>
+    <message>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>Op</source>
+        <translation>算子</translation>
+    </message>
+    <message>
+        <source>Output cosine</source>
+        <translation>输出余弦相似度</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>变化</translation>
+    </message>
+    <message>
+        <source>Run &gt; Suggest Skips ranks the weighted nodes by the model output reached when each alone stays float.</source>
+        <translation>运行 &gt; 建议跳过：按单独将每个带权重节点保留为浮点时模型输出的余弦相似度对节点排序。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Output cosine of the plan: %1 on %n calibration sample(s). Each row: the output cosine with that node alone kept float, and the change.</source>
+        <translation>
+            <numerusform>当前方案的输出余弦相似度：%1（%n 个校准样本）。每行：仅将该节点保留为浮点时的输出余弦相似度及其变化。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Skip Top k</source>
+        <translation>跳过前 k 个</translation>
+    </message>
+    <message>
+        <source>Add the k best nodes of the ranking to skip_quant_node (one undo step)</source>
+        <translation>将排名前 k 的节点加入 skip_quant_node（一步撤销）</translation>
+    </message>
+    <message>
+        <source>Skip Until Cosine</source>
+        <translation>跳过直到余弦达到</translation>
+    </message>
+    <message>
+        <source>Run with [quantscope_param] target_cosine: keep the most sensitive nodes float, one at a time, measuring the output after each, until it reaches this cosine</source>
+        <translation>以 [quantscope_param] target_cosine 运行：逐个将最敏感的节点保留为浮点，每步度量输出，直到达到该余弦相似度</translation>
     </message>
 </context>
 <context>

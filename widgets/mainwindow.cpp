@@ -40,6 +40,7 @@
 #include "quant/coverage.h"
 #include "quant/optypes.h"
 #include "resultsview.h"
+#include "sensitivityview.h"
 #include "runtime/interpreter.h"
 #include "settingseditor.h"
 #include "util/atomicfile.h"
@@ -139,10 +140,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     layout->addWidget(m_nodes);
     m_graphView = new GraphView;
     m_results = new ResultsView;
+    m_sensitivity = new SensitivityView;
     m_tabs = new QTabWidget;
     m_tabs->addTab(m_graphView, QString());
     m_tabs->addTab(nodesPage, QString());
     m_tabs->addTab(m_results, QString());
+    m_tabs->addTab(m_sensitivity, QString());
     auto* central = new QWidget;
     auto* cl = new QVBoxLayout(central);
     cl->setContentsMargins(0, 0, 0, 0);
@@ -222,6 +225,20 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         if (m_session) setSkip(n, !isSkipped(n));
     });
     connect(m_graphView, &GraphView::nodeMenuRequested, this, &MainWindow::addNodeChoices);
+    connect(m_sensitivity, &SensitivityView::nodeSelected, this, [this](const QString& n) {
+        m_graphView->selectNode(n.toStdString());
+        m_results->selectNode(n.toStdString());
+        showProperties(n);
+    });
+    connect(m_sensitivity, &SensitivityView::skipRequested, this, [this](const QStringList& nodes) {
+        std::vector<std::string> names;
+        for (const QString& n : nodes) names.push_back(n.toStdString());
+        m_settings->edit("common_quant_param", "skip_quant_node", skipListWith(m_settings->document(), names));  // re-plans
+    });
+    connect(m_sensitivity, &SensitivityView::targetRequested, this, [this](double cosine) {
+        m_settings->edit("quantscope_param", "target_cosine", QString::number(cosine, 'g', 6).toStdString());
+        run();  // searches, then writes its choice into the document (applyTargetChoice)
+    });
     connect(m_results, &ResultsView::nodeMenuRequested, this, &MainWindow::addNodeChoices);
     connect(m_nodes, &QTableWidget::itemSelectionChanged, this, [this] {
         auto rows = m_nodes->selectionModel()->selectedRows();
@@ -421,6 +438,7 @@ void MainWindow::retranslate()
     m_tabs->setTabText(0, tr("Graph"));
     m_tabs->setTabText(1, tr("Nodes"));
     m_tabs->setTabText(2, tr("Results"));
+    m_tabs->setTabText(3, tr("Sensitivity"));
     m_summary->setHeaderLabels({tr("Property"), tr("Value")});
     m_nodes->setHorizontalHeaderLabels({tr("#"), tr("Name"), tr("Operator"), tr("Inputs"), tr("Outputs")});
     m_filter->setPlaceholderText(tr("Find nodes by name or operator (Ctrl+F)"));
@@ -497,6 +515,7 @@ void MainWindow::onLoaded()
     m_pendingConfig.clear();
     m_results->setPlan(*m_graph, {}, {});
     m_graphView->setNodeCosine({});
+    m_sensitivity->clear();
     m_graphView->setGraph(m_graph);
     updateBadges();  // the per-node choices the opened config or project holds
     m_properties->clear();  // the previous model's node
@@ -596,6 +615,7 @@ void MainWindow::run()
     bool recalibrate = m_session->statistics().empty() || m_settings->dataSettings() != m_calibratedWith;
     m_runStarted = QDateTime::currentMSecsSinceEpoch();
     m_runStatus->setText(tr("starting..."));
+    m_replanTimer->stop();  // this run plans the document as it is now
     m_job->start(m_session, m_settings->document(), recalibrate);
     if (recalibrate) m_calibratedWith = m_settings->dataSettings();
     updateActions();
@@ -632,22 +652,12 @@ void MainWindow::onRunFinished(const RunOutcome& outcome)
         box->open();
     } else if (!outcome.suggestions.empty()) {
         m_outputCosine = outcome.outputCosine;  // the ranking's own baseline, on its samples
-        QStringList lines;
-        for (size_t i = 0; i < std::min<size_t>(10, outcome.suggestions.size()); ++i)
-            lines << tr("%1. %2: output cosine %3 (%4)")
-                         .arg(i + 1)
-                         .arg(QString::fromStdString(outcome.suggestions[i].first))
-                         .arg(outcome.suggestions[i].second, 0, 'f', 5)
-                         .arg(outcome.suggestions[i].second - m_outputCosine, 0, 'f', 5);
-        m_runStatus->setText(tr("Best node to skip: %1").arg(QString::fromStdString(outcome.suggestions.front().first)));
-        auto* box = new QMessageBox(QMessageBox::Information, tr("Suggested skips"),
-                                    tr("Output cosine now: %1. With one node kept float:\n\n%2\n\nTick Skip in the results to keep one.")
-                                        .arg(m_outputCosine, 0, 'f', 5)
-                                        .arg(lines.join("\n")),
-                                    QMessageBox::Ok, this);
-        box->setObjectName("suggestBox");
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        box->open();
+        m_sensitivity->setRanking(*m_graph, outcome.suggestions, m_outputCosine, size_t(outcome.samples));
+        m_tabs->setCurrentWidget(m_sensitivity);
+        m_runStatus->setText(tr("Best node to skip: %1 (output cosine %2 -> %3)")
+                                 .arg(QString::fromStdString(outcome.suggestions.front().first))
+                                 .arg(m_outputCosine, 0, 'f', 5)
+                                 .arg(outcome.suggestions.front().second, 0, 'f', 5));
         m_results->selectNode(outcome.suggestions.front().first);
     } else {
         m_plan = std::make_shared<const QuantPlan>(m_session->plan());  // the job is done: the session is this thread's

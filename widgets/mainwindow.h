@@ -22,6 +22,7 @@ namespace qs {
 
 class GraphView;
 class ResultsView;
+class SensitivityView;
 class SettingsEditor;
 
 /** Quantscope's main window: opens a model (menu, recent files, drag and drop, command line) on a worker thread,
@@ -48,6 +49,7 @@ public:
     Session* session() const { return m_session.get(); }
     SettingsEditor* settings() const { return m_settings; }
     ResultsView* results() const { return m_results; }
+    SensitivityView* sensitivity() const { return m_sensitivity; }
     GraphView* graphView() const { return m_graphView; }
     QUndoStack* undoStack() const { return m_undo; }
 
@@ -147,6 +149,7 @@ private:
     QTabWidget* m_tabs = nullptr;
     GraphView* m_graphView = nullptr;
     ResultsView* m_results = nullptr;
+    SensitivityView* m_sensitivity = nullptr;
     SettingsEditor* m_settings = nullptr;
     QDockWidget* m_modelDock = nullptr;
     QDockWidget* m_settingsDock = nullptr;
