@@ -14,9 +14,10 @@
 #include "settingseditor.h"
 
 namespace {
-// --screenshots DIR: opens the sample, runs it, and saves the README's screenshots (graph with error colouring,
-// settings with a validation error, results charts, the Chinese UI) into DIR, then quits.
-void takeScreenshots(qs::MainWindow& w, const QString& dir)
+// --screenshots DIR [FILE]: opens the sample (or FILE: a model or project), runs it, ranks the nodes (Suggest Skips)
+// and saves the README's screenshots (graph with error colouring, results, sensitivity ranking, settings with a
+// validation error, the Chinese UI) into DIR, then quits.
+void takeScreenshots(qs::MainWindow& w, const QString& dir, const QString& file)
 {
     QDir().mkpath(dir);
     auto* tabs = w.findChild<QTabWidget*>();
@@ -25,14 +26,18 @@ void takeScreenshots(qs::MainWindow& w, const QString& dir)
         w.grab().save(dir + "/" + name);
     };
     QObject::connect(&w, &qs::MainWindow::modelLoaded, &w, [&w] { QTimer::singleShot(300, &w, [&w] { w.run(); }); });
-    auto taken = std::make_shared<bool>(false);  // the edits below re-plan and finish again: take one set
-    QObject::connect(&w, &qs::MainWindow::runFinished, &w, [&w, tabs, save, taken] {
-        if (*taken) return;
-        *taken = true;
-        tabs->setCurrentIndex(0);
-        save("graph.png");
-        tabs->setCurrentIndex(2);
-        save("results.png");
+    auto stage = std::make_shared<int>(0);  // the run, then the ranking; the edits below re-plan and finish again
+    QObject::connect(&w, &qs::MainWindow::runFinished, &w, [&w, tabs, save, stage] {
+        if (++*stage == 1) {
+            tabs->setCurrentIndex(0);
+            save("graph.png");
+            tabs->setCurrentIndex(2);
+            save("results.png");
+            w.suggestSkips();
+            return;
+        }
+        if (*stage != 2) return;
+        save("sensitivity.png");  // Suggest Skips shows its tab
         auto* size = qobject_cast<QLineEdit*>(w.settings()->editorFor("data_preprocess_param", "calibrate_size"));
         size->setText("0");
         QMetaObject::invokeMethod(size, "editingFinished");
@@ -46,7 +51,8 @@ void takeScreenshots(qs::MainWindow& w, const QString& dir)
             QApplication::quit();
         });
     }, Qt::QueuedConnection);
-    w.openSample();
+    if (file.isEmpty()) w.openSample();
+    else w.openFile(file);
 }
 }  // namespace
 
@@ -80,7 +86,7 @@ int main(int argc, char** argv)
 
     qs::MainWindow window;
     window.show();
-    if (parser.isSet(shots)) takeScreenshots(window, parser.value(shots));
+    if (parser.isSet(shots)) takeScreenshots(window, parser.value(shots), parser.positionalArguments().value(0));
     else if (parser.isSet(sample)) window.openSample();
     else if (!parser.positionalArguments().isEmpty()) window.openFile(parser.positionalArguments().first());
     return app.exec();

@@ -60,7 +60,7 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
             }
             session->quantize(effective, sink, token.get());
             if (session->calibrationSamples() > 0) {
-                out.rows = compareTensors(session->graph(), session->quantizedGraph(), session->plan(), session->calibrationSample(0));
+                out.rows = compareTensors(session->graph(), session->quantizedGraph(), session->plan(), session->calibrationSample(0), 2);
                 Interpreter f(session->graph()), q(session->quantizedGraph());
                 size_t n = std::min<size_t>(4, session->calibrationSamples());
                 for (size_t i = 0; i < n; ++i) {

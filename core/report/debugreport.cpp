@@ -19,10 +19,13 @@ struct Summary {
     double min = 0, q1 = 0, median = 0, q3 = 0, max = 0, mean = 0, var = 0, sparsity = 0;
 };
 
-Summary summarize(std::vector<float> v)
+Summary summarize(const std::vector<float>& values)
 {
     Summary s;
-    if (v.empty()) return s;
+    if (values.empty()) return s;
+    // the quartiles reorder a copy: one buffer per thread, reused (fresh multi-megabyte copies cost page faults)
+    thread_local std::vector<float> v;
+    v.assign(values.begin(), values.end());
     double sum = 0, sq = 0;
     size_t zeros = 0;
     for (float x : v) {
@@ -33,16 +36,17 @@ Summary summarize(std::vector<float> v)
     s.mean = sum / double(v.size());
     s.var = std::max(0.0, sq / double(v.size()) - s.mean * s.mean);
     s.sparsity = double(zeros) / double(v.size());
-    auto at = [&](double q) {
-        size_t k = size_t(q * double(v.size() - 1));
-        std::nth_element(v.begin(), v.begin() + long(k), v.end());
-        return double(v[k]);
-    };
-    s.min = *std::min_element(v.begin(), v.end());
-    s.max = *std::max_element(v.begin(), v.end());
-    s.q1 = at(0.25);
-    s.median = at(0.5);
-    s.q3 = at(0.75);
+    // the median first; then Q1 among the values below it and Q3 among those above (nth_element leaves them there)
+    const auto k = [&](double q) { return long(q * double(v.size() - 1)); };
+    const long k1 = k(0.25), k2 = k(0.5), k3 = k(0.75);
+    std::nth_element(v.begin(), v.begin() + k2, v.end());
+    s.median = v[size_t(k2)];
+    std::nth_element(v.begin(), v.begin() + k1, v.begin() + k2);
+    s.q1 = v[size_t(k1)];
+    std::nth_element(v.begin() + k2, v.begin() + k3, v.end());
+    s.q3 = v[size_t(k3)];
+    s.min = *std::min_element(v.begin(), v.begin() + k2 + 1);
+    s.max = *std::max_element(v.begin() + k2, v.end());
     return s;
 }
 
@@ -57,13 +61,19 @@ double clipRate(const std::vector<float>& v, const QuantParams& p)
 }
 
 TensorRow row(const Node& n, const std::string& tensor, const char* inOut, const char* dataType, const char* tensorType,
-              const std::vector<float>& values, double clip, double cos)
+              const Summary& s, double clip, double cos)
 {
-    Summary s = summarize(values);
-    TensorRow r{n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType, tensor, inOut, dataType, tensorType,
-                s.min, s.q1, s.median, s.q3, s.max, s.mean, s.var, s.sparsity, clip, cos};
-    return r;
+    return {n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType, tensor, inOut, dataType, tensorType,
+            s.min, s.q1, s.median, s.q3, s.max, s.mean, s.var, s.sparsity, clip, cos};
 }
+
+// One tensor's two distributions (float and dequantized), its clip rate and cosine: computed once per tensor, however
+// many nodes read it.
+struct Compared {
+    bool weight = false;
+    Summary origin, dequant;
+    double clip = 0, cosine = 1;
+};
 
 
 std::string number(double v)
@@ -97,42 +107,94 @@ double cosineSimilarity(const std::vector<float>& a, const std::vector<float>& b
     return na == 0 || nb == 0 ? 0 : d / std::sqrt(na * nb);
 }
 
-std::vector<TensorRow> compareTensors(const Graph& fg, const Graph& qg, const QuantPlan& plan, const std::map<std::string, Tensor>& inputs)
+namespace {
+// compareTensors with the two interpreters given (unfused, so that every node's output is seen): the debug reports
+// run many rounds on the same plans.
+// Every float tensor of a run, by name; kept from round to round so that the vectors' memory is reused.
+using Values = std::map<std::string, std::vector<float>>;
+
+std::vector<TensorRow> compareRuns(Interpreter& floatRun, Interpreter& quantRun, const QuantPlan& plan,
+                                   const std::map<std::string, Tensor>& inputs, int threads, Values& f, Values& q)
 {
-    std::map<std::string, std::vector<float>> f, q;
-    auto keep = [](const Graph& g, std::map<std::string, std::vector<float>>& into) {
+    const Graph& fg = floatRun.graph();
+    for (Values* values : {&f, &q})
+        for (auto& [name, v] : *values) v.clear();
+    auto keep = [](const Graph& g, Values& into) {
         return [&g, &into](int, int value, const Tensor& t) {
-            if (t.type() == DataType::Float32) into[g.values[size_t(value)].name] = t.toFloat();
+            if (t.type() == DataType::Float32) into[g.values[size_t(value)].name].assign(t.data<float>(), t.data<float>() + t.count());
         };
     };
-    Interpreter(fg, {1, false, false}).run(inputs, keep(fg, f));
-    Interpreter(qg, {1, false, false}).run(inputs, keep(qg, q));
+    floatRun.run(inputs, keep(fg, f));
+    quantRun.run(inputs, keep(quantRun.graph(), q));
+    // What each row shows, per tensor: the float values and what the quantized graph computed there (a graph input's
+    // dequantized twin), or a weight and its dequantized values.
+    std::vector<std::string> names;
+    std::map<std::string, Compared> compared;
+    auto want = [&](int id) {
+        if (id < 0) return;
+        const Value& v = fg.values[size_t(id)];
+        if (compared.count(v.name)) return;
+        if (v.constant) {
+            auto qc = plan.constants.find(v.name);
+            if (qc == plan.constants.end() || qc->second.values.type() != DataType::Int8) return;
+        } else {
+            auto fi = f.find(v.name), qi = q.find(v.name + "_dequantized");
+            if (qi == q.end() || qi->second.empty()) qi = q.find(v.name);
+            if (fi == f.end() || fi->second.empty() || qi == q.end() || qi->second.empty()) return;
+        }
+        compared[v.name];
+        names.push_back(v.name);
+    };
+    for (const Node& n : fg.nodes) {
+        for (int in : n.inputs) want(in);
+        for (int out : n.outputs) want(out);
+    }
+#pragma omp parallel for schedule(dynamic) num_threads(std::max(1, threads))
+    for (size_t i = 0; i < names.size(); ++i) {
+        Compared& c = compared.at(names[i]);
+        const Value& v = fg.values[size_t(fg.findValue(names[i]))];
+        if (v.constant) {
+            auto orig = v.constant->toFloat();
+            auto deq = dequantizeConstant(plan.constants.at(v.name));
+            c.weight = true;
+            c.cosine = cosineSimilarity(orig, deq);
+            c.origin = summarize(std::move(orig));
+            c.dequant = summarize(std::move(deq));
+        } else {
+            const auto& fv = f.at(v.name);
+            auto qi = q.find(v.name + "_dequantized");
+            const auto& qv = qi != q.end() && !qi->second.empty() ? qi->second : q.at(v.name);
+            auto p = plan.activations.find(v.name);
+            c.clip = p == plan.activations.end() ? 0 : clipRate(fv, p->second);
+            c.cosine = cosineSimilarity(fv, qv);
+            c.origin = summarize(fv);
+            c.dequant = summarize(qv);
+        }
+    }
     std::vector<TensorRow> rows;
     for (const Node& n : fg.nodes) {
         auto emit = [&](int id, const char* inOut) {
             if (id < 0) return;
-            const Value& v = fg.values[size_t(id)];
-            if (v.constant) {
-                auto qc = plan.constants.find(v.name);
-                if (qc == plan.constants.end() || qc->second.values.type() != DataType::Int8) return;
-                auto orig = v.constant->toFloat();
-                auto deq = dequantizeConstant(qc->second);
-                rows.push_back(row(n, v.name, inOut, "Origin", "Weight", orig, 0, 1));
-                rows.push_back(row(n, v.name, inOut, "Dequant", "Weight", deq, 0, cosineSimilarity(orig, deq)));
-                return;
-            }
-            auto fi = f.find(v.name), qi = q.find(v.name + "_dequantized");  // graph inputs: their dequantized twin
-            if (qi == q.end()) qi = q.find(v.name);
-            if (fi == f.end() || qi == q.end()) return;
-            auto p = plan.activations.find(v.name);
-            double clip = p == plan.activations.end() ? 0 : clipRate(fi->second, p->second);
-            rows.push_back(row(n, v.name, inOut, "Origin", "Activation", fi->second, clip, 1));
-            rows.push_back(row(n, v.name, inOut, "Dequant", "Activation", qi->second, clip, cosineSimilarity(fi->second, qi->second)));
+            const std::string& name = fg.values[size_t(id)].name;
+            auto c = compared.find(name);
+            if (c == compared.end()) return;
+            const char* type = c->second.weight ? "Weight" : "Activation";
+            rows.push_back(row(n, name, inOut, "Origin", type, c->second.origin, c->second.clip, 1));
+            rows.push_back(row(n, name, inOut, "Dequant", type, c->second.dequant, c->second.clip, c->second.cosine));
         };
         for (int in : n.inputs) emit(in, "In");
         for (int out : n.outputs) emit(out, "Out");
     }
     return rows;
+}
+}  // namespace
+
+std::vector<TensorRow> compareTensors(const Graph& fg, const Graph& qg, const QuantPlan& plan, const std::map<std::string, Tensor>& inputs,
+                                      int threads)
+{
+    Interpreter floatRun(fg, {threads, false, false}), quantRun(qg, {threads, false, false});
+    Values f, q;
+    return compareRuns(floatRun, quantRun, plan, inputs, threads, f, q);
 }
 
 HistogramComparison compareHistogram(const TensorStats& stats, const QuantParams& p, int bins)
@@ -167,17 +229,19 @@ HistogramComparison compareHistogram(const TensorStats& stats, const QuantParams
 
 void writeDebugReports(const std::string& dir, const Graph& fg, const Graph& qg, const QuantPlan& plan, size_t rounds,
                        const std::function<std::map<std::string, Tensor>(size_t)>& sample, const ProgressSink& progress,
-                       const CancelToken* cancel)
+                       const CancelToken* cancel, int threads)
 {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (!std::filesystem::is_directory(dir)) throw InputError("debug_info_save_path: cannot create the folder " + dir);
     std::string summary = "Round,TensorName,CosineSimilarity\n";
+    Interpreter floatRun(fg, {threads, false, false}), quantRun(qg, {threads, false, false});  // planned once, for every round
+    Values f, q;
     for (size_t r = 0; r < rounds; ++r) {
         if (cancel) cancel->check();
         if (progress) progress(r, rounds, "debug reports");
         auto inputs = sample(r);
-        std::vector<TensorRow> rows = compareTensors(fg, qg, plan, inputs);
+        std::vector<TensorRow> rows = compareRuns(floatRun, quantRun, plan, inputs, threads, f, q);
         std::string csv = "NodeName,NodeType,TensorName,InOutFlag,DataTypeFlag,TensorTypeFlag,Min,Q1,Median,Q3,MAX,Mean,Var,Sparsity,Clip,CosineSimilarity\n";
         for (const TensorRow& t : rows) {
             csv += csvCell(t.nodeName) + "," + csvCell(t.nodeType) + "," + csvCell(t.tensorName) + "," + t.inOut + "," + t.dataType + "," +

@@ -26,9 +26,10 @@ double cosineSimilarity(const std::vector<float>& a, const std::vector<float>& b
 std::string csvCell(const std::string& s);
 
 // Distribution rows of every activation and quantized weight, comparing the float graph with the quantized one on
-// one input. Tensors are matched by name (the quantized export keeps them).
+// one input. Tensors are matched by name (the quantized export keeps them); each tensor's statistics are computed
+// once however many nodes read it, on up to threads threads.
 std::vector<TensorRow> compareTensors(const Graph& floatGraph, const Graph& quantGraph, const QuantPlan& plan,
-                                      const std::map<std::string, Tensor>& inputs);
+                                      const std::map<std::string, Tensor>& inputs, int threads = 1);
 
 /** A tensor's calibration histogram next to the same values after quantize-dequantize with its parameters,
  *  estimated from the histogram alone (no inference): what the GUI redraws at once when a plan changes. */
@@ -46,6 +47,6 @@ HistogramComparison compareHistogram(const TensorStats& stats, const QuantParams
 // rounds (calibration samples) and quant_param.csv. sample(i) returns the inputs of round i.
 void writeDebugReports(const std::string& dir, const Graph& floatGraph, const Graph& quantGraph, const QuantPlan& plan,
                        size_t rounds, const std::function<std::map<std::string, Tensor>(size_t)>& sample,
-                       const ProgressSink& progress = {}, const CancelToken* cancel = nullptr);
+                       const ProgressSink& progress = {}, const CancelToken* cancel = nullptr, int threads = 1);
 
 }  // namespace qs

@@ -332,7 +332,7 @@ void Session::writeReports(const std::string& dir, size_t maxRounds, const Progr
     if (!m_quantized) throw InputError("quantize before writing debug reports");
     // Without calibration data (weight or dynamic quantization from a bare config) only quant_param.csv has rows.
     writeDebugReports(dir, graph(), quantizedGraph(), m_plan, m_data ? std::min(maxRounds, m_data->size()) : 0,
-                      [this](size_t i) { return m_data->sample(i); }, progress, cancel);
+                      [this](size_t i) { return m_data->sample(i); }, progress, cancel, m_threads);
 }
 
 void Session::save(const std::string& outputPath) const
