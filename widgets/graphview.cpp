@@ -240,11 +240,16 @@ void GraphView::placeBadges()
 void GraphView::setNodeCosine(const std::map<std::string, double>& cosine)
 {
     m_cosine = cosine;
-    m_worst = 1, m_best = 0;
+    // The red end is the 5th percentile, not the minimum: one tensor at cosine 0 (a ReLU output that is all zeros in
+    // float on the sample) would otherwise leave every other node the same green. Nodes below it are red too ("<=").
+    std::vector<double> values;
     for (const auto& [node, c] : cosine)
-        if (std::isfinite(c)) m_worst = std::min(m_worst, c), m_best = std::max(m_best, c);
-    if (m_worst > m_best) m_worst = m_best = 1;
-    m_legendWorst->setText(QString::number(m_worst, 'f', 4));
+        if (std::isfinite(c)) values.push_back(c);
+    std::sort(values.begin(), values.end());
+    m_worst = values.empty() ? 1 : values[size_t(0.05 * double(values.size() - 1))];
+    m_best = values.empty() ? 1 : values.back();
+    m_legendWorst->setText((!values.empty() && values.front() < m_worst ? QString::fromUtf8("\u2264 ") : QString()) +
+                           QString::number(m_worst, 'f', 4));
     m_legendBest->setText(QString::number(m_best, 'f', 4));
     m_legend->adjustSize();
     m_legend->setVisible(!cosine.empty());
