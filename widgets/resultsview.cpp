@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include "colours.h"
+#include "tables.h"
 #include "quant/weightquant.h"
 
 namespace qs {
@@ -32,17 +33,8 @@ QTableWidgetItem* number(double v, int decimals)
 
 ResultsView::ResultsView(QWidget* parent) : QWidget(parent)
 {
-    m_table = new QTableWidget(0, Columns);
-    m_table->setObjectName("resultsTable");
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->verticalHeader()->setVisible(false);
-    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    m_table = newRowTable(Columns, "resultsTable");
     m_table->horizontalHeader()->setStretchLastSection(false);
-    m_table->setSortingEnabled(true);
-    m_table->setWordWrap(false);  // else Qt elides wrapped text at the end whatever the mode
-    m_table->setTextElideMode(Qt::ElideMiddle);  // long TFLite names: the start says which block, the end which layer
     connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
         if (m_filling || item->column() != ColSkip) return;
         emit skipToggled(item->data(Qt::UserRole).toString(), item->checkState() == Qt::Checked);

@@ -12,6 +12,8 @@
 
 #include <cmath>
 
+#include "tables.h"
+
 namespace qs {
 namespace {
 enum Column { ColRank, ColNode, ColOp, ColCosine, ColGain, Columns };
@@ -50,15 +52,7 @@ SensitivityView::SensitivityView(QWidget* parent) : QWidget(parent)
     m_caption = new QLabel;
     m_caption->setWordWrap(true);
     m_caption->setObjectName("sensitivityCaption");
-    m_table = new QTableWidget(0, Columns);
-    m_table->setObjectName("sensitivityTable");
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->verticalHeader()->setVisible(false);
-    m_table->setSortingEnabled(true);
-    m_table->setWordWrap(false);
-    m_table->setTextElideMode(Qt::ElideMiddle);
+    m_table = newRowTable(Columns, "sensitivityTable");
     m_table->horizontalHeader()->setSectionResizeMode(ColNode, QHeaderView::Stretch);
     connect(m_table, &QTableWidget::itemSelectionChanged, this, [this] {
         auto rows = m_table->selectionModel()->selectedRows();
