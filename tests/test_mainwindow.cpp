@@ -158,6 +158,20 @@ private slots:
         QCOMPARE(view->nodeItemCount(), int(g->nodes.size()));
         QVERIFY(view->location().isEmpty());
         QVERIFY(!view->findChild<QWidget*>("subgraphBar")->isVisible());
+        // a plan's rows and colours reach the body's nodes: the results list them, the graph colours them by name
+        const Node* floatNode = nullptr;
+        for (const Node& n : body.nodes)
+            if (!floatNode && !n.outputs.empty() && body.values[size_t(n.outputs[0])].type == DataType::Float32) floatNode = &n;
+        QVERIFY(floatNode);
+        QuantPlan plan;
+        QuantParams p;
+        p.scale = {0.05f};
+        p.zeroPoint = {0};
+        plan.activations[body.values[size_t(floatNode->outputs[0])].name] = p;
+        w.results()->setPlan(*g, plan, {});
+        QCOMPARE(w.results()->rowCount(), 1);
+        QCOMPARE(w.results()->describeNode(floatNode->name).size(), 1);
+        QVERIFY(w.results()->nodeCosine().count(floatNode->name));
     }
 
     void testBrokenFileReportsErrorWithoutBlocking()

@@ -121,33 +121,38 @@ void ResultsView::retranslate()
 void ResultsView::setPlan(const Graph& g, const QuantPlan& plan, const std::map<std::string, TensorStats>& stats)
 {
     m_entries.clear();
-    for (const Node& n : g.nodes) {
-        bool anyQuantized = false;
-        for (int id : n.outputs) {
-            const Value& v = g.values[size_t(id)];
-            auto a = plan.activations.find(v.name);
-            if (a == plan.activations.end()) continue;
-            Entry e{n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType, v.name, a->second, {}, 1, false, false, false};
-            if (auto s = stats.find(v.name); s != stats.end()) {
-                e.hist = compareHistogram(s->second, a->second);
-                e.cosine = e.hist.cosine;
+    // the model's nodes, then those inside If branches and Loop bodies (their names are unique across the model)
+    std::vector<const Graph*> graphs{&g};
+    for (const SubgraphRef& sub : g.subgraphs()) graphs.push_back(sub.graph);
+    for (const Graph* graph : graphs) {
+        for (const Node& n : graph->nodes) {
+            bool anyQuantized = false;
+            for (int id : n.outputs) {
+                const Value& v = graph->values[size_t(id)];
+                auto a = plan.activations.find(v.name);
+                if (a == plan.activations.end()) continue;
+                Entry e{n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType, v.name, a->second, {}, 1, false, false, false};
+                if (auto s = stats.find(v.name); s != stats.end()) {
+                    e.hist = compareHistogram(s->second, a->second);
+                    e.cosine = e.hist.cosine;
+                }
+                m_entries.push_back(std::move(e));
+                anyQuantized = true;
             }
-            m_entries.push_back(std::move(e));
-            anyQuantized = true;
-        }
-        for (size_t k = 1; k < n.inputs.size(); ++k) {  // quantized weights (weight-only and dynamic plans have no activations)
-            if (n.inputs[k] < 0) continue;
-            const Value& v = g.values[size_t(n.inputs[k])];
-            auto c = plan.constants.find(v.name);
-            if (c == plan.constants.end() || c->second.params.bits >= 32) continue;
-            Entry e{n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType, v.name, c->second.params, {}, 1, false, false, true};
-            if (v.constant) e.cosine = cosineSimilarity(v.constant->toFloat(), dequantizeConstant(c->second));
-            m_entries.push_back(std::move(e));
-            anyQuantized = true;
-        }
-        if (plan.skippedNodes.count(n.name) && !anyQuantized) {
-            Entry e{n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType, "", {}, {}, 1, false, true, false};
-            m_entries.push_back(std::move(e));
+            for (size_t k = 1; k < n.inputs.size(); ++k) {  // quantized weights (weight-only and dynamic plans have no activations)
+                if (n.inputs[k] < 0) continue;
+                const Value& v = graph->values[size_t(n.inputs[k])];
+                auto c = plan.constants.find(v.name);
+                if (c == plan.constants.end() || c->second.params.bits >= 32) continue;
+                Entry e{n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType, v.name, c->second.params, {}, 1, false, false, true};
+                if (v.constant) e.cosine = cosineSimilarity(v.constant->toFloat(), dequantizeConstant(c->second));
+                m_entries.push_back(std::move(e));
+                anyQuantized = true;
+            }
+            if (plan.skippedNodes.count(n.name) && !anyQuantized) {
+                Entry e{n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType, "", {}, {}, 1, false, true, false};
+                m_entries.push_back(std::move(e));
+            }
         }
     }
     for (Entry& e : m_entries) {
