@@ -421,6 +421,46 @@ private slots:
         QCOMPARE(w.openConfig(dir.filePath("missing.ini")).isEmpty(), false);
     }
 
+    void testAnalysisStandsWhenTheExportFails()
+    {
+        // The TFLite writer re-reads the source file: replaced on disk after loading, the export fails ("the model
+        // changed since it was loaded"). The run still shows what it measured, says why nothing can be exported, and
+        // refuses the export.
+        QTemporaryDir dir;
+        const QString model = dir.filePath("m.tflite");
+        QVERIFY(QFile::copy(QString::fromStdString(test::modelPath("mobilenet_v1_0.25_224.tflite")), model));
+        MainWindow w;
+        w.show();
+        QVERIFY(openSample(w));
+        const std::string config = w.settings()->document().toString();
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.openModel(model);
+        QVERIFY(loaded.wait(waitMs(20000)));
+        Diagnostics diagnostics;
+        w.settings()->replaceDocument(parseConfig(config, "sample.ini", diagnostics), "sample config");
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.run();
+        QVERIFY(finished.wait(waitMs(120000)));
+        QVERIFY(finished.first().first().toBool());
+        QCOMPARE(w.exportModel(dir.filePath("ok.tflite")), QString());
+        // the file changes under the open model
+        QVERIFY(QFile::remove(model));
+        QVERIFY(QFile::copy(QString::fromStdString(test::modelPath("resnet8_cifar10.tflite")), model));
+        finished.clear();
+        w.setSkip(QString::fromStdString(*w.session()->plan().quantizedNodes.begin()), true);
+        QVERIFY(finished.wait(waitMs(120000)));
+        QVERIFY(finished.first().first().toBool());
+        auto* status = w.findChild<QLabel*>("runStatus");
+        QVERIFY(status);
+        QVERIFY2(status->text().contains("not exported:") && status->text().contains("the model changed since it was loaded"),
+                 qPrintable(status->text()));
+        QVERIFY2(status->text().contains("output cosine"), qPrintable(status->text()));  // measured all the same
+        QVERIFY(w.results()->rowCount() > 20);
+        const QString refused = w.exportModel(dir.filePath("stale.tflite"));
+        QVERIFY2(refused.contains("could not be exported"), qPrintable(refused));
+        QVERIFY(!QFileInfo::exists(dir.filePath("stale.tflite")));
+    }
+
     void testWeightQuantShowsEachNodesWeights()
     {
         // Weight quantization from the GUI: a quantized node's properties give its weights' bits and container, and

@@ -215,6 +215,9 @@ ZH = {
     "Skip Until Cosine": "跳过直到余弦达到",
     "Run with [quantscope_param] target_cosine: keep the most sensitive nodes float, one at a time, measuring the output after each, until it reaches this cosine":
         "以 [quantscope_param] target_cosine 运行：逐个将最敏感的节点保留为浮点，每步度量输出，直到达到该余弦相似度",
+    "%1 · not exported: %2": "%1 · 未导出：%2",
+    "The plan was measured in memory; writing it as a model failed:\n%1": "已在内存中度量该量化方案；将其写为模型时失败：\n%1",
+    "The last run's plan could not be exported: %1": "上次运行的量化方案无法导出：%1",
 }
 
 def main():

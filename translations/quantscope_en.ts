@@ -630,6 +630,19 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
         <source>Best node to skip: %1 (output cosine %2 -&gt; %3)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>%1 · not exported: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The plan was measured in memory; writing it as a model failed:
+%1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The last run&apos;s plan could not be exported: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>

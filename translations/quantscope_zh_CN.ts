@@ -632,6 +632,20 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
         <source>Best node to skip: %1 (output cosine %2 -&gt; %3)</source>
         <translation>最值得跳过的节点：%1（输出余弦相似度 %2 -&gt; %3）</translation>
     </message>
+    <message>
+        <source>%1 · not exported: %2</source>
+        <translation>%1 · 未导出：%2</translation>
+    </message>
+    <message>
+        <source>The plan was measured in memory; writing it as a model failed:
+%1</source>
+        <translation>已在内存中度量该量化方案；将其写为模型时失败：
+%1</translation>
+    </message>
+    <message>
+        <source>The last run&apos;s plan could not be exported: %1</source>
+        <translation>上次运行的量化方案无法导出：%1</translation>
+    </message>
 </context>
 <context>
     <name>qs::ResultsView</name>

@@ -22,6 +22,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSplitter>
 #include <QStandardPaths>
@@ -174,6 +175,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
 
     m_status = new QLabel;
     m_runStatus = new QLabel;
+    m_runStatus->setObjectName("runStatus");
     m_progress = new QProgressBar;
     m_progress->setMaximumWidth(220);
     m_progress->hide();
@@ -600,9 +602,9 @@ void MainWindow::updateActions()
     m_cancelAction->setEnabled(running);
     m_suggestAction->setEnabled(loaded && !running && m_session->calibrationSamples() > 0 && m_plan && !m_plan->quantizedNodes.empty() &&
                                 m_settings->valid());
-    m_exportModelAction->setEnabled(loaded && !running && !m_session->exportedBytes().empty());
+    m_exportModelAction->setEnabled(loaded && !running && !m_session->exportedBytes().empty() && m_exportError.isEmpty());
     m_exportConfigAction->setEnabled(loaded && m_settings->valid());
-    m_exportReportsAction->setEnabled(loaded && !running && !m_session->exportedBytes().empty());
+    m_exportReportsAction->setEnabled(loaded && !running && !m_session->exportedBytes().empty() && m_exportError.isEmpty());
     m_saveProjectAction->setEnabled(loaded);
     m_openConfigAction->setEnabled(loaded && !running);
     m_settings->setEnabled(!running);
@@ -660,7 +662,9 @@ void MainWindow::onRunFinished(const RunOutcome& outcome)
                                  .arg(outcome.suggestions.front().second, 0, 'f', 5));
         m_results->selectNode(outcome.suggestions.front().first);
     } else {
-        m_plan = std::make_shared<const QuantPlan>(m_session->plan());  // the job is done: the session is this thread's
+        // the job is done: the session is this thread's (a plan whose export failed comes with the outcome)
+        m_plan = outcome.analysedPlan ? outcome.analysedPlan : std::make_shared<const QuantPlan>(m_session->plan());
+        m_exportError = outcome.exportError;
         updateActions();
         const QuantPlan& plan = *m_plan;
         if (outcome.samples) m_outputCosine = outcome.outputCosine;
@@ -686,6 +690,13 @@ void MainWindow::onRunFinished(const RunOutcome& outcome)
             m_runStatus->setText(m_runStatus->text() + tr(" · %n weighted operator(s) left float", "", int(coverage.unexpected.size())));
             m_runStatus->setToolTip(tr("Not quantized although neither skip_quant_node nor a config rule asked for it:\n%1")
                                         .arg(why.join("\n")));
+        }
+        if (!m_exportError.isEmpty()) {  // the analysis above stands; the export has its own line
+            QString status = m_runStatus->text();
+            status.remove(QRegularExpression(" · \\d+ KiB"));  // the size is the previous export's
+            m_runStatus->setText(tr("%1 · not exported: %2").arg(status, m_exportError));
+            m_runStatus->setToolTip(tr("The plan was measured in memory; writing it as a model failed:\n%1").arg(m_exportError) +
+                                    (m_runStatus->toolTip().isEmpty() ? QString() : "\n\n" + m_runStatus->toolTip()));
         }
         if (m_tabs->currentIndex() == 1) m_tabs->setCurrentIndex(2);
         if (outcome.targetSearched) applyTargetChoice(outcome);
@@ -843,6 +854,7 @@ void MainWindow::updateBadges()
 QString MainWindow::exportModel(const QString& path)
 {
     if (isRunning()) return tr("A run is in progress: export when it has finished.");
+    if (!m_exportError.isEmpty()) return tr("The last run's plan could not be exported: %1").arg(m_exportError);
     try {
         m_session->save(path.toStdString());
         return {};

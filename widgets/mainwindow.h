@@ -110,6 +110,7 @@ private:
     // The last finished run's plan, which the views read: while a job runs, the session's own plan belongs to the
     // worker thread (it replaces it), so nothing on this thread touches it then.
     std::shared_ptr<const QuantPlan> m_plan;
+    QString m_exportError;  // the last run measured its plan but could not export it (empty: it did)
     QString m_path;
     QString m_shownNode;  // the node in the properties panel (rebuilt in the new language when it changes)
     QString m_pendingConfig;  // INI text to apply when the model being loaded arrives

@@ -3,9 +3,12 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
+#include <exception>
+#include <memory>
 
 #include "config/config.h"
 #include "graph/error.h"
+#include "quant/simulate.h"
 #include "runtime/interpreter.h"
 #include "session/sensitivity.h"
 
@@ -58,10 +61,32 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
                 out.targetSearched = true;
                 out.target = std::move(*search);
             }
-            session->quantize(effective, sink, token.get());
+            // Analysis and export are separate: when only the export fails, the plan is still measured (simulated in
+            // memory, as sensitivity runs it) and shown, with the export's error in its own place.
+            std::unique_ptr<Graph> simulated;
+            try {
+                session->quantize(effective, sink, token.get());
+            } catch (const Cancelled&) {
+                throw;
+            } catch (const std::exception& e) {
+                const std::exception_ptr exportFailure = std::current_exception();
+                try {
+                    QuantPlan plan = session->buildPlan(effective, {}, sink, token.get());
+                    session->refinePlan(effective, plan, sink, token.get());
+                    simulated = std::make_unique<Graph>(simulationGraph(session->graph(), plan));
+                    out.analysedPlan = std::make_shared<const QuantPlan>(std::move(plan));
+                    out.exportError = QString::fromStdString(e.what());
+                } catch (const Cancelled&) {
+                    throw;
+                } catch (const std::exception&) {
+                    std::rethrow_exception(exportFailure);  // the plan itself fails: that is the run's error
+                }
+            }
+            const Graph& quantized = simulated ? *simulated : session->quantizedGraph();
+            const QuantPlan& plan = out.analysedPlan ? *out.analysedPlan : session->plan();
             if (session->calibrationSamples() > 0) {
-                out.rows = compareTensors(session->graph(), session->quantizedGraph(), session->plan(), session->calibrationSample(0), 2);
-                Interpreter f(session->graph()), q(session->quantizedGraph());
+                out.rows = compareTensors(session->graph(), quantized, plan, session->calibrationSample(0), 2);
+                Interpreter f(session->graph()), q(quantized);
                 size_t n = std::min<size_t>(4, session->calibrationSamples());
                 for (size_t i = 0; i < n; ++i) {
                     token->check();

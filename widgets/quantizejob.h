@@ -27,6 +27,10 @@ struct RunOutcome {
     // its choice (withTargetChoice)
     bool targetSearched = false;
     TargetSearch target;
+    // The plan was built and measured but its export failed (exportError says why): analysedPlan is that plan, and
+    // rows / outputCosine come from its in-memory simulation. The session's plan and export stay the previous run's.
+    QString exportError;
+    std::shared_ptr<const QuantPlan> analysedPlan;
 };
 
 /** Runs calibration (when asked), quantization and the float-vs-quantized comparison on a worker thread, with
