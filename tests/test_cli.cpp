@@ -69,47 +69,72 @@ private slots:
         QVERIFY2(r.err.find("sensitivity ranks FULL_QUANT and WEIGHT_QUANT plans") != std::string::npos, r.err.c_str());
     }
 
-    void testTargetCosineKeepsNodesFloatAndReplays()
+    void testTargetCosineRaisesNodesAndReplays_data()
     {
-        const std::string model = test::modelPath("resnet8_cifar10.onnx");
-        const std::string calib = test::linkFiles({"airplane_0001.jpg", "bird_0001.jpg", "cat_0001.jpg", "deer_0001.jpg", "dog_0001.jpg",
-                                                   "frog_0001.jpg", "horse_0001.jpg", "ship_0001.jpg"},
-                                                  test::imagePath("cifar10"), tmp("target_calib"));
+        // target: ONNX full quantization tries int16 activations first; each row's target needs the way it names
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("target");
+        QTest::addColumn<QString>("way");
+        QTest::newRow("ONNX, int16 activations") << "mobilenet_v1_0.25_224.onnx" << "0.99" << "int16";
+        QTest::newRow("ONNX, beyond int16: float") << "resnet8_cifar10.onnx" << "0.9995" << "float";
+        QTest::newRow("TFLite: float") << "resnet8_cifar10.tflite" << "0.9998" << "float";
+    }
+
+    void testTargetCosineRaisesNodesAndReplays()
+    {
+        QFETCH(QString, model);
+        QFETCH(QString, target);
+        QFETCH(QString, way);
+        const std::string modelPath = test::modelPath(model.toStdString()), fmk = model.endsWith(".onnx") ? "ONNX" : "TFLITE";
+        const std::string goal = target.toStdString(), ext = model.endsWith(".onnx") ? ".onnx" : ".tflite";
+        const bool imagenet = model.startsWith("mobilenet");
+        const std::string folder = imagenet ? "imagenet-sample" : "cifar10";
+        std::vector<std::string> images = {"airplane_0001.jpg", "bird_0001.jpg", "cat_0001.jpg", "deer_0001.jpg", "dog_0001.jpg",
+                                           "frog_0001.jpg", "horse_0001.jpg", "ship_0001.jpg"};  // one of each kind
+        if (imagenet) images = test::readList(test::imagePath(folder) + "/calib.txt");
+        QVERIFY(images.size() >= 8);
+        images.resize(8);
+        const std::string calib = test::linkFiles(images, test::imagePath(folder), tmp("target_calib_" + QString(QTest::currentDataTag()).replace(QRegularExpression("\\W"), "_").toStdString()));
         const std::string ini = tmp("target.ini");
-        writeFileAtomic(ini, "[common_quant_param]\nquant_type=FULL_QUANT\n" + test::calibrationSection(calib, 8, test::pre({}, {})));
-        const std::string out = tmp("target_q.onnx");
-        Result r = cli({"convert", "--fmk=ONNX", "--modelFile=" + model, "--configFile=" + ini, "--outputFile=" + out, "--target-cosine=0.9995"});
+        writeFileAtomic(ini, "[common_quant_param]\nquant_type=FULL_QUANT\n" +
+                                 test::calibrationSection(calib, 8, imagenet ? test::imagenetPreprocess() : test::pre({}, {})));
+        const std::string out = tmp("target_q" + ext);
+        Result r = cli({"convert", "--fmk=" + fmk, "--modelFile=" + modelPath, "--configFile=" + ini, "--outputFile=" + out, "--target-cosine=" + goal});
         QCOMPARE(r.code, 0);
-        // every trial printed ("  K most damaging weighted nodes float: cosine C, ..."), then the nodes kept float; the
-        // trial with as many reaches the target
-        std::vector<std::string> kept;
+        // every trial printed ("  K most damaging weighted nodes int16|float: cosine C, ..."), then the nodes raised;
+        // the trial with as many, that way, reaches the target, and one fewer misses it
+        const bool int16 = way == "int16";
+        const std::string item = int16 ? "  int16 activations for " : "  keep ";
+        std::vector<std::string> raised;
         std::map<size_t, double> trials;
         std::istringstream lines(r.err);
+        const std::string trial = " most damaging weighted nodes " + way.toStdString() + ": cosine ";
         for (std::string line; std::getline(lines, line);)
-            if (line.rfind("  keep ", 0) == 0) kept.push_back(line.substr(7, line.find(' ', 7) - 7));
-            else if (size_t at = line.find(" most damaging weighted nodes float: cosine "); at != std::string::npos)
-                trials[std::stoul(line)] = std::stod(line.substr(at + 44));
-        QVERIFY2(!kept.empty(), r.err.c_str());
-        QVERIFY2(trials.count(kept.size()) && trials[kept.size()] >= 0.9995, r.err.c_str());
-        if (trials.count(kept.size() - 1)) QVERIFY2(trials[kept.size() - 1] < 0.9995, r.err.c_str());
+            if (line.rfind(item, 0) == 0) raised.push_back(line.substr(item.size(), line.find(' ', item.size()) - item.size()));
+            else if (size_t at = line.find(trial); at != std::string::npos) trials[std::stoul(line)] = std::stod(line.substr(at + trial.size()));
+        QVERIFY2(!raised.empty(), r.err.c_str());
+        QVERIFY2(trials.count(raised.size()) && trials[raised.size()] >= std::stod(goal), r.err.c_str());
+        if (trials.count(raised.size() - 1)) QVERIFY2(trials[raised.size() - 1] < std::stod(goal), r.err.c_str());
+        if (!int16 && fmk == "ONNX") QVERIFY2(r.err.find(" most damaging weighted nodes int16: cosine ") != std::string::npos, r.err.c_str());
         // the replay config names them, without the target; converting with it writes the same model
         const std::string replay = readFileBytes(out + ".ini");
         QVERIFY2(replay.find("target_cosine") == std::string::npos, replay.c_str());
         std::string list;
-        for (const std::string& k : kept) list += (list.empty() ? "" : ",") + k;
-        QVERIFY2(replay.find("skip_quant_node=" + list + "\n") != std::string::npos, replay.c_str());
-        const std::string again = tmp("target_replayed.onnx");
-        r = cli({"convert", "--fmk=ONNX", "--modelFile=" + model, "--configFile=" + out + ".ini", "--outputFile=" + again});
+        for (const std::string& k : raised) list += (list.empty() ? "" : ",") + k;
+        QVERIFY2(replay.find((int16 ? "int16_activation_node=" : "skip_quant_node=") + list + "\n") != std::string::npos, replay.c_str());
+        const std::string again = tmp("target_replayed" + ext);
+        r = cli({"convert", "--fmk=" + fmk, "--modelFile=" + modelPath, "--configFile=" + out + ".ini", "--outputFile=" + again});
         QCOMPARE(r.code, 0);
-        QVERIFY(r.err.find("  keep ") == std::string::npos);
+        QVERIFY(r.err.find(item) == std::string::npos);
         QVERIFY(readFileBytes(again) == readFileBytes(out));
+        if (fmk != "ONNX" || int16) return;
         // out of reach (the int8 residual Adds stay) and out of range: said, nothing written
-        r = cli({"convert", "--fmk=ONNX", "--modelFile=" + model, "--configFile=" + ini, "--outputFile=" + tmp("target_1.onnx"), "--target-cosine=1"});
+        r = cli({"convert", "--fmk=ONNX", "--modelFile=" + modelPath, "--configFile=" + ini, "--outputFile=" + tmp("target_1.onnx"), "--target-cosine=1"});
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.find("target_cosine=1 is out of reach") != std::string::npos, r.err.c_str());
         QVERIFY2(r.err.find("only a float model meets it") != std::string::npos, r.err.c_str());
         QVERIFY(!std::filesystem::exists(tmp("target_1.onnx")));
-        r = cli({"convert", "--fmk=ONNX", "--modelFile=" + model, "--configFile=" + ini, "--outputFile=" + tmp("target_2.onnx"), "--target-cosine=1.5"});
+        r = cli({"convert", "--fmk=ONNX", "--modelFile=" + modelPath, "--configFile=" + ini, "--outputFile=" + tmp("target_2.onnx"), "--target-cosine=1.5"});
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.find("target_cosine=1.5: give a cosine in (0, 1]") != std::string::npos, r.err.c_str());
     }

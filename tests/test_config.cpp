@@ -158,6 +158,9 @@ private slots:
         row("node-method-typo", "[quantscope_param]\nnode_activation_quant_method=Conv_6:KLD\n", 2, "error", "Conv_6: 'KLD' is not one of MAX_MIN, KL, REMOVAL_OUTLIER; did you mean KL?");
         row("node-method-weight", c + "quant_type=WEIGHT_QUANT\n[quantscope_param]\nnode_activation_quant_method=Conv_6:KL\n", 4, "warning",
             "ignored: quant_type is WEIGHT_QUANT");
+        row("int16-no-node", "[quantscope_param]\nint16_activation_node=Conv_6,Conv_99\n", 2, "error", "the model has no node 'Conv_99'; did you mean Conv_0?");
+        row("int16-weight", c + "quant_type=WEIGHT_QUANT\n[quantscope_param]\nint16_activation_node=Conv_6\n", 4, "warning",
+            "ignored: quant_type is WEIGHT_QUANT (only full quantization quantizes activations)");
     }
 
     void testWrongConfigs()
@@ -302,6 +305,7 @@ private slots:
         p.overrides["conv_3"].bits = 4;
         p.overrides["conv_3"].method = "KL";
         p.overrides["conv_4"].skip = true;
+        p.overrides["conv_5"].int16 = true;
         p.ui["selected"] = "conv_3";
         saveProject(p, path);
         QVERIFY(readText(path).find("model: models/m.onnx") != std::string::npos);  // stored relative
@@ -313,6 +317,7 @@ private slots:
         QCOMPARE(*q.overrides["conv_3"].bits, 4);
         QCOMPARE(*q.overrides["conv_3"].method, std::string("KL"));
         QCOMPARE(*q.overrides["conv_4"].skip, true);
+        QCOMPARE(*q.overrides["conv_5"].int16, true);
         QCOMPARE(q.ui["selected"], std::string("conv_3"));
     }
 
@@ -333,7 +338,10 @@ private slots:
     void testProjectOverridesReachTheConfig()
     {
         Project p;
-        p.configText = "[common_quant_param]\nquant_type=FULL_QUANT\n[quantscope_param]\nnode_weight_bits=Conv_2:6,Conv_6:5\n";
+        p.configText = "[common_quant_param]\nquant_type=FULL_QUANT\n[quantscope_param]\nnode_weight_bits=Conv_2:6,Conv_6:5\n"
+                       "int16_activation_node=Conv_3,Conv_4\n";
+        p.overrides["Conv_3"].int16 = false;  // the project's choice wins both ways
+        p.overrides["Conv_7"].int16 = true;
         p.overrides["Conv_6"].bits = 4;
         p.overrides["Conv_8"].method = "KL";
         p.overrides["Conv_9"].skip = true;
@@ -343,6 +351,7 @@ private slots:
         QCOMPARE(configValue(doc, "quantscope_param", "node_weight_bits"), std::string("Conv_2:6,Conv_6:4"));  // the project's wins
         QCOMPARE(configValue(doc, "quantscope_param", "node_activation_quant_method"), std::string("Conv_8:KL"));
         QCOMPARE(configValue(doc, "common_quant_param", "skip_quant_node"), std::string("Conv_9"));
+        QCOMPARE(configValue(doc, "quantscope_param", "int16_activation_node"), std::string("Conv_4,Conv_7"));
     }
 
     void testProjectFileErrors_data()

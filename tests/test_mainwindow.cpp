@@ -387,7 +387,7 @@ private slots:
         QCOMPARE(finished.first().first().toBool(), true);
         auto* target = w.findChild<QMessageBox*>("targetBox");
         QVERIFY(target);
-        QVERIFY2(target->text().contains("no node kept float"), qPrintable(target->text()));
+        QVERIFY2(target->text().contains("no node raised"), qPrintable(target->text()));
         target->close();
         QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
         QVERIFY(!w.settings()->document().get("quantscope_param", "target_cosine"));
@@ -459,6 +459,69 @@ private slots:
         const QString refused = w.exportModel(dir.filePath("stale.tflite"));
         QVERIFY2(refused.contains("could not be exported"), qPrintable(refused));
         QVERIFY(!QFileInfo::exists(dir.filePath("stale.tflite")));
+    }
+
+    void testInt16ActivationsFromTheGraph()
+    {
+        // 16-bit Activations from a node's context menu: int16_activation_node (one undo step), a badge, a re-plan
+        // whose node reads and writes int16 tensors, an exported model that carries them, and a project that keeps
+        // the choice when it is saved and reopened.
+        MainWindow w;
+        w.show();
+        QVERIFY(openSample(w));  // its config, with the sample's ONNX twin (TFLite has no per-node int16)
+        QCOMPARE(configValue(w.settings()->document(), "common_quant_param", "quant_type"), std::string("FULL_QUANT"));
+        const std::string config = w.settings()->document().toString();
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.openModel(QString::fromStdString(test::modelPath("mobilenet_v1_0.25_224.onnx")));
+        QVERIFY(loaded.wait(waitMs(20000)));
+        Diagnostics diagnostics;
+        w.settings()->replaceDocument(parseConfig(config, "sample.ini", diagnostics), "sample config");
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.run();
+        QVERIFY(finished.wait(waitMs(120000)));
+        QVERIFY(finished.first().first().toBool());
+        const Graph& g = w.session()->graph();
+        std::string conv;
+        for (const Node& n : g.nodes)
+            if (n.opType == "Conv" && conv.empty() && w.session()->plan().quantizedNodes.count(n.name) && g.nodes[0].name != n.name) conv = n.name;
+        QVERIFY(!conv.empty());
+        const QString node = QString::fromStdString(conv);
+        const std::string input = g.values[size_t(g.nodes[size_t(g.findNode(conv))].inputs.at(0))].name;
+        QCOMPARE(w.session()->plan().activations.at(input).bits, 8);
+        QMenu menu;
+        emit w.graphView()->nodeMenuRequested(node, &menu);
+        QAction* wide = menu.findChild<QAction*>("int16Action");
+        QVERIFY2(wide && wide->isCheckable() && !wide->isChecked(), "no unchecked 16-bit Activations in the node's menu");
+        finished.clear();
+        wide->trigger();
+        QVERIFY(w.isInt16(node));
+        QCOMPARE(w.graphView()->badge(conv), QString("A16"));
+        QVERIFY(finished.wait(waitMs(120000)));
+        QVERIFY(finished.first().first().toBool());
+        QCOMPARE(w.session()->plan().activations.at(input).bits, 16);
+        QTemporaryDir dir;
+        const QString ini = dir.filePath("int16.ini"), project = dir.filePath("int16.quantscope.yaml"), model = dir.filePath("int16.onnx");
+        QCOMPARE(w.exportConfig(ini), QString());
+        QVERIFY(QString::fromStdString(readFileBytes(ini.toStdString())).contains("int16_activation_node=" + node + "\n"));
+        QCOMPARE(w.exportModel(model), QString());
+        const Graph exported = loadModel(model.toStdString()).graph;
+        size_t int16Quantize = 0;
+        for (const Node& n : exported.nodes)
+            int16Quantize += n.opType == "QuantizeLinear" && n.outputs.size() == 1 && exported.values[size_t(n.outputs[0])].type == DataType::Int16;
+        QCOMPARE(int16Quantize, size_t(2));  // the node's input and output
+        QCOMPARE(w.saveProject(project), QString());
+        {
+            MainWindow again;
+            QSignalSpy loaded(&again, &MainWindow::modelLoaded);
+            again.openFile(project);
+            QVERIFY(loaded.wait(waitMs(20000)));
+            QVERIFY(again.isInt16(node));
+            QCOMPARE(again.graphView()->badge(conv), QString("A16"));
+        }
+        w.undoStack()->undo();
+        QVERIFY(!w.isInt16(node));
+        QCOMPARE(w.graphView()->badge(conv), QString());
+        QVERIFY(finished.wait(waitMs(120000)));
     }
 
     void testWeightQuantShowsEachNodesWeights()

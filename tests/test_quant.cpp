@@ -300,6 +300,94 @@ private slots:
         QVERIFY(c >= 0.999);
     }
 
+    void testInt16Activations()
+    {
+        // [quantscope_param] int16_activation_node: the tensors those nodes read and write get int16 parameters, the
+        // export runs in ONNX Runtime as simulated (com.microsoft Q/DQ below opset 21), and the output comes closer
+        // to float than with int8 everywhere. A TFLite model keeps such nodes float.
+        QTemporaryDir dir;
+        const std::string calib = linkCalibration(dir.path(), "imagenet-sample");
+        Session s;
+        s.load(test::modelPath("mobilenet_v1_0.25_224.onnx"));
+        const Graph& g = s.graph();
+        std::vector<std::string> convs;
+        for (const Node& n : g.nodes)
+            if (n.opType == "Conv") convs.push_back(n.name);
+        QCOMPARE(convs.size(), size_t(28));
+        IniDocument int8 = configFor(calib, true);
+        s.calibrate(int8, {}, nullptr, 2);
+        const QuantPlan plain = s.quantize(int8);
+        // one node: its input and output tensors only
+        const std::string node = convs[5];
+        IniDocument one = configFor(calib, true, "", "[quantscope_param]\nint16_activation_node=" + node + "\n");
+        for (const Diagnostic& d : validateConfig(one, ValidateOptions{&g})) QVERIFY2(d.severity != Diagnostic::Severity::Error, d.toString().c_str());
+        const QuantPlan plan = s.quantize(one);
+        const Node& n = g.nodes[size_t(g.findNode(node))];
+        const std::string in = g.values[size_t(n.inputs.at(0))].name;
+        const std::string out = g.values[size_t(g.nodes[size_t(g.values[size_t(n.outputs.at(0))].consumers.at(0))].outputs.at(0))].name;  // after the folded Clip
+        QVERIFY(plan.activations.count(in) && plan.activations.count(out));
+        QCOMPARE(plan.activations.at(in).bits, 16);
+        QCOMPARE(plan.activations.at(out).bits, 16);
+        QVERIFY(plan.activations.at(out).scale.at(0) < plain.activations.at(out).scale.at(0) / 200);
+        size_t wide = 0;
+        for (const auto& [name, p] : plan.activations) wide += p.bits == 16;
+        QCOMPARE(wide, size_t(2));
+        QVERIFY(plan.quantizedNodes.count(node));
+        // the export in ONNX Runtime
+        const std::string path = dir.filePath("int16.onnx").toStdString();
+        s.save(path);
+        Tensor x = loadImageTensor(test::imagePath("imagenet-sample/n01443537_goldfish.jpg"), imagePreprocessFromConfig(one), {1, 3, 224, 224}, true);
+        Tensor ort = test::runRuntime(dir.path(), path, "input", x, "output");
+        Interpreter sim(s.quantizedGraph(), {2, true, false});
+        const double c = cosine(sim.run({{"input", x}})[0], ort);
+        qInfo("an int16 node: simulation vs ONNX Runtime cosine %.6f", c);
+        QVERIFY(c >= 0.999);
+        Graph exported = loadModel(path).graph;
+        size_t int16Pairs = 0;
+        for (const Node& e : exported.nodes)
+            if (e.opType == "QuantizeLinear" && e.outputs.size() == 1 && exported.values[size_t(e.outputs[0])].type == DataType::Int16) ++int16Pairs;
+        QCOMPARE(int16Pairs, size_t(2));
+        // every convolution: the output closer to float than int8's, on images calibration did not see
+        std::string all;
+        for (const std::string& c16 : convs) all += (all.empty() ? "" : ",") + c16;
+        IniDocument every = configFor(calib, true, "", "[quantscope_param]\nint16_activation_node=" + all + "\n");
+        const QuantPlan wideAll = s.quantize(every);
+        const Graph wideGraph = s.quantizedGraph();  // (an interpreter holds its graph: copies outlive the next quantize)
+        s.quantize(int8);
+        const Graph narrowGraph = s.quantizedGraph();
+        Interpreter wideSim(wideGraph, {2, true, false}), narrowSim(narrowGraph, {2, true, false});
+        Interpreter reference(g, {2, true, false});
+        double c8 = 0, c16 = 0;
+        const auto eval = test::readList(test::imagePath("imagenet-sample") + "/eval.txt");
+        QVERIFY(eval.size() >= 8);
+        for (size_t i = 0; i < 8; ++i) {
+            Tensor e = loadImageTensor(test::imagePath("imagenet-sample/" + eval[i]), imagePreprocessFromConfig(one), {1, 3, 224, 224}, true);
+            Tensor f = reference.run({{"input", e}})[0];
+            c8 += cosine(narrowSim.run({{"input", e}})[0], f) / 8;
+            c16 += cosine(wideSim.run({{"input", e}})[0], f) / 8;
+        }
+        qInfo("output cosine against float, 8 unseen images: int8 activations %.5f, int16 activations %.5f", c8, c16);
+        QVERIFY(c16 > c8 && 1 - c16 < 0.75 * (1 - c8));
+        size_t wideTensors = 0;
+        for (const auto& [name, p] : wideAll.activations) wideTensors += p.bits == 16;
+        QVERIFY(wideTensors >= convs.size());
+        // TFLite: float, with the reason
+        Session t;
+        t.load(test::modelPath("mobilenet_v1_0.25_224.tflite"));
+        std::string tnode;
+        for (const Node& tn : t.graph().nodes)
+            if (tn.opType == "Conv" && tnode.empty()) tnode = tn.name;
+        QVERIFY(!tnode.empty());
+        IniDocument tcfg = configFor(calib, true, "", "[quantscope_param]\nint16_activation_node=" + tnode + "\n");
+        Diagnostics td = validateConfig(tcfg, ValidateOptions{&t.graph()});
+        QVERIFY(std::any_of(td.begin(), td.end(), [](const Diagnostic& d) { return d.key == "int16_activation_node" && d.severity == Diagnostic::Severity::Warning; }));
+        t.calibrate(tcfg, {}, nullptr, 2);
+        const QuantPlan tplan = t.quantize(tcfg);
+        QVERIFY(!tplan.quantizedNodes.count(tnode));
+        QVERIFY(tplan.floatReasons.count(tnode) && tplan.floatReasons.at(tnode).find("int16") != std::string::npos);
+        QVERIFY(std::none_of(tplan.activations.begin(), tplan.activations.end(), [](const auto& a) { return a.second.bits != 8; }));
+    }
+
     void testEverySharedOnnxModelConverts_data()
     {
         QTest::addColumn<int>("index");

@@ -164,10 +164,21 @@ ZH = {
     'Not quantized although neither skip_quant_node nor a config rule asked for it:\n%1':
         '未被量化，但 skip_quant_node 和配置规则均未要求保持浮点：\n%1',
     'Keep %n node(s) float for target_cosine': '为 target_cosine 保留 %n 个浮点节点',
-    '%n most damaging weighted node(s) float: output cosine %1, %2 of %3 weighted ops int8':
-        '最敏感的 %n 个带权重节点保留浮点：输出余弦 %1，%3 个带权重算子中 %2 个为 int8',
-    'The plan reaches output cosine %1 on %2 held-back calibration samples: target %3 met, no node kept float.':
-        '当前方案在 %2 个留出的校准样本上输出余弦为 %1：已达到目标 %3，无需保留浮点节点。',
+    '%n most damaging weighted node(s) float: output cosine %1, %2 of %3 weighted ops with int8 weights':
+        '最敏感的 %n 个带权重节点保留浮点：输出余弦 %1，%3 个带权重算子中 %2 个使用 int8 权重',
+    '%n most damaging weighted node(s) int16: output cosine %1, %2 of %3 weighted ops with int8 weights':
+        '最敏感的 %n 个带权重节点使用 int16 激活：输出余弦 %1，%3 个带权重算子中 %2 个使用 int8 权重',
+    'Give %n node(s) int16 activations for target_cosine': '为 target_cosine 让 %n 个节点使用 int16 激活',
+    'The plan reaches output cosine %1 on %2 held-back calibration samples: target %3 met, no node raised.':
+        '当前方案在 %2 个留出的校准样本上输出余弦为 %1：已达到目标 %3，无需提高任何节点的精度。',
+    'Output cosine %1 on %2 held-back calibration samples. Tried:\n%3\n\nint16 activations: %4\n\nThey are now in int16_activation_node (Ctrl+Z takes them back).':
+        '在 %2 个留出的校准样本上输出余弦为 %1。尝试过：\n%3\n\nint16 激活：%4\n\n它们已写入 int16_activation_node（Ctrl+Z 可撤销）。',
+    '16-bit Activations': '16 位激活',
+    '[quantscope_param] int16_activation_node: a TFLite model has int16 activations for all its ops or none, so this node stays float':
+        '[quantscope_param] int16_activation_node：TFLite 模型的 int16 激活只能全模型使用或不用，因此该节点保持浮点',
+    '[quantscope_param] int16_activation_node: the tensors this node reads and writes get int16 instead of int8':
+        '[quantscope_param] int16_activation_node：该节点读写的张量使用 int16 而非 int8',
+    'A16': 'A16',
     'Output cosine %1 on %2 held-back calibration samples. Tried:\n%3\n\nKept float: %4\n\nThey are now in skip_quant_node (Ctrl+Z takes them back).':
         '在 %2 个留出的校准样本上输出余弦为 %1。尝试过：\n%3\n\n保留为浮点：%4\n\n它们已写入 skip_quant_node（Ctrl+Z 可撤销）。',
     'target_cosine %1': 'target_cosine %1',

@@ -503,19 +503,8 @@
         </translation>
     </message>
     <message>
-        <source>The plan reaches output cosine %1 on %2 held-back calibration samples: target %3 met, no node kept float.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>target_cosine %1</source>
         <translation type="unfinished"></translation>
-    </message>
-    <message numerus="yes">
-        <source>%n most damaging weighted node(s) float: output cosine %1, %2 of %3 weighted ops int8</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
     </message>
     <message>
         <source>Output cosine %1 on %2 held-back calibration samples. Tried:
@@ -641,6 +630,56 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
     </message>
     <message>
         <source>The last run&apos;s plan could not be exported: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Give %n node(s) int16 activations for target_cosine</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n most damaging weighted node(s) int16: output cosine %1, %2 of %3 weighted ops with int8 weights</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n most damaging weighted node(s) float: output cosine %1, %2 of %3 weighted ops with int8 weights</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The plan reaches output cosine %1 on %2 held-back calibration samples: target %3 met, no node raised.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Output cosine %1 on %2 held-back calibration samples. Tried:
+%3
+
+int16 activations: %4
+
+They are now in int16_activation_node (Ctrl+Z takes them back).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>16-bit Activations</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>[quantscope_param] int16_activation_node: a TFLite model has int16 activations for all its ops or none, so this node stays float</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>[quantscope_param] int16_activation_node: the tensors this node reads and writes get int16 instead of int8</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A16</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

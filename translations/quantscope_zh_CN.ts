@@ -501,18 +501,8 @@
         </translation>
     </message>
     <message>
-        <source>The plan reaches output cosine %1 on %2 held-back calibration samples: target %3 met, no node kept float.</source>
-        <translation>当前方案在 %2 个留出的校准样本上输出余弦为 %1：已达到目标 %3，无需保留浮点节点。</translation>
-    </message>
-    <message>
         <source>target_cosine %1</source>
         <translation>target_cosine %1</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n most damaging weighted node(s) float: output cosine %1, %2 of %3 weighted ops int8</source>
-        <translation>
-            <numerusform>最敏感的 %n 个带权重节点保留浮点：输出余弦 %1，%3 个带权重算子中 %2 个为 int8</numerusform>
-        </translation>
     </message>
     <message>
         <source>Output cosine %1 on %2 held-back calibration samples. Tried:
@@ -645,6 +635,58 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
     <message>
         <source>The last run&apos;s plan could not be exported: %1</source>
         <translation>上次运行的量化方案无法导出：%1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Give %n node(s) int16 activations for target_cosine</source>
+        <translation>
+            <numerusform>为 target_cosine 让 %n 个节点使用 int16 激活</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n most damaging weighted node(s) int16: output cosine %1, %2 of %3 weighted ops with int8 weights</source>
+        <translation>
+            <numerusform>最敏感的 %n 个带权重节点使用 int16 激活：输出余弦 %1，%3 个带权重算子中 %2 个使用 int8 权重</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n most damaging weighted node(s) float: output cosine %1, %2 of %3 weighted ops with int8 weights</source>
+        <translation>
+            <numerusform>最敏感的 %n 个带权重节点保留浮点：输出余弦 %1，%3 个带权重算子中 %2 个使用 int8 权重</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The plan reaches output cosine %1 on %2 held-back calibration samples: target %3 met, no node raised.</source>
+        <translation>当前方案在 %2 个留出的校准样本上输出余弦为 %1：已达到目标 %3，无需提高任何节点的精度。</translation>
+    </message>
+    <message>
+        <source>Output cosine %1 on %2 held-back calibration samples. Tried:
+%3
+
+int16 activations: %4
+
+They are now in int16_activation_node (Ctrl+Z takes them back).</source>
+        <translation>在 %2 个留出的校准样本上输出余弦为 %1。尝试过：
+%3
+
+int16 激活：%4
+
+它们已写入 int16_activation_node（Ctrl+Z 可撤销）。</translation>
+    </message>
+    <message>
+        <source>16-bit Activations</source>
+        <translation>16 位激活</translation>
+    </message>
+    <message>
+        <source>[quantscope_param] int16_activation_node: a TFLite model has int16 activations for all its ops or none, so this node stays float</source>
+        <translation>[quantscope_param] int16_activation_node：TFLite 模型的 int16 激活只能全模型使用或不用，因此该节点保持浮点</translation>
+    </message>
+    <message>
+        <source>[quantscope_param] int16_activation_node: the tensors this node reads and writes get int16 instead of int8</source>
+        <translation>[quantscope_param] int16_activation_node：该节点读写的张量使用 int16 而非 int8</translation>
+    </message>
+    <message>
+        <source>A16</source>
+        <translation>A16</translation>
     </message>
 </context>
 <context>

@@ -467,6 +467,7 @@ void MainWindow::openModel(const QString& path)
     m_progress->setRange(0, 0);
     m_progress->show();
     m_openAction->setEnabled(false);
+    m_loadPending = true;
     m_watcher.setFuture(loadModelAsync(path));
 }
 
@@ -477,7 +478,8 @@ void MainWindow::openSample()
     openModel(dir + "/mobilenet_v1_0.25_224.tflite");
 }
 
-bool MainWindow::isLoading() const { return m_watcher.isRunning(); }
+// until onLoaded has run: the future may finish before its finished signal is delivered
+bool MainWindow::isLoading() const { return m_loadPending; }
 
 bool MainWindow::isRunning() const { return m_job->isRunning() || m_reportsWatcher.isRunning(); }
 
@@ -485,6 +487,7 @@ const Graph* MainWindow::graph() const { return m_graph.get(); }
 
 void MainWindow::onLoaded()
 {
+    m_loadPending = false;
     m_progress->hide();
     m_openAction->setEnabled(true);
     LoadedModel loaded = m_watcher.result();
@@ -719,32 +722,41 @@ void MainWindow::onSettingsChanged()
 
 void MainWindow::applyTargetChoice(const RunOutcome& outcome)
 {
-    // The choice goes into the document as skip_quant_node, and the target out of it, in one undo step: the
-    // document then replays without searching (as convert's O.ini), and a skip toggle re-plans at once.
+    // The choice goes into the document (int16_activation_node or skip_quant_node), and the target out of it, in one
+    // undo step: the document then replays without searching (as convert's O.ini), and a toggle re-plans at once.
     const TargetSearch& t = outcome.target;
-    m_undo->beginMacro(tr("Keep %n node(s) float for target_cosine", "", int(t.chosen)));
-    m_settings->edit("common_quant_param", "skip_quant_node", skipListWith(m_settings->document(), t.keptFloat()));
+    const IniDocument chosen = withTargetChoice(m_settings->document(), t);
+    m_undo->beginMacro(t.int16 ? tr("Give %n node(s) int16 activations for target_cosine", "", int(t.chosen))
+                               : tr("Keep %n node(s) float for target_cosine", "", int(t.chosen)));
+    if (t.int16) m_settings->edit("quantscope_param", "int16_activation_node", configValue(chosen, "quantscope_param", "int16_activation_node"));
+    else m_settings->edit("common_quant_param", "skip_quant_node", configValue(chosen, "common_quant_param", "skip_quant_node"));
     m_settings->edit("quantscope_param", "target_cosine", "");
     m_undo->endMacro();
     QStringList lines;
     for (const TargetSearch::Step& step : t.path)
-        lines << tr("%n most damaging weighted node(s) float: output cosine %1, %2 of %3 weighted ops int8", "", int(step.kept))
+        lines << (step.int16 ? tr("%n most damaging weighted node(s) int16: output cosine %1, %2 of %3 weighted ops with int8 weights", "", int(step.kept))
+                             : tr("%n most damaging weighted node(s) float: output cosine %1, %2 of %3 weighted ops with int8 weights", "", int(step.kept)))
                      .arg(step.cosine, 0, 'f', 5)
                      .arg(step.quantizedWeighted)
                      .arg(step.weighted);
-    const std::vector<std::string> kept = t.keptFloat();
+    const std::vector<std::string> raised = t.raised();
     QStringList names;
-    for (const std::string& n : kept) names << QString::fromStdString(n);
-    const QString text = kept.empty()
-                             ? tr("The plan reaches output cosine %1 on %2 held-back calibration samples: target %3 met, no node kept float.")
+    for (const std::string& n : raised) names << QString::fromStdString(n);
+    const QString text = raised.empty()
+                             ? tr("The plan reaches output cosine %1 on %2 held-back calibration samples: target %3 met, no node raised.")
                                    .arg(t.baseline, 0, 'f', 5)
                                    .arg(t.measuredOn)
                                    .arg(t.target)
-                             : tr("Output cosine %1 on %2 held-back calibration samples. Tried:\n%3\n\nKept float: %4\n\n"
-                                  "They are now in skip_quant_node (Ctrl+Z takes them back).")
-                                   .arg(t.baseline, 0, 'f', 5)
-                                   .arg(t.measuredOn)
-                                   .arg(lines.join("\n"), names.join(", "));
+                         : t.int16 ? tr("Output cosine %1 on %2 held-back calibration samples. Tried:\n%3\n\nint16 activations: %4\n\n"
+                                        "They are now in int16_activation_node (Ctrl+Z takes them back).")
+                                         .arg(t.baseline, 0, 'f', 5)
+                                         .arg(t.measuredOn)
+                                         .arg(lines.join("\n"), names.join(", "))
+                                   : tr("Output cosine %1 on %2 held-back calibration samples. Tried:\n%3\n\nKept float: %4\n\n"
+                                        "They are now in skip_quant_node (Ctrl+Z takes them back).")
+                                         .arg(t.baseline, 0, 'f', 5)
+                                         .arg(t.measuredOn)
+                                         .arg(lines.join("\n"), names.join(", "));
     auto* box = new QMessageBox(QMessageBox::Information, tr("target_cosine %1").arg(t.target), text, QMessageBox::Ok, this);
     box->setObjectName("targetBox");
     box->setAttribute(Qt::WA_DeleteOnClose);
@@ -832,9 +844,30 @@ void MainWindow::addNodeChoices(const QString& node, QMenu* menu)
         submenu(tr("Weight Bits"), "node_weight_bits", widths,
                 tr("[quantscope_param] node_weight_bits: the bits of this node's weight grid instead of the config's"));
     }
-    if (quantType == "FULL_QUANT")
+    if (quantType == "FULL_QUANT") {
         submenu(tr("Range Method"), "node_activation_quant_method", {"MAX_MIN", "KL", "REMOVAL_OUTLIER"},
                 tr("[quantscope_param] node_activation_quant_method: how this node's output activation range is chosen"));
+        QAction* wide = menu->addAction(tr("16-bit Activations"), this, [this, node](bool on) { setInt16(node, on); });
+        wide->setObjectName("int16Action");
+        wide->setCheckable(true);
+        wide->setChecked(isInt16(node));
+        wide->setToolTip(m_graph->info.format == "tflite"
+                             ? tr("[quantscope_param] int16_activation_node: a TFLite model has int16 activations for all its ops or none, so this node stays float")
+                             : tr("[quantscope_param] int16_activation_node: the tensors this node reads and writes get int16 instead of int8"));
+    }
+}
+
+bool MainWindow::isInt16(const QString& node) const
+{
+    const auto names = parseNameList(configValue(m_settings->document(), "quantscope_param", "int16_activation_node"));
+    return std::find(names.begin(), names.end(), node.toStdString()) != names.end();
+}
+
+void MainWindow::setInt16(const QString& node, bool on)
+{
+    if (isInt16(node) == on) return;
+    m_settings->edit("quantscope_param", "int16_activation_node",
+                     nameListWith(configValue(m_settings->document(), "quantscope_param", "int16_activation_node"), node.toStdString(), on));
 }
 
 void MainWindow::updateBadges()
@@ -848,6 +881,8 @@ void MainWindow::updateBadges()
         if (badges[n] == tr("float")) continue;
         badges[n] += (badges[n].isEmpty() ? "" : " ") + QString::fromStdString(method == "REMOVAL_OUTLIER" ? "RO" : method == "MAX_MIN" ? "MM" : method);
     }
+    for (const std::string& n : parseNameList(configValue(doc, "quantscope_param", "int16_activation_node")))
+        if (badges[n] != tr("float")) badges[n] += (badges[n].isEmpty() ? "" : " ") + tr("A16");
     m_graphView->setBadges(badges);
 }
 

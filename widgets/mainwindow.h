@@ -62,6 +62,9 @@ public:
     // value "" removes it), recorded for undo; re-plans without calibrating. nodeChoice: the current value, or "".
     void setNodeChoice(const QString& node, const QString& key, const QString& value);
     QString nodeChoice(const QString& node, const QString& key) const;
+    // The node in the document's [quantscope_param] int16_activation_node (undoable; re-plans without calibrating).
+    void setInt16(const QString& node, bool on);
+    bool isInt16(const QString& node) const;
     // Adds the per-node choices for node to menu (the graph's and the results table's context menus): weight bits for
     // weighted nodes, the range method with full quantization, each checked where it is set.
     void addNodeChoices(const QString& node, QMenu* menu);
@@ -115,6 +118,7 @@ private:
     QString m_shownNode;  // the node in the properties panel (rebuilt in the new language when it changes)
     QString m_pendingConfig;  // INI text to apply when the model being loaded arrives
     QFutureWatcher<LoadedModel> m_watcher;
+    bool m_loadPending = false;  // a load started and onLoaded not run yet
     QuantizeJob* m_job = nullptr;
     std::string m_calibratedWith;  // [data_preprocess_param] the statistics came from
     bool m_replanQueued = false;

@@ -544,7 +544,7 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     // debug reports' rounds.
     if (quantType == "FULL_QUANT" || !configValue(doc, "data_preprocess_param", "calibrate_path").empty())
         session.calibrate(doc, bar, nullptr, a.getInt("threads", allCores(), 1, 256));
-    // The accuracy target: search which nodes to keep float, then quantize with that choice, written out to replay.
+    // The accuracy target: search which nodes to raise (int16 or float), then quantize with that choice, written out to replay.
     if (a.has("target-cosine")) doc.set("quantscope_param", "target_cosine", a.get("target-cosine"));
     SensitivityOptions searchOptions;
     searchOptions.samples = size_t(a.getInt("samples", 8, 1, 100000));
@@ -554,9 +554,9 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
         err << "target_cosine=" << search->target << ": the config's own plan reaches " << std::fixed << std::setprecision(5)
             << search->baseline << " on " << search->measuredOn << " held-back calibration samples (nodes ranked on " << search->rankedOn << ")\n";
         for (const TargetSearch::Step& step : search->path)
-            err << "  " << step.kept << " most damaging weighted nodes float: cosine " << step.cosine << ", " << step.quantizedWeighted
-                << " of " << step.weighted << " weighted ops int8\n";
-        for (const std::string& node : search->keptFloat()) err << "  keep " << node << " float\n";
+            err << "  " << step.kept << " most damaging weighted nodes " << (step.int16 ? "int16" : "float") << ": cosine " << step.cosine
+                << ", " << step.quantizedWeighted << " of " << step.weighted << " weighted ops with int8 weights\n";
+        for (const std::string& node : search->raised()) err << "  " << (search->int16 ? "int16 activations for " : "keep ") << node << (search->int16 ? "\n" : " float\n");
         err.unsetf(std::ios::fixed);
         replayPath = outputPath + ".ini";
         refuseOverwrite(configPath, replayPath);
@@ -579,6 +579,11 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     if (!plan.weightOnlyNodes.empty())
         err << plan.weightOnlyNodes.size() << " recurrent layer(s) (LSTM/GRU/RNN) store int8 weights and compute in float: ONNX has "
             << "no int8 recurrent operator\n";
+    const size_t int16Tensors = size_t(std::count_if(plan.activations.begin(), plan.activations.end(), [](const auto& a) { return a.second.bits > 8; }));
+    if (int16Tensors)
+        err << int16Tensors << " activation tensor(s) int16 (int16_activation_node)"
+            << (session.graph().info.format == "onnx" && session.graph().info.sourceOpset < 21 ? ", with ONNX Runtime's com.microsoft QuantizeLinear/DequantizeLinear" : "")
+            << "\n";
     if (parseBool(configValue(doc, "quantscope_param", "cross_layer_equalization")).value_or(false))
         err << "cross-layer equalization: " << plan.equalizedPairs << " pair(s) of weighted nodes rescaled"
             << (plan.equalizedPairs ? "" : " (none joined directly or through Relu/LeakyRelu/PRelu)") << "\n";
@@ -594,7 +599,7 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     JsonWriter j;
     j.beginObject().key("output").value(outputPath).key("calibration_samples").value(session.calibrationSamples());
     j.key("quantized_nodes").value(plan.quantizedNodes.size()).key("float_nodes").value(session.graph().totalNodeCount() - plan.quantizedNodes.size());
-    j.key("skipped_nodes").value(plan.skippedNodes.size()).key("activations").value(plan.activations.size());
+    j.key("skipped_nodes").value(plan.skippedNodes.size()).key("activations").value(plan.activations.size()).key("int16_activations").value(int16Tensors);
     j.key("weighted_ops").value(coverage.weighted).key("quantized_weighted_ops").value(coverage.quantized);
     j.key("weight_only_ops").value(plan.weightOnlyNodes.size());  // of those: int8 weights, float arithmetic
     j.key("unexpected_float_ops").beginArray();

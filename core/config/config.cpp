@@ -233,6 +233,15 @@ std::string skipListWith(const IniDocument& doc, const std::vector<std::string>&
     return joinNameList(skip);
 }
 
+std::string nameListWith(const std::string& current, const std::string& name, bool present)
+{
+    std::vector<std::string> names = parseNameList(current);
+    auto it = std::find(names.begin(), names.end(), name);
+    if (present && it == names.end()) names.push_back(name);
+    if (!present && it != names.end()) names.erase(it);
+    return joinNameList(names);
+}
+
 std::string calibratePathWith(const std::string& current, const std::string& input, const std::string& dir)
 {
     // input:dir pairs, comma separated; this input's entry is replaced, the others kept
@@ -393,6 +402,8 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
                             "choose 2 to 8 bits, or use quant_type=WEIGHT_QUANT for other widths");
         if (quantType != "FULL_QUANT" && valid(Q, "node_activation_quant_method"))
             r.warning(Q, "node_activation_quant_method", "ignored: quant_type is " + quantType + " (activation ranges are full quantization's)");
+        if (quantType != "FULL_QUANT" && valid(Q, "int16_activation_node"))
+            r.warning(Q, "int16_activation_node", "ignored: quant_type is " + quantType + " (only full quantization quantizes activations)");
         if (quantType == "FULL_QUANT" && !doc.hasSection(D))
             r.at(options.forConversion ? Severity::Error : Severity::Warning, C, "quant_type", "quant_type=FULL_QUANT needs calibration data",
                  "add a [data_preprocess_param] section with calibrate_path, calibrate_size and input_type");
@@ -489,6 +500,12 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
                 }
         };
         if (auto list = doc.get(C, "skip_quant_node")) check(C, "skip_quant_node", parseNameList(*list));
+        if (auto list = doc.get(Q, "int16_activation_node")) {
+            check(Q, "int16_activation_node", parseNameList(*list));
+            if (options.model->info.format == "tflite" && !parseNameList(*list).empty())
+                r.warning(Q, "int16_activation_node", "a TFLite model has int16 activations for all its ops or none: these nodes stay float",
+                          "export an ONNX model for per-node int16, or skip the nodes");
+        }
         for (const char* key : {"node_weight_bits", "node_activation_quant_method"})
             if (auto list = doc.get(Q, key); list && valid(Q, key)) {
                 std::vector<std::string> names;

@@ -48,6 +48,8 @@ std::vector<std::string> parseNameList(const std::string& s);
 std::string joinNameList(const std::vector<std::string>& names);
 // return doc's [common_quant_param] skip_quant_node with the names added that it does not hold yet, in order
 std::string skipListWith(const IniDocument& doc, const std::vector<std::string>& names);
+// return the name list current with name added at its end (present) or removed (not present)
+std::string nameListWith(const std::string& current, const std::string& name, bool present);
 // A node:value list ([quantscope_param] node_weight_bits and the like), in order; a node's value splits at its last
 // ':' (ONNX and TFLite names may hold colons). nullopt with error set when an item has no ':', an empty side, or a node
 // twice.

@@ -111,7 +111,8 @@ Project parseProjectNodes(const std::string& text, const std::string& path)
                     no.bits = b;
                 } else if (k == "method") no.method = as<std::string>(path, f.second, "method");
                 else if (k == "skip") no.skip = as<bool>(path, f.second, "skip");
-                else fail(path, f.first, "unknown override '" + k + "' (bits, method, skip)");
+                else if (k == "int16_activations") no.int16 = as<bool>(path, f.second, "int16_activations");
+                else fail(path, f.first, "unknown override '" + k + "' (bits, method, skip, int16_activations)");
             }
             p.overrides[kv.first.as<std::string>()] = no;
         }
@@ -144,6 +145,7 @@ void saveProject(const Project& p, const std::string& path)
             if (o.bits) out << YAML::Key << "bits" << YAML::Value << *o.bits;
             if (o.method) out << YAML::Key << "method" << YAML::Value << *o.method;
             if (o.skip) out << YAML::Key << "skip" << YAML::Value << *o.skip;
+            if (o.int16) out << YAML::Key << "int16_activations" << YAML::Value << *o.int16;
             out << YAML::EndMap;
         }
         out << YAML::EndMap;
@@ -171,6 +173,10 @@ IniDocument projectConfig(const Project& project, const std::string& path, Diagn
         if (o.method)
             doc.set("quantscope_param", "node_activation_quant_method",
                     nodeMapWith(configValue(doc, "quantscope_param", "node_activation_quant_method"), node, *o.method));
+        if (o.int16)
+            if (std::string list = nameListWith(configValue(doc, "quantscope_param", "int16_activation_node"), node, *o.int16);
+                !list.empty() || doc.get("quantscope_param", "int16_activation_node"))
+                doc.set("quantscope_param", "int16_activation_node", list);
     }
     if (std::string list = skipListWith(doc, skip); !list.empty()) doc.set("common_quant_param", "skip_quant_node", list);
     if (!project.calibration.empty()) {

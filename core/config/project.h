@@ -13,6 +13,7 @@ struct NodeOverride {
     std::optional<int> bits;
     std::optional<std::string> method;
     std::optional<bool> skip;
+    std::optional<bool> int16;  // int16 activations ([quantscope_param] int16_activation_node)
 };
 
 /** A Quantscope project (.quantscope.yaml): model, config (inline INI text or a path), skip set, calibration folders,
@@ -39,7 +40,8 @@ void saveProject(const Project& project, const std::string& path);
 
 // The config a project replays: its INI (inline or config_file, read as parseConfig reads files), with the project's
 // skip list and skip overrides added to skip_quant_node, its bits and method overrides set in [quantscope_param]
-// node_weight_bits and node_activation_quant_method, and its calibration folders set in calibrate_path.
+// node_weight_bits and node_activation_quant_method, its int16 overrides in int16_activation_node, and its calibration
+// folders set in calibrate_path.
 IniDocument projectConfig(const Project& project, const std::string& path, Diagnostics& diagnostics);
 
 }  // namespace qs

@@ -203,6 +203,14 @@ const std::vector<KeySchema>& configKeys()
                   "全量化，按节点设置其输出激活的量化范围算法，格式为 节点:算法（conv1:KL,conv2:REMOVAL_OUTLIER）。其余节点仍用 "
                   "activation_quant_method。"),
               {"MAX_MIN", "KL", "REMOVAL_OUTLIER"}),
+        key("quantscope_param", "int16_activation_node", T::NameList, "",
+            "Full quantization: nodes whose activations (the tensors they read and write) are int16 instead of int8, for "
+            "the nodes whose error an 8-bit grid cannot hold. ONNX: int16 QuantizeLinear/DequantizeLinear (ONNX Runtime's "
+            "com.microsoft ops below opset 21); the node computes in float between them. TFLite has int16 activations for "
+            "the whole model or none: these nodes stay float there.",
+            "全量化：这些节点的激活（其读写的张量）使用 int16 而非 int8，用于 8 比特网格容不下误差的节点。ONNX：int16 的 "
+            "QuantizeLinear/DequantizeLinear（opset 21 以下为 ONNX Runtime 的 com.microsoft 算子），节点在两者之间以浮点计算。"
+            "TFLite 的 int16 激活只能整模型使用或不用：这些节点在 TFLite 中保持浮点。"),
         key("quantscope_param", "reduce_range", T::Bool, "false",
             "Full and dynamic quantization: 7-bit weights in int8 ([-64, 63]), as ONNX Runtime's reduce_range. ONNX Runtime's "
             "int8 products on x86 CPUs without VNNI (AVX2, early AVX-512) add pairs of uint8 x int8 in 16 bits, which 8-bit "

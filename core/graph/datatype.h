@@ -49,6 +49,9 @@ struct QuantParams {
     float min = 0.f;
     float max = 0.f;
     bool empty() const { return scale.empty(); }
+    // the signed integer range of an activation's `bits` (int8: -128..127, int16: -32768..32767)
+    int64_t qmin() const { return -(int64_t(1) << (bits - 1)); }
+    int64_t qmax() const { return (int64_t(1) << (bits - 1)) - 1; }
 };
 
 }  // namespace qs

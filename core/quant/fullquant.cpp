@@ -76,19 +76,20 @@ bool foldsIntoQuantizedOp(const Graph& g, const Node& n)
     return g.info.format != "tflite" && kFoldedActivations.count(n.opType) != 0;
 }
 
-QuantParams activationParams(double lo, double hi)
+QuantParams activationParams(double lo, double hi, int bits)
 {
     lo = std::min(lo, 0.0);
     hi = std::max(hi, 0.0);
     QuantParams p;
-    double scale = (hi - lo) / 255.0;
-    if (!(scale > 1e-12) || !std::isfinite(scale)) scale = 1.0 / 255.0;  // constant tensor: any scale represents it
-    int zp = int(std::lround(-128.0 - lo / scale));
+    p.bits = bits;
+    const double levels = double(p.qmax() - p.qmin());
+    double scale = (hi - lo) / levels;
+    if (!(scale > 1e-12) || !std::isfinite(scale)) scale = 1.0 / levels;  // constant tensor: any scale represents it
+    const int64_t zp = std::llround(double(p.qmin()) - lo / scale);
     p.scale = {float(scale)};
-    p.zeroPoint = {std::clamp(zp, -128, 127)};
+    p.zeroPoint = {int32_t(std::clamp(zp, p.qmin(), p.qmax()))};
     p.min = float(lo);
     p.max = float(hi);
-    p.bits = 8;
     return p;
 }
 
@@ -118,6 +119,12 @@ void planGraph(const Graph& g, const std::map<std::string, TensorStats>& stats, 
     for (size_t i = 0; i < g.nodes.size(); ++i) {
         const Node& n = g.nodes[i];
         if (options.skipNodes.count(n.name)) continue;
+        if (tflite && options.int16Nodes.count(n.name)) {
+            plan.floatReasons[n.name] = "int16_activation_node asks for int16 activations, which a TFLite model has for all "
+                                        "its ops or none (LiteRT's 16x8 mode): it stays float";
+            plan.floatByRule.insert(n.name);
+            continue;
+        }
         if (!tflite && isRecurrent(n)) {
             // ONNX has no int8 recurrent layer: the weights W and R are stored int8 behind DequantizeLinear (per
             // gate row), and the layer computes in float.
@@ -285,10 +292,24 @@ void planGraph(const Graph& g, const std::map<std::string, TensorStats>& stats, 
         }
         return method;
     };
+    // int16 where the tensor is written (an activation folded into the op before it counts as that op) or read by
+    // a quantized int16_activation_node: both sides of its QuantizeLinear -> DequantizeLinear see the same grid.
+    // (TFLite: never; such nodes stayed float above.)
+    auto int16Tensor = [&](int v) {
+        if (options.int16Nodes.empty() || tflite) return false;
+        for (int p = g.values[size_t(v)].producer, hops = 0; p >= 0 && hops < 2; ++hops) {
+            const Node& n = g.nodes[size_t(p)];
+            if (options.int16Nodes.count(n.name) && (quantized[size_t(p)] || folded[size_t(p)])) return true;
+            if (!folded[size_t(p)] || n.inputs.empty() || n.inputs[0] < 0) break;
+            p = g.values[size_t(n.inputs[0])].producer;
+        }
+        const auto& readers = g.values[size_t(v)].consumers;
+        return std::any_of(readers.begin(), readers.end(), [&](int c) { return quantized[size_t(c)] && options.int16Nodes.count(g.nodes[size_t(c)].name); });
+    };
     for (int v : qdq) {
         if (!observed(v) || beforeSubgraph[size_t(v)]) continue;  // never observed, or see above: stays float
         auto [lo, hi] = methodFor(v)->range(stats.at(g.values[v].name));
-        plan.activations[g.values[v].name] = activationParams(lo, hi);
+        plan.activations[g.values[v].name] = activationParams(lo, hi, int16Tensor(v) ? 16 : 8);
     }
     if (tflite) {
         // Parameters the TFLite int8 kernels dictate (nodes are in topological order, so inputs are settled first).

@@ -19,6 +19,10 @@ struct FullQuantOptions {
     int weightBits = 8;  // 7 with [quantscope_param] reduce_range (still stored as int8)
     std::map<std::string, int> nodeWeightBits;       // per node: weightBits for its weights ([quantscope_param] node_weight_bits)
     std::map<std::string, std::string> nodeMethods;  // per node: the range method of its outputs (node_activation_quant_method)
+    // nodes whose activations (inputs and outputs) are int16 ([quantscope_param] int16_activation_node). ONNX: the
+    // tensors they read or write get int16 QuantizeLinear/DequantizeLinear; TFLite has no per-node int16 (LiteRT's
+    // 16x8 mode is the whole model's), so there they stay float, saying so.
+    std::set<std::string> int16Nodes;
 };
 
 // Int8 full quantization of an ONNX-layout graph: symmetric per-channel (or per-layer) int8 weights, asymmetric
@@ -31,8 +35,8 @@ QuantPlan buildFullQuantPlan(const Graph& graph, const std::map<std::string, Ten
 // lets the runtime fuse only these, so that every other op's output is observed and can get parameters.
 bool foldsIntoQuantizedOp(const Graph& g, const Node& n);
 
-// Asymmetric int8 parameters covering [lo, hi] (widened to include 0).
-QuantParams activationParams(double lo, double hi);
+// Asymmetric parameters of a signed bits-wide integer (8 or 16) covering [lo, hi] (widened to include 0).
+QuantParams activationParams(double lo, double hi, int bits = 8);
 // Symmetric quantization of w along axis (axis < 0: per tensor) to bits (<= 8), stored as int8.
 QuantizedConstant quantizeWeights(const Tensor& w, int axis, int bits = 8);
 

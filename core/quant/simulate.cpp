@@ -23,7 +23,8 @@ void applyPlan(Graph& g, const QuantPlan& plan)
         const std::string base = g.values[size_t(v)].name;
         Value qv;
         qv.name = g.uniqueValueName(base + "_quantized");
-        qv.type = DataType::Int8;
+        const DataType intType = p.bits > 8 ? DataType::Int16 : DataType::Int8;
+        qv.type = intType;
         qv.shape = g.values[size_t(v)].shape;
         qv.quant = p;
         const int q = g.addValue(std::move(qv));
@@ -48,8 +49,8 @@ void applyPlan(Graph& g, const QuantPlan& plan)
             dn.inputs = {q};
         } else {
             const int scale = g.addConstant(g.uniqueValueName(base + "_scale"), Tensor::scalarFloat(p.scale[0]));
-            Tensor zp(DataType::Int8, {});
-            zp.data<int8_t>()[0] = int8_t(p.zeroPoint.empty() ? 0 : p.zeroPoint[0]);
+            const int64_t zero0 = p.zeroPoint.empty() ? 0 : p.zeroPoint[0];
+            const Tensor zp = Tensor::fromInt64(std::span<const int64_t>(&zero0, 1), {}).convertedTo(intType);
             const int zero = g.addConstant(g.uniqueValueName(base + "_zero_point"), zp);
             qn.opType = "QuantizeLinear";
             dn.opType = "DequantizeLinear";

@@ -54,7 +54,7 @@ Summary summarize(const std::vector<float>& values)
 double clipRate(const std::vector<float>& v, const QuantParams& p)
 {
     if (p.scale.empty() || v.empty() || p.scale.size() != 1) return 0;
-    double lo = (-128 - p.zeroPoint[0]) * double(p.scale[0]), hi = (127 - p.zeroPoint[0]) * double(p.scale[0]);
+    double lo = double(p.qmin() - p.zeroPoint[0]) * p.scale[0], hi = double(p.qmax() - p.zeroPoint[0]) * p.scale[0];
     size_t out = 0;
     for (float x : v) out += x < lo || x > hi;
     return double(out) / double(v.size());
@@ -202,8 +202,8 @@ HistogramComparison compareHistogram(const TensorStats& stats, const QuantParams
     HistogramComparison h;
     if (p.scale.empty() || stats.histogram().empty() || bins < 1) return h;
     double s = p.scale[0], zp = p.zeroPoint.empty() ? 0 : p.zeroPoint[0];
-    h.lo = (-128 - zp) * s;
-    h.hi = (127 - zp) * s;
+    h.lo = (p.qmin() - zp) * s;
+    h.hi = (p.qmax() - zp) * s;
     h.clipRate = stats.clipRate(h.lo, h.hi);
     double a = std::min(stats.min(), h.lo), b = std::max(stats.max(), h.hi);
     if (!(b > a)) b = a + 1;
@@ -217,7 +217,7 @@ HistogramComparison compareHistogram(const TensorStats& stats, const QuantParams
     for (size_t k = 0; k < src.size(); ++k) {
         if (!src[k]) continue;
         double x = std::clamp(-R + (double(k) + 0.5) * sw, stats.min(), stats.max());
-        double q = (std::clamp(std::nearbyint(x / s) + zp, -128.0, 127.0) - zp) * s;
+        double q = (std::clamp(std::nearbyint(x / s) + zp, double(p.qmin()), double(p.qmax())) - zp) * s;
         double c = double(src[k]);
         h.original[bin(x)] += c;
         h.dequantized[bin(q)] += c;

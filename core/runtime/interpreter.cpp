@@ -47,7 +47,7 @@ bool isShapeLike(const Tensor& t)
 }
 
 // The ONNX QuantizeLinear -> DequantizeLinear pair that alone reads value v, with one constant scale and zero point
-// (8-bit): the pair's nodes and its arithmetic. Nothing when v is read otherwise.
+// (8 or 16 bits): the pair's nodes and its arithmetic. Nothing when v is read otherwise.
 struct QuantPair {
     int q = -1, dq = -1;
     FakeQuant fq;
@@ -72,15 +72,16 @@ std::optional<QuantPair> quantPairAfter(const Graph& g, int v)
     if (!qs || !ds || qs->type() != DataType::Float32 || ds->type() != DataType::Float32 || qs->toFloat()[0] != ds->toFloat()[0]) return std::nullopt;
     if (bool(qz) != (q->inputs.size() > 2 && q->inputs[2] >= 0) || bool(qz) != bool(dz)) return std::nullopt;
     const DataType type = qz ? qz->type() : DataType::UInt8;
-    if ((type != DataType::Int8 && type != DataType::UInt8) || (qz && (dz->type() != type || qz->toInt64()[0] != dz->toInt64()[0])))
+    if ((type != DataType::Int8 && type != DataType::UInt8 && type != DataType::Int16) ||
+        (qz && (dz->type() != type || qz->toInt64()[0] != dz->toInt64()[0])))
         return std::nullopt;
     QuantPair p;
     p.q = g.values[size_t(v)].consumers[0];
     p.dq = g.values[size_t(q->outputs[0])].consumers[0];
     p.fq.scale = qs->toFloat()[0];
     p.fq.zero = qz ? int32_t(qz->toInt64()[0]) : 0;
-    p.fq.qmin = type == DataType::Int8 ? -128.f : 0.f;
-    p.fq.qmax = type == DataType::Int8 ? 127.f : 255.f;
+    p.fq.qmin = type == DataType::Int16 ? -32768.f : type == DataType::Int8 ? -128.f : 0.f;
+    p.fq.qmax = type == DataType::Int16 ? 32767.f : type == DataType::Int8 ? 127.f : 255.f;
     if (!(p.fq.scale > 0.f) || !std::isfinite(p.fq.scale)) return std::nullopt;
     return p;
 }

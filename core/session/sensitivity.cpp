@@ -130,7 +130,7 @@ SensitivityReport rankSensitivity(Session& session, const IniDocument& config, c
     return rankFrom(session, config, exportedPlan(session, config, progress, cancel), options, progress, cancel);
 }
 
-std::vector<std::string> TargetSearch::keptFloat() const
+std::vector<std::string> TargetSearch::raised() const
 {
     std::vector<std::string> out;
     for (size_t i = 0; i < chosen && i < order.size(); ++i) out.push_back(order[i].node);
@@ -166,37 +166,53 @@ TargetSearch searchTargetCosine(Session& session, const IniDocument& config, dou
     const SensitivityReport ranking = rankFrom(session, config, base, rankOptions, rankProgress, cancel);
     search.order.assign(ranking.nodes.rbegin(), ranking.nodes.rend());  // lowest cosine alone: most damage first
     const size_t n = search.order.size();
-    auto tryPrefix = [&](size_t kept) {
-        std::set<std::string> skip;
-        for (size_t i = 0; i < kept; ++i) skip.insert(search.order[i].node);
-        const QuantPlan plan = trialPlan(session, config, skip, base, cancel);
+    auto tryPrefix = [&](size_t kept, bool int16) {
+        search.chosen = kept;
+        search.int16 = int16;
+        const std::vector<std::string> nodes = search.raised();
+        const QuantPlan plan = int16 ? trialPlan(session, withTargetChoice(config, search), {}, base, cancel)
+                                     : trialPlan(session, config, std::set<std::string>(nodes.begin(), nodes.end()), base, cancel);
         const WeightedCoverage coverage = weightedCoverage(g, plan);
-        search.path.push_back({kept, eval.cosine(plan, cancel), coverage.quantized, coverage.weighted});
+        search.path.push_back({kept, int16, eval.cosine(plan, cancel), coverage.quantized, coverage.weighted});
         if (progress) progress(std::min(trials - 1, n + 1 + search.path.size()), trials, "target_cosine");
         return search.path.back().cosine >= target;
     };
-    // Every weighted node but one float is the most the search keeps float: beyond that the model is float.
-    if (n < 2 || !tryPrefix(n - 1)) {
-        std::ostringstream msg;
-        msg << "target_cosine=" << target << " is out of reach: the config's own plan reaches " << search.baseline;
-        if (!search.path.empty()) msg << ", and with " << n - 1 << " of its " << n << " weighted nodes float " << search.path.back().cosine;
-        msg << " on " << search.measuredOn << " held-back calibration samples; only a float model meets it. Lower the target, "
-            << "or give it more calibration samples";
-        throw InputError(msg.str());
-    }
-    size_t lo = 0, hi = n - 1;  // the prefix of lo misses the target, that of hi meets it
-    while (hi - lo > 1) {
-        const size_t mid = lo + (hi - lo) / 2;
-        (tryPrefix(mid) ? hi : lo) = mid;
-    }
-    search.chosen = hi;
-    return search;
+    // The shortest prefix that meets the target, when the longest one tried (`most`) does
+    auto bisect = [&](size_t most, bool int16) {
+        if (!tryPrefix(most, int16)) return false;
+        size_t lo = 0, hi = most;  // the prefix of lo misses the target, that of hi meets it
+        while (hi - lo > 1) {
+            const size_t mid = lo + (hi - lo) / 2;
+            (tryPrefix(mid, int16) ? hi : lo) = mid;
+        }
+        search.chosen = hi;
+        search.int16 = int16;
+        return true;
+    };
+    // int16 activations where the format has them per node; else (or when even every node at int16 misses) float,
+    // where every weighted node but one is the most the search keeps float: beyond that the model is float.
+    const bool int16 = g.info.format == "onnx" && configValue(config, "common_quant_param", "quant_type") == "FULL_QUANT";
+    if ((int16 && n > 0 && bisect(n, true)) || (n >= 2 && bisect(n - 1, false))) return search;
+    std::ostringstream msg;
+    msg << "target_cosine=" << target << " is out of reach: the config's own plan reaches " << search.baseline;
+    for (const TargetSearch::Step& s : search.path)
+        if (s.kept + (s.int16 ? 0 : 1) == n) msg << ", with " << s.kept << " of its " << n << " weighted nodes " << (s.int16 ? "int16" : "float") << " " << s.cosine;
+    msg << " on " << search.measuredOn << " held-back calibration samples; only a float model meets it. Lower the target, "
+        << "or give it more calibration samples";
+    throw InputError(msg.str());
 }
 
 IniDocument withTargetChoice(const IniDocument& config, const TargetSearch& search)
 {
     IniDocument out = config;
-    if (std::string list = skipListWith(config, search.keptFloat()); !list.empty()) out.set("common_quant_param", "skip_quant_node", list);
+    const std::vector<std::string> nodes = search.raised();
+    if (search.int16) {
+        std::string list = configValue(config, "quantscope_param", "int16_activation_node");
+        for (const std::string& node : nodes) list = nameListWith(list, node, true);
+        if (!list.empty()) out.set("quantscope_param", "int16_activation_node", list);
+    } else if (std::string list = skipListWith(config, nodes); !list.empty()) {
+        out.set("common_quant_param", "skip_quant_node", list);
+    }
     out.remove("quantscope_param", "target_cosine");
     return out;
 }

@@ -37,34 +37,38 @@ struct SensitivityReport {
 SensitivityReport rankSensitivity(Session& session, const IniDocument& config, const SensitivityOptions& options = {},
                                   const ProgressSink& progress = {}, const CancelToken* cancel = nullptr);
 
-/** The accuracy target's search ([quantscope_param] target_cosine): which weighted nodes to keep float. */
+/** The accuracy target's search ([quantscope_param] target_cosine): which weighted nodes to raise, to int16
+ *  activations or to float. */
 struct TargetSearch {
     double target = 0;
     size_t rankedOn = 0, measuredOn = 0;  // calibration samples ranked on (the first ones) and measured on (the rest)
     double baseline = 0;                  // the config's own plan, on the measured samples
     std::vector<NodeSensitivity> order;   // the weighted nodes, most damaging first (rankSensitivity, alone)
     struct Step {
-        size_t kept = 0;           // the first `kept` nodes of order float
-        double cosine = 0;         // on the measured samples
-        size_t quantizedWeighted = 0, weighted = 0;  // weighted nodes still int8, of all
+        size_t kept = 0;     // the first `kept` nodes of order raised ...
+        bool int16 = false;  // ... to int16 activations, or else kept float
+        double cosine = 0;   // on the measured samples
+        size_t quantizedWeighted = 0, weighted = 0;  // weighted nodes still quantized (int8 weights), of all
     };
     std::vector<Step> path;  // the prefixes tried, in the order they were tried
-    size_t chosen = 0;       // how many of order are kept float (0: the plan met the target as it was)
-    std::vector<std::string> keptFloat() const;
+    size_t chosen = 0;       // how many of order are raised (0: the plan met the target as it was)
+    bool int16 = false;      // raised to int16 activations (int16_activation_node), or kept float (skip_quant_node)
+    std::vector<std::string> raised() const;  // the first `chosen` nodes of order
 };
 
-// Keeps the most damaging weighted nodes float until the model output's mean cosine against float reaches target on
-// held-back calibration samples: nodes ranked by the damage each does quantized alone (rankSensitivity with alone)
-// on the first half of the calibration samples (at most options.samples), cosines measured on the others (at most
-// options.samples; on the same ones when there is only one). The shortest prefix of that order that meets the target
-// is found by bisection (a handful of trial plans, each simulated in memory, never exported). Throws InputError,
-// naming the cosine reached, when only a float model would meet the target (every weighted node but one float
-// misses it).
+// Raises the precision of the most damaging weighted nodes until the model output's mean cosine against float reaches
+// target on held-back calibration samples: nodes ranked by the damage each does quantized alone (rankSensitivity with
+// alone) on the first half of the calibration samples (at most options.samples), cosines measured on the others (at
+// most options.samples; on the same ones when there is only one). The shortest prefix of that order that meets the
+// target is found by bisection (a handful of trial plans, each simulated in memory, never exported): first with int16
+// activations for the prefix (full quantization of an ONNX model; int8 weights stay), then, when even every weighted
+// node at int16 misses, with the prefix float. Throws InputError, naming the cosine reached, when only a float model
+// would meet the target (every weighted node but one float misses it).
 TargetSearch searchTargetCosine(Session& session, const IniDocument& config, double target, const SensitivityOptions& options = {},
                                 const ProgressSink& progress = {}, const CancelToken* cancel = nullptr);
 
-// config with the search's choice written out, so that it replays without searching: the kept-float nodes added to
-// [common_quant_param] skip_quant_node, and [quantscope_param] target_cosine removed.
+// config with the search's choice written out, so that it replays without searching: the raised nodes added to
+// [quantscope_param] int16_activation_node or to [common_quant_param] skip_quant_node, and target_cosine removed.
 IniDocument withTargetChoice(const IniDocument& config, const TargetSearch& search);
 // What convert, the GUI and the benchmarks run before quantizing: when config sets [quantscope_param] target_cosine
 // (> 0), searches (searchTargetCosine) and replaces config with withTargetChoice's; return the search, or nothing

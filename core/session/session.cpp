@@ -246,6 +246,7 @@ QuantPlan Session::buildPlan(const IniDocument& config, const std::set<std::stri
         o.nodeWeightBits = nodeBits;
         for (const auto& [node, method] : parseNodeMap(configValue(config, "quantscope_param", "node_activation_quant_method")).value_or(NodeMap{}))
             o.nodeMethods[node] = method;
+        for (const std::string& n : parseNameList(configValue(config, "quantscope_param", "int16_activation_node"))) o.int16Nodes.insert(n);
         if (!parseBool(configValue(config, "quantscope_param", "is_full_quantize")).value_or(false))
             for (const std::string& t : parseNameList(configValue(config, "quantscope_param", "quantizable_op_type"))) o.opTypes.insert(t);
         plan = buildFullQuantPlan(g, m_stats, o);

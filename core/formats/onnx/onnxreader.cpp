@@ -361,6 +361,9 @@ struct Reader {
             n.opType = np.op_type();
             n.sourceOpType = np.op_type();
             n.domain = np.domain() == "ai.onnx" ? "" : np.domain();
+            // ONNX Runtime's QuantizeLinear / DequantizeLinear (what its quantizer and Quantscope write for int16
+            // below opset 21) compute what the standard ops do
+            if (n.domain == "com.microsoft" && (n.opType == "QuantizeLinear" || n.opType == "DequantizeLinear")) n.domain.clear();
             for (const auto& a : np.attribute()) n.attrs[a.name()] = readAttribute(a, what, name);
             for (const auto& [key, a] : n.attrs)
                 if (a.kind == AttrKind::Graph)

@@ -34,11 +34,14 @@ Tensor floatVector(const std::vector<float>& v, bool scalar)
     return Tensor::fromFloat(v, scalar ? Shape{} : Shape{int64_t(v.size())});
 }
 
+constexpr const char* kMicrosoftDomain = "com.microsoft";
+
 Tensor zeroPoints(const std::vector<int32_t>& z, DataType type, bool scalar)
 {
     Tensor t(type, scalar ? Shape{} : Shape{int64_t(z.size())});
     for (size_t i = 0; i < z.size(); ++i) {
         if (type == DataType::Int8) t.data<int8_t>()[i] = int8_t(z[i]);
+        else if (type == DataType::Int16) t.data<int16_t>()[i] = int16_t(z[i]);
         else t.data<int32_t>()[i] = z[i];
     }
     return t;
@@ -408,15 +411,23 @@ std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const Q
     // reading it from outside, whose reads then take their own pair's output: ONNX Runtime's QDQ passes neither
     // fuse across a subgraph boundary nor load a model where a DequantizeLinear's output is an If's or Loop's implicit
     // input.
+    bool usesMicrosoftDomain = false;
     for (const auto& entry : plan.activations) {
         const std::string& name = entry.first;  // (not structured bindings: clang 14 cannot capture those)
         const QuantParams& p = entry.second;
         auto addPair = [&](Scope& sc, const std::string& source, const std::string& target) {
             std::string s = fresh(name + "_scale"), z = fresh(name + "_zero_point"), q = fresh(name + "_quantized");
             setTensor(sc.g->add_initializer(), s, floatVector(p.scale, true));
-            setTensor(sc.g->add_initializer(), z, zeroPoints(p.zeroPoint, DataType::Int8, true));
-            addNode(&sc.scratch, "QuantizeLinear", fresh(name + "_QuantizeLinear"), {source, s, z}, q, -1);
-            addNode(&sc.scratch, "DequantizeLinear", fresh(name + "_DequantizeLinear"), {q, s, z}, target, -1);
+            setTensor(sc.g->add_initializer(), z, zeroPoints(p.zeroPoint, p.bits > 8 ? DataType::Int16 : DataType::Int8, true));
+            onnx::NodeProto* qn = addNode(&sc.scratch, "QuantizeLinear", fresh(name + "_QuantizeLinear"), {source, s, z}, q, -1);
+            onnx::NodeProto* dn = addNode(&sc.scratch, "DequantizeLinear", fresh(name + "_DequantizeLinear"), {q, s, z}, target, -1);
+            if (p.bits > 8 && opset < 21) {
+                // int16 needs opset 21, beyond what the libonnx here converts to: ONNX Runtime's own QuantizeLinear /
+                // DequantizeLinear (com.microsoft) take int16 at any opset, as its quantizer writes them
+                qn->set_domain(kMicrosoftDomain);
+                dn->set_domain(kMicrosoftDomain);
+                usesMicrosoftDomain = true;
+            }
         };
         Scope& home = scopeOf(name, "activation");
         const std::set<size_t> readers = readIn[name];
@@ -568,6 +579,12 @@ std::string writeQdqOnnx(const std::string& sourcePath, const Graph& ir, const Q
     g->clear_value_info();
     for (auto& o : *model.mutable_opset_import())
         if (o.domain().empty() || o.domain() == "ai.onnx") o.set_version(std::max<int64_t>(o.version(), 13));
+    if (usesMicrosoftDomain && std::none_of(model.opset_import().begin(), model.opset_import().end(),
+                                            [](const auto& o) { return o.domain() == kMicrosoftDomain; })) {
+        auto* o = model.add_opset_import();
+        o->set_domain(kMicrosoftDomain);
+        o->set_version(1);
+    }
     if (model.ir_version() < 7) model.set_ir_version(7);
     model.set_producer_name("quantscope");
     std::string out;
