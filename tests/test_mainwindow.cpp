@@ -55,6 +55,18 @@ bool openSample(MainWindow& w)
     w.openSample();
     return loaded.wait(waitMs(20000));
 }
+// The sample's config with another model: opens the sample, then model, and puts the sample's config back
+bool openWithSampleConfig(MainWindow& w, const QString& model)
+{
+    if (!openSample(w)) return false;
+    const std::string config = w.settings()->document().toString();
+    QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+    w.openModel(model);
+    if (!loaded.wait(waitMs(20000))) return false;
+    Diagnostics diagnostics;
+    w.settings()->replaceDocument(parseConfig(config, "sample.ini", diagnostics), "sample config");
+    return true;
+}
 }  // namespace
 
 class TestMainWindow : public QObject {
@@ -431,13 +443,7 @@ private slots:
         QVERIFY(QFile::copy(QString::fromStdString(test::modelPath("mobilenet_v1_0.25_224.tflite")), model));
         MainWindow w;
         w.show();
-        QVERIFY(openSample(w));
-        const std::string config = w.settings()->document().toString();
-        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
-        w.openModel(model);
-        QVERIFY(loaded.wait(waitMs(20000)));
-        Diagnostics diagnostics;
-        w.settings()->replaceDocument(parseConfig(config, "sample.ini", diagnostics), "sample config");
+        QVERIFY(openWithSampleConfig(w, model));
         QSignalSpy finished(&w, &MainWindow::runFinished);
         w.run();
         QVERIFY(finished.wait(waitMs(120000)));
@@ -468,14 +474,9 @@ private slots:
         // the choice when it is saved and reopened.
         MainWindow w;
         w.show();
-        QVERIFY(openSample(w));  // its config, with the sample's ONNX twin (TFLite has no per-node int16)
+        // the sample's config with its ONNX twin (TFLite has no per-node int16)
+        QVERIFY(openWithSampleConfig(w, QString::fromStdString(test::modelPath("mobilenet_v1_0.25_224.onnx"))));
         QCOMPARE(configValue(w.settings()->document(), "common_quant_param", "quant_type"), std::string("FULL_QUANT"));
-        const std::string config = w.settings()->document().toString();
-        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
-        w.openModel(QString::fromStdString(test::modelPath("mobilenet_v1_0.25_224.onnx")));
-        QVERIFY(loaded.wait(waitMs(20000)));
-        Diagnostics diagnostics;
-        w.settings()->replaceDocument(parseConfig(config, "sample.ini", diagnostics), "sample config");
         QSignalSpy finished(&w, &MainWindow::runFinished);
         w.run();
         QVERIFY(finished.wait(waitMs(120000)));
