@@ -777,21 +777,22 @@ QString MainWindow::stageLabel(const QString& stage) const
     return stage;
 }
 
-bool MainWindow::isSkipped(const QString& node) const
+bool MainWindow::inNameList(const char* section, const char* key, const QString& node) const
 {
-    const auto names = parseNameList(m_settings->document().get("common_quant_param", "skip_quant_node").value_or(""));
+    const auto names = parseNameList(configValue(m_settings->document(), section, key));
     return std::find(names.begin(), names.end(), node.toStdString()) != names.end();
 }
 
-void MainWindow::setSkip(const QString& node, bool skip)
+void MainWindow::setInNameList(const char* section, const char* key, const QString& node, bool on)
 {
-    std::vector<std::string> names = parseNameList(m_settings->document().get("common_quant_param", "skip_quant_node").value_or(""));
-    auto it = std::find(names.begin(), names.end(), node.toStdString());
-    if (skip == (it != names.end())) return;
-    if (skip) names.push_back(node.toStdString());
-    else names.erase(it);
-    m_settings->edit("common_quant_param", "skip_quant_node", joinNameList(names));  // undoable; re-plans via changed()
+    if (inNameList(section, key, node) == on) return;
+    // undoable; re-plans via changed()
+    m_settings->edit(section, key, nameListWith(configValue(m_settings->document(), section, key), node.toStdString(), on));
 }
+
+bool MainWindow::isSkipped(const QString& node) const { return inNameList("common_quant_param", "skip_quant_node", node); }
+
+void MainWindow::setSkip(const QString& node, bool skip) { setInNameList("common_quant_param", "skip_quant_node", node, skip); }
 
 QString MainWindow::nodeChoice(const QString& node, const QString& key) const
 {
@@ -857,18 +858,9 @@ void MainWindow::addNodeChoices(const QString& node, QMenu* menu)
     }
 }
 
-bool MainWindow::isInt16(const QString& node) const
-{
-    const auto names = parseNameList(configValue(m_settings->document(), "quantscope_param", "int16_activation_node"));
-    return std::find(names.begin(), names.end(), node.toStdString()) != names.end();
-}
+bool MainWindow::isInt16(const QString& node) const { return inNameList("quantscope_param", "int16_activation_node", node); }
 
-void MainWindow::setInt16(const QString& node, bool on)
-{
-    if (isInt16(node) == on) return;
-    m_settings->edit("quantscope_param", "int16_activation_node",
-                     nameListWith(configValue(m_settings->document(), "quantscope_param", "int16_activation_node"), node.toStdString(), on));
-}
+void MainWindow::setInt16(const QString& node, bool on) { setInNameList("quantscope_param", "int16_activation_node", node, on); }
 
 void MainWindow::updateBadges()
 {

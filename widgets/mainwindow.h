@@ -92,6 +92,9 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    // node in the document's name list section/key (skip_quant_node, int16_activation_node); set: added or removed
+    bool inNameList(const char* section, const char* key, const QString& node) const;
+    void setInNameList(const char* section, const char* key, const QString& node, bool on);
     void createActions();
     void retranslate();
     void onLoaded();

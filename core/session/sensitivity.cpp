@@ -166,12 +166,11 @@ TargetSearch searchTargetCosine(Session& session, const IniDocument& config, dou
     const SensitivityReport ranking = rankFrom(session, config, base, rankOptions, rankProgress, cancel);
     search.order.assign(ranking.nodes.rbegin(), ranking.nodes.rend());  // lowest cosine alone: most damage first
     const size_t n = search.order.size();
+    // a trial: the first `kept` nodes raised (search.chosen and search.int16 say which, as withTargetChoice writes them)
     auto tryPrefix = [&](size_t kept, bool int16) {
         search.chosen = kept;
         search.int16 = int16;
-        const std::vector<std::string> nodes = search.raised();
-        const QuantPlan plan = int16 ? trialPlan(session, withTargetChoice(config, search), {}, base, cancel)
-                                     : trialPlan(session, config, std::set<std::string>(nodes.begin(), nodes.end()), base, cancel);
+        const QuantPlan plan = trialPlan(session, withTargetChoice(config, search), {}, base, cancel);
         const WeightedCoverage coverage = weightedCoverage(g, plan);
         search.path.push_back({kept, int16, eval.cosine(plan, cancel), coverage.quantized, coverage.weighted});
         if (progress) progress(std::min(trials - 1, n + 1 + search.path.size()), trials, "target_cosine");
