@@ -43,7 +43,7 @@ void takeScreenshots(qs::MainWindow& w, const QString& dir, const QString& file)
         QMetaObject::invokeMethod(size, "editingFinished");
         w.settings()->reveal("data_preprocess_param", "calibrate_size");
         save("settings-error.png");
-        w.undoStack()->undo();
+        w.document()->undoStack()->undo();
         qs::Language::apply("zh_CN");
         QTimer::singleShot(500, &w, [save] {  // let the menus and docks relayout in Chinese first
             save("chinese.png");

@@ -11,6 +11,8 @@
 #include <QSignalSpy>
 #include <QLabel>
 #include <QListWidget>
+#include <QSettings>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QTimer>
 #include <QTreeWidget>
@@ -59,12 +61,12 @@ bool openSample(MainWindow& w)
 bool openWithSampleConfig(MainWindow& w, const QString& model)
 {
     if (!openSample(w)) return false;
-    const std::string config = w.settings()->document().toString();
+    const std::string config = w.document()->config().toString();
     QSignalSpy loaded(&w, &MainWindow::modelLoaded);
     w.openModel(model);
     if (!loaded.wait(waitMs(20000))) return false;
     Diagnostics diagnostics;
-    w.settings()->replaceDocument(parseConfig(config, "sample.ini", diagnostics), "sample config");
+    w.document()->replaceConfig(parseConfig(config, "sample.ini", diagnostics), "sample config");
     return true;
 }
 }  // namespace
@@ -95,8 +97,8 @@ private slots:
         w.openFile(QString::fromStdString(path));
         QVERIFY(loaded.wait(waitMs(20000)));
         QVERIFY(w.windowTitle().startsWith("mobilenet_v1_0.25_224.tflite"));
-        QCOMPARE(QString::fromStdString(configValue(w.settings()->document(), "common_quant_param", "bit_num")), QString("6"));
-        QCOMPARE(QString::fromStdString(configValue(w.settings()->document(), "common_quant_param", "quant_type")), QString("WEIGHT_QUANT"));
+        QCOMPARE(QString::fromStdString(configValue(w.document()->config(), "common_quant_param", "bit_num")), QString("6"));
+        QCOMPARE(QString::fromStdString(configValue(w.document()->config(), "common_quant_param", "quant_type")), QString("WEIGHT_QUANT"));
     }
 
     void testOpenModelShowsNodes()
@@ -105,7 +107,7 @@ private slots:
         w.show();
         QSignalSpy loaded(&w, &MainWindow::modelLoaded);
         w.openModel(QString::fromStdString(test::modelPath("mobilenet_v1_0.25_224.tflite")));
-        QVERIFY(w.isLoading());
+        QVERIFY(w.document()->isLoading());
         QVERIFY(loaded.wait(waitMs(20000)));
         auto* table = w.findChild<QTableWidget*>("nodesTable");
         QCOMPARE(table->rowCount(), 31);
@@ -143,7 +145,7 @@ private slots:
         GraphView* view = w.graphView();
         QSignalSpy laidOut(view, &GraphView::laidOut);
         if (view->nodeItemCount() == 0) QVERIFY(laidOut.wait(waitMs(10000)));
-        const Graph* g = w.graph();
+        const Graph* g = w.document()->graph();
         QVERIFY(g);
         const Node* loop = nullptr;
         for (const Node& n : g->nodes)
@@ -213,7 +215,7 @@ private slots:
         auto* runAction = w.findChildren<QAction*>().at(0);
         for (QAction* a : w.findChildren<QAction*>())
             if (a->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_R)) runAction = a;
-        QVERIFY2(w.settings()->valid(), "the sample's settings should be valid");
+        QVERIFY2(w.document()->valid(), "the sample's settings should be valid");
         QVERIFY(runAction->isEnabled());
 
         // An invalid value: marked, explained, and Run is disabled until it is fixed.
@@ -221,12 +223,12 @@ private slots:
         QVERIFY(size);
         size->setText("0");
         QMetaObject::invokeMethod(size, "editingFinished");
-        QVERIFY(!w.settings()->valid());
+        QVERIFY(!w.document()->valid());
         QVERIFY(!runAction->isEnabled());
         auto* problems = w.findChild<QListWidget*>("settingsProblems");
         QVERIFY(problems->item(0)->text().contains("calibrate_size"));
-        w.undoStack()->undo();  // back to 5
-        QVERIFY(w.settings()->valid());
+        w.document()->undoStack()->undo();  // back to 5
+        QVERIFY(w.document()->valid());
         QVERIFY(runAction->isEnabled());
 
         // Esc cancels a run at once; nothing is planned, and the next run calibrates afresh.
@@ -235,7 +237,7 @@ private slots:
         w.cancelRun();
         QVERIFY(finished.wait(waitMs(60000)));
         QCOMPARE(finished.first().first().toBool(), false);
-        QVERIFY(w.session()->plan().quantizedNodes.empty());
+        QVERIFY(w.document()->session()->plan().quantizedNodes.empty());
         finished.clear();
         // ... and half-way through calibration (after the second photo): same outcome, nothing half-written.
         auto* job = w.findChild<QuantizeJob*>();
@@ -247,7 +249,7 @@ private slots:
         QVERIFY(finished.wait(waitMs(60000)));
         disconnect(stopAtTwo);
         QCOMPARE(finished.first().first().toBool(), false);
-        QVERIFY(w.session()->plan().quantizedNodes.empty());
+        QVERIFY(w.document()->session()->plan().quantizedNodes.empty());
         finished.clear();
 
         // Run in the background; the event loop keeps ticking every 10 ms meanwhile.
@@ -262,7 +264,7 @@ private slots:
         clock.start();
         tick.start(10);
         w.run();
-        QVERIFY(w.isRunning());
+        QVERIFY(w.document()->isRunning());
         QVERIFY(finished.wait(waitMs(60000)));
         tick.stop();
         QCOMPARE(finished.first().first().toBool(), true);
@@ -287,7 +289,7 @@ private slots:
 
         // Suggest skips ranks the weighted nodes by the output reached with each kept float (core's rankSensitivity,
         // trial plans simulated in memory): the session's plan stays as it was.
-        const size_t int8Nodes = w.session()->plan().quantizedNodes.size();
+        const size_t int8Nodes = w.document()->session()->plan().quantizedNodes.size();
         finished.clear();
         w.suggestSkips();
         QVERIFY(finished.wait(waitMs(120000)));
@@ -298,7 +300,7 @@ private slots:
         QVERIFY(ranking->rowCount() >= 2);
         QCOMPARE(ranking->item(0, 0)->text(), QString("1"));
         QVERIFY(ranking->item(0, 3)->data(Qt::DisplayRole).toDouble() >= ranking->item(1, 3)->data(Qt::DisplayRole).toDouble());
-        QCOMPARE(w.session()->plan().quantizedNodes.size(), int8Nodes);
+        QCOMPARE(w.document()->session()->plan().quantizedNodes.size(), int8Nodes);
         // Skip Top k: the k best into skip_quant_node in one undo step, re-planned from the same statistics
         const QStringList top2 = w.sensitivity()->topNodes(2);
         QCOMPARE(top2.size(), 2);
@@ -307,30 +309,30 @@ private slots:
         finished.clear();
         QTest::mouseClick(w.findChild<QPushButton*>("sensitivitySkipTop"), Qt::LeftButton);
         QVERIFY(finished.wait(waitMs(60000)));
-        QVERIFY(w.isSkipped(top2[0]) && w.isSkipped(top2[1]));
-        QVERIFY(w.session()->plan().skippedNodes.count(top2[1].toStdString()));
+        QVERIFY(w.document()->isSkipped(top2[0]) && w.document()->isSkipped(top2[1]));
+        QVERIFY(w.document()->session()->plan().skippedNodes.count(top2[1].toStdString()));
         finished.clear();
-        w.undoStack()->undo();
-        QVERIFY(!w.isSkipped(top2[0]) && !w.isSkipped(top2[1]));
+        w.document()->undoStack()->undo();
+        QVERIFY(!w.document()->isSkipped(top2[0]) && !w.document()->isSkipped(top2[1]));
         QVERIFY(finished.wait(waitMs(60000)));
-        const size_t calibrated = w.session()->calibrationSamples();
-        const double convMin = w.session()->statistics().begin()->second.min();
+        const size_t calibrated = w.document()->session()->calibrationSamples();
+        const double convMin = w.document()->session()->statistics().begin()->second.min();
 
         // Skip a node: the plan follows from the same statistics (no new calibration), and undo brings it back.
-        const std::string node = *w.session()->plan().quantizedNodes.begin();
+        const std::string node = *w.document()->session()->plan().quantizedNodes.begin();
         finished.clear();
-        w.setSkip(QString::fromStdString(node), true);
+        w.document()->setSkip(QString::fromStdString(node), true);
         QVERIFY(finished.wait(waitMs(60000)));
-        QVERIFY(w.session()->plan().skippedNodes.count(node));
-        QVERIFY(!w.session()->plan().quantizedNodes.count(node));
-        QCOMPARE(w.session()->calibrationSamples(), calibrated);
-        QCOMPARE(w.session()->statistics().begin()->second.min(), convMin);
+        QVERIFY(w.document()->session()->plan().skippedNodes.count(node));
+        QVERIFY(!w.document()->session()->plan().quantizedNodes.count(node));
+        QCOMPARE(w.document()->session()->calibrationSamples(), calibrated);
+        QCOMPARE(w.document()->session()->statistics().begin()->second.min(), convMin);
         finished.clear();
-        w.undoStack()->undo();
+        w.document()->undoStack()->undo();
         QVERIFY(finished.wait(waitMs(60000)));
-        QVERIFY(w.session()->plan().quantizedNodes.count(node));
+        QVERIFY(w.document()->session()->plan().quantizedNodes.count(node));
         finished.clear();
-        w.undoStack()->redo();
+        w.document()->undoStack()->redo();
         QVERIFY(finished.wait(waitMs(60000)));
 
         // A node click, a skip tick and Esc while a run is in progress: the properties come from the last finished
@@ -339,23 +341,23 @@ private slots:
         const QString nodeName = QString::fromStdString(node);
         finished.clear();
         w.run();
-        QVERIFY(w.isRunning());
+        QVERIFY(w.document()->isRunning());
         emit w.graphView()->nodeClicked(nodeName);
         QVERIFY(!w.findChild<QTreeWidget*>("properties")->findItems("Quantization", Qt::MatchExactly).isEmpty());
-        QVERIFY(w.isSkipped(nodeName));
+        QVERIFY(w.document()->isSkipped(nodeName));
         emit w.graphView()->skipRequested(nodeName);
-        QVERIFY(!w.isSkipped(nodeName));
+        QVERIFY(!w.document()->isSkipped(nodeName));
         w.cancelRun();
         QVERIFY(finished.wait(waitMs(60000)));
-        w.undoStack()->undo();  // the tick: the node is skipped again
-        QVERIFY(w.isSkipped(nodeName));
+        w.document()->undoStack()->undo();  // the tick: the node is skipped again
+        QVERIFY(w.document()->isSkipped(nodeName));
         finished.clear();
         w.run();  // after a cancel the statistics are collected afresh
         QVERIFY(finished.wait(waitMs(60000)));
         QCOMPARE(finished.first().first().toBool(), true);
         QTest::qWait(400);  // a re-plan the edits queued during the run starts, and ends
-        QTRY_VERIFY_WITH_TIMEOUT(!w.isRunning(), waitMs(60000));
-        QVERIFY(w.session()->plan().skippedNodes.count(node));
+        QTRY_VERIFY_WITH_TIMEOUT(!w.document()->isRunning(), waitMs(60000));
+        QVERIFY(w.document()->session()->plan().skippedNodes.count(node));
 
         // Clicking a node in the graph shows its properties, quantization included.
         emit w.graphView()->nodeClicked(QString::fromStdString(node));
@@ -366,11 +368,11 @@ private slots:
         // Export the model and the INI; the CLI replays the INI to the same bytes.
         QTemporaryDir dir;
         QString model = dir.filePath("gui.tflite"), ini = dir.filePath("gui.ini");
-        QCOMPARE(w.exportModel(model), QString());
-        QCOMPARE(w.exportConfig(ini), QString());
+        QCOMPARE(w.document()->exportModel(model), QString());
+        QCOMPARE(w.document()->exportConfig(ini), QString());
         QVERIFY(QFileInfo(model).size() > 100000);
         std::string cliOut = dir.filePath("cli.tflite").toStdString();
-        std::string a1 = "--fmk=TFLITE", a2 = "--modelFile=" + w.session()->modelPath(), a3 = "--outputFile=" + cliOut,
+        std::string a1 = "--fmk=TFLITE", a2 = "--modelFile=" + w.document()->session()->modelPath(), a3 = "--outputFile=" + cliOut,
                     a4 = "--configFile=" + ini.toStdString();
         const char* argv[] = {"quantscope-cli", "convert", a1.c_str(), a2.c_str(), a3.c_str(), a4.c_str()};
         std::ostringstream out, err;
@@ -390,7 +392,7 @@ private slots:
         // document (skip_quant_node, the target removed) as one undo step, and its path is shown. Re-plans after an
         // edit do not search.
         finished.clear();
-        w.settings()->edit("quantscope_param", "target_cosine", "0.000001");
+        w.document()->edit("quantscope_param", "target_cosine", "0.000001");
         QVERIFY(finished.wait(waitMs(60000)));
         QVERIFY(!w.findChild<QMessageBox*>("targetBox"));
         finished.clear();
@@ -402,11 +404,11 @@ private slots:
         QVERIFY2(target->text().contains("no node raised"), qPrintable(target->text()));
         target->close();
         QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
-        QVERIFY(!w.settings()->document().get("quantscope_param", "target_cosine"));
-        QCOMPARE(w.settings()->document().get("common_quant_param", "skip_quant_node").value_or(""), node);
+        QVERIFY(!w.document()->config().get("quantscope_param", "target_cosine"));
+        QCOMPARE(w.document()->config().get("common_quant_param", "skip_quant_node").value_or(""), node);
         finished.clear();
-        w.undoStack()->undo();
-        QCOMPARE(w.settings()->document().get("quantscope_param", "target_cosine").value_or(""), std::string("0.000001"));
+        w.document()->undoStack()->undo();
+        QCOMPARE(w.document()->config().get("quantscope_param", "target_cosine").value_or(""), std::string("0.000001"));
         QVERIFY(finished.wait(waitMs(60000)));
         QVERIFY(!w.findChild<QMessageBox*>("targetBox"));
     }
@@ -421,16 +423,84 @@ private slots:
         const std::string text = "# the CI's config\n[common_quant_param]\nquant_type=WEIGHT_QUANT\nbit_num=17  \n; keep this\n";
         writeFileAtomic(ini, text);
         QCOMPARE(w.openConfig(QString::fromStdString(ini)), QString());
-        QVERIFY(!w.settings()->valid());
+        QVERIFY(!w.document()->valid());
         auto* problems = w.findChild<QListWidget*>("settingsProblems");
         QVERIFY(problems && problems->count() >= 1);
         QVERIFY2(problems->item(0)->text().contains("bit_num=17 is out of range [0, 16]"), qPrintable(problems->item(0)->text()));
         const QString out = dir.filePath("back.ini");
-        QCOMPARE(w.exportConfig(out), QString());
+        QCOMPARE(w.document()->exportConfig(out), QString());
         QCOMPARE(readFileBytes(out.toStdString()), text);  // comments, order and spacing as read
-        w.undoStack()->undo();  // the sample's settings again
-        QVERIFY(w.settings()->valid());
+        w.document()->undoStack()->undo();  // the sample's settings again
+        QVERIFY(w.document()->valid());
         QCOMPARE(w.openConfig(dir.filePath("missing.ini")).isEmpty(), false);
+    }
+
+    void testSecondRunBesideTheFirstAndViewStateInTheProject()
+    {
+        // A skip re-plans: the results show the new run's cosine with the run before's beside it (a "Before" column,
+        // dots on the chart, "was" in the status). The project saved then reopens on the same tab, filter and node,
+        // and recent files offer the project, not its model.
+        QTemporaryDir dir;
+        MainWindow w;
+        w.show();
+        QVERIFY(openSample(w));
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.run();
+        QVERIFY(finished.wait(waitMs(120000)));
+        QVERIFY(finished.first().first().toBool());
+        QVERIFY(w.document()->lastRun() && !w.document()->previousRun());
+        const std::vector<TensorRow> first = w.document()->lastRun()->rows;
+        const auto* header = w.results()->findChild<QTableWidget*>("resultsTable");
+        QVERIFY(header);
+        QVERIFY(header->isColumnHidden(2));  // no run before the first
+        const std::string node = *w.document()->plan()->quantizedNodes.rbegin();
+        finished.clear();
+        w.document()->setSkip(QString::fromStdString(node), true);
+        QVERIFY(finished.wait(waitMs(120000)));
+        QVERIFY(finished.first().first().toBool());
+        QVERIFY(w.document()->previousRun());
+        QCOMPARE(w.document()->previousRun()->rows.size(), first.size());
+        QVERIFY(!header->isColumnHidden(2));
+        int compared = 0;
+        for (const TensorRow& r : first)
+            if (r.dataType == "Dequant" && r.inOut == "Out" && r.tensorType == "Activation") {
+                QCOMPARE(w.results()->baselineCosine(r.tensorName), r.cosine);
+                ++compared;
+            }
+        QVERIFY(compared > 10);
+        auto* status = w.findChild<QLabel*>("runStatus");
+        QVERIFY(status);
+        QVERIFY2(status->text().contains(", was "), qPrintable(status->text()));
+
+        // view state: the results tab, a filter, a node shown in the properties
+        auto* tabs = w.findChild<QTabWidget*>();
+        QVERIFY(tabs);
+        tabs->setCurrentIndex(2);
+        auto* filter = w.findChild<QLineEdit*>("nodeFilter");
+        QVERIFY(filter);
+        filter->setText("Conv2d_1");
+        const QString shown = QString::fromStdString(*w.document()->plan()->quantizedNodes.begin());
+        w.graphView()->selectNode(shown.toStdString());
+        emit w.graphView()->nodeClicked(shown);
+        const QString path = dir.filePath("sample.quantscope.yaml");
+        QCOMPARE(w.saveProject(path), QString());
+        const QString model = w.document()->modelPath();
+        QVERIFY2(!w.saveProject(model).isEmpty(), "a project must never overwrite its model");
+        QCOMPARE(QSettings().value("recentFiles").toStringList().value(0), QFileInfo(path).absoluteFilePath());
+
+        MainWindow again;
+        again.show();
+        QSignalSpy loaded(&again, &MainWindow::modelLoaded);
+        again.openFile(path);
+        QVERIFY(loaded.wait(waitMs(20000)));
+        QCOMPARE(again.document()->projectPath(), QFileInfo(path).absoluteFilePath());
+        QCOMPARE(again.document()->config().toString(), w.document()->config().toString());
+        QVERIFY(again.document()->isSkipped(QString::fromStdString(node)));
+        QCOMPARE(again.findChild<QTabWidget*>()->currentIndex(), 2);
+        QCOMPARE(again.findChild<QLineEdit*>("nodeFilter")->text(), QString("Conv2d_1"));
+        auto* properties = again.findChild<QTreeWidget*>("properties");
+        QVERIFY(properties && properties->topLevelItemCount() > 0);
+        QCOMPARE(properties->topLevelItem(0)->text(1), shown);
     }
 
     void testAnalysisStandsWhenTheExportFails()
@@ -448,12 +518,12 @@ private slots:
         w.run();
         QVERIFY(finished.wait(waitMs(120000)));
         QVERIFY(finished.first().first().toBool());
-        QCOMPARE(w.exportModel(dir.filePath("ok.tflite")), QString());
+        QCOMPARE(w.document()->exportModel(dir.filePath("ok.tflite")), QString());
         // the file changes under the open model
         QVERIFY(QFile::remove(model));
         QVERIFY(QFile::copy(QString::fromStdString(test::modelPath("resnet8_cifar10.tflite")), model));
         finished.clear();
-        w.setSkip(QString::fromStdString(*w.session()->plan().quantizedNodes.begin()), true);
+        w.document()->setSkip(QString::fromStdString(*w.document()->session()->plan().quantizedNodes.begin()), true);
         QVERIFY(finished.wait(waitMs(120000)));
         QVERIFY(finished.first().first().toBool());
         auto* status = w.findChild<QLabel*>("runStatus");
@@ -462,7 +532,7 @@ private slots:
                  qPrintable(status->text()));
         QVERIFY2(status->text().contains("output cosine"), qPrintable(status->text()));  // measured all the same
         QVERIFY(w.results()->rowCount() > 20);
-        const QString refused = w.exportModel(dir.filePath("stale.tflite"));
+        const QString refused = w.document()->exportModel(dir.filePath("stale.tflite"));
         QVERIFY2(refused.contains("could not be exported"), qPrintable(refused));
         QVERIFY(!QFileInfo::exists(dir.filePath("stale.tflite")));
     }
@@ -476,35 +546,35 @@ private slots:
         w.show();
         // the sample's config with its ONNX twin (TFLite has no per-node int16)
         QVERIFY(openWithSampleConfig(w, QString::fromStdString(test::modelPath("mobilenet_v1_0.25_224.onnx"))));
-        QCOMPARE(configValue(w.settings()->document(), "common_quant_param", "quant_type"), std::string("FULL_QUANT"));
+        QCOMPARE(configValue(w.document()->config(), "common_quant_param", "quant_type"), std::string("FULL_QUANT"));
         QSignalSpy finished(&w, &MainWindow::runFinished);
         w.run();
         QVERIFY(finished.wait(waitMs(120000)));
         QVERIFY(finished.first().first().toBool());
-        const Graph& g = w.session()->graph();
+        const Graph& g = w.document()->session()->graph();
         std::string conv;
         for (const Node& n : g.nodes)
-            if (n.opType == "Conv" && conv.empty() && w.session()->plan().quantizedNodes.count(n.name) && g.nodes[0].name != n.name) conv = n.name;
+            if (n.opType == "Conv" && conv.empty() && w.document()->session()->plan().quantizedNodes.count(n.name) && g.nodes[0].name != n.name) conv = n.name;
         QVERIFY(!conv.empty());
         const QString node = QString::fromStdString(conv);
         const std::string input = g.values[size_t(g.nodes[size_t(g.findNode(conv))].inputs.at(0))].name;
-        QCOMPARE(w.session()->plan().activations.at(input).bits, 8);
+        QCOMPARE(w.document()->session()->plan().activations.at(input).bits, 8);
         QMenu menu;
         emit w.graphView()->nodeMenuRequested(node, &menu);
         QAction* wide = menu.findChild<QAction*>("int16Action");
         QVERIFY2(wide && wide->isCheckable() && !wide->isChecked(), "no unchecked 16-bit Activations in the node's menu");
         finished.clear();
         wide->trigger();
-        QVERIFY(w.isInt16(node));
+        QVERIFY(w.document()->isInt16(node));
         QCOMPARE(w.graphView()->badge(conv), QString("A16"));
         QVERIFY(finished.wait(waitMs(120000)));
         QVERIFY(finished.first().first().toBool());
-        QCOMPARE(w.session()->plan().activations.at(input).bits, 16);
+        QCOMPARE(w.document()->session()->plan().activations.at(input).bits, 16);
         QTemporaryDir dir;
         const QString ini = dir.filePath("int16.ini"), project = dir.filePath("int16.quantscope.yaml"), model = dir.filePath("int16.onnx");
-        QCOMPARE(w.exportConfig(ini), QString());
+        QCOMPARE(w.document()->exportConfig(ini), QString());
         QVERIFY(QString::fromStdString(readFileBytes(ini.toStdString())).contains("int16_activation_node=" + node + "\n"));
-        QCOMPARE(w.exportModel(model), QString());
+        QCOMPARE(w.document()->exportModel(model), QString());
         const Graph exported = loadModel(model.toStdString()).graph;
         size_t int16Quantize = 0;
         for (const Node& n : exported.nodes)
@@ -516,11 +586,11 @@ private slots:
             QSignalSpy loaded(&again, &MainWindow::modelLoaded);
             again.openFile(project);
             QVERIFY(loaded.wait(waitMs(20000)));
-            QVERIFY(again.isInt16(node));
+            QVERIFY(again.document()->isInt16(node));
             QCOMPARE(again.graphView()->badge(conv), QString("A16"));
         }
-        w.undoStack()->undo();
-        QVERIFY(!w.isInt16(node));
+        w.document()->undoStack()->undo();
+        QVERIFY(!w.document()->isInt16(node));
         QCOMPARE(w.graphView()->badge(conv), QString());
         QVERIFY(finished.wait(waitMs(120000)));
     }
@@ -535,7 +605,7 @@ private slots:
         auto* type = qobject_cast<QComboBox*>(w.settings()->editorFor("common_quant_param", "quant_type"));
         QVERIFY(type);
         type->setCurrentText("WEIGHT_QUANT");
-        QVERIFY(w.settings()->valid());
+        QVERIFY(w.document()->valid());
         // the sections weight quantization does not read are folded away
         auto* tree = w.findChild<QTreeWidget*>("settingsTree");
         QVERIFY(tree);
@@ -554,7 +624,7 @@ private slots:
         w.run();
         QVERIFY(finished.wait(waitMs(120000)));
         QVERIFY(finished.first().first().toBool());
-        const QuantPlan& plan = w.session()->plan();
+        const QuantPlan& plan = w.document()->session()->plan();
         QCOMPARE(plan.quantType, std::string("WEIGHT_QUANT"));
         QVERIFY(!plan.quantizedNodes.empty());
         emit w.graphView()->nodeClicked(QString::fromStdString(*plan.quantizedNodes.begin()));
@@ -580,7 +650,7 @@ private slots:
         QVERIFY(!four->isChecked());
         finished.clear();
         four->trigger();
-        QCOMPARE(w.nodeChoice(node, "node_weight_bits"), QString("4"));
+        QCOMPARE(w.document()->nodeChoice(node, "node_weight_bits"), QString("4"));
         QCOMPARE(w.graphView()->badge(node.toStdString()), QString("W4"));
         QVERIFY(finished.wait(waitMs(120000)));
         QVERIFY(finished.first().first().toBool());
@@ -590,7 +660,7 @@ private slots:
         QVERIFY2(weights.first()->text(1).startsWith("4 bits"), qPrintable(weights.first()->text(1)));
         QTemporaryDir dir;
         const QString ini = dir.filePath("choices.ini"), project = dir.filePath("choices.quantscope.yaml");
-        QCOMPARE(w.exportConfig(ini), QString());
+        QCOMPARE(w.document()->exportConfig(ini), QString());
         QVERIFY(QString::fromStdString(readFileBytes(ini.toStdString())).contains("node_weight_bits=" + node + ":4"));
         QCOMPARE(w.saveProject(project), QString());
         {
@@ -598,11 +668,11 @@ private slots:
             QSignalSpy loaded(&again, &MainWindow::modelLoaded);
             again.openFile(project);
             QVERIFY(loaded.wait(waitMs(20000)));
-            QCOMPARE(again.nodeChoice(node, "node_weight_bits"), QString("4"));
+            QCOMPARE(again.document()->nodeChoice(node, "node_weight_bits"), QString("4"));
             QCOMPARE(again.graphView()->badge(node.toStdString()), QString("W4"));
         }
-        w.undoStack()->undo();
-        QCOMPARE(w.nodeChoice(node, "node_weight_bits"), QString());
+        w.document()->undoStack()->undo();
+        QCOMPARE(w.document()->nodeChoice(node, "node_weight_bits"), QString());
         QCOMPARE(w.graphView()->badge(node.toStdString()), QString());
         QVERIFY(finished.wait(waitMs(120000)));
 

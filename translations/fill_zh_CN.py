@@ -229,6 +229,22 @@ ZH = {
     "%1 · not exported: %2": "%1 · 未导出：%2",
     "The plan was measured in memory; writing it as a model failed:\n%1": "已在内存中度量该量化方案；将其写为模型时失败：\n%1",
     "The last run's plan could not be exported: %1": "上次运行的量化方案无法导出：%1",
+    'Models and projects (*.onnx *.tflite *.yaml);;All files (*)': '模型和项目 (*.onnx *.tflite *.yaml);;所有文件 (*)',
+    'Loading the sample...': '正在加载示例...',
+    'Project': '项目',
+    '%1 int8 nodes, %2 with int16 activations': '%1 个 int8 节点，%2 个使用 int16 激活',
+    '%1 int8 nodes': '%1 个 int8 节点',
+    'output cosine %1 (%2 samples)': '输出余弦 %1（%2 个样本）',
+    ', was %1': '，之前为 %1',
+    '%1, %2 float · %3 · %4 KiB': '%1，%2 个浮点 · %3 · %4 KiB',
+    'Quantscope projects (*.quantscope.yaml *.yaml)': 'Quantscope 项目 (*.quantscope.yaml *.yaml)',
+    'Wait for the running job to finish, or cancel it (Esc).': '请等待正在运行的任务结束，或取消它（Esc）。',
+    'Nothing to export yet: run the quantization first (Ctrl+R).': '尚无可导出的内容：请先运行量化（Ctrl+R）。',
+    'Open a model first.': '请先打开模型。',
+    'Before': '之前',
+    'The cosine the run before this one measured for the tensor: compare before and after a change': '上一次运行测得的该张量余弦：用于比较修改前后的效果',
+    'before': '之前',
+    'now %1, before %2 (%3%4)': '现在 %1，之前 %2（%3%4）',
 }
 
 def main():

@@ -2,17 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en">
 <context>
-    <name>QObject</name>
-    <message>
-        <source>Wrote output_summary.csv, round_*.csv and quant_param.csv to %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Debug report export cancelled.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>main</name>
     <message>
         <source>Interactive post-training quantization of neural networks</source>
@@ -69,10 +58,6 @@
     <name>qs::MainWindow</name>
     <message>
         <source>Open Model</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Models (*.onnx *.tflite);;All files (*)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -376,15 +361,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>%1 int8 nodes, %2 float · output cosine %3 (%4 samples) · %5 KiB</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>%1 nodes quantized · %2 KiB</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Refusing to overwrite the model.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -495,13 +472,6 @@
 %1</source>
         <translation type="unfinished"></translation>
     </message>
-    <message numerus="yes">
-        <source>Keep %n node(s) float for target_cosine</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
-    </message>
     <message>
         <source>target_cosine %1</source>
         <translation type="unfinished"></translation>
@@ -533,14 +503,6 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
     </message>
     <message>
         <source>Load a MindSpore Lite INI config into the settings, with its problems listed (Ctrl+Shift+O)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Open a model first, and wait for the run to finish.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Open config %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -577,10 +539,6 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
     </message>
     <message>
         <source>debug reports</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>A run is in progress: export when it has finished.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -628,17 +586,6 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
 %1</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <source>The last run&apos;s plan could not be exported: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message numerus="yes">
-        <source>Give %n node(s) int16 activations for target_cosine</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
-        </translation>
-    </message>
     <message numerus="yes">
         <source>%n most damaging weighted node(s) int16: output cosine %1, %2 of %3 weighted ops with int8 weights</source>
         <translation type="unfinished">
@@ -680,6 +627,99 @@ They are now in int16_activation_node (Ctrl+Z takes them back).</source>
     </message>
     <message>
         <source>A16</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Models and projects (*.onnx *.tflite *.yaml);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading the sample...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Project</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 int8 nodes, %2 with int16 activations</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 int8 nodes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>output cosine %1 (%2 samples)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, was %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1, %2 float · %3 · %4 KiB</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quantscope projects (*.quantscope.yaml *.yaml)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>qs::ProjectDocument</name>
+    <message>
+        <source>Wait for the running job to finish, or cancel it (Esc).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open a model first, and wait for the run to finish.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open config %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Give %n node(s) int16 activations for target_cosine</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Keep %n node(s) float for target_cosine</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Wrote output_summary.csv, round_*.csv and quant_param.csv to %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Debug report export cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A run is in progress: export when it has finished.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The last run&apos;s plan could not be exported: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing to export yet: run the quantization first (Ctrl+R).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refusing to overwrite the model.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open a model first.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -791,6 +831,22 @@ They are now in int16_activation_node (Ctrl+Z takes them back).</source>
     </message>
     <message>
         <source>%1%2: %3 bits, scale %4, zero point %5, clip %6%, cosine %7</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Before</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The cosine the run before this one measured for the tensor: compare before and after a change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>before</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>now %1, before %2 (%3%4)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

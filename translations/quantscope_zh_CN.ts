@@ -2,17 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name>QObject</name>
-    <message>
-        <source>Wrote output_summary.csv, round_*.csv and quant_param.csv to %1</source>
-        <translation>已将 output_summary.csv、round_*.csv 和 quant_param.csv 写入 %1</translation>
-    </message>
-    <message>
-        <source>Debug report export cancelled.</source>
-        <translation>已取消调试报告导出。</translation>
-    </message>
-</context>
-<context>
     <name>main</name>
     <message>
         <source>Interactive post-training quantization of neural networks</source>
@@ -69,10 +58,6 @@
     <message>
         <source>Open Model</source>
         <translation>打开模型</translation>
-    </message>
-    <message>
-        <source>Models (*.onnx *.tflite);;All files (*)</source>
-        <translation>模型 (*.onnx *.tflite);;所有文件 (*)</translation>
     </message>
     <message>
         <source>About Quantscope</source>
@@ -375,16 +360,8 @@
         <translation>量化失败</translation>
     </message>
     <message>
-        <source>%1 int8 nodes, %2 float · output cosine %3 (%4 samples) · %5 KiB</source>
-        <translation>%1 个 int8 节点，%2 个浮点 · 输出余弦相似度 %3（%4 个样本）· %5 KiB</translation>
-    </message>
-    <message>
         <source>%1 nodes quantized · %2 KiB</source>
         <translation>已量化 %1 个节点 · %2 KiB</translation>
-    </message>
-    <message>
-        <source>Refusing to overwrite the model.</source>
-        <translation>拒绝覆盖模型文件。</translation>
     </message>
     <message>
         <source>Save Project</source>
@@ -494,12 +471,6 @@
         <translation>未被量化，但 skip_quant_node 和配置规则均未要求保持浮点：
 %1</translation>
     </message>
-    <message numerus="yes">
-        <source>Keep %n node(s) float for target_cosine</source>
-        <translation>
-            <numerusform>为 target_cosine 保留 %n 个浮点节点</numerusform>
-        </translation>
-    </message>
     <message>
         <source>target_cosine %1</source>
         <translation>target_cosine %1</translation>
@@ -539,14 +510,6 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
         <translation>将 MindSpore Lite INI 配置载入设置并列出其中的问题 (Ctrl+Shift+O)</translation>
     </message>
     <message>
-        <source>Open a model first, and wait for the run to finish.</source>
-        <translation>请先打开模型，并等待运行结束。</translation>
-    </message>
-    <message>
-        <source>Open config %1</source>
-        <translation>打开配置 %1</translation>
-    </message>
-    <message>
         <source>Config %1 loaded</source>
         <translation>已载入配置 %1</translation>
     </message>
@@ -581,10 +544,6 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
     <message>
         <source>debug reports</source>
         <translation>调试报告</translation>
-    </message>
-    <message>
-        <source>A run is in progress: export when it has finished.</source>
-        <translation>正在运行：请在运行结束后导出。</translation>
     </message>
     <message>
         <source>Writing debug reports to %1... (Esc cancels)</source>
@@ -632,16 +591,6 @@ They are now in skip_quant_node (Ctrl+Z takes them back).</source>
         <translation>已在内存中度量该量化方案；将其写为模型时失败：
 %1</translation>
     </message>
-    <message>
-        <source>The last run&apos;s plan could not be exported: %1</source>
-        <translation>上次运行的量化方案无法导出：%1</translation>
-    </message>
-    <message numerus="yes">
-        <source>Give %n node(s) int16 activations for target_cosine</source>
-        <translation>
-            <numerusform>为 target_cosine 让 %n 个节点使用 int16 激活</numerusform>
-        </translation>
-    </message>
     <message numerus="yes">
         <source>%n most damaging weighted node(s) int16: output cosine %1, %2 of %3 weighted ops with int8 weights</source>
         <translation>
@@ -687,6 +636,97 @@ int16 激活：%4
     <message>
         <source>A16</source>
         <translation>A16</translation>
+    </message>
+    <message>
+        <source>Models and projects (*.onnx *.tflite *.yaml);;All files (*)</source>
+        <translation>模型和项目 (*.onnx *.tflite *.yaml);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Loading the sample...</source>
+        <translation>正在加载示例...</translation>
+    </message>
+    <message>
+        <source>Project</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <source>%1 int8 nodes, %2 with int16 activations</source>
+        <translation>%1 个 int8 节点，%2 个使用 int16 激活</translation>
+    </message>
+    <message>
+        <source>%1 int8 nodes</source>
+        <translation>%1 个 int8 节点</translation>
+    </message>
+    <message>
+        <source>output cosine %1 (%2 samples)</source>
+        <translation>输出余弦 %1（%2 个样本）</translation>
+    </message>
+    <message>
+        <source>, was %1</source>
+        <translation>，之前为 %1</translation>
+    </message>
+    <message>
+        <source>%1, %2 float · %3 · %4 KiB</source>
+        <translation>%1，%2 个浮点 · %3 · %4 KiB</translation>
+    </message>
+    <message>
+        <source>Quantscope projects (*.quantscope.yaml *.yaml)</source>
+        <translation>Quantscope 项目 (*.quantscope.yaml *.yaml)</translation>
+    </message>
+</context>
+<context>
+    <name>qs::ProjectDocument</name>
+    <message>
+        <source>Wait for the running job to finish, or cancel it (Esc).</source>
+        <translation>请等待正在运行的任务结束，或取消它（Esc）。</translation>
+    </message>
+    <message>
+        <source>Open a model first, and wait for the run to finish.</source>
+        <translation>请先打开模型，并等待运行结束。</translation>
+    </message>
+    <message>
+        <source>Open config %1</source>
+        <translation>打开配置 %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Give %n node(s) int16 activations for target_cosine</source>
+        <translation>
+            <numerusform>为 target_cosine 让 %n 个节点使用 int16 激活</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Keep %n node(s) float for target_cosine</source>
+        <translation>
+            <numerusform>为 target_cosine 保留 %n 个浮点节点</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Wrote output_summary.csv, round_*.csv and quant_param.csv to %1</source>
+        <translation>已将 output_summary.csv、round_*.csv 和 quant_param.csv 写入 %1</translation>
+    </message>
+    <message>
+        <source>Debug report export cancelled.</source>
+        <translation>已取消调试报告导出。</translation>
+    </message>
+    <message>
+        <source>A run is in progress: export when it has finished.</source>
+        <translation>正在运行：请在运行结束后导出。</translation>
+    </message>
+    <message>
+        <source>The last run&apos;s plan could not be exported: %1</source>
+        <translation>上次运行的量化方案无法导出：%1</translation>
+    </message>
+    <message>
+        <source>Nothing to export yet: run the quantization first (Ctrl+R).</source>
+        <translation>尚无可导出的内容：请先运行量化（Ctrl+R）。</translation>
+    </message>
+    <message>
+        <source>Refusing to overwrite the model.</source>
+        <translation>拒绝覆盖模型文件。</translation>
+    </message>
+    <message>
+        <source>Open a model first.</source>
+        <translation>请先打开模型。</translation>
     </message>
 </context>
 <context>
@@ -798,6 +838,22 @@ int16 激活：%4
     <message>
         <source>%1%2: %3 bits, scale %4, zero point %5, clip %6%, cosine %7</source>
         <translation>%1%2：%3 位，缩放因子 %4，零点 %5，截断 %6%，余弦相似度 %7</translation>
+    </message>
+    <message>
+        <source>Before</source>
+        <translation>之前</translation>
+    </message>
+    <message>
+        <source>The cosine the run before this one measured for the tensor: compare before and after a change</source>
+        <translation>上一次运行测得的该张量余弦：用于比较修改前后的效果</translation>
+    </message>
+    <message>
+        <source>before</source>
+        <translation>之前</translation>
+    </message>
+    <message>
+        <source>now %1, before %2 (%3%4)</source>
+        <translation>现在 %1，之前 %2（%3%4）</translation>
     </message>
 </context>
 <context>

@@ -88,21 +88,6 @@ QString sampleConfig(const QString& dir)
         .arg(dir);
 }
 
-// A starting config for any other model: full quantization with the data section to fill in.
-QString starterConfig(const Graph& g)
-{
-    QString input = g.inputs.empty() ? QString("input") : QString::fromStdString(g.values[g.inputs[0]].name);
-    return QString("[common_quant_param]\nquant_type=FULL_QUANT\nbit_num=8\n\n[data_preprocess_param]\n"
-                   "calibrate_path=%1:/path/to/images\ncalibrate_size=100\ninput_type=IMAGE\n\n"
-                   "[full_quant_param]\nactivation_quant_method=MAX_MIN\nper_channel=true\nbias_correction=true\n")
-        .arg(input);
-}
-
-IniDocument parseIni(const QString& text)
-{
-    Diagnostics d;
-    return IniDocument::parse(text.toStdString(), "settings.ini", d);
-}
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
@@ -110,11 +95,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     initResources();
     setAcceptDrops(true);
     resize(1400, 860);
-    m_undo = new QUndoStack(this);
-    m_job = new QuantizeJob(this);
-    m_replanTimer = new QTimer(this);
-    m_replanTimer->setSingleShot(true);
-    m_replanTimer->setInterval(250);  // settle a burst of edits before re-planning
+    m_doc = new ProjectDocument(this);
 
     m_summary = new QTreeWidget;
     m_summary->setColumnCount(2);
@@ -154,7 +135,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     cl->addWidget(m_tabs);
     setCentralWidget(central);
 
-    m_settings = new SettingsEditor(m_undo);
+    m_settings = new SettingsEditor(m_doc);
     m_modelDock = new QDockWidget;
     m_modelDock->setObjectName("modelDock");
     m_modelDock->setWidget(m_summary);
@@ -184,8 +165,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     statusBar()->addPermanentWidget(m_progress);
 
     createActions();
-    connect(&m_watcher, &QFutureWatcher<LoadedModel>::finished, this, &MainWindow::onLoaded);
-    connect(m_job, &QuantizeJob::progress, this, [this](int done, int total, const QString& stage) {
+    connect(m_doc, &ProjectDocument::loaded, this, &MainWindow::onLoaded);
+    connect(m_doc, &ProjectDocument::loadFailed, this, &MainWindow::onLoadFailed);
+    connect(m_doc, &ProjectDocument::busyChanged, this, &MainWindow::updateActions);
+    connect(m_doc, &ProjectDocument::validityChanged, this, &MainWindow::updateActions);
+    connect(m_doc, &ProjectDocument::configChanged, this, &MainWindow::onConfigChanged);
+    connect(m_doc, &ProjectDocument::runFinished, this, &MainWindow::onRunFinished);
+    connect(m_doc, &ProjectDocument::reportsFinished, m_status, &QLabel::setText);
+    connect(m_doc, &ProjectDocument::progress, this, [this](int done, int total, const QString& stage) {
         m_progress->setRange(0, std::max(total, 1));
         m_progress->setValue(done);
         QString eta;
@@ -196,63 +183,22 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         m_progress->setFormat(tr("%1 %v/%m").arg(label));
         m_runStatus->setText(tr("%1: %2 of %3%4").arg(label).arg(done).arg(total).arg(eta));
     });
-    connect(m_job, &QuantizeJob::finished, this, &MainWindow::onRunFinished);
-    connect(m_settings, &SettingsEditor::changed, this, &MainWindow::onSettingsChanged);
-    connect(m_settings, &SettingsEditor::validityChanged, this, &MainWindow::updateActions);
-    connect(m_replanTimer, &QTimer::timeout, this, [this] {
-        if (isRunning()) {
-            m_replanQueued = true;
-            return;
-        }
-        if (m_session && !m_session->statistics().empty() && m_settings->valid() && m_settings->dataSettings() == m_calibratedWith) {
-            m_runStarted = QDateTime::currentMSecsSinceEpoch();
-            // target_cosine searches on Run (Ctrl+R) only: re-planning after each edit, an undo of the search's
-            // choice included, would search again.
-            IniDocument doc = m_settings->document();
-            doc.remove("quantscope_param", "target_cosine");
-            m_job->start(m_session, doc, false);
-            updateActions();
-        }
-    });
-    connect(m_results, &ResultsView::skipToggled, this, &MainWindow::setSkip);
-    connect(m_results, &ResultsView::nodeSelected, this, [this](const QString& n) {
-        m_graphView->selectNode(n.toStdString());
-        showProperties(n);
-    });
-    connect(m_graphView, &GraphView::nodeClicked, this, [this](const QString& n) {
-        m_results->selectNode(n.toStdString());
-        showProperties(n);
-    });
-    connect(m_graphView, &GraphView::skipRequested, this, [this](const QString& n) {
-        if (m_session) setSkip(n, !isSkipped(n));
+    // per-node choices edit the document (undoable), which re-plans; selection follows across the views
+    connect(m_results, &ResultsView::skipToggled, m_doc, &ProjectDocument::setSkip);
+    connect(m_graphView, &GraphView::skipRequested, this, [this](const QString& n) { m_doc->setSkip(n, !m_doc->isSkipped(n)); });
+    connect(m_sensitivity, &SensitivityView::skipRequested, m_doc, &ProjectDocument::setSkips);
+    connect(m_sensitivity, &SensitivityView::targetRequested, this, [this](double cosine) {
+        m_doc->edit("quantscope_param", "target_cosine", QString::number(cosine, 'g', 6).toStdString());
+        run();  // searches; the document writes its choice into the config
     });
     connect(m_graphView, &GraphView::nodeMenuRequested, this, &MainWindow::addNodeChoices);
-    connect(m_sensitivity, &SensitivityView::nodeSelected, this, [this](const QString& n) {
-        m_graphView->selectNode(n.toStdString());
-        m_results->selectNode(n.toStdString());
-        showProperties(n);
-    });
-    connect(m_sensitivity, &SensitivityView::skipRequested, this, [this](const QStringList& nodes) {
-        std::vector<std::string> names;
-        for (const QString& n : nodes) names.push_back(n.toStdString());
-        m_settings->edit("common_quant_param", "skip_quant_node", skipListWith(m_settings->document(), names));  // re-plans
-    });
-    connect(m_sensitivity, &SensitivityView::targetRequested, this, [this](double cosine) {
-        m_settings->edit("quantscope_param", "target_cosine", QString::number(cosine, 'g', 6).toStdString());
-        run();  // searches, then writes its choice into the document (applyTargetChoice)
-    });
     connect(m_results, &ResultsView::nodeMenuRequested, this, &MainWindow::addNodeChoices);
+    connect(m_results, &ResultsView::nodeSelected, this, &MainWindow::selectNode);
+    connect(m_graphView, &GraphView::nodeClicked, this, &MainWindow::selectNode);
+    connect(m_sensitivity, &SensitivityView::nodeSelected, this, &MainWindow::selectNode);
     connect(m_nodes, &QTableWidget::itemSelectionChanged, this, [this] {
         auto rows = m_nodes->selectionModel()->selectedRows();
-        if (rows.isEmpty()) return;
-        QString n = m_nodes->item(rows.first().row(), 1)->text();
-        m_graphView->selectNode(n.toStdString());
-        m_results->selectNode(n.toStdString());
-        showProperties(n);
-    });
-    connect(&m_reportsWatcher, &QFutureWatcher<QString>::finished, this, [this] {
-        m_status->setText(m_reportsWatcher.result());
-        updateActions();
+        if (!rows.isEmpty()) selectNode(m_nodes->item(rows.first().row(), 1)->text());
     });
     connect(m_graphView, &GraphView::laidOut, this, [this](double ms) {
         m_status->setText(m_status->text() + tr(" · graph laid out in %1 ms").arg(ms, 0, 'f', 0));
@@ -264,14 +210,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     restoreState(settings.value("window/state").toByteArray());
 }
 
-MainWindow::~MainWindow()
-{
-    m_job->cancel();
-    if (m_reportsCancel) m_reportsCancel->cancel();
-    m_job->waitForFinished();
-    m_reportsWatcher.waitForFinished();
-    m_watcher.waitForFinished();
-}
+MainWindow::~MainWindow() = default;  // the document, a child, cancels and waits for its jobs
 
 void MainWindow::createActions()
 {
@@ -280,8 +219,8 @@ void MainWindow::createActions()
     connect(m_openAction, &QAction::triggered, this, [this] {
         QSettings settings;
         QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), settings.value("lastDir").toString(),
-                                                    tr("Models (*.onnx *.tflite);;All files (*)"));
-        if (!path.isEmpty()) openModel(path);
+                                                    tr("Models and projects (*.onnx *.tflite *.yaml);;All files (*)"));
+        if (!path.isEmpty()) openFile(path);
     });
     m_openSampleAction = new QAction(this);
     connect(m_openSampleAction, &QAction::triggered, this, &MainWindow::openSample);
@@ -301,20 +240,21 @@ void MainWindow::createActions()
     m_exportModelAction = new QAction(this);
     m_exportModelAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     connect(m_exportModelAction, &QAction::triggered, this, [this] {
-        QString suffix = m_graph && m_graph->info.format == "tflite" ? "tflite" : "onnx";
-        QString suggested = QFileInfo(m_path).absolutePath() + "/" + QFileInfo(m_path).completeBaseName() + "_quant." + suffix;
+        const QFileInfo model(m_doc->modelPath());
+        QString suffix = m_doc->graph() && m_doc->graph()->info.format == "tflite" ? "tflite" : "onnx";
+        QString suggested = model.absolutePath() + "/" + model.completeBaseName() + "_quant." + suffix;
         QString path = QFileDialog::getSaveFileName(this, tr("Export Quantized Model"), suggested, tr("Models (*.%1)").arg(suffix));
         if (path.isEmpty()) return;
-        QString error = exportModel(path);
+        QString error = m_doc->exportModel(path);
         if (!error.isEmpty()) QMessageBox::warning(this, tr("Export failed"), error);
         else m_status->setText(tr("Wrote %1").arg(QDir::toNativeSeparators(path)));
     });
     m_exportConfigAction = new QAction(this);
     connect(m_exportConfigAction, &QAction::triggered, this, [this] {
-        QString path = QFileDialog::getSaveFileName(this, tr("Export Config"), QFileInfo(m_path).absolutePath() + "/quant.ini",
+        QString path = QFileDialog::getSaveFileName(this, tr("Export Config"), QFileInfo(m_doc->modelPath()).absolutePath() + "/quant.ini",
                                                     tr("INI files (*.ini *.cfg)"));
         if (path.isEmpty()) return;
-        QString error = exportConfig(path);
+        QString error = m_doc->exportConfig(path);
         if (!error.isEmpty()) QMessageBox::warning(this, tr("Export failed"), error);
         else m_status->setText(tr("Wrote %1").arg(QDir::toNativeSeparators(path)));
     });
@@ -337,9 +277,9 @@ void MainWindow::createActions()
     m_cancelAction = new QAction(this);
     m_cancelAction->setShortcut(QKeySequence(Qt::Key_Escape));
     connect(m_cancelAction, &QAction::triggered, this, &MainWindow::cancelRun);
-    m_undoAction = m_undo->createUndoAction(this);
+    m_undoAction = m_doc->undoStack()->createUndoAction(this);
     m_undoAction->setShortcut(QKeySequence::Undo);
-    m_redoAction = m_undo->createRedoAction(this);
+    m_redoAction = m_doc->undoStack()->createRedoAction(this);
     m_redoAction->setShortcut(QKeySequence::Redo);
     m_quitAction = new QAction(this);
     m_quitAction->setShortcut(QKeySequence::Quit);
@@ -398,7 +338,7 @@ void MainWindow::createActions()
 
 void MainWindow::retranslate()
 {
-    setWindowTitle(m_path.isEmpty() ? tr("Quantscope") : tr("%1 - Quantscope").arg(QFileInfo(m_path).fileName()));
+    setWindowTitle(m_doc->isLoaded() ? tr("%1 - Quantscope").arg(QFileInfo(m_doc->modelPath()).fileName()) : tr("Quantscope"));
     m_fileMenu->setTitle(tr("&File"));
     m_editMenu->setTitle(tr("&Edit"));
     m_recentMenu->setTitle(tr("Open &Recent"));
@@ -444,8 +384,8 @@ void MainWindow::retranslate()
     m_summary->setHeaderLabels({tr("Property"), tr("Value")});
     m_nodes->setHorizontalHeaderLabels({tr("#"), tr("Name"), tr("Operator"), tr("Inputs"), tr("Outputs")});
     m_filter->setPlaceholderText(tr("Find nodes by name or operator (Ctrl+F)"));
-    if (m_session) showModel();
-    else if (!isLoading()) m_status->setText(tr("Open a model with Ctrl+O, or drop an .onnx or .tflite file here."));
+    if (m_doc->isLoaded()) showModel();
+    else if (!m_doc->isLoading()) m_status->setText(tr("Open a model with Ctrl+O, or drop an .onnx or .tflite file here."));
     if (!m_shownNode.isEmpty()) showProperties(m_shownNode);
 }
 
@@ -462,84 +402,99 @@ void MainWindow::setLanguage(const QString& code)
 
 void MainWindow::openModel(const QString& path)
 {
-    if (isLoading() || isRunning()) return;
+    if (!m_doc->openModel(path)) return;  // busy: the actions say so
     m_status->setText(tr("Loading %1...").arg(QDir::toNativeSeparators(path)));
-    m_progress->setRange(0, 0);
-    m_progress->show();
-    m_openAction->setEnabled(false);
-    m_loadPending = true;
-    m_watcher.setFuture(loadModelAsync(path));
 }
 
 void MainWindow::openSample()
 {
     QString dir = sampleDir();
-    m_pendingConfig = sampleConfig(dir);
-    openModel(dir + "/mobilenet_v1_0.25_224.tflite");
+    if (m_doc->openModel(dir + "/mobilenet_v1_0.25_224.tflite", sampleConfig(dir))) m_status->setText(tr("Loading the sample..."));
 }
 
-// until onLoaded has run: the future may finish before its finished signal is delivered
-bool MainWindow::isLoading() const { return m_loadPending; }
-
-bool MainWindow::isRunning() const { return m_job->isRunning() || m_reportsWatcher.isRunning(); }
-
-const Graph* MainWindow::graph() const { return m_graph.get(); }
-
-void MainWindow::onLoaded()
+void MainWindow::onLoadFailed(const QString& message)
 {
-    m_loadPending = false;
-    m_progress->hide();
-    m_openAction->setEnabled(true);
-    LoadedModel loaded = m_watcher.result();
-    if (!loaded.session) {
-        m_pendingConfig.clear();
-        m_status->setText(tr("Could not open the model."));
-        auto* box = new QMessageBox(QMessageBox::Warning, tr("Could not open the model"), loaded.error, QMessageBox::Ok, this);
-        box->setObjectName("loadErrorBox");
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        box->open();  // window-modal, does not block the event loop
-        emit loadFailed(loaded.error);
-        return;
-    }
-    m_session = loaded.session;
-    m_graph = std::shared_ptr<const Graph>(m_session, &m_session->graph());
-    m_plan.reset();
-    m_path = loaded.path;
-    m_calibratedWith.clear();
+    m_status->setText(tr("Could not open the model."));
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Could not open the model"), message, QMessageBox::Ok, this);
+    box->setObjectName("loadErrorBox");
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();  // window-modal, does not block the event loop
+    emit loadFailed(message);
+}
+
+void MainWindow::rememberRecent(const QString& path)
+{
     QSettings settings;
-    settings.setValue("lastDir", QFileInfo(m_path).absolutePath());
+    settings.setValue("lastDir", QFileInfo(path).absolutePath());
     QStringList recent = settings.value("recentFiles").toStringList();
-    recent.removeAll(m_path);
-    recent.prepend(m_path);
+    recent.removeAll(path);
+    recent.prepend(path);
     while (recent.size() > kMaxRecent) recent.removeLast();
     settings.setValue("recentFiles", recent);
     updateRecentMenu();
-    m_undo->clear();
-    m_settings->setModel(m_graph.get());
-    m_settings->setDocument(parseIni(m_pendingConfig.isEmpty() ? starterConfig(*m_graph) : m_pendingConfig));
-    m_pendingConfig.clear();
-    m_results->setPlan(*m_graph, {}, {});
+}
+
+void MainWindow::onLoaded()
+{
+    // a project is what the user opened, and what recent files reopen
+    rememberRecent(m_doc->projectPath().isEmpty() ? m_doc->modelPath() : m_doc->projectPath());
+    const std::shared_ptr<const Graph> graph = m_doc->sharedGraph();
+    m_results->setPlan(*graph, {}, {});
+    m_results->setBaseline({});
     m_graphView->setNodeCosine({});
     m_sensitivity->clear();
-    m_graphView->setGraph(m_graph);
+    m_graphView->setGraph(graph);
+    m_runStatus->clear();
     updateBadges();  // the per-node choices the opened config or project holds
     m_properties->clear();  // the previous model's node
     m_shownNode.clear();
     showModel();
+    restoreViewState();
     updateActions();
-    emit modelLoaded(m_path);
+    emit modelLoaded(m_doc->modelPath());
+}
+
+void MainWindow::selectNode(const QString& node)
+{
+    m_graphView->selectNode(node.toStdString());
+    m_results->selectNode(node.toStdString());
+    showProperties(node);
+}
+
+void MainWindow::saveViewState()
+{
+    auto& view = m_doc->viewState();
+    view.clear();
+    if (!m_shownNode.isEmpty()) view["selected_node"] = m_shownNode.toStdString();
+    if (!m_filter->text().isEmpty()) view["filter"] = m_filter->text().toStdString();
+    static const char* const kTabs[] = {"graph", "nodes", "results", "sensitivity"};
+    view["tab"] = kTabs[std::clamp(m_tabs->currentIndex(), 0, 3)];
+}
+
+void MainWindow::restoreViewState()
+{
+    const auto& view = m_doc->viewState();
+    auto value = [&](const char* key) {
+        auto it = view.find(key);
+        return it == view.end() ? QString() : QString::fromStdString(it->second);
+    };
+    m_filter->setText(value("filter"));
+    static const QStringList kTabs = {"graph", "nodes", "results", "sensitivity"};
+    if (int tab = kTabs.indexOf(value("tab")); tab >= 0) m_tabs->setCurrentIndex(tab);
+    if (const QString node = value("selected_node"); !node.isEmpty()) selectNode(node);
 }
 
 void MainWindow::showModel()
 {
-    const Graph& g = *m_graph;
-    setWindowTitle(tr("%1 - Quantscope").arg(QFileInfo(m_path).fileName()));
+    const Graph& g = *m_doc->graph();
+    setWindowTitle(tr("%1 - Quantscope").arg(QFileInfo(m_doc->modelPath()).fileName()));
     m_summary->clear();
     auto add = [this](QTreeWidgetItem* parent, const QString& k, const QString& v) {
         auto* item = parent ? new QTreeWidgetItem(parent, {k, v}) : new QTreeWidgetItem(m_summary, {k, v});
         return item;
     };
-    add(nullptr, tr("File"), QDir::toNativeSeparators(m_path));
+    add(nullptr, tr("File"), QDir::toNativeSeparators(m_doc->modelPath()));
+    if (!m_doc->projectPath().isEmpty()) add(nullptr, tr("Project"), QDir::toNativeSeparators(m_doc->projectPath()));
     add(nullptr, tr("Format"), g.info.format == "onnx" ? tr("ONNX (opset %1)").arg(g.info.sourceOpset) : tr("TFLite"));
     if (!g.info.producer.empty()) add(nullptr, tr("Producer"), QString::fromStdString(g.info.producer));
     auto* inputs = add(nullptr, tr("Inputs"), QString::number(g.inputs.size()));
@@ -600,91 +555,94 @@ void MainWindow::applyFilter(const QString& text)
 
 void MainWindow::updateActions()
 {
-    bool loaded = m_session != nullptr, running = isRunning();
-    m_runAction->setEnabled(loaded && !running && m_settings->valid());
+    const bool loaded = m_doc->isLoaded(), busy = m_doc->isBusy(), running = m_doc->isRunning();
+    const auto plan = m_doc->plan();
+    m_openAction->setEnabled(!busy);
+    m_openSampleAction->setEnabled(!busy);
+    m_openProjectAction->setEnabled(!busy);
+    m_recentMenu->setEnabled(!busy && !m_recentMenu->isEmpty());
+    m_runAction->setEnabled(loaded && !busy && m_doc->valid());
     m_cancelAction->setEnabled(running);
-    m_suggestAction->setEnabled(loaded && !running && m_session->calibrationSamples() > 0 && m_plan && !m_plan->quantizedNodes.empty() &&
-                                m_settings->valid());
-    m_exportModelAction->setEnabled(loaded && !running && !m_session->exportedBytes().empty() && m_exportError.isEmpty());
-    m_exportConfigAction->setEnabled(loaded && m_settings->valid());
-    m_exportReportsAction->setEnabled(loaded && !running && !m_session->exportedBytes().empty() && m_exportError.isEmpty());
+    m_suggestAction->setEnabled(loaded && !busy && m_doc->valid() && plan && !plan->quantizedNodes.empty());
+    m_exportModelAction->setEnabled(m_doc->canExportModel());
+    m_exportConfigAction->setEnabled(loaded && m_doc->valid());
+    m_exportReportsAction->setEnabled(m_doc->canExportModel());
     m_saveProjectAction->setEnabled(loaded);
-    m_openConfigAction->setEnabled(loaded && !running);
-    m_settings->setEnabled(!running);
-    m_progress->setVisible(running || isLoading());
+    m_openConfigAction->setEnabled(loaded && !busy);
+    m_settings->setEnabled(!busy);
+    m_progress->setVisible(busy);
+    if (m_doc->isLoading()) m_progress->setRange(0, 0);
 }
 
 void MainWindow::run()
 {
-    if (!m_session || isRunning() || !m_settings->valid()) return;
-    bool recalibrate = m_session->statistics().empty() || m_settings->dataSettings() != m_calibratedWith;
+    if (!m_doc->isLoaded() || m_doc->isBusy() || !m_doc->valid()) return;
     m_runStarted = QDateTime::currentMSecsSinceEpoch();
     m_runStatus->setText(tr("starting..."));
-    m_replanTimer->stop();  // this run plans the document as it is now
-    m_job->start(m_session, m_settings->document(), recalibrate);
-    if (recalibrate) m_calibratedWith = m_settings->dataSettings();
-    updateActions();
+    m_doc->run();
 }
 
 void MainWindow::suggestSkips()
 {
-    if (!m_session || isRunning() || !m_settings->valid()) return;
+    if (!m_doc->isLoaded() || m_doc->isBusy() || !m_doc->valid()) return;
     m_runStarted = QDateTime::currentMSecsSinceEpoch();
-    m_job->suggest(m_session, m_settings->document());
-    updateActions();
+    m_doc->suggestSkips();
 }
 
 void MainWindow::cancelRun()
 {
-    if (!isRunning()) return;
-    m_job->cancel();
-    if (m_reportsCancel) m_reportsCancel->cancel();
+    if (!m_doc->isRunning()) return;
+    m_doc->cancel();
     m_runStatus->setText(tr("cancelling..."));
 }
 
 void MainWindow::onRunFinished(const RunOutcome& outcome)
 {
-    updateActions();
+    const Graph& graph = *m_doc->graph();
     if (outcome.cancelled) {
-        m_calibratedWith.clear();  // the statistics may be partial: the next run calibrates again
         m_runStatus->setText(tr("Cancelled. Run again with Ctrl+R."));
     } else if (!outcome.ok) {
-        m_calibratedWith.clear();
         m_runStatus->setText(tr("Failed."));
         auto* box = new QMessageBox(QMessageBox::Warning, tr("Quantization failed"), outcome.error, QMessageBox::Ok, this);
         box->setObjectName("runErrorBox");
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->open();
     } else if (!outcome.suggestions.empty()) {
-        m_outputCosine = outcome.outputCosine;  // the ranking's own baseline, on its samples
-        m_sensitivity->setRanking(*m_graph, outcome.suggestions, m_outputCosine, size_t(outcome.samples));
+        // the ranking's own baseline, on its samples
+        m_sensitivity->setRanking(graph, outcome.suggestions, outcome.outputCosine, size_t(outcome.samples));
         m_tabs->setCurrentWidget(m_sensitivity);
         m_runStatus->setText(tr("Best node to skip: %1 (output cosine %2 -> %3)")
                                  .arg(QString::fromStdString(outcome.suggestions.front().first))
-                                 .arg(m_outputCosine, 0, 'f', 5)
+                                 .arg(outcome.outputCosine, 0, 'f', 5)
                                  .arg(outcome.suggestions.front().second, 0, 'f', 5));
         m_results->selectNode(outcome.suggestions.front().first);
     } else {
-        // the job is done: the session is this thread's (a plan whose export failed comes with the outcome)
-        m_plan = outcome.analysedPlan ? outcome.analysedPlan : std::make_shared<const QuantPlan>(m_session->plan());
-        m_exportError = outcome.exportError;
-        updateActions();
-        const QuantPlan& plan = *m_plan;
-        if (outcome.samples) m_outputCosine = outcome.outputCosine;
-        m_results->setPlan(*m_graph, plan, m_session->statistics());
+        // the document kept this run (and the one before it); no job runs now, so the session is this thread's
+        const QuantPlan& plan = *m_doc->plan();
+        const Session& session = *m_doc->session();
+        const auto previous = m_doc->previousRun();
+        m_results->setPlan(graph, plan, session.statistics());
         m_results->setMeasured(outcome.rows);
+        m_results->setBaseline(previous ? previous->rows : std::vector<TensorRow>{});
         m_graphView->setNodeCosine(m_results->nodeCosine());
-        m_runStatus->setText(outcome.samples ? tr("%1 int8 nodes, %2 float · output cosine %3 (%4 samples) · %5 KiB")
-                                                   .arg(plan.quantizedNodes.size())
-                                                   .arg(m_graph->totalNodeCount() - plan.quantizedNodes.size())
-                                                   .arg(outcome.outputCosine, 0, 'f', 5)
-                                                   .arg(outcome.samples)
-                                                   .arg(m_session->exportedBytes().size() / 1024)
+        // int16 activations are counted apart: "int8 nodes" would claim too much
+        size_t wide = 0;
+        for (const std::string& n : plan.quantizedNodes) wide += m_doc->isInt16(QString::fromStdString(n));
+        const QString quantized = wide ? tr("%1 int8 nodes, %2 with int16 activations").arg(plan.quantizedNodes.size() - wide).arg(wide)
+                                       : tr("%1 int8 nodes").arg(plan.quantizedNodes.size());
+        QString cosine = tr("output cosine %1 (%2 samples)").arg(outcome.outputCosine, 0, 'f', 5).arg(outcome.samples);
+        if (previous && previous->samples == outcome.samples && previous->ok)
+            cosine += tr(", was %1").arg(previous->outputCosine, 0, 'f', 5);
+        m_runStatus->setText(outcome.samples ? tr("%1, %2 float · %3 · %4 KiB")
+                                                   .arg(quantized)
+                                                   .arg(graph.totalNodeCount() - plan.quantizedNodes.size())
+                                                   .arg(cosine)
+                                                   .arg(session.exportedBytes().size() / 1024)
                                              : tr("%1 nodes quantized · %2 KiB")
                                                    .arg(plan.quantizedNodes.size())
-                                                   .arg(m_session->exportedBytes().size() / 1024));
+                                                   .arg(session.exportedBytes().size() / 1024));
         // Weighted ops left float without a skip or a config rule asking for it: said where the result is read.
-        const WeightedCoverage coverage = weightedCoverage(*m_graph, plan);
+        const WeightedCoverage coverage = weightedCoverage(graph, plan);
         m_runStatus->setToolTip(QString());
         if (!coverage.unexpected.empty()) {
             QStringList why;
@@ -694,44 +652,28 @@ void MainWindow::onRunFinished(const RunOutcome& outcome)
             m_runStatus->setToolTip(tr("Not quantized although neither skip_quant_node nor a config rule asked for it:\n%1")
                                         .arg(why.join("\n")));
         }
-        if (!m_exportError.isEmpty()) {  // the analysis above stands; the export has its own line
+        if (const QString exportError = m_doc->exportError(); !exportError.isEmpty()) {  // the analysis stands; the export has its own line
             QString status = m_runStatus->text();
             status.remove(QRegularExpression(" · \\d+ KiB"));  // the size is the previous export's
-            m_runStatus->setText(tr("%1 · not exported: %2").arg(status, m_exportError));
-            m_runStatus->setToolTip(tr("The plan was measured in memory; writing it as a model failed:\n%1").arg(m_exportError) +
+            m_runStatus->setText(tr("%1 · not exported: %2").arg(status, exportError));
+            m_runStatus->setToolTip(tr("The plan was measured in memory; writing it as a model failed:\n%1").arg(exportError) +
                                     (m_runStatus->toolTip().isEmpty() ? QString() : "\n\n" + m_runStatus->toolTip()));
         }
         if (m_tabs->currentIndex() == 1) m_tabs->setCurrentIndex(2);
-        if (outcome.targetSearched) applyTargetChoice(outcome);
+        if (outcome.targetSearched) showTargetChoice(outcome.target);  // the document has written the choice
     }
+    updateActions();
     emit runFinished(outcome.ok);
-    if (m_replanQueued) {
-        m_replanQueued = false;
-        m_replanTimer->start();
-    }
 }
 
-void MainWindow::onSettingsChanged()
+void MainWindow::onConfigChanged()
 {
     updateActions();
     updateBadges();
-    // A change that keeps the calibration data re-plans from the statistics already collected (the timer checks,
-    // once no job runs: the session's statistics are the worker's until then).
-    if (m_session) m_replanTimer->start();
 }
 
-void MainWindow::applyTargetChoice(const RunOutcome& outcome)
+void MainWindow::showTargetChoice(const TargetSearch& t)
 {
-    // The choice goes into the document (int16_activation_node or skip_quant_node), and the target out of it, in one
-    // undo step: the document then replays without searching (as convert's O.ini), and a toggle re-plans at once.
-    const TargetSearch& t = outcome.target;
-    const IniDocument chosen = withTargetChoice(m_settings->document(), t);
-    m_undo->beginMacro(t.int16 ? tr("Give %n node(s) int16 activations for target_cosine", "", int(t.chosen))
-                               : tr("Keep %n node(s) float for target_cosine", "", int(t.chosen)));
-    if (t.int16) m_settings->edit("quantscope_param", "int16_activation_node", configValue(chosen, "quantscope_param", "int16_activation_node"));
-    else m_settings->edit("common_quant_param", "skip_quant_node", configValue(chosen, "common_quant_param", "skip_quant_node"));
-    m_settings->edit("quantscope_param", "target_cosine", "");
-    m_undo->endMacro();
     QStringList lines;
     for (const TargetSearch::Step& step : t.path)
         lines << (step.int16 ? tr("%n most damaging weighted node(s) int16: output cosine %1, %2 of %3 weighted ops with int8 weights", "", int(step.kept))
@@ -777,58 +719,27 @@ QString MainWindow::stageLabel(const QString& stage) const
     return stage;
 }
 
-bool MainWindow::inNameList(const char* section, const char* key, const QString& node) const
-{
-    const auto names = parseNameList(configValue(m_settings->document(), section, key));
-    return std::find(names.begin(), names.end(), node.toStdString()) != names.end();
-}
-
-void MainWindow::setInNameList(const char* section, const char* key, const QString& node, bool on)
-{
-    if (inNameList(section, key, node) == on) return;
-    // undoable; re-plans via changed()
-    m_settings->edit(section, key, nameListWith(configValue(m_settings->document(), section, key), node.toStdString(), on));
-}
-
-bool MainWindow::isSkipped(const QString& node) const { return inNameList("common_quant_param", "skip_quant_node", node); }
-
-void MainWindow::setSkip(const QString& node, bool skip) { setInNameList("common_quant_param", "skip_quant_node", node, skip); }
-
-QString MainWindow::nodeChoice(const QString& node, const QString& key) const
-{
-    for (const auto& [name, value] : parseNodeMap(configValue(m_settings->document(), "quantscope_param", key.toStdString())).value_or(NodeMap{}))
-        if (name == node.toStdString()) return QString::fromStdString(value);
-    return {};
-}
-
-void MainWindow::setNodeChoice(const QString& node, const QString& key, const QString& value)
-{
-    if (nodeChoice(node, key) == value) return;
-    const std::string k = key.toStdString();
-    m_settings->edit("quantscope_param", k,
-                     nodeMapWith(configValue(m_settings->document(), "quantscope_param", k), node.toStdString(), value.toStdString()));
-}
-
 void MainWindow::addNodeChoices(const QString& node, QMenu* menu)
 {
-    if (!m_graph) return;
+    const Graph* graph = m_doc->graph();
+    if (!graph) return;
     const Node* n = nullptr;
     const Graph* owner = nullptr;
     auto find = [&](const Graph& g) {
         if (int i = g.findNode(node.toStdString()); i >= 0) n = &g.nodes[size_t(i)], owner = &g;
     };
-    find(*m_graph);
-    for (const SubgraphRef& sub : m_graph->subgraphs())
+    find(*graph);
+    for (const SubgraphRef& sub : graph->subgraphs())
         if (!n) find(*sub.graph);
     if (!n) return;
-    const std::string quantType = configValue(m_settings->document(), "common_quant_param", "quant_type");
+    const std::string quantType = configValue(m_doc->config(), "common_quant_param", "quant_type");
     auto submenu = [&](const QString& title, const QString& key, const QStringList& values, const QString& tip) {
         QMenu* sub = menu->addMenu(title);
         sub->setToolTipsVisible(true);
         auto* group = new QActionGroup(sub);  // one choice at a time, shown as radio buttons
-        const QString current = nodeChoice(node, key);
+        const QString current = m_doc->nodeChoice(node, key);
         auto add = [&](const QString& label, const QString& value) {
-            QAction* a = sub->addAction(label, this, [this, node, key, value] { setNodeChoice(node, key, value); });
+            QAction* a = sub->addAction(label, this, [this, node, key, value] { m_doc->setNodeChoice(node, key, value); });
             a->setCheckable(true);
             a->setActionGroup(group);
             a->setChecked(current == value);
@@ -848,24 +759,20 @@ void MainWindow::addNodeChoices(const QString& node, QMenu* menu)
     if (quantType == "FULL_QUANT") {
         submenu(tr("Range Method"), "node_activation_quant_method", {"MAX_MIN", "KL", "REMOVAL_OUTLIER"},
                 tr("[quantscope_param] node_activation_quant_method: how this node's output activation range is chosen"));
-        QAction* wide = menu->addAction(tr("16-bit Activations"), this, [this, node](bool on) { setInt16(node, on); });
+        QAction* wide = menu->addAction(tr("16-bit Activations"), this, [this, node](bool on) { m_doc->setInt16(node, on); });
         wide->setObjectName("int16Action");
         wide->setCheckable(true);
-        wide->setChecked(isInt16(node));
-        wide->setToolTip(m_graph->info.format == "tflite"
+        wide->setChecked(m_doc->isInt16(node));
+        wide->setToolTip(graph->info.format == "tflite"
                              ? tr("[quantscope_param] int16_activation_node: a TFLite model has int16 activations for all its ops or none, so this node stays float")
                              : tr("[quantscope_param] int16_activation_node: the tensors this node reads and writes get int16 instead of int8"));
     }
 }
 
-bool MainWindow::isInt16(const QString& node) const { return inNameList("quantscope_param", "int16_activation_node", node); }
-
-void MainWindow::setInt16(const QString& node, bool on) { setInNameList("quantscope_param", "int16_activation_node", node, on); }
-
 void MainWindow::updateBadges()
 {
     std::map<std::string, QString> badges;
-    const IniDocument& doc = m_settings->document();
+    const IniDocument& doc = m_doc->config();
     for (const std::string& n : parseNameList(configValue(doc, "common_quant_param", "skip_quant_node"))) badges[n] = tr("float");
     for (const auto& [n, bits] : parseNodeMap(configValue(doc, "quantscope_param", "node_weight_bits")).value_or(NodeMap{}))
         if (!badges.count(n)) badges[n] = tr("W%1").arg(QString::fromStdString(bits));
@@ -878,38 +785,16 @@ void MainWindow::updateBadges()
     m_graphView->setBadges(badges);
 }
 
-QString MainWindow::exportModel(const QString& path)
-{
-    if (isRunning()) return tr("A run is in progress: export when it has finished.");
-    if (!m_exportError.isEmpty()) return tr("The last run's plan could not be exported: %1").arg(m_exportError);
-    try {
-        m_session->save(path.toStdString());
-        return {};
-    } catch (const std::exception& e) {
-        return QString::fromStdString(e.what());
-    }
-}
-
-QString MainWindow::exportConfig(const QString& path)
-{
-    try {
-        if (QFileInfo(path).absoluteFilePath() == QFileInfo(m_path).absoluteFilePath()) return tr("Refusing to overwrite the model.");
-        writeFileAtomic(path.toStdString(), m_settings->document().toString());
-        return {};
-    } catch (const std::exception& e) {
-        return QString::fromStdString(e.what());
-    }
-}
-
 void MainWindow::showProperties(const QString& name)
 {
     m_shownNode = name;
     m_properties->clear();
-    if (!m_graph) return;
+    const Graph* graph = m_doc->graph();
+    if (!graph) return;
     // the model's node, or one inside an If branch or Loop body (the graph view opens those)
-    const Graph* in = m_graph.get();
+    const Graph* in = graph;
     int idx = in->findNode(name.toStdString());
-    for (const SubgraphRef& sub : m_graph->subgraphs())
+    for (const SubgraphRef& sub : graph->subgraphs())
         if (idx < 0 && (idx = sub.graph->findNode(name.toStdString())) >= 0) in = sub.graph;
     if (idx < 0) return;
     const Graph& g = *in;
@@ -942,8 +827,8 @@ void MainWindow::showProperties(const QString& name)
     }
     auto* outs = add(nullptr, tr("Outputs"), QString::number(n.outputs.size()));
     for (int id : n.outputs) add(outs, QString::fromStdString(g.values[size_t(id)].name), shapeText(g.values[size_t(id)]));
-    if (m_plan && (!m_plan->quantizedNodes.empty() || !m_plan->skippedNodes.empty())) {
-        const QuantPlan& plan = *m_plan;
+    if (const auto shown = m_doc->plan(); shown && (!shown->quantizedNodes.empty() || !shown->skippedNodes.empty())) {
+        const QuantPlan& plan = *shown;  // the last run's: a running job's plan is not this thread's to read
         QString state = plan.skippedNodes.count(n.name) ? tr("skipped (float)")
                         : plan.quantizedNodes.count(n.name) ? tr("quantized")
                         : plan.floatReasons.count(n.name) ? tr("float: %1").arg(QString::fromStdString(plan.floatReasons.at(n.name)))
@@ -966,30 +851,19 @@ void MainWindow::showProperties(const QString& name)
 
 void MainWindow::exportReports()
 {
-    if (!m_session || isRunning() || m_reportsWatcher.isRunning()) return;
-    QString dir = QFileDialog::getExistingDirectory(this, tr("Export Debug Reports"), QFileInfo(m_path).absolutePath());
-    if (dir.isEmpty()) return;
-    auto session = m_session;
+    if (!m_doc->canExportModel()) return;
+    QString dir = QFileDialog::getExistingDirectory(this, tr("Export Debug Reports"), QFileInfo(m_doc->modelPath()).absolutePath());
+    if (dir.isEmpty() || !m_doc->exportReports(dir)) return;
     m_status->setText(tr("Writing debug reports to %1... (Esc cancels)").arg(QDir::toNativeSeparators(dir)));
-    m_reportsCancel = std::make_shared<CancelToken>();
-    m_reportsWatcher.setFuture(QtConcurrent::run([session, dir, token = m_reportsCancel]() -> QString {
-        try {
-            session->writeReports(dir.toStdString(), 10, {}, token.get());
-            return QObject::tr("Wrote output_summary.csv, round_*.csv and quant_param.csv to %1").arg(QDir::toNativeSeparators(dir));
-        } catch (const Cancelled&) {
-            return QObject::tr("Debug report export cancelled.");
-        } catch (const std::exception& e) {
-            return QString::fromStdString(e.what());
-        }
-    }));
-    updateActions();
 }
 
 void MainWindow::saveProjectAs()
 {
-    if (!m_session) return;
-    QString path = QFileDialog::getSaveFileName(this, tr("Save Project"), QFileInfo(m_path).absolutePath() + "/" +
-                                                QFileInfo(m_path).completeBaseName() + ".quantscope.yaml", tr("Quantscope projects (*.yaml)"));
+    if (!m_doc->isLoaded()) return;
+    const QFileInfo model(m_doc->modelPath());
+    const QString suggested = !m_doc->projectPath().isEmpty() ? m_doc->projectPath()
+                                                              : model.absolutePath() + "/" + model.completeBaseName() + ".quantscope.yaml";
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Project"), suggested, tr("Quantscope projects (*.quantscope.yaml *.yaml)"));
     if (path.isEmpty()) return;
     if (QString error = saveProject(path); !error.isEmpty()) QMessageBox::warning(this, tr("Could not save the project"), error);
     else m_status->setText(tr("Saved %1").arg(QDir::toNativeSeparators(path)));
@@ -997,16 +871,10 @@ void MainWindow::saveProjectAs()
 
 QString MainWindow::saveProject(const QString& path)
 {
-    // The settings hold the skips and calibration folders: the INI inline is the whole project state for now.
-    Project p;
-    p.model = m_path.toStdString();
-    p.configText = m_settings->document().toString();
-    try {
-        qs::saveProject(p, path.toStdString());
-        return {};
-    } catch (const std::exception& e) {
-        return QString::fromStdString(e.what());
-    }
+    saveViewState();
+    QString error = m_doc->saveProject(path);
+    if (error.isEmpty()) rememberRecent(m_doc->projectPath());
+    return error;
 }
 
 void MainWindow::openProject()
@@ -1034,30 +902,15 @@ bool MainWindow::isConfigFile(const QString& path)
 QString MainWindow::openConfig(const QString& path)
 {
     // Into the open model's settings, comments and order kept (exported as read); problems are listed as for any edit.
-    if (!m_session || isRunning()) return tr("Open a model first, and wait for the run to finish.");
-    try {
-        Diagnostics d;  // syntax problems stay in the document as unreadable lines, which validation lists
-        IniDocument doc = loadConfigFile(path.toStdString(), d);
-        for (const Diagnostic& x : d)  // about the file itself (missing, binary, too large): nothing to load
-            if (x.severity == Diagnostic::Severity::Error && x.line == 0) return QString::fromStdString(x.toString());
-        m_settings->replaceDocument(doc, tr("Open config %1").arg(QFileInfo(path).fileName()));
-        m_status->setText(tr("Config %1 loaded").arg(QDir::toNativeSeparators(path)));
-        return {};
-    } catch (const std::exception& e) {
-        return QString::fromStdString(e.what());
-    }
+    QString error = m_doc->openConfig(path);
+    if (error.isEmpty()) m_status->setText(tr("Config %1 loaded").arg(QDir::toNativeSeparators(path)));
+    return error;
 }
 
 void MainWindow::openProject(const QString& path)
 {
-    try {
-        Project p = loadProject(path.toStdString());
-        Diagnostics d;  // shown by the settings editor's validation once the model is open
-        m_pendingConfig = QString::fromStdString(projectConfig(p, path.toStdString(), d).toString());
-        openModel(QString::fromStdString(p.model));
-    } catch (const std::exception& e) {
-        QMessageBox::warning(this, tr("Could not open the project"), QString::fromStdString(e.what()));
-    }
+    if (QString error = m_doc->openProject(path); !error.isEmpty()) QMessageBox::warning(this, tr("Could not open the project"), error);
+    else m_status->setText(tr("Loading %1...").arg(QDir::toNativeSeparators(path)));
 }
 
 void MainWindow::updateRecentMenu()
@@ -1067,7 +920,7 @@ void MainWindow::updateRecentMenu()
     for (const QString& path : recent) {
         QAction* a = m_recentMenu->addAction(QFileInfo(path).fileName());
         a->setToolTip(path);
-        connect(a, &QAction::triggered, this, [this, path] { openModel(path); });
+        connect(a, &QAction::triggered, this, [this, path] { openFile(path); });
     }
     m_recentMenu->setEnabled(!recent.isEmpty());
 }

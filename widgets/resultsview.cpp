@@ -20,7 +20,7 @@ namespace qs {
 
 namespace {
 // what tells where the error is first (node, cosine, clip rate, the skip tick), the parameters after
-enum Column { ColNode, ColCosine, ColClip, ColSkip, ColOp, ColTensor, ColScale, ColZeroPoint, ColBits, ColMin, ColMax, Columns };
+enum Column { ColNode, ColCosine, ColBefore, ColClip, ColSkip, ColOp, ColTensor, ColScale, ColZeroPoint, ColBits, ColMin, ColMax, Columns };
 
 QTableWidgetItem* number(double v, int decimals)
 {
@@ -35,6 +35,7 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent)
 {
     m_table = newRowTable(Columns, "resultsTable");
     m_table->horizontalHeader()->setStretchLastSection(false);
+    m_table->setColumnHidden(ColBefore, true);  // until there is a run before
     connect(m_table, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
         if (m_filling || item->column() != ColSkip) return;
         emit skipToggled(item->data(Qt::UserRole).toString(), item->checkState() == Qt::Checked);
@@ -98,11 +99,13 @@ void ResultsView::changeEvent(QEvent* event)
 
 void ResultsView::retranslate()
 {
-    m_table->setHorizontalHeaderLabels({tr("Node"), tr("Cosine"), tr("Clip %"), tr("Skip"), tr("Operator"), tr("Tensor"), tr("Scale"),
+    m_table->setHorizontalHeaderLabels({tr("Node"), tr("Cosine"), tr("Before"), tr("Clip %"), tr("Skip"), tr("Operator"), tr("Tensor"), tr("Scale"),
                                         tr("Zero point"), tr("Bits"), tr("Min"), tr("Max")});
     m_table->horizontalHeaderItem(ColCosine)->setToolTip(
         tr("Cosine similarity of the tensor before and after quantization: measured by the last run, or estimated from the "
            "calibration histogram (italic) after a change"));
+    m_table->horizontalHeaderItem(ColBefore)->setToolTip(
+        tr("The cosine the run before this one measured for the tensor: compare before and after a change"));
     m_table->horizontalHeaderItem(ColSkip)->setToolTip(tr("Keep this node in float (skip_quant_node)"));
     m_layers->xAxis->setLabel(QString());
     m_layers->yAxis->setLabel(tr("cosine"));
@@ -110,6 +113,7 @@ void ResultsView::retranslate()
     m_clipRect->axis(QCPAxis::atLeft)->setLabel(tr("clip %"));
     m_histogram->xAxis->setLabel(tr("value"));
     m_histogram->yAxis->setLabel(tr("count"));
+    if (m_layers->graphCount() == 1) m_layers->graph(0)->setName(tr("before"));
     if (m_histogram->graphCount() == 2) {
         m_histogram->graph(0)->setName(tr("float"));
         m_histogram->graph(1)->setName(tr("dequantized"));
@@ -172,6 +176,21 @@ void ResultsView::setMeasured(const std::vector<TensorRow>& rows)
     refill();
 }
 
+void ResultsView::setBaseline(const std::vector<TensorRow>& rows)
+{
+    m_baseline.clear();
+    for (const TensorRow& r : rows)
+        if (r.dataType == "Dequant" && r.inOut == "Out" && r.tensorType == "Activation") m_baseline[r.tensorName] = r.cosine;
+    m_table->setColumnHidden(ColBefore, m_baseline.empty());
+    refill();
+}
+
+double ResultsView::baselineCosine(const std::string& tensor) const
+{
+    auto it = m_baseline.find(tensor);
+    return it == m_baseline.end() ? std::nan("") : it->second;
+}
+
 int ResultsView::rowCount() const { return m_table->rowCount(); }
 
 void ResultsView::refill()
@@ -203,6 +222,14 @@ void ResultsView::refill()
             cos->setFont(f);
         }
         m_table->setItem(r, ColCosine, cos);
+        const double before = e.isWeight ? std::nan("") : baselineCosine(e.tensor);
+        auto* was = number(before, 6);
+        if (std::isfinite(before) && q) {  // better or worse than before, at a glance
+            const double delta = e.cosine - before;
+            if (std::abs(delta) > 1e-6) was->setForeground(delta > 0 ? QColor(20, 130, 40) : QColor(190, 20, 20));
+            was->setToolTip(tr("now %1, before %2 (%3%4)").arg(e.cosine, 0, 'f', 6).arg(before, 0, 'f', 6).arg(delta >= 0 ? "+" : "").arg(delta, 0, 'g', 3));
+        }
+        m_table->setItem(r, ColBefore, was);
         auto* skip = new QTableWidgetItem;
         skip->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled | Qt::ItemIsSelectable);
         skip->setCheckState(e.skipped ? Qt::Checked : Qt::Unchecked);
@@ -249,6 +276,22 @@ void ResultsView::redrawLayerChart()
     }
     bars->setData(x, y);
     worst->setData(wx, wy);
+    // the run before, as dots over the bars: where a change helped or hurt
+    QVector<double> bx, by;
+    for (size_t i = 0; i < m_entries.size(); ++i)
+        if (const double b = m_entries[i].isWeight ? std::nan("") : baselineCosine(m_entries[i].tensor); std::isfinite(b)) {
+            bx.push_back(double(i));
+            by.push_back(b);
+            lo = std::min(lo, b);
+        }
+    if (!bx.isEmpty()) {
+        QCPGraph* before = m_layers->addGraph();
+        before->setLineStyle(QCPGraph::lsNone);
+        before->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(60, 60, 60), 4));
+        before->setData(bx, by);
+        before->setName(tr("before"));
+    }
+    m_layers->legend->setVisible(!bx.isEmpty());
     auto* clip = new QCPBars(m_clipRect->axis(QCPAxis::atBottom), m_clipRect->axis(QCPAxis::atLeft));
     clip->setPen(Qt::NoPen);
     clip->setBrush(QColor(220, 120, 30));

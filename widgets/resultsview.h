@@ -20,7 +20,8 @@ namespace qs {
  *  clip rate, cosine, skip), the per-layer cosine along the graph order (worst highlighted), the clip rate per
  *  tensor, and for the selected tensor its float histogram against the dequantized one with the representable
  *  range marked. Table and charts follow a new plan at once: clip rate, cosine and histograms are estimated from
- *  the calibration histograms, without inference; a run's measured cosine replaces the estimate when known. */
+ *  the calibration histograms, without inference; a run's measured cosine replaces the estimate when known. The run
+ *  before can be shown beside it (its cosine per tensor), so a change's effect reads off the table and the chart. */
 class ResultsView : public QWidget {
     Q_OBJECT
 public:
@@ -28,6 +29,9 @@ public:
 
     void setPlan(const Graph& graph, const QuantPlan& plan, const std::map<std::string, TensorStats>& stats);
     void setMeasured(const std::vector<TensorRow>& rows);  // per-tensor cosine from a run ({}: none)
+    // the run before's per-tensor cosine, shown beside this run's (a column, dots on the chart); {}: none
+    void setBaseline(const std::vector<TensorRow>& rows);
+    double baselineCosine(const std::string& tensor) const;  // NaN: not measured before
     void selectNode(const std::string& node);
     // return the quantization rows of node as text lines (tensor: scale, zero point, bits, clip, cosine)
     QStringList describeNode(const std::string& node) const;
@@ -60,6 +64,7 @@ private:
     std::vector<Entry> m_entries;
     std::map<std::string, double> m_nodeCosine;
     std::map<std::string, double> m_measured;
+    std::map<std::string, double> m_baseline;  // tensor -> the previous run's measured cosine
     bool m_filling = false;
     QTableWidget* m_table = nullptr;
     QCustomPlot* m_layers = nullptr;  // per-tensor cosine, and the clip rate below it

@@ -17,13 +17,13 @@
 #include <QPlainTextEdit>
 #include <QSplitter>
 #include <QTreeWidget>
-#include <QUndoStack>
 #include <QVBoxLayout>
 
 #include "calibration/datasource.h"
 #include "calibration/imagepreprocess.h"
 #include "config/config.h"
 #include "config/schema.h"
+#include "projectdocument.h"
 
 namespace qs {
 
@@ -32,39 +32,9 @@ bool chinese() { return QLocale().language() == QLocale::Chinese; }
 
 QString help(const std::string& en, const std::string& zh) { return QString::fromStdString(chinese() && !zh.empty() ? zh : en); }
 
-/** One edit of one key: undo restores the value before it (or its absence). */
-class SetValueCommand : public QUndoCommand {
-public:
-    SetValueCommand(SettingsEditor* editor, std::string section, std::string key, std::string before, std::string after)
-        : m_editor(editor), m_section(std::move(section)), m_key(std::move(key)), m_before(std::move(before)), m_after(std::move(after))
-    {
-        setText(QString::fromStdString("[" + m_section + "] " + m_key));
-    }
-    void undo() override { m_editor->apply(m_section, m_key, m_before); }
-    void redo() override { m_editor->apply(m_section, m_key, m_after); }
-
-private:
-    SettingsEditor* m_editor;
-    std::string m_section, m_key, m_before, m_after;
-};
-// Replaces the whole document (Open Config): undo brings the previous one back.
-class ReplaceDocumentCommand : public QUndoCommand {
-public:
-    ReplaceDocumentCommand(SettingsEditor* editor, IniDocument before, IniDocument after, const QString& text)
-        : m_editor(editor), m_before(std::move(before)), m_after(std::move(after))
-    {
-        setText(text);
-    }
-    void undo() override { m_editor->applyDocument(m_before); }
-    void redo() override { m_editor->applyDocument(m_after); }
-
-private:
-    SettingsEditor* m_editor;
-    IniDocument m_before, m_after;
-};
 }  // namespace
 
-SettingsEditor::SettingsEditor(QUndoStack* undo, QWidget* parent) : QWidget(parent), m_undo(undo)
+SettingsEditor::SettingsEditor(ProjectDocument* document, QWidget* parent) : QWidget(parent), m_document(document)
 {
     m_tree = new QTreeWidget;
     m_tree->setColumnCount(2);
@@ -103,6 +73,7 @@ SettingsEditor::SettingsEditor(QUndoStack* undo, QWidget* parent) : QWidget(pare
     layout->addWidget(split);
     build();
     retranslate();
+    connect(m_document, &ProjectDocument::configChanged, this, &SettingsEditor::refresh);
 }
 
 void SettingsEditor::build()
@@ -127,14 +98,14 @@ void SettingsEditor::build()
                 for (const std::string& v : k.type == KeyType::Bool ? std::vector<std::string>{"true", "false"} : k.values)
                     box->addItem(QString::fromStdString(v));
                 connect(box, &QComboBox::currentTextChanged, this, [this, section, key](const QString& v) {
-                    if (!m_updating) edit(section, key, v.toStdString());
+                    if (!m_updating) m_document->edit(section, key, v.toStdString());
                 });
                 editor = box;
             } else {
                 auto* line = new QLineEdit;
                 line->setPlaceholderText(QString::fromStdString(k.defaultValue));
                 connect(line, &QLineEdit::editingFinished, this, [this, section, key, line] {
-                    if (!m_updating) edit(section, key, line->text().trimmed().toStdString());
+                    if (!m_updating) m_document->edit(section, key, line->text().trimmed().toStdString());
                 });
                 editor = line;
                 if (k.type == KeyType::CalibratePath) editor = calibrationPicker(line);
@@ -175,27 +146,9 @@ void SettingsEditor::changeEvent(QEvent* event)
     QWidget::changeEvent(event);
 }
 
-void SettingsEditor::setDocument(const IniDocument& doc)
+void SettingsEditor::refresh()
 {
-    m_doc = doc;
     for (const auto& [id, item] : m_items) showValue(id.first, id.second);
-    revalidate();
-}
-
-void SettingsEditor::replaceDocument(const IniDocument& doc, const QString& what)
-{
-    m_undo->push(new ReplaceDocumentCommand(this, m_doc, doc, what));  // push runs redo(): applyDocument()
-}
-
-void SettingsEditor::applyDocument(const IniDocument& doc)
-{
-    setDocument(doc);
-    emit changed();
-}
-
-void SettingsEditor::setModel(const Graph* model)
-{
-    m_model = model;
     revalidate();
 }
 
@@ -224,8 +177,8 @@ QWidget* SettingsEditor::calibrationPicker(QLineEdit* line)
     connect(menu, &QMenu::aboutToShow, this, [this, menu] {
         menu->clear();
         std::vector<std::string> inputs;
-        if (m_model)
-            for (int id : m_model->inputs) inputs.push_back(m_model->values[size_t(id)].name);
+        if (const Graph* model = m_document->graph())
+            for (int id : model->inputs) inputs.push_back(model->values[size_t(id)].name);
         if (inputs.empty()) inputs.push_back("input");
         for (const std::string& in : inputs)
             menu->addAction(tr("Folder for input '%1'...").arg(QString::fromStdString(in)), this, [this, in] {
@@ -240,37 +193,32 @@ QWidget* SettingsEditor::calibrationPicker(QLineEdit* line)
 
 void SettingsEditor::setCalibrationFolder(const std::string& input, const std::string& dir)
 {
-    edit("data_preprocess_param", "calibrate_path", calibratePathWith(m_doc.get("data_preprocess_param", "calibrate_path").value_or(""), input, dir));
-}
-
-std::string SettingsEditor::dataSettings() const
-{
-    std::string sig;
-    for (const auto& [k, v] : m_doc.entries("data_preprocess_param")) sig += k + "=" + v + "\n";
-    // the calibrated graph: equalized or not
-    return sig + "cross_layer_equalization=" + configValue(m_doc, "quantscope_param", "cross_layer_equalization") + "\n";
+    m_document->edit("data_preprocess_param", "calibrate_path",
+                     calibratePathWith(m_document->config().get("data_preprocess_param", "calibrate_path").value_or(""), input, dir));
 }
 
 void SettingsEditor::updateThumbnail()
 {
     // The first calibration image of the first input, preprocessed exactly as calibration will see it.
-    std::string sig = dataSettings();
+    const IniDocument& doc = m_document->config();
+    const Graph* model = m_document->graph();
+    std::string sig = m_document->dataSettings();
     if (sig == m_thumbnailFor) return;
     m_thumbnailFor = sig;
     m_thumbnail->clear();
     m_thumbnail->setText(tr("No calibration image to preview."));
-    if (!m_model || m_model->inputs.empty() || configValue(m_doc, "data_preprocess_param", "input_type") != "IMAGE") return;
-    std::string paths = configValue(m_doc, "data_preprocess_param", "calibrate_path");
+    if (!model || model->inputs.empty() || configValue(doc, "data_preprocess_param", "input_type") != "IMAGE") return;
+    std::string paths = configValue(doc, "data_preprocess_param", "calibrate_path");
     std::string first = paths.substr(0, paths.find(','));
     std::string dir = first.substr(first.find(':') == std::string::npos ? 0 : first.find(':') + 1);
     QStringList images = QDir(QString::fromStdString(dir)).entryList({"*.jpg", "*.jpeg", "*.png", "*.bmp"}, QDir::Files, QDir::Name);
     if (images.isEmpty()) return;
     try {
-        const Value& in = m_model->values[size_t(m_model->inputs[0])];
-        bool nchw = m_model->info.format == "onnx";
+        const Value& in = model->values[size_t(model->inputs[0])];
+        bool nchw = model->info.format == "onnx";
         Shape shape = in.shape;
         if (!shape.empty()) shape[0] = 1;
-        Tensor t = loadImageTensor((QString::fromStdString(dir) + "/" + images.first()).toStdString(), imagePreprocessFromConfig(m_doc), shape, nchw);
+        Tensor t = loadImageTensor((QString::fromStdString(dir) + "/" + images.first()).toStdString(), imagePreprocessFromConfig(doc), shape, nchw);
         const Shape& s = t.shape();
         int64_t c = nchw ? s[1] : s[3], h = nchw ? s[2] : s[1], w = nchw ? s[3] : s[2];
         auto v = t.toFloat();
@@ -301,28 +249,12 @@ void SettingsEditor::reveal(const std::string& section, const std::string& key)
     if (it != m_items.end()) m_tree->scrollToItem(it->second, QAbstractItemView::PositionAtCenter);
 }
 
-void SettingsEditor::edit(const std::string& section, const std::string& key, const std::string& value)
-{
-    std::string before = m_doc.get(section, key).value_or("");
-    if (before == value) return;
-    m_undo->push(new SetValueCommand(this, section, key, before, value));  // push runs redo(): apply()
-}
-
-void SettingsEditor::apply(const std::string& section, const std::string& key, const std::string& value)
-{
-    if (value.empty()) m_doc.remove(section, key);
-    else m_doc.set(section, key, value);
-    showValue(section, key);
-    revalidate();
-    emit changed();
-}
-
 void SettingsEditor::showValue(const std::string& section, const std::string& key)
 {
     QWidget* e = editorFor(section, key);
     if (!e) return;
     m_updating = true;
-    QString v = QString::fromStdString(m_doc.get(section, key).value_or(""));
+    QString v = QString::fromStdString(m_document->config().get(section, key).value_or(""));
     if (auto* box = qobject_cast<QComboBox*>(e)) {
         int i = box->findText(v);
         if (i < 0) {  // a value the schema does not list: show it, validation explains
@@ -338,8 +270,8 @@ void SettingsEditor::showValue(const std::string& section, const std::string& ke
 
 void SettingsEditor::foldSections()
 {
-    const std::string type = configValue(m_doc, "common_quant_param", "quant_type");
-    const bool mixed = configValue(m_doc, "common_quant_param", "bit_num") == "0";
+    const std::string type = configValue(m_document->config(), "common_quant_param", "quant_type");
+    const bool mixed = configValue(m_document->config(), "common_quant_param", "bit_num") == "0";
     if (m_foldedFor == type + (mixed ? "/0" : "")) return;  // (a section the user opened stays open until the type changes)
     m_foldedFor = type + (mixed ? "/0" : "");
     auto applies = [&](const std::string& section) {
@@ -361,20 +293,17 @@ void SettingsEditor::foldSections()
 
 void SettingsEditor::revalidate()
 {
-    ValidateOptions vo;
-    vo.model = m_model;
+    // the document validates (with convert's rules); this shows its findings
     foldSections();
-    Diagnostics diags = validateConfig(m_doc, vo);
+    const Diagnostics& diags = m_document->diagnostics();
     for (auto& [id, item] : m_items) {
         item->setBackground(0, QBrush());
         item->setToolTip(0, item->data(0, Qt::UserRole + 1).toString());
     }
     m_problems->clear();
-    int errors = 0;
     for (const Diagnostic& d : diags) {
         if (d.severity == Diagnostic::Severity::Note) continue;
         bool error = d.severity == Diagnostic::Severity::Error;
-        errors += error;
         QString text = (error ? tr("Error: ") : tr("Warning: ")) + QString::fromStdString(
             (d.section.empty() ? "" : "[" + d.section + "] ") + (d.key.empty() ? "" : d.key + ": ") + d.message + (d.fix.empty() ? "" : "; " + d.fix));
         auto* row = new QListWidgetItem(text, m_problems);
@@ -388,11 +317,8 @@ void SettingsEditor::revalidate()
         }
     }
     if (diags.empty() || m_problems->count() == 0) new QListWidgetItem(tr("No problems."), m_problems);
-    m_preview->setPlainText(QString::fromStdString(m_doc.toString()));
+    m_preview->setPlainText(QString::fromStdString(m_document->config().toString()));
     updateThumbnail();
-    bool wasValid = m_errors == 0;
-    m_errors = errors;
-    if (wasValid != (errors == 0)) emit validityChanged(errors == 0);
 }
 
 }  // namespace qs
