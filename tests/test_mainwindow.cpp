@@ -455,9 +455,14 @@ private slots:
         QVERIFY(header->isColumnHidden(2));  // no run before the first
         const std::string node = *w.document()->plan()->quantizedNodes.rbegin();
         finished.clear();
+        // the re-plan shows its plan's estimates first (before bias correction, export and measurement)
+        QSignalSpy estimated(w.document(), &ProjectDocument::planEstimated);
         w.document()->setSkip(QString::fromStdString(node), true);
         QVERIFY(finished.wait(waitMs(120000)));
         QVERIFY(finished.first().first().toBool());
+        QCOMPARE(estimated.count(), 1);
+        const auto estimate = estimated.first().first().value<std::shared_ptr<const QuantPlan>>();
+        QVERIFY(estimate && estimate->skippedNodes.count(node));
         QVERIFY(w.document()->previousRun());
         QCOMPARE(w.document()->previousRun()->rows.size(), first.size());
         QVERIFY(!header->isColumnHidden(2));

@@ -245,6 +245,7 @@ ZH = {
     'The cosine the run before this one measured for the tensor: compare before and after a change': '上一次运行测得的该张量余弦：用于比较修改前后的效果',
     'before': '之前',
     'now %1, before %2 (%3%4)': '现在 %1，之前 %2（%3%4）',
+    '%1 int8 nodes planned · estimated from the calibration histograms, measuring...': '已规划 %1 个 int8 节点 · 由校准直方图估计，正在测量...',
 }
 
 def main():

@@ -665,6 +665,10 @@ They are now in int16_activation_node (Ctrl+Z takes them back).</source>
         <source>Quantscope projects (*.quantscope.yaml *.yaml)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>%1 int8 nodes planned · estimated from the calibration histograms, measuring...</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>qs::ProjectDocument</name>

@@ -673,6 +673,10 @@ int16 激活：%4
         <source>Quantscope projects (*.quantscope.yaml *.yaml)</source>
         <translation>Quantscope 项目 (*.quantscope.yaml *.yaml)</translation>
     </message>
+    <message>
+        <source>%1 int8 nodes planned · estimated from the calibration histograms, measuring...</source>
+        <translation>已规划 %1 个 int8 节点 · 由校准直方图估计，正在测量...</translation>
+    </message>
 </context>
 <context>
     <name>qs::ProjectDocument</name>

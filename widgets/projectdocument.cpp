@@ -71,6 +71,9 @@ ProjectDocument::ProjectDocument(QObject* parent) : QObject(parent)
     connect(&m_loader, &QFutureWatcher<LoadedModel>::finished, this, &ProjectDocument::onLoaded);
     connect(m_job, &QuantizeJob::progress, this, &ProjectDocument::progress);
     connect(m_job, &QuantizeJob::finished, this, &ProjectDocument::onJobFinished);
+    connect(m_job, &QuantizeJob::planned, this, [this](std::shared_ptr<const QuantPlan> plan) {
+        if (m_stats) emit planEstimated(plan);  // a run that calibrates has no copy of its new statistics yet
+    });
     connect(&m_reports, &QFutureWatcher<QString>::finished, this, [this] {
         emit busyChanged(isBusy());
         emit reportsFinished(m_reports.result());
@@ -130,6 +133,8 @@ void ProjectDocument::onLoaded()
     m_plan.reset();
     m_last.reset();
     m_previous.reset();
+    m_stats.reset();
+    m_floatOutputs.reset();
     m_exportError.clear();
     m_modelPath = result.path;
     m_projectPath = projectPath;
@@ -257,7 +262,11 @@ void ProjectDocument::run()
     if (!m_session || isBusy() || !valid()) return;
     const bool recalibrate = m_session->statistics().empty() || dataSettings() != m_calibratedWith;
     m_replanTimer->stop();  // this run plans the config as it is now
-    m_job->start(m_session, m_config, recalibrate);
+    if (recalibrate) {
+        m_stats.reset();
+        m_floatOutputs.reset();
+    }
+    m_job->start(m_session, m_config, recalibrate, m_floatOutputs);
     if (recalibrate) m_calibratedWith = dataSettings();
     emit busyChanged(true);
 }
@@ -273,7 +282,7 @@ void ProjectDocument::replan()
     // included, would search again.
     IniDocument doc = m_config;
     doc.remove("quantscope_param", "target_cosine");
-    m_job->start(m_session, doc, false);
+    m_job->start(m_session, doc, false, m_floatOutputs);
     emit busyChanged(true);
 }
 
@@ -292,7 +301,15 @@ void ProjectDocument::cancel()
 
 void ProjectDocument::onJobFinished(const RunOutcome& outcome)
 {
-    if (outcome.cancelled || !outcome.ok) m_calibratedWith.clear();  // the statistics may be partial: calibrate again
+    if (outcome.cancelled || !outcome.ok) {
+        m_calibratedWith.clear();  // the statistics may be partial: calibrate again
+        m_stats.reset();
+        m_floatOutputs.reset();
+    } else if (outcome.calibrated || !m_stats) {
+        // the job is done: the session is this thread's again
+        m_stats = std::make_shared<const std::map<std::string, TensorStats>>(m_session->statistics());
+    }
+    if (outcome.floatOutputs) m_floatOutputs = outcome.floatOutputs;
     if (outcome.ok && outcome.suggestions.empty()) {
         // the job is done: the session is this thread's again (a plan whose export failed comes with the outcome)
         m_plan = outcome.analysedPlan ? outcome.analysedPlan : std::make_shared<const QuantPlan>(m_session->plan());

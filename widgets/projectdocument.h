@@ -86,6 +86,8 @@ public:
     std::shared_ptr<const RunOutcome> previousRun() const { return m_previous; }
     // the last run's plan: the one the views show (the session's own belongs to a running job)
     std::shared_ptr<const QuantPlan> plan() const { return m_plan; }
+    // the calibration statistics the plans were built from (a copy the views may read while a job runs; null before)
+    std::shared_ptr<const std::map<std::string, TensorStats>> statistics() const { return m_stats; }
     // the last run measured its plan but could not export it (empty: it did)
     QString exportError() const { return m_exportError; }
     bool canExportModel() const;  // a run exported, and none runs now
@@ -103,6 +105,9 @@ signals:
     void busyChanged(bool busy);  // a load or a job started or ended
     void progress(int done, int total, const QString& stage);
     void runFinished(const qs::RunOutcome& outcome);
+    // A running job's plan as built, before bias correction, export and measurement: the views estimate from it
+    // (statistics()) at once; runFinished follows with the measured run.
+    void planEstimated(std::shared_ptr<const qs::QuantPlan> plan);
     void reportsFinished(const QString& message);
 
 private:
@@ -118,6 +123,8 @@ private:
     std::shared_ptr<const Graph> m_graph;
     std::shared_ptr<const QuantPlan> m_plan;
     std::shared_ptr<const RunOutcome> m_last, m_previous;
+    std::shared_ptr<const std::map<std::string, TensorStats>> m_stats;
+    std::shared_ptr<const FloatOutputs> m_floatOutputs;  // the float outputs the last run compared with
     QString m_exportError;
     QString m_modelPath, m_projectPath, m_pendingProjectPath;
     QString m_pendingConfig;  // INI text to apply when the model being loaded arrives

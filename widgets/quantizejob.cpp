@@ -17,6 +17,7 @@ namespace qs {
 QuantizeJob::QuantizeJob(QObject* parent) : QObject(parent)
 {
     qRegisterMetaType<qs::RunOutcome>("qs::RunOutcome");
+    qRegisterMetaType<std::shared_ptr<const qs::QuantPlan>>("std::shared_ptr<const qs::QuantPlan>");
     connect(&m_watcher, &QFutureWatcher<RunOutcome>::finished, this, [this] { emit finished(m_watcher.result()); });
 }
 
@@ -40,18 +41,25 @@ ProgressSink QuantizeJob::progressSink()
     };
 }
 
-void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& config, bool calibrate)
+void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& config, bool calibrate,
+                        std::shared_ptr<const FloatOutputs> floatOutputs)
 {
     if (isRunning()) return;
     m_cancel = std::make_shared<CancelToken>();
     auto token = m_cancel;
     ProgressSink sink = progressSink();
-    m_watcher.setFuture(QtConcurrent::run([session, config, calibrate, token, sink]() {
+    auto planned = [this](std::shared_ptr<const QuantPlan> plan) {
+        QMetaObject::invokeMethod(this, [this, plan] { emit this->planned(plan); }, Qt::QueuedConnection);
+    };
+    m_watcher.setFuture(QtConcurrent::run([session, config, calibrate, token, sink, planned, floatOutputs]() {
         RunOutcome out;
         try {
             const std::string type = configValue(config, "common_quant_param", "quant_type");
             bool needsData = type == "FULL_QUANT" || !configValue(config, "data_preprocess_param", "calibrate_path").empty();
-            if (calibrate && needsData) session->calibrate(config, sink, token.get(), 2);
+            if (calibrate && needsData) {
+                session->calibrate(config, sink, token.get(), 2);
+                out.calibrated = true;
+            }
             token->check();
             // The accuracy target's search first (as convert runs it); the window writes its choice into the document.
             IniDocument effective = config;
@@ -63,15 +71,21 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
             }
             // Analysis and export are separate: when only the export fails, the plan is still measured (simulated in
             // memory, as sensitivity runs it) and shown, with the export's error in its own place.
+            // The plan as built goes to the views at once (estimates from the calibration histograms), then it is
+            // refined (bias correction), exported and measured.
+            sink(0, 1, "quantize");
+            QuantPlan built = session->buildPlan(effective, {}, sink, token.get());
+            planned(std::make_shared<const QuantPlan>(built));
             std::unique_ptr<Graph> simulated;
             try {
-                session->quantize(effective, sink, token.get());
+                session->commit(effective, built, sink, token.get());
+                sink(1, 1, "quantize");
             } catch (const Cancelled&) {
                 throw;
             } catch (const std::exception& e) {
                 const std::exception_ptr exportFailure = std::current_exception();
                 try {
-                    QuantPlan plan = session->buildPlan(effective, {}, sink, token.get());
+                    QuantPlan plan = std::move(built);
                     session->refinePlan(effective, plan, sink, token.get());
                     simulated = std::make_unique<Graph>(simulationGraph(session->graph(), plan));
                     out.analysedPlan = std::make_shared<const QuantPlan>(std::move(plan));
@@ -85,15 +99,24 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
             const Graph& quantized = simulated ? *simulated : session->quantizedGraph();
             const QuantPlan& plan = out.analysedPlan ? *out.analysedPlan : session->plan();
             if (session->calibrationSamples() > 0) {
-                out.rows = compareTensors(session->graph(), quantized, plan, session->calibrationSample(0), 2);
-                Interpreter f(session->graph()), q(quantized);
+                // the GUI shows each tensor's cosine: the distribution summaries are the debug reports' business
+                out.rows = compareTensors(session->graph(), quantized, plan, session->calibrationSample(0), 2, false);
+                Interpreter q(quantized);
+                std::unique_ptr<Interpreter> f;
                 size_t n = std::min<size_t>(4, session->calibrationSamples());
+                auto reference = std::make_shared<FloatOutputs>();
                 for (size_t i = 0; i < n; ++i) {
                     token->check();
                     sink(i, n, "compare");
                     auto in = session->calibrationSample(i);
-                    out.outputCosine += cosineSimilarity(q.run(in)[0].toFloat(), f.run(in)[0].toFloat());
+                    if (!out.calibrated && floatOutputs && i < floatOutputs->size()) reference->push_back((*floatOutputs)[i]);
+                    else {
+                        if (!f) f = std::make_unique<Interpreter>(session->graph());
+                        reference->push_back(f->run(in)[0].toFloat());
+                    }
+                    out.outputCosine += cosineSimilarity(q.run(in)[0].toFloat(), reference->back());
                 }
+                out.floatOutputs = std::move(reference);
                 out.outputCosine /= double(n);
                 out.samples = int(n);
             }

@@ -14,8 +14,14 @@ namespace qs {
 
 /** What a run produced: the per-tensor comparison on the first calibration sample and the mean output cosine
  *  over the first samples, or the error / cancellation. */
+// The float model's outputs on the first calibration samples, which a run compares the quantized outputs with: the
+// same for every re-plan that keeps the statistics, so the next run reuses them instead of running float again.
+using FloatOutputs = std::vector<std::vector<float>>;
+
 struct RunOutcome {
     bool ok = false, cancelled = false;
+    bool calibrated = false;  // the run took new statistics
+    std::shared_ptr<const FloatOutputs> floatOutputs;
     QString error;
     std::vector<TensorRow> rows;
     double outputCosine = 0;
@@ -41,8 +47,11 @@ public:
     explicit QuantizeJob(QObject* parent = nullptr);
     ~QuantizeJob() override;
 
-    // calibrate: run the statistics pass first (else reuse the session's statistics)
-    void start(std::shared_ptr<Session> session, const IniDocument& config, bool calibrate);
+    // calibrate: run the statistics pass first (else reuse the session's statistics). floatOutputs: the float
+    // outputs a run before took with the same statistics (null: run the float model). planned() follows the plan's
+    // build, before its refinement, export and measurement.
+    void start(std::shared_ptr<Session> session, const IniDocument& config, bool calibrate,
+               std::shared_ptr<const FloatOutputs> floatOutputs = nullptr);
     // Ranks the plan's weighted int8 nodes by the output cosine the model reaches with each one alone kept float
     // (on up to two calibration samples), then restores the plan. Needs a calibrated, quantized session.
     void suggest(std::shared_ptr<Session> session, const IniDocument& config);
@@ -53,6 +62,8 @@ public:
 signals:
     void progress(int done, int total, const QString& stage);
     void finished(const qs::RunOutcome& outcome);
+    // a run's plan as built from the statistics, before bias correction and export: what the views can estimate from
+    void planned(std::shared_ptr<const qs::QuantPlan> plan);
 
 private:
     ProgressSink progressSink();

@@ -114,7 +114,7 @@ namespace {
 using Values = std::map<std::string, std::vector<float>>;
 
 std::vector<TensorRow> compareRuns(Interpreter& floatRun, Interpreter& quantRun, const QuantPlan& plan,
-                                   const std::map<std::string, Tensor>& inputs, int threads, Values& f, Values& q)
+                                   const std::map<std::string, Tensor>& inputs, int threads, Values& f, Values& q, bool summaries = true)
 {
     const Graph& fg = floatRun.graph();
     for (Values* values : {&f, &q})
@@ -158,8 +158,10 @@ std::vector<TensorRow> compareRuns(Interpreter& floatRun, Interpreter& quantRun,
             auto deq = dequantizeConstant(plan.constants.at(v.name));
             c.weight = true;
             c.cosine = cosineSimilarity(orig, deq);
-            c.origin = summarize(std::move(orig));
-            c.dequant = summarize(std::move(deq));
+            if (summaries) {
+                c.origin = summarize(std::move(orig));
+                c.dequant = summarize(std::move(deq));
+            }
         } else {
             const auto& fv = f.at(v.name);
             auto qi = q.find(v.name + "_dequantized");
@@ -167,8 +169,10 @@ std::vector<TensorRow> compareRuns(Interpreter& floatRun, Interpreter& quantRun,
             auto p = plan.activations.find(v.name);
             c.clip = p == plan.activations.end() ? 0 : clipRate(fv, p->second);
             c.cosine = cosineSimilarity(fv, qv);
-            c.origin = summarize(fv);
-            c.dequant = summarize(qv);
+            if (summaries) {
+                c.origin = summarize(fv);
+                c.dequant = summarize(qv);
+            }
         }
     }
     std::vector<TensorRow> rows;
@@ -190,11 +194,11 @@ std::vector<TensorRow> compareRuns(Interpreter& floatRun, Interpreter& quantRun,
 }  // namespace
 
 std::vector<TensorRow> compareTensors(const Graph& fg, const Graph& qg, const QuantPlan& plan, const std::map<std::string, Tensor>& inputs,
-                                      int threads)
+                                      int threads, bool summaries)
 {
     Interpreter floatRun(fg, {threads, false, false}), quantRun(qg, {threads, false, false});
     Values f, q;
-    return compareRuns(floatRun, quantRun, plan, inputs, threads, f, q);
+    return compareRuns(floatRun, quantRun, plan, inputs, threads, f, q, summaries);
 }
 
 HistogramComparison compareHistogram(const TensorStats& stats, const QuantParams& p, int bins)

@@ -27,9 +27,10 @@ std::string csvCell(const std::string& s);
 
 // Distribution rows of every activation and quantized weight, comparing the float graph with the quantized one on
 // one input. Tensors are matched by name (the quantized export keeps them); each tensor's statistics are computed
-// once however many nodes read it, on up to threads threads.
+// once however many nodes read it, on up to threads threads. summaries false: only the cosine and clip rate (the
+// distribution columns stay 0), which is what the GUI's re-plans show, at a fraction of the cost.
 std::vector<TensorRow> compareTensors(const Graph& floatGraph, const Graph& quantGraph, const QuantPlan& plan,
-                                      const std::map<std::string, Tensor>& inputs, int threads = 1);
+                                      const std::map<std::string, Tensor>& inputs, int threads = 1, bool summaries = true);
 
 /** A tensor's calibration histogram next to the same values after quantize-dequantize with its parameters,
  *  estimated from the histogram alone (no inference): what the GUI redraws at once when a plan changes. */

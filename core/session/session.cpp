@@ -151,7 +151,11 @@ void Session::calibrate(const IniDocument& config, const ProgressSink& progress,
 const QuantPlan& Session::quantize(const IniDocument& config, const ProgressSink& progress, const CancelToken* cancel)
 {
     if (progress) progress(0, 1, "quantize");
-    QuantPlan plan = buildPlan(config, {}, progress, cancel);
+    return commit(config, buildPlan(config, {}, progress, cancel), progress, cancel);
+}
+
+const QuantPlan& Session::commit(const IniDocument& config, QuantPlan plan, const ProgressSink& progress, const CancelToken* cancel)
+{
     refinePlan(config, plan, progress, cancel);
     const Graph& g = graph();
     // The plan, the exported bytes and the graph read back from them change together, after the export succeeded.

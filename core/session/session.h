@@ -47,6 +47,9 @@ public:
     // correctBiasEmpirically); WEIGHT_QUANT from the weights alone (mixed bits with auto_tune measure the output on
     // the calibration data); DYNAMIC_QUANT ([dynamic_quant_param] quant_strategy) from the weights alone.
     const QuantPlan& quantize(const IniDocument& config, const ProgressSink& progress = {}, const CancelToken* cancel = nullptr);
+    // The second half of quantize(): refines plan (from buildPlan with the same config) and exports it; the GUI shows
+    // the plan's estimates between the two.
+    const QuantPlan& commit(const IniDocument& config, QuantPlan plan, const ProgressSink& progress = {}, const CancelToken* cancel = nullptr);
     const QuantPlan& plan() const { return m_plan; }
     // The plan quantize() starts from, with moreSkips kept float as well; nothing is exported and plan() stays.
     QuantPlan buildPlan(const IniDocument& config, const std::set<std::string>& moreSkips = {}, const ProgressSink& progress = {},
