@@ -80,9 +80,11 @@ size_t correctBiasEmpirically(const Graph& g, QuantPlan& plan, size_t samples,
     }
     if (targets.empty() || samples == 0 || passes <= 0) return 0;
 
-    // The outputs before any activation that follows (unfused), in plain layouts.
+    // The corrected nodes' outputs (and their twins') before any activation or rounding that follows, in plain layouts;
+    // the rest of the simulation fused as the runtime runs it.
+    std::map<int, std::pair<size_t, bool>> observed;  // value -> (target, is the float twin)
     InterpreterOptions options{threads, true, false, false};
-    options.fusible = [](const Node&) { return false; };
+    options.fusible = [&observed](const Node& next) { return next.inputs.empty() || !observed.count(next.inputs[0]); };
     const size_t steps = samples * size_t(passes);
     size_t step = 0;
     std::set<std::string> corrected;
@@ -91,7 +93,7 @@ size_t correctBiasEmpirically(const Graph& g, QuantPlan& plan, size_t samples,
         // weights and bias, reading the node's input before its int8 rounding. Their means differ by the error the
         // node itself adds (its weights' and its input's rounding), whatever reached it from earlier nodes.
         Graph sim = simulationGraph(g, plan);
-        std::map<int, std::pair<size_t, bool>> observed;  // value -> (target, is the float twin)
+        observed.clear();
         std::vector<std::pair<size_t, Node>> twins;       // (insert before this node index, twin)
         for (size_t k = 0; k < targets.size(); ++k) {
             const Node& n = *targets[k].node;

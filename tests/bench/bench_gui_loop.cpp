@@ -4,7 +4,7 @@
 // event loop's worst gap meanwhile (a 10 ms timer), and the time until the table shows the new plan's estimates (from
 // the calibration histograms). The replan timer's 250 ms debounce is part of both. For scale, the
 // same run's float pass of one image in Quantscope's interpreter. Prints JSON: median of the rounds.
-// Usage: QT_QPA_PLATFORM=offscreen bench_gui_loop [DATA_DIR] [ROUNDS]
+// Usage: QT_QPA_PLATFORM=offscreen bench_gui_loop [DATA_DIR] [ROUNDS] [BIAS_CORRECTION: true|false, default true]
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -35,6 +35,7 @@ int main(int argc, char** argv)
     QApplication app(argc, argv);
     const std::string data = argc > 1 ? argv[1] : QUANTSCOPE_DATA_DIR;
     const int rounds = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;
+    const std::string biasCorrection = argc > 3 ? argv[3] : "true";
     MainWindow w;
     w.show();
     ProjectDocument* doc = w.document();
@@ -47,7 +48,7 @@ int main(int argc, char** argv)
                                        ":" + data + "/images/text\ncalibrate_size=12\ninput_type=IMAGE\nimage_to_format=RGB\n"
                                        "normalize_mean=[123.675,116.28,103.53]\nnormalize_std=[58.395,57.12,57.375]\n"
                                        "resize_width=640\nresize_height=640\n[full_quant_param]\nactivation_quant_method=MAX_MIN\n"
-                                       "per_channel=true\nbias_correction=true\n",
+                                       "per_channel=true\nbias_correction=" + biasCorrection + "\n",
                                    "bench.ini", d),
                        "bench");
     if (!doc->valid()) return std::fprintf(stderr, "the bench config is invalid\n"), 1;
@@ -98,9 +99,9 @@ int main(int argc, char** argv)
         tick.stop();
         gaps.push_back(double(worstGap));
     }
-    std::printf("{\"model\":\"ppocr_v4_det.onnx\",\"calibration_images\":12,\"first_run_ms\":%.0f,\"float_pass_ms\":%.1f,"
+    std::printf("{\"model\":\"ppocr_v4_det.onnx\",\"calibration_images\":12,\"bias_correction\":%s,\"first_run_ms\":%.0f,\"float_pass_ms\":%.1f,"
                 "\"skip_to_estimates_ms_median\":%.0f,\"skip_to_measured_ms_median\":%.0f,\"skip_in_float_passes\":%.2f,\"worst_event_gap_ms_median\":%.0f,\"rounds\":%zu,"
                 "\"table_rows\":%d}\n",
-                firstRunMs, floatMs, median(estimateMs), median(toggleMs), median(toggleMs) / floatMs, median(gaps), toggleMs.size(), w.results()->rowCount());
+                biasCorrection.c_str(), firstRunMs, floatMs, median(estimateMs), median(toggleMs), median(toggleMs) / floatMs, median(gaps), toggleMs.size(), w.results()->rowCount());
     return 0;
 }
