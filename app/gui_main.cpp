@@ -4,6 +4,7 @@
 #include <QLineEdit>
 #include <QSettings>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QTimer>
 #include <QUndoStack>
 
@@ -11,12 +12,13 @@
 
 #include "language.h"
 #include "mainwindow.h"
+#include "sensitivityview.h"
 #include "settingseditor.h"
 
 namespace {
-// --screenshots DIR [FILE]: opens the sample (or FILE: a model or project), runs it, ranks the nodes (Suggest Skips)
-// and saves the README's screenshots (graph with error colouring, results, sensitivity ranking, settings with a
-// validation error, the Chinese UI) into DIR, then quits.
+// --screenshots DIR [FILE]: opens the sample (or FILE: a model or project), runs it, ranks the nodes (Suggest Skips),
+// skips the best one and saves the README's screenshots (graph with error colouring, results, sensitivity ranking,
+// results before and after the skip, settings with a validation error, the Chinese UI) into DIR, then quits.
 void takeScreenshots(qs::MainWindow& w, const QString& dir, const QString& file)
 {
     QDir().mkpath(dir);
@@ -36,8 +38,19 @@ void takeScreenshots(qs::MainWindow& w, const QString& dir, const QString& file)
             w.suggestSkips();
             return;
         }
-        if (*stage != 2) return;
-        save("sensitivity.png");  // Suggest Skips shows its tab
+        if (*stage == 2) {
+            save("sensitivity.png");  // Suggest Skips shows its tab
+            // the best node to skip, ticked: the re-plan's results beside the first run's
+            const auto* ranking = w.sensitivity()->findChild<QTableWidget*>();
+            if (ranking && ranking->rowCount() > 0 && ranking->item(0, 1)) {
+                w.document()->setSkip(ranking->item(0, 1)->text(), true);
+                return;
+            }
+            ++*stage;
+        }
+        if (*stage != 3) return;
+        tabs->setCurrentIndex(2);
+        save("before-after.png");
         auto* size = qobject_cast<QLineEdit*>(w.settings()->editorFor("data_preprocess_param", "calibrate_size"));
         size->setText("0");
         QMetaObject::invokeMethod(size, "editingFinished");

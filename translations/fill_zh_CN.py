@@ -246,6 +246,8 @@ ZH = {
     'before': '之前',
     'now %1, before %2 (%3%4)': '现在 %1，之前 %2（%3%4）',
     '%1 int8 nodes planned · estimated from the calibration histograms, measuring...': '已规划 %1 个 int8 节点 · 由校准直方图估计，正在测量...',
+    'this run': '本次运行',
+    'worst': '最差',
 }
 
 def main():

@@ -853,6 +853,14 @@ They are now in int16_activation_node (Ctrl+Z takes them back).</source>
         <source>now %1, before %2 (%3%4)</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>this run</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>worst</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>qs::SensitivityView</name>

@@ -859,6 +859,14 @@ int16 激活：%4
         <source>now %1, before %2 (%3%4)</source>
         <translation>现在 %1，之前 %2（%3%4）</translation>
     </message>
+    <message>
+        <source>this run</source>
+        <translation>本次运行</translation>
+    </message>
+    <message>
+        <source>worst</source>
+        <translation>最差</translation>
+    </message>
 </context>
 <context>
     <name>qs::SensitivityView</name>

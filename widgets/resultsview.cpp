@@ -291,7 +291,6 @@ void ResultsView::redrawLayerChart()
         before->setData(bx, by);
         before->setName(tr("before"));
     }
-    m_layers->legend->setVisible(!bx.isEmpty());
     auto* clip = new QCPBars(m_clipRect->axis(QCPAxis::atBottom), m_clipRect->axis(QCPAxis::atLeft));
     clip->setPen(Qt::NoPen);
     clip->setBrush(QColor(220, 120, 30));
@@ -305,6 +304,12 @@ void ResultsView::redrawLayerChart()
         top = std::max(top, 100 * e.hist.clipRate);
     }
     clip->setData(cx, cy);
+    // the legend names what can be told apart only with a run before: this run's bars, its worst, the dots
+    bars->setName(tr("this run"));
+    worst->setName(tr("worst"));
+    clip->removeFromLegend();
+    m_layers->legend->setVisible(!bx.isEmpty());
+
     m_clipRect->axis(QCPAxis::atBottom)->setRange(-1, double(m_entries.size()));
     m_clipRect->axis(QCPAxis::atLeft)->setRange(0, top * 1.1);
     m_layers->xAxis->setRange(-1, double(m_entries.size()));
