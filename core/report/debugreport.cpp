@@ -19,34 +19,82 @@ struct Summary {
     double min = 0, q1 = 0, median = 0, q3 = 0, max = 0, mean = 0, var = 0, sparsity = 0;
 };
 
+// The values of v at ranks ks (ascending) into out, exactly, without reordering v: a histogram over [lo, hi] (the
+// extremes of v, finite, lo < hi) finds the bin each rank lies in, and only those bins' values are ordered. A bin
+// index is monotone in the value, so every value of an earlier bin is no larger. false: the range is too narrow
+// for the bins (the caller orders a copy instead).
+bool ranksByHistogram(const std::vector<float>& v, float lo, float hi, const size_t (&ks)[3], double (&out)[3])
+{
+    constexpr int kBins = 4096;
+    const float scale = float(kBins) / (hi - lo);
+    if (!std::isfinite(scale) || !(scale > 0)) return false;
+    thread_local std::vector<uint32_t> counts;
+    counts.assign(kBins, 0);
+    const auto bin = [lo, scale](float x) { return std::min(kBins - 1, int((x - lo) * scale)); };
+    for (float x : v) ++counts[size_t(bin(x))];
+    int bins[3] = {-1, -1, -1};
+    size_t within[3] = {0, 0, 0}, below = 0;
+    for (int i = 0, j = 0; i < kBins && j < 3; below += counts[size_t(i)], ++i)
+        for (; j < 3 && ks[j] < below + counts[size_t(i)]; ++j) bins[j] = i, within[j] = ks[j] - below;
+    if (bins[2] < 0) return false;
+    thread_local std::vector<float> in[3];
+    for (auto& b : in) b.clear();
+    for (float x : v) {
+        const int b = bin(x);
+        for (int j = 0; j < 3; ++j)
+            if (b == bins[j]) {
+                in[j].push_back(x);
+                break;  // the ranks sharing a bin share its values (read from the first such bin below)
+            }
+    }
+    for (int j = 0; j < 3; ++j) {
+        int from = j;
+        while (from > 0 && bins[from - 1] == bins[j]) --from;
+        std::vector<float>& values = in[from];
+        std::nth_element(values.begin(), values.begin() + long(within[j]), values.end());
+        out[j] = values[within[j]];
+    }
+    return true;
+}
+
 Summary summarize(const std::vector<float>& values)
 {
     Summary s;
     if (values.empty()) return s;
-    // the quartiles reorder a copy: one buffer per thread, reused (fresh multi-megabyte copies cost page faults)
-    thread_local std::vector<float> v;
-    v.assign(values.begin(), values.end());
     double sum = 0, sq = 0;
     size_t zeros = 0;
-    for (float x : v) {
+    float lo = values[0], hi = values[0];
+    for (float x : values) {
         sum += x;
         sq += double(x) * x;
         zeros += x == 0.f;
+        lo = std::min(lo, x);
+        hi = std::max(hi, x);
     }
-    s.mean = sum / double(v.size());
-    s.var = std::max(0.0, sq / double(v.size()) - s.mean * s.mean);
-    s.sparsity = double(zeros) / double(v.size());
+    const size_t n = values.size();
+    s.mean = sum / double(n);
+    s.var = std::max(0.0, sq / double(n) - s.mean * s.mean);
+    s.sparsity = double(zeros) / double(n);
+    s.min = lo;
+    s.max = hi;
+    const auto k = [&](double q) { return size_t(q * double(n - 1)); };
+    const size_t ks[3] = {k(0.25), k(0.5), k(0.75)};
+    double q[3];
+    // large tensors: the quartiles from a histogram and the few values in their bins (a copy ordered three times
+    // cost most of the debug reports' time)
+    if (n >= 65536 && std::isfinite(lo) && std::isfinite(hi) && lo < hi && ranksByHistogram(values, lo, hi, ks, q)) {
+        s.q1 = q[0], s.median = q[1], s.q3 = q[2];
+        return s;
+    }
     // the median first; then Q1 among the values below it and Q3 among those above (nth_element leaves them there)
-    const auto k = [&](double q) { return long(q * double(v.size() - 1)); };
-    const long k1 = k(0.25), k2 = k(0.5), k3 = k(0.75);
-    std::nth_element(v.begin(), v.begin() + k2, v.end());
-    s.median = v[size_t(k2)];
-    std::nth_element(v.begin(), v.begin() + k1, v.begin() + k2);
-    s.q1 = v[size_t(k1)];
-    std::nth_element(v.begin() + k2, v.begin() + k3, v.end());
-    s.q3 = v[size_t(k3)];
-    s.min = *std::min_element(v.begin(), v.begin() + k2 + 1);
-    s.max = *std::max_element(v.begin() + k2, v.end());
+    thread_local std::vector<float> v;  // one buffer per thread, reused (fresh multi-megabyte copies cost page faults)
+    v.assign(values.begin(), values.end());
+    std::nth_element(v.begin(), v.begin() + long(ks[1]), v.end());
+    s.median = v[ks[1]];
+    std::nth_element(v.begin(), v.begin() + long(ks[0]), v.begin() + long(ks[1]));
+    s.q1 = v[ks[0]];
+    std::nth_element(v.begin() + long(ks[1]), v.begin() + long(ks[2]), v.end());
+    s.q3 = v[ks[2]];
     return s;
 }
 

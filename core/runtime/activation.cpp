@@ -18,7 +18,7 @@ float Activation::apply1(float x) const
     case Sigmoid: return 1.f / (1.f + std::exp(-x));
     case Tanh: return std::tanh(x);
     case HardSigmoid: return std::min(1.f, std::max(0.f, alpha * x + beta));
-    case HardSwish: return x * std::min(1.f, std::max(0.f, x / 6.f + 0.5f));
+    case HardSwish: return x * std::min(std::max(x + 3.f, 0.f), 6.f) / 6.f;  // as x * Relu6(x + 3) / 6 computes it
     }
     return x;
 }
@@ -37,6 +37,16 @@ void Activation::apply(float* data, size_t n) const
         for (size_t i = 0; i < n; ++i) data[i] = std::min(std::max(data[i], lo), hi);
         return;
     }
+    case HardSigmoid: {
+        float a = alpha, b = beta;
+#pragma omp parallel for simd if (n > 65536)
+        for (size_t i = 0; i < n; ++i) data[i] = std::min(1.f, std::max(0.f, a * data[i] + b));
+        return;
+    }
+    case HardSwish:
+#pragma omp parallel for simd if (n > 65536)
+        for (size_t i = 0; i < n; ++i) data[i] = data[i] * std::min(std::max(data[i] + 3.f, 0.f), 6.f) / 6.f;
+        return;
     default:
 #pragma omp parallel for if (n > 16384)
         for (size_t i = 0; i < n; ++i) data[i] = apply1(data[i]);

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -44,6 +45,47 @@ bool isShapeLike(const Tensor& t)
     return (t.type() == DataType::Int64 || t.type() == DataType::Int32 || t.type() == DataType::Float32 || t.type() == DataType::Bool) &&
            t.count() <= 8 &&
            t.shape().size() <= 1;
+}
+
+// x * Clip(x + 3, 0, 6) / 6 (or * 1/6) written out in four nodes, as exporters from frameworks without a HardSwish
+// op emit it (Paddle2ONNX's hard_swish): the Add, Clip, Mul and Div (or Mul) reading value x, when nothing else reads
+// x or what they compute in between. The last node's output is HardSwish(x).
+std::optional<std::array<int, 4>> hardSwishChain(const Graph& g, int x)
+{
+    const auto isOutput = [&g](int v) { return std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end(); };
+    const auto scalar = [&g](int v, float want) {
+        const Value& c = g.values[size_t(v)];
+        return c.constant && c.constant->count() == 1 && std::abs(c.constant->toFloat()[0] - want) <= 1e-6f * std::max(1.f, std::abs(want));
+    };
+    const auto only = [&g, &isOutput](int v) { return g.values[size_t(v)].consumers.size() == 1 && !isOutput(v) ? g.values[size_t(v)].consumers[0] : -1; };
+    const auto reads = [](const Node& n, int a, int b) {  // a binary node reading a and b, in either order
+        return n.inputs.size() == 2 && ((n.inputs[0] == a && n.inputs[1] == b) || (n.inputs[0] == b && n.inputs[1] == a));
+    };
+    const Value& xv = g.values[size_t(x)];
+    if (xv.consumers.size() != 2 || isOutput(x)) return std::nullopt;
+    for (int addIndex : xv.consumers) {
+        const Node& add = g.nodes[size_t(addIndex)];
+        if (add.opType != "Add" || add.outputs.size() != 1 || add.inputs.size() != 2) continue;
+        const int three = add.inputs[0] == x ? add.inputs[1] : add.inputs[0];
+        if (three < 0 || !scalar(three, 3.f)) continue;
+        const int clipIndex = only(add.outputs[0]);
+        if (clipIndex < 0 || g.nodes[size_t(clipIndex)].opType != "Clip") continue;
+        const Node& clip = g.nodes[size_t(clipIndex)];
+        const auto bounds = Activation::fromNode(clip, g);
+        if (!bounds || bounds->alpha != 0.f || bounds->beta != 6.f || clip.inputs[0] != add.outputs[0]) continue;
+        const int mulIndex = only(clip.outputs[0]);
+        if (mulIndex < 0 || mulIndex == addIndex) continue;
+        const Node& mul = g.nodes[size_t(mulIndex)];
+        if (mul.opType != "Mul" || !reads(mul, x, clip.outputs[0]) || std::find(xv.consumers.begin(), xv.consumers.end(), mulIndex) == xv.consumers.end())
+            continue;
+        const int lastIndex = only(mul.outputs[0]);
+        if (lastIndex < 0) continue;
+        const Node& last = g.nodes[size_t(lastIndex)];
+        if (last.inputs.size() != 2 || last.inputs[0] != mul.outputs[0] || last.inputs[1] < 0) continue;
+        if (!((last.opType == "Div" && scalar(last.inputs[1], 6.f)) || (last.opType == "Mul" && scalar(last.inputs[1], 1.f / 6.f)))) continue;
+        return std::array<int, 4>{addIndex, clipIndex, mulIndex, lastIndex};
+    }
+    return std::nullopt;
 }
 
 // The ONNX QuantizeLinear -> DequantizeLinear pair that alone reads value v, with one constant scale and zero point
@@ -268,6 +310,20 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
                     step.outputs = act.outputs;
                     shapes[act.outputs[0]] = shapes[node.outputs[0]];
                     types[act.outputs[0]] = types[node.outputs[0]];
+                }
+            } else if (auto chain = hardSwishChain(g, node.outputs[0])) {
+                // a HardSwish written out in four nodes: one activation of the step (four passes over the tensor saved)
+                bool fusible = true;
+                for (int c : *chain) fusible = fusible && (!m_options.fusible || m_options.fusible(g.nodes[size_t(c)]));
+                Activation hardSwish;
+                hardSwish.kind = Activation::HardSwish;
+                if (fusible && kernel->fuseActivation(hardSwish)) {
+                    for (int c : *chain) fusedAway[size_t(c)] = 1;
+                    const int last = (*chain)[3];
+                    step.fusedNode = last;
+                    step.outputs = g.nodes[size_t(last)].outputs;
+                    shapes[step.outputs[0]] = shapes[node.outputs[0]];
+                    types[step.outputs[0]] = types[node.outputs[0]];
                 }
             }
         }
