@@ -601,6 +601,7 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     j.key("quantized_nodes").value(plan.quantizedNodes.size()).key("float_nodes").value(session.graph().totalNodeCount() - plan.quantizedNodes.size());
     j.key("skipped_nodes").value(plan.skippedNodes.size()).key("activations").value(plan.activations.size()).key("int16_activations").value(int16Tensors);
     j.key("weighted_ops").value(coverage.weighted).key("quantized_weighted_ops").value(coverage.quantized);
+    j.key("chosen_float_ops").value(coverage.chosen);  // kept float by skip_quant_node or a documented config rule
     j.key("weight_only_ops").value(plan.weightOnlyNodes.size());  // of those: int8 weights, float arithmetic
     j.key("unexpected_float_ops").beginArray();
     for (const auto& f : coverage.unexpected) j.beginObject().key("node").value(f.node).key("why").value(f.why).endObject();

@@ -2,7 +2,9 @@
 // meet it, does Quantscope load it, do its float outputs match the model's own runtime (ONNX Runtime for .onnx,
 // LiteRT for .tflite), does FULL_QUANT quantize its weighted operators, and how close is the int8 export to float
 // when the runtime runs both?
-//   node tests/zoo/run_zoo.mjs BUILD_DIR [--only id,id] [--eval N] [--ci]
+//   node tests/zoo/run_zoo.mjs BUILD_DIR [--only id,id] [--eval N] [--ci] [--target-cosine X]
+// --target-cosine X (or ZOO_TARGET=X) sets [quantscope_param] target_cosine: convert keeps the most damaging weighted
+// nodes float (TFLite) or gives them int16 activations (ONNX) until the held-back calibration images reach X.
 // Calibration: the first 8 images of the model's folder in ../shared/data/images (text: the first 6), sorted by
 // name, that the model does not evaluate on; evaluation: the model's "eval" list (people for the pose, selfie and
 // face models), else the next N (default 4; text: 6). Prints one row per model and exits 1 when a model that loads
@@ -31,6 +33,7 @@ const opt = (k) => { const i = args.indexOf(k); return i >= 0 ? args[i + 1] : un
 const only = opt('--only')?.split(',');
 const evalCount = Number(opt('--eval') ?? 0);
 const ci = args.includes('--ci');
+const target = opt('--target-cosine') ?? process.env.ZOO_TARGET;
 const cli = path.join(build, 'app/quantscope-cli');
 const zoo = JSON.parse(fs.readFileSync(path.join(here, 'models.json'), 'utf8'));
 const packages = [...new Set(zoo.models.filter((m) => !only || only.includes(m.id)).map((m) => m.package))];
@@ -39,6 +42,12 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'qszoo-'));
 // Without VNNI, ONNX Runtime's int8 products add uint8 x int8 pairs in 16 bits, which 8-bit weights can overflow:
 // ONNX exports then use [quantscope_param] reduce_range (7-bit weights), as ONNX Runtime's quantizer advises.
 const vnni = /\b(avx512_vnni|avx_vnni)\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+
+// Quantscope's own section: 7-bit weights for ONNX Runtime without VNNI, and the accuracy target when asked
+function quantscopeSection(onnx) {
+  const lines = [...(onnx && !vnni ? ['reduce_range=true'] : []), ...(target ? [`target_cosine=${target}`] : [])];
+  return lines.length ? `\n[quantscope_param]\n${lines.join('\n')}\n` : '';
+}
 
 function run(argv) {
   const r = spawnSync(cli, argv, { encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -164,7 +173,7 @@ async function audioModel(m, file, graph, row) {
   const ini = path.join(dir, 'full.ini');
   fs.writeFileSync(ini, `[common_quant_param]\nquant_type=FULL_QUANT\nbit_num=8\n\n[data_preprocess_param]\n` +
     `calibrate_path=${names.map((n) => `${n}:${path.join(dir, 'calib', safeName(n))}`).join(',')}\ncalibrate_size=${calib.length}\ninput_type=BIN\n\n` +
-    `[full_quant_param]\nactivation_quant_method=${process.env.ZOO_METHOD ?? 'MAX_MIN'}\nper_channel=true\nbias_correction=${process.env.ZOO_BIAS ?? 'true'}\n` + (vnni ? '' : '\n[quantscope_param]\nreduce_range=true\n'));
+    `[full_quant_param]\nactivation_quant_method=${process.env.ZOO_METHOD ?? 'MAX_MIN'}\nper_channel=true\nbias_correction=${process.env.ZOO_BIAS ?? 'true'}\n` + quantscopeSection(true));
   // the windows' shapes, -1 where they differ between rates (the .bin files' sizes give it then)
   const dimsOf = (n) => calib[0].feeds[n].shape.map((d, k) => (calib.every((c) => c.feeds[n].shape[k] === d) ? d : -1));
   const shapes = names.filter((n) => calib[0].feeds[n].shape.length).map((n) => `${n}:${dimsOf(n).join(',')}`).join(';');
@@ -177,8 +186,9 @@ async function audioModel(m, file, graph, row) {
   row.weighted = summary.weighted_ops;
   row.int8 = summary.quantized_weighted_ops;
   row.size = fs.statSync(quantized).size / fs.statSync(file).size;
-  // every weighted op the export leaves float must be named in the warning (and the JSON line)
-  const named = (summary.unexpected_float_ops ?? []).length;
+  // every weighted op the export leaves float must be named: in the warning (and the JSON line), or in
+  // skip_quant_node (the zoo skips nothing itself; a target_cosine search writes its choice there)
+  const named = (summary.unexpected_float_ops ?? []).length + (summary.chosen_float_ops ?? 0);
   const silent = row.weighted - row.int8 - named;
   const q = await ort.InferenceSession.create(quantized, { intraOpNumThreads: 2 });
   const qs = [], fl = [];
@@ -199,7 +209,7 @@ async function audioModel(m, file, graph, row) {
   if (silent !== 0) miss.push(`${silent} float weighted ops not named in the warning`);
   if (!(row.int8 >= 0.9 * row.weighted)) miss.push('< 90% weighted ops int8');
   if (!(row.cosine >= (ci ? 0.9 : 0.98))) miss.push(`cosine < ${ci ? 0.9 : 0.98}`);
-  row.note = `${evalSteps.length} speech windows` + (row.int8 < row.weighted ? `; ${row.weighted - row.int8} weighted ops stay float, named in the warning` : '');
+  row.note = `${evalSteps.length} speech windows` + (row.int8 < row.weighted ? `; ${row.weighted - row.int8} weighted ops stay float, named` : '');
   if (miss.length) row.note += '; misses: ' + miss.join(', ');
   return miss.length === 0;
 }
@@ -234,7 +244,7 @@ for (const m of zoo.models) {
     `calibrate_size=${nCalib}\ninput_type=IMAGE\nimage_to_format=RGB\nnormalize_mean=[${pre.mean}, ${pre.mean}, ${pre.mean}]\n` +
     `normalize_std=[${pre.std}, ${pre.std}, ${pre.std}]\nresize_width=${w}\nresize_height=${h}\n\n[full_quant_param]\n` +
     `activation_quant_method=${process.env.ZOO_METHOD ?? 'MAX_MIN'}\nper_channel=true\nbias_correction=${process.env.ZOO_BIAS ?? 'true'}\n` +
-    (row.format === 'ONNX' && !vnni ? '\n[quantscope_param]\nreduce_range=true\n' : ''));
+    quantscopeSection(row.format === 'ONNX'));
   const quantized = path.join(work, m.id, 'int8' + path.extname(m.file));
   const t0 = process.hrtime.bigint();
   const conv = run(['convert', `--fmk=${row.format === 'ONNX' ? 'ONNX' : 'TFLITE'}`, `--modelFile=${file}`, `--outputFile=${quantized}`, `--configFile=${ini}`]);
