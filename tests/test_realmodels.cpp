@@ -184,7 +184,7 @@ private slots:
         QVERIFY2(r.code == 0, r.err.c_str());
         QVERIFY2(r.err.find("warning: 1 of 3 weighted operators stay float") != std::string::npos, r.err.c_str());
         QVERIFY2(r.err.find(convName + " (Conv): its weights are not constant") != std::string::npos, r.err.c_str());
-        QVERIFY2(r.out.find("\"weighted_ops\":3,\"quantized_weighted_ops\":2,\"weight_only_ops\":0,\"unexpected_float_ops\":[{\"node\":\"" + convName) !=
+        QVERIFY2(r.out.find("\"weighted_ops\":3,\"quantized_weighted_ops\":2,\"chosen_float_ops\":0,\"weight_only_ops\":0,\"unexpected_float_ops\":[{\"node\":\"" + convName) !=
                      std::string::npos,
                  r.out.c_str());
         QVERIFY(fs::exists(out));
@@ -197,7 +197,7 @@ private slots:
         r = cli({"convert", "--fmk=ONNX", "--modelFile=" + test::modelPath("mnist.onnx"), "--outputFile=" + out, "--configFile=" + ini, "--strict"});
         QCOMPARE(r.code, 0);
         QVERIFY2(r.err.find("stay float") == std::string::npos, r.err.c_str());
-        QVERIFY2(r.out.find("\"weighted_ops\":3,\"quantized_weighted_ops\":3,\"weight_only_ops\":0,\"unexpected_float_ops\":[]") != std::string::npos, r.out.c_str());
+        QVERIFY2(r.out.find("\"weighted_ops\":3,\"quantized_weighted_ops\":3,\"chosen_float_ops\":0,\"weight_only_ops\":0,\"unexpected_float_ops\":[]") != std::string::npos, r.out.c_str());
     }
 
     void testConverterLiteConventions()

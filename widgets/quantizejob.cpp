@@ -105,6 +105,12 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
                 std::unique_ptr<Interpreter> f;
                 size_t n = std::min<size_t>(4, session->calibrationSamples());
                 auto reference = std::make_shared<FloatOutputs>();
+                FloatOutputs quantizedOutputs;
+                const auto outputsOf = [](const std::vector<Tensor>& ts) {
+                    std::vector<std::vector<float>> v;
+                    for (const Tensor& t : ts) v.push_back(t.toFloat());
+                    return v;
+                };
                 for (size_t i = 0; i < n; ++i) {
                     token->check();
                     sink(i, n, "compare");
@@ -112,12 +118,12 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
                     if (!out.calibrated && floatOutputs && i < floatOutputs->size()) reference->push_back((*floatOutputs)[i]);
                     else {
                         if (!f) f = std::make_unique<Interpreter>(session->graph());
-                        reference->push_back(f->run(in)[0].toFloat());
+                        reference->push_back(outputsOf(f->run(in)));
                     }
-                    out.outputCosine += cosineSimilarity(q.run(in)[0].toFloat(), reference->back());
+                    quantizedOutputs.push_back(outputsOf(q.run(in)));
                 }
+                out.outputCosine = outputCosine(quantizedOutputs, *reference);  // every output, as the CLI's sensitivity
                 out.floatOutputs = std::move(reference);
-                out.outputCosine /= double(n);
                 out.samples = int(n);
             }
             out.ok = true;

@@ -16,7 +16,7 @@ namespace qs {
  *  over the first samples, or the error / cancellation. */
 // The float model's outputs on the first calibration samples, which a run compares the quantized outputs with: the
 // same for every re-plan that keeps the statistics, so the next run reuses them instead of running float again.
-using FloatOutputs = std::vector<std::vector<float>>;
+using FloatOutputs = std::vector<std::vector<std::vector<float>>>;  // per sample, per output
 
 struct RunOutcome {
     bool ok = false, cancelled = false;

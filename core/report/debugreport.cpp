@@ -155,6 +155,32 @@ double cosineSimilarity(const std::vector<float>& a, const std::vector<float>& b
     return na == 0 || nb == 0 ? 0 : d / std::sqrt(na * nb);
 }
 
+double outputCosine(const std::vector<std::vector<std::vector<float>>>& outputs, const std::vector<std::vector<std::vector<float>>>& reference)
+{
+    constexpr size_t kSmall = 8;
+    if (outputs.empty() || outputs.size() != reference.size()) return 0;
+    const size_t count = reference[0].size();
+    for (size_t i = 0; i < outputs.size(); ++i)
+        if (outputs[i].size() != count || reference[i].size() != count) return 0;
+    if (count == 0) return 0;
+    double sum = 0;
+    for (size_t o = 0; o < count; ++o) {
+        if (reference[0][o].size() >= kSmall) {
+            double mean = 0;
+            for (size_t i = 0; i < outputs.size(); ++i) mean += cosineSimilarity(outputs[i][o], reference[i][o]);
+            sum += mean / double(outputs.size());
+        } else {
+            std::vector<float> a, b;
+            for (size_t i = 0; i < outputs.size(); ++i) {
+                a.insert(a.end(), outputs[i][o].begin(), outputs[i][o].end());
+                b.insert(b.end(), reference[i][o].begin(), reference[i][o].end());
+            }
+            sum += cosineSimilarity(a, b);
+        }
+    }
+    return sum / double(count);
+}
+
 namespace {
 // compareTensors with the two interpreters given (unfused, so that every node's output is seen): the debug reports
 // run many rounds on the same plans.

@@ -22,6 +22,11 @@ struct TensorRow {
 
 // return the cosine similarity of a and b: 1 when both are all zeros, 0 when only one is or the sizes differ
 double cosineSimilarity(const std::vector<float>& a, const std::vector<float>& b);
+// A model's output cosine over samples (outputs[i][o] against reference[i][o]: sample i, output o): per output the mean
+// of each sample's cosine, or, for an output of fewer than 8 values a sample (a score, a two-class softmax), whose
+// per-sample cosine is 1 whenever the signs agree, the cosine of all samples' values together; then the mean over
+// the outputs. 0 when the two do not have the same samples and outputs.
+double outputCosine(const std::vector<std::vector<std::vector<float>>>& outputs, const std::vector<std::vector<std::vector<float>>>& reference);
 // s as one CSV cell: quoted (with quotes doubled) when it holds a comma, a quote or a line break
 std::string csvCell(const std::string& s);
 

@@ -16,7 +16,8 @@ namespace qs {
 
 namespace {
 
-// The float model's outputs on some calibration samples, and the mean output cosine of a plan's simulation there.
+// The float model's outputs on some calibration samples, and the output cosine (outputCosine) of a plan's
+// simulation there.
 class PlanEvaluator {
 public:
     PlanEvaluator(Session& session, size_t first, size_t count, int threads) : m_graph(session.graph()), m_threads(threads)
@@ -33,13 +34,13 @@ public:
     {
         const Graph sim = simulationGraph(m_graph, plan);
         Interpreter run(sim, {m_threads, true, false});
-        double sum = 0;
+        std::vector<std::vector<std::vector<float>>> outputs;
         for (size_t i = 0; i < m_inputs.size(); ++i) {
             if (cancel) cancel->check();
-            auto outs = run.run(m_inputs[i]);
-            for (size_t o = 0; o < outs.size(); ++o) sum += cosineSimilarity(outs[o].toFloat(), m_reference[i][o]) / double(outs.size());
+            outputs.emplace_back();
+            for (const Tensor& t : run.run(m_inputs[i])) outputs.back().push_back(t.toFloat());
         }
-        return sum / double(m_inputs.size());
+        return outputCosine(outputs, m_reference);
     }
 
 private:
