@@ -140,6 +140,7 @@ void ProjectDocument::onLoaded()
     m_projectPath = projectPath;
     m_viewState = std::move(viewState);
     m_calibratedWith.clear();
+    m_replanQueued = false;  // a re-plan asked for while loading was the previous model's
     m_undo->clear();
     Diagnostics d;  // syntax problems stay in the document as unreadable lines, which validation lists
     setConfig(IniDocument::parse((m_pendingConfig.isEmpty() ? starterConfig(*m_graph) : m_pendingConfig).toStdString(), "settings.ini", d));
@@ -261,7 +262,8 @@ void ProjectDocument::run()
 {
     if (!m_session || isBusy() || !valid()) return;
     const bool recalibrate = m_session->statistics().empty() || dataSettings() != m_calibratedWith;
-    m_replanTimer->stop();  // this run plans the config as it is now
+    m_replanTimer->stop();  // this run plans the config as it is now: a re-plan queued before it is moot
+    m_replanQueued = false;
     if (recalibrate) {
         m_stats.reset();
         m_floatOutputs.reset();
@@ -273,10 +275,11 @@ void ProjectDocument::run()
 
 void ProjectDocument::replan()
 {
-    if (isBusy()) {
+    if (isRunning()) {  // after the job (a load brings its own config, which re-plans when set)
         m_replanQueued = true;
         return;
     }
+    if (isLoading()) return;
     if (!m_session || m_session->statistics().empty() || !valid() || dataSettings() != m_calibratedWith) return;
     // target_cosine searches on Run (Ctrl+R) only: re-planning after each edit, an undo of the search's choice
     // included, would search again.
