@@ -32,6 +32,7 @@
 #include <QVBoxLayout>
 
 #include <map>
+#include <set>
 
 #include "config/config.h"
 #include "config/project.h"
@@ -635,7 +636,8 @@ void MainWindow::onRunFinished(const RunOutcome& outcome)
         m_graphView->setNodeCosine(m_results->nodeCosine());
         // int16 activations are counted apart: "int8 nodes" would claim too much
         size_t wide = 0;
-        for (const std::string& n : plan.quantizedNodes) wide += m_doc->isInt16(QString::fromStdString(n));
+        const auto int16Names = parseNameList(configValue(m_doc->config(), "quantscope_param", "int16_activation_node"));
+        for (const std::string& n : std::set<std::string>(int16Names.begin(), int16Names.end())) wide += plan.quantizedNodes.count(n);
         const QString quantized = wide ? tr("%1 int8 nodes, %2 with int16 activations").arg(plan.quantizedNodes.size() - wide).arg(wide)
                                        : tr("%1 int8 nodes").arg(plan.quantizedNodes.size());
         QString cosine = tr("output cosine %1 (%2 samples)").arg(outcome.outputCosine, 0, 'f', 5).arg(outcome.samples);

@@ -178,17 +178,20 @@ void ProjectDocument::setValue(const std::string& section, const std::string& ke
 {
     if (value.empty()) m_config.remove(section, key);
     else m_config.set(section, key, value);
-    revalidate();
-    emit configChanged();
-    // a change that keeps the calibration data re-plans from the statistics already collected
-    if (m_session) m_replanTimer->start();
+    configEdited();
 }
 
 void ProjectDocument::setConfig(const IniDocument& doc)
 {
     m_config = doc;
+    configEdited();
+}
+
+void ProjectDocument::configEdited()
+{
     revalidate();
     emit configChanged();
+    // a change that keeps the calibration data re-plans from the statistics already collected
     if (m_session) m_replanTimer->start();
 }
 

@@ -116,6 +116,7 @@ private:
     void onLoaded();
     void onJobFinished(const RunOutcome& outcome);
     void revalidate();
+    void configEdited();  // after every change of m_config: validation, configChanged, a re-plan
     void replan();
     void applyTargetChoice(const TargetSearch& t);
 

@@ -22,6 +22,15 @@ namespace {
 // what tells where the error is first (node, cosine, clip rate, the skip tick), the parameters after
 enum Column { ColNode, ColCosine, ColBefore, ColClip, ColSkip, ColOp, ColTensor, ColScale, ColZeroPoint, ColBits, ColMin, ColMax, Columns };
 
+// the measured cosine of each activation a run's rows hold (the dequantized output rows), by tensor
+std::map<std::string, double> activationCosines(const std::vector<TensorRow>& rows)
+{
+    std::map<std::string, double> out;
+    for (const TensorRow& r : rows)
+        if (r.dataType == "Dequant" && r.inOut == "Out" && r.tensorType == "Activation") out[r.tensorName] = r.cosine;
+    return out;
+}
+
 QTableWidgetItem* number(double v, int decimals)
 {
     auto* item = new QTableWidgetItem;
@@ -169,8 +178,7 @@ void ResultsView::setPlan(const Graph& g, const QuantPlan& plan, const std::map<
 
 void ResultsView::setMeasured(const std::vector<TensorRow>& rows)
 {
-    for (const TensorRow& r : rows)
-        if (r.dataType == "Dequant" && r.inOut == "Out" && r.tensorType == "Activation") m_measured[r.tensorName] = r.cosine;
+    for (const auto& [tensor, cosine] : activationCosines(rows)) m_measured[tensor] = cosine;
     for (Entry& e : m_entries)
         if (auto m = m_measured.find(e.tensor); m != m_measured.end() && !e.isWeight) e.cosine = m->second, e.measured = true;
     refill();
@@ -178,9 +186,7 @@ void ResultsView::setMeasured(const std::vector<TensorRow>& rows)
 
 void ResultsView::setBaseline(const std::vector<TensorRow>& rows)
 {
-    m_baseline.clear();
-    for (const TensorRow& r : rows)
-        if (r.dataType == "Dequant" && r.inOut == "Out" && r.tensorType == "Activation") m_baseline[r.tensorName] = r.cosine;
+    m_baseline = activationCosines(rows);
     m_table->setColumnHidden(ColBefore, m_baseline.empty());
     refill();
 }

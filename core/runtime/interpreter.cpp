@@ -74,10 +74,9 @@ std::optional<std::array<int, 4>> hardSwishChain(const Graph& g, int x)
         const auto bounds = Activation::fromNode(clip, g);
         if (!bounds || bounds->alpha != 0.f || bounds->beta != 6.f || clip.inputs[0] != add.outputs[0]) continue;
         const int mulIndex = only(clip.outputs[0]);
-        if (mulIndex < 0 || mulIndex == addIndex) continue;
+        if (mulIndex < 0) continue;
         const Node& mul = g.nodes[size_t(mulIndex)];
-        if (mul.opType != "Mul" || !reads(mul, x, clip.outputs[0]) || std::find(xv.consumers.begin(), xv.consumers.end(), mulIndex) == xv.consumers.end())
-            continue;
+        if (mul.opType != "Mul" || !reads(mul, x, clip.outputs[0])) continue;  // reading x, it is x's other consumer
         const int lastIndex = only(mul.outputs[0]);
         if (lastIndex < 0) continue;
         const Node& last = g.nodes[size_t(lastIndex)];
