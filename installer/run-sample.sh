@@ -14,7 +14,7 @@ mkdir -p "$out"
 classify() {
   for image in "$sample"/images/*.jpg; do
     "$cli" run "$1" --input "input=$image" --format=RGB --mean=127.5 --std=127.5 \
-      --resize=224x224 --labels="$sample/imagenet_labels_1001.txt" --top=3 --output-dir "$out/$2$(basename "$image" .jpg)" >/dev/null
+      --resize=256x256 --keep-aspect --crop=224x224 --labels="$sample/imagenet_labels_1001.txt" --top=3 --output-dir "$out/$2$(basename "$image" .jpg)" >/dev/null
   done
 }
 echo
@@ -38,13 +38,18 @@ input_type=IMAGE
 image_to_format=RGB
 normalize_mean=[127.5, 127.5, 127.5]
 normalize_std=[127.5, 127.5, 127.5]
-resize_width=224
-resize_height=224
+resize_width=256
+resize_height=256
+center_crop_width=224
+center_crop_height=224
 
 [full_quant_param]
 activation_quant_method=MAX_MIN
 per_channel=true
 bias_correction=true
+
+[quantscope_param]
+resize_keep_aspect=true
 INI
 "$cli" validate "$out/full_quant.ini" --model "$sample/mobilenet_v1_0.25_224.onnx"
 "$cli" convert --fmk=ONNX --modelFile="$sample/mobilenet_v1_0.25_224.onnx" --outputFile="$out/mobilenet_v1_0.25_224_int8.onnx" \

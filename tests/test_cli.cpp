@@ -9,7 +9,9 @@
 #include <map>
 #include <sstream>
 
+#include "calibration/datasource.h"
 #include "clirun.h"
+#include "config/config.h"
 #include "formats/modelloader.h"
 #include "testdata.h"
 #include "util/atomicfile.h"
@@ -199,6 +201,31 @@ private slots:
         Tensor expected = loadImageTensor(test::imagePath("imagenet-sample/n01443537_goldfish.jpg"), test::imagenetPreprocess(), {1, 3, 224, 224}, true);
         QCOMPARE(saved.shape(), expected.shape());
         QCOMPARE(saved.toFloat(), expected.toFloat());
+    }
+
+    void testKeepAspectCutsTheCentreInsteadOfStretching()
+    {
+        // a 3:2 photo: covering 200x200 keeping the aspect is stretching to 300x200 and cutting the centre 200x200
+        const std::string photo = test::imagePath("photos/cat.jpg");
+        ImagePreprocess keep = test::pre({127.5f}, {127.5f}, 200, 200);
+        keep.keepAspect = true;
+        Tensor kept = loadImageTensor(photo, keep, {1, 3, 200, 200}, true);
+        Tensor cut = loadImageTensor(photo, test::pre({127.5f}, {127.5f}, 300, 200, 200, 200), {1, 3, 200, 200}, true);
+        Tensor stretched = loadImageTensor(photo, test::pre({127.5f}, {127.5f}, 200, 200), {1, 3, 200, 200}, true);
+        QCOMPARE(kept.toFloat(), cut.toFloat());
+        QVERIFY(kept.toFloat() != stretched.toFloat());
+        // the CLI's --keep-aspect and the INI's [quantscope_param] resize_keep_aspect reach it
+        std::string out = tmp("kept");
+        Result r = cli({"run", mobilenet(), "--input", "input=" + photo, "--mean=127.5", "--std=127.5", "--resize=300x300",
+                        "--keep-aspect", "--crop=224x224", "--output-dir", out, "--save-inputs"});
+        QCOMPARE(r.code, 0);
+        keep.resizeWidth = keep.resizeHeight = 300;
+        keep.cropWidth = keep.cropHeight = 224;
+        QCOMPARE(readNpy(out + "/input_input.npy").toFloat(), loadImageTensor(photo, keep, {1, 3, 224, 224}, true).toFloat());
+        Diagnostics diags;
+        IniDocument ini = parseConfig("[data_preprocess_param]\nresize_width=300\nresize_height=300\n[quantscope_param]\nresize_keep_aspect=true\n",
+                                      "keep.ini", diags);
+        QVERIFY(imagePreprocessFromConfig(ini).keepAspect);
     }
 
     void testConvertWeightQuantSummaryAndReports()

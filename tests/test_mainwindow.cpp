@@ -28,6 +28,7 @@
 
 #include "cli/cli.h"
 #include "formats/modelloader.h"
+#include "graphminimap.h"
 #include "graphview.h"
 #include "language.h"
 #include "config/config.h"
@@ -115,6 +116,19 @@ private slots:
         // the graph is laid out off the GUI thread, one box per node
         if (w.graphView()->nodeItemCount() == 0) QVERIFY(QSignalSpy(w.graphView(), &GraphView::laidOut).wait(waitMs(10000)));
         QCOMPARE(w.graphView()->nodeItemCount(), 31);
+        // 31 nodes in a column do not fit: the overview in the corner frames the top, and a click near its bottom
+        // moves the view there
+        auto* minimap = w.graphView()->findChild<GraphMinimap*>("graphMinimap");
+        QVERIFY(minimap && minimap->isVisible());
+        QVERIFY(w.graphView()->viewport()->geometry().contains(minimap->geometry()));
+        const QRectF top = minimap->frame();
+        QVERIFY(top.height() > 0 && top.height() < minimap->height());
+        const QPoint bottom(minimap->width() / 2, minimap->height() - 8);
+        QTest::mouseClick(minimap, Qt::LeftButton, {}, bottom);
+        const QRectF moved = minimap->frame();
+        QVERIFY2(moved.top() > top.bottom(), qPrintable(QString("frame %1 -> %2").arg(top.top()).arg(moved.top())));
+        QVERIFY(std::abs(w.graphView()->mapToScene(w.graphView()->viewport()->rect().center()).y() - minimap->toScene(bottom).y()) <
+                    w.graphView()->mapToScene(w.graphView()->viewport()->rect()).boundingRect().height() / 2 + 1);
         // Ctrl+F filter
         auto* filter = w.findChild<QLineEdit*>("nodeFilter");
         QTest::keyClicks(filter, "depthwise");

@@ -25,6 +25,13 @@
     </message>
 </context>
 <context>
+    <name>qs::GraphMinimap</name>
+    <message>
+        <source>Overview of the whole graph: click or drag to move the view there</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>qs::GraphView</name>
     <message>
         <source>Toggle Skip (keep %1 in float)</source>

@@ -13,6 +13,7 @@
 #include <QMenu>
 #include <QMouseEvent>
 #include <QPainterPath>
+#include <QResizeEvent>
 #include <QToolButton>
 #include <QWheelEvent>
 #include <QtConcurrent/QtConcurrentRun>
@@ -20,6 +21,7 @@
 #include <cmath>
 
 #include "colours.h"
+#include "graphminimap.h"
 #include "graph/opregistry.h"
 
 namespace qs {
@@ -92,6 +94,7 @@ GraphView::GraphView(QWidget* parent) : QGraphicsView(parent)
     crumbRow->addWidget(m_back);
     crumbRow->addWidget(m_location);
     m_crumbs->hide();
+    m_minimap = new GraphMinimap(this);
     retranslate();
     connect(&m_watcher, &QFutureWatcher<GraphLayout>::finished, this, [this] {
         build(m_watcher.result());
@@ -148,6 +151,7 @@ void GraphView::display(std::shared_ptr<const Graph> graph)
     m_badgeItems.clear();  // (the scene deleted them)
     m_selected = -1;
     m_graph = std::move(graph);
+    m_minimap->follow();  // (hides it: the scene is empty)
     if (!m_graph) return;
     m_started = QDateTime::currentMSecsSinceEpoch();
     auto g = m_graph;
@@ -235,6 +239,7 @@ void GraphView::placeBadges()
         text->setPos(4, 1);
         m_badgeItems[i] = pill;
     }
+    m_minimap->invalidate();
 }
 
 void GraphView::setNodeCosine(const std::map<std::string, double>& cosine)
@@ -287,6 +292,7 @@ void GraphView::recolour()
         m_items[i]->setBrush(c);
         m_items[i]->setPen(int(i) == m_selected ? QPen(QColor(255, 200, 0), 4) : QPen(Qt::NoPen));
     }
+    m_minimap->invalidate();
 }
 
 void GraphView::selectNode(const std::string& name)
@@ -320,6 +326,13 @@ void GraphView::fit()
     resetTransform();
     this->scale(scale, scale);
     centerOn(r.center().x(), r.top() + viewport()->height() / (2 * scale));
+    m_minimap->follow();
+}
+
+void GraphView::resizeEvent(QResizeEvent* event)
+{
+    QGraphicsView::resizeEvent(event);
+    m_minimap->follow();
 }
 
 void GraphView::wheelEvent(QWheelEvent* event)

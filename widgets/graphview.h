@@ -15,8 +15,11 @@ class QToolButton;
 
 namespace qs {
 
+class GraphMinimap;
+
 /** The model graph like Netron draws it: layered top-down, laid out on a worker thread, nodes coloured by op
- *  category, or by their quantization error (cosine) once known. Wheel zooms, dragging pans, a click selects. */
+ *  category, or by their quantization error (cosine) once known. Wheel zooms, dragging pans, a click selects; an overview of the whole graph sits in the corner when it does not
+ *  fit. */
 class GraphView : public QGraphicsView {
     Q_OBJECT
 public:
@@ -57,6 +60,7 @@ protected:
     void contextMenuEvent(QContextMenuEvent* event) override;
     void mouseDoubleClickEvent(QMouseEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
 
 private:
     void display(std::shared_ptr<const Graph> graph);  // lays out graph (the model's or a subgraph)
@@ -85,6 +89,7 @@ private:
     QLabel* m_legendBest = nullptr;
     QLabel* m_legendTitle = nullptr;
     QLabel* m_legendFloat = nullptr;
+    GraphMinimap* m_minimap = nullptr;  // over the bottom-right corner when the graph does not fit
     int m_selected = -1;
 };
 

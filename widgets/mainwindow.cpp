@@ -78,14 +78,15 @@ QString sampleDir()
 }
 
 // The sample's settings: full int8 quantization, calibrating on the five sample photos with MobileNet's
-// preprocessing.
+// preprocessing (the shorter side to 256, the centre 224x224).
 QString sampleConfig(const QString& dir)
 {
     return QString("[common_quant_param]\nquant_type=FULL_QUANT\nbit_num=8\n\n"
                    "[data_preprocess_param]\ncalibrate_path=input:%1/images\ncalibrate_size=5\ninput_type=IMAGE\n"
                    "image_to_format=RGB\nnormalize_mean=[127.5, 127.5, 127.5]\nnormalize_std=[127.5, 127.5, 127.5]\n"
-                   "resize_width=224\nresize_height=224\n\n"
-                   "[full_quant_param]\nactivation_quant_method=MAX_MIN\nper_channel=true\nbias_correction=true\n")
+                   "resize_width=256\nresize_height=256\ncenter_crop_width=224\ncenter_crop_height=224\n\n"
+                   "[full_quant_param]\nactivation_quant_method=MAX_MIN\nper_channel=true\nbias_correction=true\n\n"
+                   "[quantscope_param]\nresize_keep_aspect=true\n")
         .arg(dir);
 }
 

@@ -26,6 +26,7 @@ ImagePreprocess imagePreprocessFromConfig(const IniDocument& c)
     p.resizeMethod = m == "NEAREST" ? ImagePreprocess::Resize::Nearest : m == "CUBIC" ? ImagePreprocess::Resize::Cubic : ImagePreprocess::Resize::Linear;
     p.cropWidth = int(parseInt(configValue(c, D, "center_crop_width")).value_or(0));
     p.cropHeight = int(parseInt(configValue(c, D, "center_crop_height")).value_or(0));
+    p.keepAspect = configValue(c, "quantscope_param", "resize_keep_aspect") == "true";
     return p;
 }
 

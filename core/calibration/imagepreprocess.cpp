@@ -3,7 +3,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
@@ -111,7 +113,16 @@ Tensor imageTensorFromBytes(const std::string& bytes, const std::string& path, c
                                                                           : cv::INTER_LINEAR;
         checkMemoryBudget((long double)pre.resizeWidth * pre.resizeHeight * img.channels(),
                           path + ": resize to " + std::to_string(pre.resizeWidth) + "x" + std::to_string(pre.resizeHeight));
-        cv::resize(img, img, cv::Size(pre.resizeWidth, pre.resizeHeight), 0, 0, interp);
+        if (pre.keepAspect) {
+            double scale = std::max(double(pre.resizeWidth) / img.cols, double(pre.resizeHeight) / img.rows);
+            int w = std::max(pre.resizeWidth, int(std::lround(img.cols * scale)));
+            int h = std::max(pre.resizeHeight, int(std::lround(img.rows * scale)));
+            checkMemoryBudget((long double)w * h * img.channels(), path + ": resize to " + std::to_string(w) + "x" + std::to_string(h));
+            cv::resize(img, img, cv::Size(w, h), 0, 0, interp);
+            img = img(cv::Rect((w - pre.resizeWidth) / 2, (h - pre.resizeHeight) / 2, pre.resizeWidth, pre.resizeHeight)).clone();
+        } else {
+            cv::resize(img, img, cv::Size(pre.resizeWidth, pre.resizeHeight), 0, 0, interp);
+        }
     }
     if (pre.cropWidth > 0 && pre.cropHeight > 0) {
         if (pre.cropWidth > img.cols || pre.cropHeight > img.rows)

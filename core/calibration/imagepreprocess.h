@@ -16,6 +16,9 @@ struct ImagePreprocess {
     std::vector<float> std;   // empty: 1
     int resizeWidth = 0, resizeHeight = 0;  // 0: keep
     Resize resizeMethod = Resize::Linear;
+    // true: scale the image, keeping its aspect ratio, until it covers resizeWidth x resizeHeight, then cut that
+    // size from its centre; false: stretch it to that size (converter_lite's resize)
+    bool keepAspect = false;
     int cropWidth = 0, cropHeight = 0;  // 0: no crop
 
     int channels() const { return format == Format::GRAY ? 1 : 3; }

@@ -50,7 +50,8 @@ const char* kUsage =
     "  run MODEL --input NAME=FILE ... --output-dir DIR [--threads N] [--repeat N] [--inputShape=...]\n"
     "      Runs the float model; writes DIR/<output>.npy and prints timing (min/median, ms) as JSON.\n"
     "      FILE is a .npy array, or an image preprocessed with:\n"
-    "        --format=RGB|BGR|GRAY  --mean=m[,m,m]  --std=s[,s,s]  --resize=WxH  --crop=WxH\n"
+    "        --format=RGB|BGR|GRAY  --mean=m[,m,m]  --std=s[,s,s]  --resize=WxH [--keep-aspect]  --crop=WxH\n"
+    "        (--keep-aspect: resize to cover WxH keeping the aspect ratio, then cut WxH from the centre)\n"
     "      --labels=FILE --top=K    also print the K best classes of output 0 with their labels\n"
     "      --save-inputs            also write DIR/input_<name>.npy, the arrays as preprocessed\n"
     "  validate CONFIG [--model MODEL]\n"
@@ -126,7 +127,7 @@ const std::set<std::string> kValued = {"input", "output-dir", "threads", "repeat
                                        "std", "resize", "crop", "labels", "top", "model", "template", "fmk", "modelFile",
                                        "outputFile", "configFile", "config_file", "quantType", "bitNum",
                                        "quantWeightSize", "quantWeightChannel", "memory-budget", "samples", "csv", "target-cosine", "project"};
-const std::set<std::string> kFlags = {"json", "help", "version", "save-inputs", "strict", "alone"};
+const std::set<std::string> kFlags = {"json", "help", "version", "save-inputs", "strict", "alone", "keep-aspect"};
 
 Args parseArgs(int argc, const char* const* argv, int from)
 {
@@ -288,6 +289,7 @@ ImagePreprocess preprocessFromArgs(const Args& a)
         if (s == 0.f) throw InputError("--std must not contain 0");
     std::tie(p.resizeWidth, p.resizeHeight) = sizeOption(a, "resize");
     std::tie(p.cropWidth, p.cropHeight) = sizeOption(a, "crop");
+    p.keepAspect = a.has("keep-aspect");
     return p;
 }
 

@@ -446,6 +446,8 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
         pair("center_crop_width", "center_crop_height");
         if (doc.get(D, "resize_method") && !doc.get(D, "resize_width") && !doc.get(D, "resize_height"))
             r.warning(D, "resize_method", "ignored: no resize_width/resize_height given");
+        if (configValue(doc, "quantscope_param", "resize_keep_aspect") == "true" && !doc.get(D, "resize_width"))
+            r.warning("quantscope_param", "resize_keep_aspect", "ignored: no resize_width/resize_height given");
         for (auto [crop, size] : {std::pair{"center_crop_width", "resize_width"}, std::pair{"center_crop_height", "resize_height"}})
             if (valid(D, crop) && valid(D, size) && *parseInt(configValue(doc, D, crop)) > *parseInt(configValue(doc, D, size)))
                 r.error(D, crop, std::string(crop) + "=" + configValue(doc, D, crop) + " is larger than " + size + "=" + configValue(doc, D, size),

@@ -211,6 +211,12 @@ const std::vector<KeySchema>& configKeys()
             "全量化：这些节点的激活（其读写的张量）使用 int16 而非 int8，用于 8 比特网格容不下误差的节点。ONNX：int16 的 "
             "QuantizeLinear/DequantizeLinear（opset 21 以下为 ONNX Runtime 的 com.microsoft 算子），节点在两者之间以浮点计算。"
             "TFLite 的 int16 激活只能整模型使用或不用：这些节点在 TFLite 中保持浮点。"),
+        key("quantscope_param", "resize_keep_aspect", T::Bool, "false",
+            "Image preprocessing: true scales each image, keeping its aspect ratio, until it covers resize_width x "
+            "resize_height, then cuts that size from its centre (with resize 256x256 and center_crop 224x224: the usual "
+            "ImageNet evaluation crop). false stretches the image to the size, as converter_lite does.",
+            "图像预处理：true 表示保持宽高比缩放每张图像直至覆盖 resize_width × resize_height，再从中心裁出该尺寸"
+            "（配合 resize 256x256 与 center_crop 224x224 即常用的 ImageNet 评估裁剪）。false 表示拉伸到该尺寸，与 converter_lite 相同。"),
         key("quantscope_param", "reduce_range", T::Bool, "false",
             "Full and dynamic quantization: 7-bit weights in int8 ([-64, 63]), as ONNX Runtime's reduce_range. ONNX Runtime's "
             "int8 products on x86 CPUs without VNNI (AVX2, early AVX-512) add pairs of uint8 x int8 in 16 bits, which 8-bit "
