@@ -8,10 +8,12 @@
 #include <QTimer>
 #include <QUndoStack>
 
+#include <cstdio>
 #include <memory>
 
 #include "language.h"
 #include "mainwindow.h"
+#include "projectdocument.h"
 #include "sensitivityview.h"
 #include "settingseditor.h"
 
@@ -27,9 +29,20 @@ void takeScreenshots(qs::MainWindow& w, const QString& dir, const QString& file)
         QApplication::processEvents();
         w.grab().save(dir + "/" + name);
     };
-    QObject::connect(&w, &qs::MainWindow::modelLoaded, &w, [&w] { QTimer::singleShot(300, &w, [&w] { w.run(); }); });
+    // a file that does not load or run stops the tool with the reason (instead of waiting for a run that never comes)
+    auto fail = [](const QString& why) {
+        std::fprintf(stderr, "--screenshots: %s\n", qPrintable(why));
+        QApplication::exit(1);
+    };
+    QObject::connect(&w, &qs::MainWindow::loadFailed, &w, fail);
+    QObject::connect(&w, &qs::MainWindow::modelLoaded, &w, [&w, fail](const QString& path) {
+        if (!w.document()->valid())
+            return fail(path + ": its settings cannot run (a bare model has no calibration data): give a project with a config");
+        QTimer::singleShot(300, &w, [&w] { w.run(); });
+    });
     auto stage = std::make_shared<int>(0);  // the run, then the ranking; the edits below re-plan and finish again
-    QObject::connect(&w, &qs::MainWindow::runFinished, &w, [&w, tabs, save, stage] {
+    QObject::connect(&w, &qs::MainWindow::runFinished, &w, [&w, tabs, save, stage, fail](bool ok) {
+        if (!ok) return fail("the run did not finish");
         if (++*stage == 1) {
             tabs->setCurrentIndex(0);
             save("graph.png");

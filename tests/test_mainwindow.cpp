@@ -479,6 +479,18 @@ private slots:
         QVERIFY(estimate && estimate->skippedNodes.count(node));
         QVERIFY(w.document()->previousRun());
         QCOMPARE(w.document()->previousRun()->rows.size(), first.size());
+        // the re-plan compared with the float tensors the first run kept: the same rows as a comparison from scratch
+        {
+            const Session* s = w.document()->session();
+            const auto fresh = compareTensors(s->graph(), s->quantizedGraph(), s->plan(), s->calibrationSample(0), 2, false);
+            const auto& rows = w.document()->lastRun()->rows;
+            QCOMPARE(rows.size(), fresh.size());
+            for (size_t i = 0; i < rows.size(); ++i) {
+                QCOMPARE(rows[i].tensorName, fresh[i].tensorName);
+                QVERIFY2(std::abs(rows[i].cosine - fresh[i].cosine) < 1e-9, rows[i].tensorName.c_str());
+                QVERIFY2(std::abs(rows[i].clip - fresh[i].clip) < 1e-12, rows[i].tensorName.c_str());
+            }
+        }
         QVERIFY(!header->isColumnHidden(2));
         int compared = 0;
         for (const TensorRow& r : first)

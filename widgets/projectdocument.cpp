@@ -134,7 +134,7 @@ void ProjectDocument::onLoaded()
     m_last.reset();
     m_previous.reset();
     m_stats.reset();
-    m_floatOutputs.reset();
+    m_floatReference.reset();
     m_exportError.clear();
     m_modelPath = result.path;
     m_projectPath = projectPath;
@@ -269,9 +269,9 @@ void ProjectDocument::run()
     m_replanQueued = false;
     if (recalibrate) {
         m_stats.reset();
-        m_floatOutputs.reset();
+        m_floatReference.reset();
     }
-    m_job->start(m_session, m_config, recalibrate, m_floatOutputs);
+    m_job->start(m_session, m_config, recalibrate, m_floatReference);
     if (recalibrate) m_calibratedWith = dataSettings();
     emit busyChanged(true);
 }
@@ -288,7 +288,7 @@ void ProjectDocument::replan()
     // included, would search again.
     IniDocument doc = m_config;
     doc.remove("quantscope_param", "target_cosine");
-    m_job->start(m_session, doc, false, m_floatOutputs);
+    m_job->start(m_session, doc, false, m_floatReference);
     emit busyChanged(true);
 }
 
@@ -310,17 +310,19 @@ void ProjectDocument::onJobFinished(const RunOutcome& outcome)
     if (outcome.cancelled || !outcome.ok) {
         m_calibratedWith.clear();  // the statistics may be partial: calibrate again
         m_stats.reset();
-        m_floatOutputs.reset();
+        m_floatReference.reset();
     } else if (outcome.calibrated || !m_stats) {
         // the job is done: the session is this thread's again
         m_stats = std::make_shared<const std::map<std::string, TensorStats>>(m_session->statistics());
     }
-    if (outcome.floatOutputs) m_floatOutputs = outcome.floatOutputs;
+    if (outcome.floatReference) m_floatReference = outcome.floatReference;
     if (outcome.ok && outcome.suggestions.empty()) {
         // the job is done: the session is this thread's again (a plan whose export failed comes with the outcome)
         m_plan = outcome.analysedPlan ? outcome.analysedPlan : std::make_shared<const QuantPlan>(m_session->plan());
         m_exportError = outcome.exportError;
-        m_previous = std::exchange(m_last, std::make_shared<const RunOutcome>(outcome));
+        auto kept = std::make_shared<RunOutcome>(outcome);
+        kept->floatReference.reset();  // (the document keeps the newest one: a recalibrated run's would double it)
+        m_previous = std::exchange(m_last, std::move(kept));
         if (outcome.targetSearched) applyTargetChoice(outcome.target);
     }
     emit busyChanged(isBusy());

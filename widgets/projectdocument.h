@@ -125,7 +125,7 @@ private:
     std::shared_ptr<const QuantPlan> m_plan;
     std::shared_ptr<const RunOutcome> m_last, m_previous;
     std::shared_ptr<const std::map<std::string, TensorStats>> m_stats;
-    std::shared_ptr<const FloatOutputs> m_floatOutputs;  // the float outputs the last run compared with
+    std::shared_ptr<const FloatReference> m_floatReference;  // what the last run compared with
     QString m_exportError;
     QString m_modelPath, m_projectPath, m_pendingProjectPath;
     QString m_pendingConfig;  // INI text to apply when the model being loaded arrives

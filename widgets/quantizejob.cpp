@@ -11,6 +11,7 @@
 #include "quant/simulate.h"
 #include "runtime/interpreter.h"
 #include "session/sensitivity.h"
+#include "util/memorybudget.h"
 
 namespace qs {
 
@@ -42,7 +43,7 @@ ProgressSink QuantizeJob::progressSink()
 }
 
 void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& config, bool calibrate,
-                        std::shared_ptr<const FloatOutputs> floatOutputs)
+                        std::shared_ptr<const FloatReference> reference)
 {
     if (isRunning()) return;
     m_cancel = std::make_shared<CancelToken>();
@@ -51,7 +52,7 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
     auto planned = [this](std::shared_ptr<const QuantPlan> plan) {
         QMetaObject::invokeMethod(this, [this, plan] { emit this->planned(plan); }, Qt::QueuedConnection);
     };
-    m_watcher.setFuture(QtConcurrent::run([session, config, calibrate, token, sink, planned, floatOutputs]() {
+    m_watcher.setFuture(QtConcurrent::run([session, config, calibrate, token, sink, planned, reference]() {
         RunOutcome out;
         try {
             const std::string type = configValue(config, "common_quant_param", "quant_type");
@@ -99,13 +100,28 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
             const Graph& quantized = simulated ? *simulated : session->quantizedGraph();
             const QuantPlan& plan = out.analysedPlan ? *out.analysedPlan : session->plan();
             if (session->calibrationSamples() > 0) {
+                // the float side is the run before's unless this run calibrated: the float graph and samples are the same
+                const bool reuse = !out.calibrated && reference;
+                auto now = std::make_shared<FloatReference>();
+                const auto first = session->calibrationSample(0);
+                std::shared_ptr<const TensorValues> tensors = reuse ? reference->tensors : nullptr;
+                if (!tensors) {
+                    auto computed = std::make_shared<const TensorValues>(runTensors(session->graph(), first, 2));
+                    size_t bytes = 0;
+                    for (const auto& [name, v] : *computed) bytes += v.size() * sizeof(float);
+                    if (bytes <= memoryBudget() / 4) now->tensors = computed;
+                    tensors = std::move(computed);
+                } else {
+                    now->tensors = tensors;
+                }
+                token->check();
                 // the GUI shows each tensor's cosine: the distribution summaries are the debug reports' business
-                out.rows = compareTensors(session->graph(), quantized, plan, session->calibrationSample(0), 2, false);
-                Interpreter q(quantized);
-                std::unique_ptr<Interpreter> f;
+                std::vector<Tensor> firstOutputs;  // (the quantized outputs on the first sample, from the same run)
+                out.rows = compareTensors(session->graph(), *tensors, quantized, plan, first, 2, false, &firstOutputs);
+                tensors.reset();
+                std::unique_ptr<Interpreter> f, q;
                 size_t n = std::min<size_t>(4, session->calibrationSamples());
-                auto reference = std::make_shared<FloatOutputs>();
-                FloatOutputs quantizedOutputs;
+                std::vector<std::vector<std::vector<float>>> quantizedOutputs;
                 const auto outputsOf = [](const std::vector<Tensor>& ts) {
                     std::vector<std::vector<float>> v;
                     for (const Tensor& t : ts) v.push_back(t.toFloat());
@@ -114,16 +130,21 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
                 for (size_t i = 0; i < n; ++i) {
                     token->check();
                     sink(i, n, "compare");
-                    auto in = session->calibrationSample(i);
-                    if (!out.calibrated && floatOutputs && i < floatOutputs->size()) reference->push_back((*floatOutputs)[i]);
+                    auto in = i == 0 ? first : session->calibrationSample(i);
+                    if (reuse && i < reference->outputs.size()) now->outputs.push_back(reference->outputs[i]);
                     else {
                         if (!f) f = std::make_unique<Interpreter>(session->graph());
-                        reference->push_back(outputsOf(f->run(in)));
+                        now->outputs.push_back(outputsOf(f->run(in)));
                     }
-                    quantizedOutputs.push_back(outputsOf(q.run(in)));
+                    if (i == 0) {
+                        quantizedOutputs.push_back(outputsOf(firstOutputs));
+                    } else {
+                        if (!q) q = std::make_unique<Interpreter>(quantized);
+                        quantizedOutputs.push_back(outputsOf(q->run(in)));
+                    }
                 }
-                out.outputCosine = outputCosine(quantizedOutputs, *reference);  // every output, as the CLI's sensitivity
-                out.floatOutputs = std::move(reference);
+                out.outputCosine = outputCosine(quantizedOutputs, now->outputs);  // every output, as the CLI's sensitivity
+                out.floatReference = std::move(now);
                 out.samples = int(n);
             }
             out.ok = true;

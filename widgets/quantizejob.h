@@ -14,14 +14,18 @@ namespace qs {
 
 /** What a run produced: the per-tensor comparison on the first calibration sample and the mean output cosine
  *  over the first samples, or the error / cancellation. */
-// The float model's outputs on the first calibration samples, which a run compares the quantized outputs with: the
-// same for every re-plan that keeps the statistics, so the next run reuses them instead of running float again.
-using FloatOutputs = std::vector<std::vector<std::vector<float>>>;  // per sample, per output
+// What a run compares the quantized model with, from the float model on the first calibration samples: the same for
+// every re-plan that keeps the statistics, so the next run reuses it instead of running float again.
+struct FloatReference {
+    std::vector<std::vector<std::vector<float>>> outputs;  // per sample, per output
+    // every tensor on the first sample (runTensors); null when it would take more than a quarter of the memory budget
+    std::shared_ptr<const TensorValues> tensors;
+};
 
 struct RunOutcome {
     bool ok = false, cancelled = false;
     bool calibrated = false;  // the run took new statistics
-    std::shared_ptr<const FloatOutputs> floatOutputs;
+    std::shared_ptr<const FloatReference> floatReference;  // what it compared with
     QString error;
     std::vector<TensorRow> rows;
     double outputCosine = 0;
@@ -47,11 +51,11 @@ public:
     explicit QuantizeJob(QObject* parent = nullptr);
     ~QuantizeJob() override;
 
-    // calibrate: run the statistics pass first (else reuse the session's statistics). floatOutputs: the float
-    // outputs a run before took with the same statistics (null: run the float model). planned() follows the plan's
-    // build, before its refinement, export and measurement.
+    // calibrate: run the statistics pass first (else reuse the session's statistics). reference: what a run before
+    // compared with, on the same statistics (null: run the float model). planned() follows the plan's build, before
+    // its refinement, export and measurement.
     void start(std::shared_ptr<Session> session, const IniDocument& config, bool calibrate,
-               std::shared_ptr<const FloatOutputs> floatOutputs = nullptr);
+               std::shared_ptr<const FloatReference> reference = nullptr);
     // Ranks the plan's weighted int8 nodes by the output cosine the model reaches with each one alone kept float
     // (on up to two calibration samples), then restores the plan. Needs a calibrated, quantized session.
     void suggest(std::shared_ptr<Session> session, const IniDocument& config);

@@ -99,13 +99,13 @@ Summary summarize(const std::vector<float>& values)
 }
 
 // The fraction of values outside the representable range of the quantization parameters.
-double clipRate(const std::vector<float>& v, const QuantParams& p)
+double clipRate(const float* v, size_t n, const QuantParams& p)
 {
-    if (p.scale.empty() || v.empty() || p.scale.size() != 1) return 0;
-    double lo = double(p.qmin() - p.zeroPoint[0]) * p.scale[0], hi = double(p.qmax() - p.zeroPoint[0]) * p.scale[0];
+    if (p.scale.empty() || n == 0 || p.scale.size() != 1) return 0;
+    const double lo = double(p.qmin() - p.zeroPoint[0]) * p.scale[0], hi = double(p.qmax() - p.zeroPoint[0]) * p.scale[0];
     size_t out = 0;
-    for (float x : v) out += x < lo || x > hi;
-    return double(out) / double(v.size());
+    for (size_t i = 0; i < n; ++i) out += v[i] < lo || v[i] > hi;
+    return double(out) / double(n);
 }
 
 TensorRow row(const Node& n, const std::string& tensor, const char* inOut, const char* dataType, const char* tensorType,
@@ -142,17 +142,36 @@ std::string csvCell(const std::string& s)
     return q + "\"";
 }
 
+double cosineSimilarity(const float* a, const float* b, size_t n)
+{
+    if (n == 0) return 0;
+    // eight independent sums of each kind, so that the additions pipeline and vectorise (one chain would wait on
+    // each addition's latency)
+    constexpr size_t kLanes = 8;
+    double d[kLanes] = {}, x[kLanes] = {}, y[kLanes] = {};
+    size_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+        for (size_t k = 0; k < kLanes; ++k) {
+            const double p = a[i + k], q = b[i + k];
+            d[k] += p * q;
+            x[k] += p * p;
+            y[k] += q * q;
+        }
+    for (size_t k = 0; i < n; ++i, ++k) {
+        const double p = a[i], q = b[i];
+        d[k] += p * q;
+        x[k] += p * p;
+        y[k] += q * q;
+    }
+    double dot = 0, na = 0, nb = 0;
+    for (size_t k = 0; k < kLanes; ++k) dot += d[k], na += x[k], nb += y[k];
+    if (na == 0 && nb == 0) return 1;
+    return na == 0 || nb == 0 ? 0 : dot / std::sqrt(na * nb);
+}
+
 double cosineSimilarity(const std::vector<float>& a, const std::vector<float>& b)
 {
-    if (a.size() != b.size() || a.empty()) return 0;
-    double d = 0, na = 0, nb = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-        d += double(a[i]) * b[i];
-        na += double(a[i]) * a[i];
-        nb += double(b[i]) * b[i];
-    }
-    if (na == 0 && nb == 0) return 1;
-    return na == 0 || nb == 0 ? 0 : d / std::sqrt(na * nb);
+    return a.size() != b.size() ? 0 : cosineSimilarity(a.data(), b.data(), a.size());
 }
 
 double outputCosine(const std::vector<std::vector<std::vector<float>>>& outputs, const std::vector<std::vector<std::vector<float>>>& reference)
@@ -182,24 +201,59 @@ double outputCosine(const std::vector<std::vector<std::vector<float>>>& outputs,
 }
 
 namespace {
-// compareTensors with the two interpreters given (unfused, so that every node's output is seen): the debug reports
-// run many rounds on the same plans.
-// Every float tensor of a run, by name; kept from round to round so that the vectors' memory is reused.
-using Values = std::map<std::string, std::vector<float>>;
+using Values = TensorValues;
 
-std::vector<TensorRow> compareRuns(Interpreter& floatRun, Interpreter& quantRun, const QuantPlan& plan,
-                                   const std::map<std::string, Tensor>& inputs, int threads, Values& f, Values& q, bool summaries = true)
+// Runs run on inputs and copies its float tensors into values (cleared first; the vectors' memory is reused from
+// round to round); keep(value index), when given, chooses which.
+std::vector<Tensor> collect(Interpreter& run, const std::map<std::string, Tensor>& inputs, Values& values,
+                            const std::function<bool(int)>& keep = {})
 {
-    const Graph& fg = floatRun.graph();
-    for (Values* values : {&f, &q})
-        for (auto& [name, v] : *values) v.clear();
-    auto keep = [](const Graph& g, Values& into) {
-        return [&g, &into](int, int value, const Tensor& t) {
-            if (t.type() == DataType::Float32) into[g.values[size_t(value)].name].assign(t.data<float>(), t.data<float>() + t.count());
-        };
+    for (auto& [name, v] : values) v.clear();
+    const Graph& g = run.graph();
+    return run.run(inputs, [&](int, int value, const Tensor& t) {
+        if (t.type() == DataType::Float32 && (!keep || keep(value))) values[g.values[size_t(value)].name].assign(t.data<float>(), t.data<float>() + t.count());
+    });
+}
+
+// compareTensors with the float graph's tensors computed (f) and the quantized graph's interpreter given (unfused, so
+// that every node's output is seen): the debug reports run many rounds on the same plans, a re-plan compares with the
+// float tensors of the run before.
+std::vector<TensorRow> compareRuns(const Graph& fg, const Values& f, Interpreter& quantRun, const QuantPlan& plan,
+                                   const std::map<std::string, Tensor>& inputs, int threads, Values& q, bool summaries = true,
+                                   std::vector<Tensor>* outputs = nullptr)
+{
+    // the quantized graph's twin of each float tensor: its dequantized copy where there is one, else the same name
+    const Graph& qg = quantRun.graph();
+    std::vector<const std::string*> twinOf(qg.values.size(), nullptr);  // per quantized value: the float tensor's name
+    const std::string suffix = "_dequantized";
+    for (size_t k = 0; k < qg.values.size(); ++k) {
+        const std::string& name = qg.values[k].name;
+        const bool dequantized = name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+        auto fi = f.find(dequantized ? name.substr(0, name.size() - suffix.size()) : name);
+        if (fi != f.end() && !fi->second.empty() && (dequantized || qg.findValue(name + suffix) < 0)) twinOf[k] = &fi->first;
+    }
+    // Without summaries each activation's cosine and clip rate are taken as the quantized run produces its twin (no
+    // copy of the run's tensors); with them the twins are kept for the distributions.
+    std::map<std::string, Compared> measured;
+    const auto measure = [&](const std::string& name, const float* qv, size_t n) {
+        const auto& fv = f.at(name);
+        if (fv.size() != n) return;
+        Compared& c = measured[name];
+        auto p = plan.activations.find(name);
+        c.clip = p == plan.activations.end() ? 0 : clipRate(fv.data(), n, p->second);
+        c.cosine = cosineSimilarity(fv.data(), qv, n);
     };
-    floatRun.run(inputs, keep(fg, f));
-    quantRun.run(inputs, keep(quantRun.graph(), q));
+    if (summaries) {
+        auto out = collect(quantRun, inputs, q, [&](int value) { return twinOf[size_t(value)] != nullptr; });
+        if (outputs) *outputs = std::move(out);
+        for (size_t k = 0; k < qg.values.size(); ++k)
+            if (auto qi = twinOf[k] ? q.find(qg.values[k].name) : q.end(); qi != q.end() && !qi->second.empty()) measured[*twinOf[k]];
+    } else {
+        auto out = quantRun.run(inputs, [&](int, int value, const Tensor& t) {
+            if (const std::string* name = twinOf[size_t(value)]; name && t.type() == DataType::Float32) measure(*name, t.data<float>(), t.count());
+        });
+        if (outputs) *outputs = std::move(out);
+    }
     // What each row shows, per tensor: the float values and what the quantized graph computed there (a graph input's
     // dequantized twin), or a weight and its dequantized values.
     std::vector<std::string> names;
@@ -211,12 +265,12 @@ std::vector<TensorRow> compareRuns(Interpreter& floatRun, Interpreter& quantRun,
         if (v.constant) {
             auto qc = plan.constants.find(v.name);
             if (qc == plan.constants.end() || qc->second.values.type() != DataType::Int8) return;
+            compared[v.name];
         } else {
-            auto fi = f.find(v.name), qi = q.find(v.name + "_dequantized");
-            if (qi == q.end() || qi->second.empty()) qi = q.find(v.name);
-            if (fi == f.end() || fi->second.empty() || qi == q.end() || qi->second.empty()) return;
+            auto m = measured.find(v.name);
+            if (m == measured.end()) return;
+            compared[v.name] = m->second;
         }
-        compared[v.name];
         names.push_back(v.name);
     };
     for (const Node& n : fg.nodes) {
@@ -236,17 +290,15 @@ std::vector<TensorRow> compareRuns(Interpreter& floatRun, Interpreter& quantRun,
                 c.origin = summarize(std::move(orig));
                 c.dequant = summarize(std::move(deq));
             }
-        } else {
+        } else if (summaries) {
             const auto& fv = f.at(v.name);
             auto qi = q.find(v.name + "_dequantized");
             const auto& qv = qi != q.end() && !qi->second.empty() ? qi->second : q.at(v.name);
             auto p = plan.activations.find(v.name);
-            c.clip = p == plan.activations.end() ? 0 : clipRate(fv, p->second);
+            c.clip = p == plan.activations.end() ? 0 : clipRate(fv.data(), fv.size(), p->second);
             c.cosine = cosineSimilarity(fv, qv);
-            if (summaries) {
-                c.origin = summarize(fv);
-                c.dequant = summarize(qv);
-            }
+            c.origin = summarize(fv);
+            c.dequant = summarize(qv);
         }
     }
     std::vector<TensorRow> rows;
@@ -267,12 +319,27 @@ std::vector<TensorRow> compareRuns(Interpreter& floatRun, Interpreter& quantRun,
 }
 }  // namespace
 
+TensorValues runTensors(const Graph& graph, const std::map<std::string, Tensor>& inputs, int threads)
+{
+    Interpreter run(graph, {threads, false, false});
+    Values values;
+    collect(run, inputs, values);
+    return values;
+}
+
+std::vector<TensorRow> compareTensors(const Graph& fg, const TensorValues& floatValues, const Graph& qg, const QuantPlan& plan,
+                                      const std::map<std::string, Tensor>& inputs, int threads, bool summaries,
+                                      std::vector<Tensor>* quantOutputs)
+{
+    Interpreter quantRun(qg, {threads, false, false});
+    Values q;
+    return compareRuns(fg, floatValues, quantRun, plan, inputs, threads, q, summaries, quantOutputs);
+}
+
 std::vector<TensorRow> compareTensors(const Graph& fg, const Graph& qg, const QuantPlan& plan, const std::map<std::string, Tensor>& inputs,
                                       int threads, bool summaries)
 {
-    Interpreter floatRun(fg, {threads, false, false}), quantRun(qg, {threads, false, false});
-    Values f, q;
-    return compareRuns(floatRun, quantRun, plan, inputs, threads, f, q, summaries);
+    return compareTensors(fg, runTensors(fg, inputs, threads), qg, plan, inputs, threads, summaries);
 }
 
 HistogramComparison compareHistogram(const TensorStats& stats, const QuantParams& p, int bins)
@@ -319,7 +386,8 @@ void writeDebugReports(const std::string& dir, const Graph& fg, const Graph& qg,
         if (cancel) cancel->check();
         if (progress) progress(r, rounds, "debug reports");
         auto inputs = sample(r);
-        std::vector<TensorRow> rows = compareRuns(floatRun, quantRun, plan, inputs, threads, f, q);
+        collect(floatRun, inputs, f);
+        std::vector<TensorRow> rows = compareRuns(fg, f, quantRun, plan, inputs, threads, q);
         std::string csv = "NodeName,NodeType,TensorName,InOutFlag,DataTypeFlag,TensorTypeFlag,Min,Q1,Median,Q3,MAX,Mean,Var,Sparsity,Clip,CosineSimilarity\n";
         for (const TensorRow& t : rows) {
             csv += csvCell(t.nodeName) + "," + csvCell(t.nodeType) + "," + csvCell(t.tensorName) + "," + t.inOut + "," + t.dataType + "," +

@@ -22,6 +22,7 @@ struct TensorRow {
 
 // return the cosine similarity of a and b: 1 when both are all zeros, 0 when only one is or the sizes differ
 double cosineSimilarity(const std::vector<float>& a, const std::vector<float>& b);
+double cosineSimilarity(const float* a, const float* b, size_t n);
 // A model's output cosine over samples (outputs[i][o] against reference[i][o]: sample i, output o): per output the mean
 // of each sample's cosine, or, for an output of fewer than 8 values a sample (a score, a two-class softmax), whose
 // per-sample cosine is 1 whenever the signs agree, the cosine of all samples' values together; then the mean over
@@ -36,6 +37,16 @@ std::string csvCell(const std::string& s);
 // distribution columns stay 0), which is what the GUI's re-plans show, at a fraction of the cost.
 std::vector<TensorRow> compareTensors(const Graph& floatGraph, const Graph& quantGraph, const QuantPlan& plan,
                                       const std::map<std::string, Tensor>& inputs, int threads = 1, bool summaries = true);
+
+// Every float tensor of one run of graph on inputs (unfused, so that every node's output is there), by name: the float
+// side of compareTensors, which a re-plan can keep (the float graph and the input do not change when only the plan does).
+using TensorValues = std::map<std::string, std::vector<float>>;
+TensorValues runTensors(const Graph& graph, const std::map<std::string, Tensor>& inputs, int threads = 1);
+// compareTensors with the float graph's tensors computed before on the same inputs (runTensors(floatGraph, inputs)):
+// runs only the quantized graph, whose outputs go to quantOutputs when given.
+std::vector<TensorRow> compareTensors(const Graph& floatGraph, const TensorValues& floatValues, const Graph& quantGraph,
+                                      const QuantPlan& plan, const std::map<std::string, Tensor>& inputs, int threads = 1,
+                                      bool summaries = true, std::vector<Tensor>* quantOutputs = nullptr);
 
 /** A tensor's calibration histogram next to the same values after quantize-dequantize with its parameters,
  *  estimated from the histogram alone (no inference): what the GUI redraws at once when a plan changes. */
