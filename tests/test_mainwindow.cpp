@@ -26,6 +26,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include <qcustomplot.h>
+
 #include "cli/cli.h"
 #include "formats/modelloader.h"
 #include "graphminimap.h"
@@ -724,6 +726,11 @@ private slots:
         QCOMPARE(Language::apply("zh_CN"), QString("zh_CN"));
         QCoreApplication::processEvents();
         QCOMPARE(w.menuBar()->actions().first()->text(), QString::fromUtf8("文件(&F)"));
+        // the charts' legends too, without waiting for a redraw
+        auto* layers = w.results()->findChild<QCustomPlot*>("layerChart");
+        QVERIFY(layers && layers->plottableCount() >= 2);
+        QCOMPARE(layers->plottable(0)->name(), QString::fromUtf8("本次运行"));
+        QCOMPARE(layers->plottable(1)->name(), QString::fromUtf8("最差"));
         Language::apply("en");
         QCoreApplication::processEvents();
         QCOMPARE(w.menuBar()->actions().first()->text(), QString("&File"));

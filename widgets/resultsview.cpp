@@ -122,12 +122,11 @@ void ResultsView::retranslate()
     m_clipRect->axis(QCPAxis::atLeft)->setLabel(tr("clip %"));
     m_histogram->xAxis->setLabel(tr("value"));
     m_histogram->yAxis->setLabel(tr("count"));
-    if (m_layers->graphCount() == 1) m_layers->graph(0)->setName(tr("before"));
+    redrawLayerChart();  // (its legend's names)
     if (m_histogram->graphCount() == 2) {
         m_histogram->graph(0)->setName(tr("float"));
         m_histogram->graph(1)->setName(tr("dequantized"));
     }
-    m_layers->replot();
     m_histogram->replot();
 }
 
