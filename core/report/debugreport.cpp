@@ -235,22 +235,22 @@ std::vector<TensorRow> compareRuns(const Graph& fg, const Values& f, Interpreter
     // Without summaries each activation's cosine and clip rate are taken as the quantized run produces its twin (no
     // copy of the run's tensors); with them the twins are kept for the distributions.
     std::map<std::string, Compared> measured;
-    const auto measure = [&](const std::string& name, const float* qv, size_t n) {
+    const auto measure = [&](Compared& c, const std::string& name, const float* qv) {
         const auto& fv = f.at(name);
-        if (fv.size() != n) return;
-        Compared& c = measured[name];
         auto p = plan.activations.find(name);
-        c.clip = p == plan.activations.end() ? 0 : clipRate(fv.data(), n, p->second);
-        c.cosine = cosineSimilarity(fv.data(), qv, n);
+        c.clip = p == plan.activations.end() ? 0 : clipRate(fv.data(), fv.size(), p->second);
+        c.cosine = cosineSimilarity(fv.data(), qv, fv.size());
     };
     if (summaries) {
         auto out = collect(quantRun, inputs, q, [&](int value) { return twinOf[size_t(value)] != nullptr; });
         if (outputs) *outputs = std::move(out);
         for (size_t k = 0; k < qg.values.size(); ++k)
-            if (auto qi = twinOf[k] ? q.find(qg.values[k].name) : q.end(); qi != q.end() && !qi->second.empty()) measured[*twinOf[k]];
+            if (auto qi = twinOf[k] ? q.find(qg.values[k].name) : q.end(); qi != q.end() && qi->second.size() == f.at(*twinOf[k]).size())
+                measured[*twinOf[k]];
     } else {
         auto out = quantRun.run(inputs, [&](int, int value, const Tensor& t) {
-            if (const std::string* name = twinOf[size_t(value)]; name && t.type() == DataType::Float32) measure(*name, t.data<float>(), t.count());
+            if (const std::string* name = twinOf[size_t(value)]; name && t.type() == DataType::Float32 && size_t(t.count()) == f.at(*name).size())
+                measure(measured[*name], *name, t.data<float>());
         });
         if (outputs) *outputs = std::move(out);
     }
@@ -291,13 +291,10 @@ std::vector<TensorRow> compareRuns(const Graph& fg, const Values& f, Interpreter
                 c.dequant = summarize(std::move(deq));
             }
         } else if (summaries) {
-            const auto& fv = f.at(v.name);
             auto qi = q.find(v.name + "_dequantized");
             const auto& qv = qi != q.end() && !qi->second.empty() ? qi->second : q.at(v.name);
-            auto p = plan.activations.find(v.name);
-            c.clip = p == plan.activations.end() ? 0 : clipRate(fv.data(), fv.size(), p->second);
-            c.cosine = cosineSimilarity(fv, qv);
-            c.origin = summarize(fv);
+            measure(c, v.name, qv.data());
+            c.origin = summarize(f.at(v.name));
             c.dequant = summarize(qv);
         }
     }
