@@ -43,9 +43,11 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'qszoo-'));
 // ONNX exports then use [quantscope_param] reduce_range (7-bit weights), as ONNX Runtime's quantizer advises.
 const vnni = /\b(avx512_vnni|avx_vnni)\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
 
-// Quantscope's own section: 7-bit weights for ONNX Runtime without VNNI, and the accuracy target when asked
+// Quantscope's own section: 7-bit weights for ONNX Runtime without VNNI, the accuracy target when asked, and the
+// keys of ZOO_QUANTSCOPE (key=value;key=value) to try a method on the zoo
 function quantscopeSection(onnx) {
-  const lines = [...(onnx && !vnni ? ['reduce_range=true'] : []), ...(target ? [`target_cosine=${target}`] : [])];
+  const lines = [...(onnx && !vnni ? ['reduce_range=true'] : []), ...(target ? [`target_cosine=${target}`] : []),
+    ...(process.env.ZOO_QUANTSCOPE ? process.env.ZOO_QUANTSCOPE.split(';') : [])];
   return lines.length ? `\n[quantscope_param]\n${lines.join('\n')}\n` : '';
 }
 
