@@ -473,10 +473,17 @@ private slots:
         finished.clear();
         // the re-plan shows its plan's estimates first (before bias correction, export and measurement)
         QSignalSpy estimated(w.document(), &ProjectDocument::planEstimated);
+        QSignalSpy measuredTensors(w.document(), &ProjectDocument::rowsMeasured);
         w.document()->setSkip(QString::fromStdString(node), true);
         QVERIFY(finished.wait(waitMs(120000)));
         QVERIFY(finished.first().first().toBool());
         QCOMPARE(estimated.count(), 1);
+        // then the tensors measured on the first sample, before the outputs over the samples: the run's own rows
+        QCOMPARE(measuredTensors.count(), 1);
+        const auto early = measuredTensors.first().first().value<std::shared_ptr<const std::vector<TensorRow>>>();
+        QVERIFY(early && w.document()->lastRun());
+        QCOMPARE(early->size(), w.document()->lastRun()->rows.size());
+        for (size_t i = 0; i < early->size(); ++i) QCOMPARE((*early)[i].cosine, w.document()->lastRun()->rows[i].cosine);
         const auto estimate = estimated.first().first().value<std::shared_ptr<const QuantPlan>>();
         QVERIFY(estimate && estimate->skippedNodes.count(node));
         QVERIFY(w.document()->previousRun());

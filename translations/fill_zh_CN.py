@@ -153,6 +153,7 @@ ZH = {
     'Writing debug reports to %1... (Esc cancels)': '正在将调试报告写入 %1...（按 Esc 取消）',
     'Debug report export cancelled.': '已取消调试报告导出。',
     'Back to the graph around this one (Backspace)': '返回外层图 (Backspace)',
+    'Tensors measured on the first sample · comparing the outputs...': '已在第一个样本上测得各张量 · 正在比较输出...',
     'Overview of the whole graph: click or drag to move the view there': '整个图的概览：单击或拖动以将视图移到该处',
     'Open %1 (%n node(s))': '打开 %1（%n 个节点）',
     'A run is in progress: export when it has finished.': '正在运行：请在运行结束后导出。',

@@ -676,6 +676,10 @@ They are now in int16_activation_node (Ctrl+Z takes them back).</source>
         <source>%1 int8 nodes planned · estimated from the calibration histograms, measuring...</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Tensors measured on the first sample · comparing the outputs...</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>qs::ProjectDocument</name>

@@ -684,6 +684,10 @@ int16 激活：%4
         <source>%1 int8 nodes planned · estimated from the calibration histograms, measuring...</source>
         <translation>已规划 %1 个 int8 节点 · 由校准直方图估计，正在测量...</translation>
     </message>
+    <message>
+        <source>Tensors measured on the first sample · comparing the outputs...</source>
+        <translation>已在第一个样本上测得各张量 · 正在比较输出...</translation>
+    </message>
 </context>
 <context>
     <name>qs::ProjectDocument</name>

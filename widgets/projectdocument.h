@@ -108,6 +108,9 @@ signals:
     // A running job's plan as built, before bias correction, export and measurement: the views estimate from it
     // (statistics()) at once; runFinished follows with the measured run.
     void planEstimated(std::shared_ptr<const qs::QuantPlan> plan);
+    // a re-plan's per-tensor comparison on the first calibration sample, measured (after planEstimated, before
+    // runFinished, which brings the output cosine over the samples)
+    void rowsMeasured(std::shared_ptr<const std::vector<qs::TensorRow>> rows);
     void reportsFinished(const QString& message);
 
 private:

@@ -19,6 +19,7 @@ QuantizeJob::QuantizeJob(QObject* parent) : QObject(parent)
 {
     qRegisterMetaType<qs::RunOutcome>("qs::RunOutcome");
     qRegisterMetaType<std::shared_ptr<const qs::QuantPlan>>("std::shared_ptr<const qs::QuantPlan>");
+    qRegisterMetaType<std::shared_ptr<const std::vector<qs::TensorRow>>>("std::shared_ptr<const std::vector<qs::TensorRow>>");
     connect(&m_watcher, &QFutureWatcher<RunOutcome>::finished, this, [this] { emit finished(m_watcher.result()); });
 }
 
@@ -52,7 +53,10 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
     auto planned = [this](std::shared_ptr<const QuantPlan> plan) {
         QMetaObject::invokeMethod(this, [this, plan] { emit this->planned(plan); }, Qt::QueuedConnection);
     };
-    m_watcher.setFuture(QtConcurrent::run([session, config, calibrate, token, sink, planned, reference]() {
+    auto measured = [this](std::shared_ptr<const std::vector<TensorRow>> rows) {
+        QMetaObject::invokeMethod(this, [this, rows] { emit this->measured(rows); }, Qt::QueuedConnection);
+    };
+    m_watcher.setFuture(QtConcurrent::run([session, config, calibrate, token, sink, planned, measured, reference]() {
         RunOutcome out;
         try {
             const std::string type = configValue(config, "common_quant_param", "quant_type");
@@ -119,6 +123,7 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
                 std::vector<Tensor> firstOutputs;  // (the quantized outputs on the first sample, from the same run)
                 out.rows = compareTensors(session->graph(), *tensors, quantized, plan, first, 2, false, &firstOutputs);
                 tensors.reset();
+                measured(std::make_shared<const std::vector<TensorRow>>(out.rows));
                 std::unique_ptr<Interpreter> f, q;
                 size_t n = std::min<size_t>(4, session->calibrationSamples());
                 std::vector<std::vector<std::vector<float>>> quantizedOutputs;
@@ -133,13 +138,13 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
                     auto in = i == 0 ? first : session->calibrationSample(i);
                     if (reuse && i < reference->outputs.size()) now->outputs.push_back(reference->outputs[i]);
                     else {
-                        if (!f) f = std::make_unique<Interpreter>(session->graph());
+                        if (!f) f = std::make_unique<Interpreter>(session->graph(), InterpreterOptions{2});
                         now->outputs.push_back(outputsOf(f->run(in)));
                     }
                     if (i == 0) {
                         quantizedOutputs.push_back(outputsOf(firstOutputs));
                     } else {
-                        if (!q) q = std::make_unique<Interpreter>(quantized);
+                        if (!q) q = std::make_unique<Interpreter>(quantized, InterpreterOptions{2});
                         quantizedOutputs.push_back(outputsOf(q->run(in)));
                     }
                 }

@@ -68,6 +68,9 @@ signals:
     void finished(const qs::RunOutcome& outcome);
     // a run's plan as built from the statistics, before bias correction and export: what the views can estimate from
     void planned(std::shared_ptr<const qs::QuantPlan> plan);
+    // a run's per-tensor comparison on the first calibration sample, as soon as it is measured (finished() follows
+    // with it and the output cosine over the samples)
+    void measured(std::shared_ptr<const std::vector<qs::TensorRow>> rows);
 
 private:
     ProgressSink progressSink();

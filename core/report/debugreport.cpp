@@ -1,6 +1,9 @@
 #include "report/debugreport.h"
 
+#include <omp.h>
+
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -142,11 +145,11 @@ std::string csvCell(const std::string& s)
     return q + "\"";
 }
 
-double cosineSimilarity(const float* a, const float* b, size_t n)
+namespace {
+// The dot product of a and b and their squared norms over n values, in double: eight independent sums of each kind,
+// so that the additions pipeline and vectorise (one chain would wait on each addition's latency).
+std::array<double, 3> dotAndNorms(const float* a, const float* b, size_t n)
 {
-    if (n == 0) return 0;
-    // eight independent sums of each kind, so that the additions pipeline and vectorise (one chain would wait on
-    // each addition's latency)
     constexpr size_t kLanes = 8;
     double d[kLanes] = {}, x[kLanes] = {}, y[kLanes] = {};
     size_t i = 0;
@@ -163,8 +166,24 @@ double cosineSimilarity(const float* a, const float* b, size_t n)
         x[k] += p * p;
         y[k] += q * q;
     }
+    std::array<double, 3> s{};
+    for (size_t k = 0; k < kLanes; ++k) s[0] += d[k], s[1] += x[k], s[2] += y[k];
+    return s;
+}
+}  // namespace
+
+double cosineSimilarity(const float* a, const float* b, size_t n)
+{
+    if (n == 0) return 0;
+    // Large tensors in blocks over the cores (outside a parallel region), added in block order so that the result
+    // does not depend on the thread count.
+    constexpr size_t kBlock = size_t(1) << 16;
+    const size_t blocks = (n + kBlock - 1) / kBlock;
+    std::vector<std::array<double, 3>> partial(blocks);
+#pragma omp parallel for schedule(static) if (blocks > 1 && !omp_in_parallel())
+    for (size_t k = 0; k < blocks; ++k) partial[k] = dotAndNorms(a + k * kBlock, b + k * kBlock, std::min(kBlock, n - k * kBlock));
     double dot = 0, na = 0, nb = 0;
-    for (size_t k = 0; k < kLanes; ++k) dot += d[k], na += x[k], nb += y[k];
+    for (const auto& s : partial) dot += s[0], na += s[1], nb += s[2];
     if (na == 0 && nb == 0) return 1;
     return na == 0 || nb == 0 ? 0 : dot / std::sqrt(na * nb);
 }
@@ -210,28 +229,50 @@ std::vector<Tensor> collect(Interpreter& run, const std::map<std::string, Tensor
 {
     for (auto& [name, v] : values) v.clear();
     const Graph& g = run.graph();
+    // (a value in a blocked layout that is not kept is not copied to row-major for the observer at all)
+    const BlockedObserver skip = [&](int, int value, const float*, const Shape&, int64_t) { return keep && !keep(value); };
     return run.run(inputs, [&](int, int value, const Tensor& t) {
         if (t.type() == DataType::Float32 && (!keep || keep(value))) values[g.values[size_t(value)].name].assign(t.data<float>(), t.data<float>() + t.count());
-    });
+    }, skip);
 }
 
-// compareTensors with the float graph's tensors computed (f) and the quantized graph's interpreter given (unfused, so
-// that every node's output is seen): the debug reports run many rounds on the same plans, a re-plan compares with the
-// float tensors of the run before.
-std::vector<TensorRow> compareRuns(const Graph& fg, const Values& f, Interpreter& quantRun, const QuantPlan& plan,
-                                   const std::map<std::string, Tensor>& inputs, int threads, Values& q, bool summaries = true,
-                                   std::vector<Tensor>* outputs = nullptr)
+// Per value of the quantized graph qg: the float graph's activation it stands for (its dequantized copy where there
+// is one, else the value of the same name), or -1.
+std::vector<int> twinsOf(const Graph& fg, const Graph& qg)
 {
-    // the quantized graph's twin of each float tensor: its dequantized copy where there is one, else the same name
-    const Graph& qg = quantRun.graph();
-    std::vector<const std::string*> twinOf(qg.values.size(), nullptr);  // per quantized value: the float tensor's name
+    std::vector<int> twins(qg.values.size(), -1);
     const std::string suffix = "_dequantized";
     for (size_t k = 0; k < qg.values.size(); ++k) {
         const std::string& name = qg.values[k].name;
         const bool dequantized = name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-        auto fi = f.find(dequantized ? name.substr(0, name.size() - suffix.size()) : name);
-        if (fi != f.end() && !fi->second.empty() && (dequantized || qg.findValue(name + suffix) < 0)) twinOf[k] = &fi->first;
+        const int f = fg.findValue(dequantized ? name.substr(0, name.size() - suffix.size()) : name);
+        if (f >= 0 && !fg.values[size_t(f)].constant && (dequantized || qg.findValue(name + suffix) < 0)) twins[k] = f;
     }
+    return twins;
+}
+
+// The quantized graph's run in a comparison: fused and in blocked layouts wherever that hides no compared tensor (an
+// activation is not folded into the op whose output has a row; a QuantizeLinear/DequantizeLinear pair on it is).
+std::unique_ptr<Interpreter> comparedRun(const Graph& fg, const Graph& qg, int threads)
+{
+    InterpreterOptions o{threads};
+    o.fusible = [twins = twinsOf(fg, qg)](const Node& next) { return next.inputs.empty() || next.inputs[0] < 0 || twins[size_t(next.inputs[0])] < 0; };
+    return std::make_unique<Interpreter>(qg, std::move(o));
+}
+
+// compareTensors with the float graph's tensors computed (f) and the quantized graph's interpreter given (comparedRun):
+// the debug reports run many rounds on the same plans, a re-plan compares with the float tensors of the run before.
+std::vector<TensorRow> compareRuns(const Graph& fg, const Values& f, Interpreter& quantRun, const QuantPlan& plan,
+                                   const std::map<std::string, Tensor>& inputs, int threads, Values& q, bool summaries = true,
+                                   std::vector<Tensor>* outputs = nullptr)
+{
+    // the quantized graph's twin of each float tensor computed (in f)
+    const Graph& qg = quantRun.graph();
+    std::vector<const std::string*> twinOf(qg.values.size(), nullptr);  // per quantized value: the float tensor's name
+    const std::vector<int> twins = twinsOf(fg, qg);
+    for (size_t k = 0; k < qg.values.size(); ++k)
+        if (twins[k] >= 0)
+            if (auto fi = f.find(fg.values[size_t(twins[k])].name); fi != f.end() && !fi->second.empty()) twinOf[k] = &fi->first;
     // Without summaries each activation's cosine and clip rate are taken as the quantized run produces its twin (no
     // copy of the run's tensors); with them the twins are kept for the distributions.
     std::map<std::string, Compared> measured;
@@ -251,7 +292,7 @@ std::vector<TensorRow> compareRuns(const Graph& fg, const Values& f, Interpreter
         auto out = quantRun.run(inputs, [&](int, int value, const Tensor& t) {
             if (const std::string* name = twinOf[size_t(value)]; name && t.type() == DataType::Float32 && size_t(t.count()) == f.at(*name).size())
                 measure(measured[*name], *name, t.data<float>());
-        });
+        }, [&](int, int value, const float*, const Shape&, int64_t) { return twinOf[size_t(value)] == nullptr; });
         if (outputs) *outputs = std::move(out);
     }
     // What each row shows, per tensor: the float values and what the quantized graph computed there (a graph input's
@@ -328,9 +369,8 @@ std::vector<TensorRow> compareTensors(const Graph& fg, const TensorValues& float
                                       const std::map<std::string, Tensor>& inputs, int threads, bool summaries,
                                       std::vector<Tensor>* quantOutputs)
 {
-    Interpreter quantRun(qg, {threads, false, false});
     Values q;
-    return compareRuns(fg, floatValues, quantRun, plan, inputs, threads, q, summaries, quantOutputs);
+    return compareRuns(fg, floatValues, *comparedRun(fg, qg, threads), plan, inputs, threads, q, summaries, quantOutputs);
 }
 
 std::vector<TensorRow> compareTensors(const Graph& fg, const Graph& qg, const QuantPlan& plan, const std::map<std::string, Tensor>& inputs,
@@ -377,14 +417,15 @@ void writeDebugReports(const std::string& dir, const Graph& fg, const Graph& qg,
     std::filesystem::create_directories(dir, ec);
     if (!std::filesystem::is_directory(dir)) throw InputError("debug_info_save_path: cannot create the folder " + dir);
     std::string summary = "Round,TensorName,CosineSimilarity\n";
-    Interpreter floatRun(fg, {threads, false, false}), quantRun(qg, {threads, false, false});  // planned once, for every round
+    Interpreter floatRun(fg, {threads, false, false});  // planned once, for every round
+    auto quantRun = comparedRun(fg, qg, threads);
     Values f, q;
     for (size_t r = 0; r < rounds; ++r) {
         if (cancel) cancel->check();
         if (progress) progress(r, rounds, "debug reports");
         auto inputs = sample(r);
         collect(floatRun, inputs, f);
-        std::vector<TensorRow> rows = compareRuns(fg, f, quantRun, plan, inputs, threads, q);
+        std::vector<TensorRow> rows = compareRuns(fg, f, *quantRun, plan, inputs, threads, q);
         std::string csv = "NodeName,NodeType,TensorName,InOutFlag,DataTypeFlag,TensorTypeFlag,Min,Q1,Median,Q3,MAX,Mean,Var,Sparsity,Clip,CosineSimilarity\n";
         for (const TensorRow& t : rows) {
             csv += csvCell(t.nodeName) + "," + csvCell(t.nodeType) + "," + csvCell(t.tensorName) + "," + t.inOut + "," + t.dataType + "," +
