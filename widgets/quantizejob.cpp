@@ -122,6 +122,13 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
                 // the GUI shows each tensor's cosine: the distribution summaries are the debug reports' business
                 std::vector<Tensor> firstOutputs;  // (the quantized outputs on the first sample, from the same run)
                 out.rows = compareTensors(session->graph(), *tensors, quantized, plan, first, 2, false, &firstOutputs);
+                // a run that computed the float tensors has the first sample's float outputs among them
+                std::vector<std::vector<float>> firstFloat;
+                if (!reuse)
+                    for (int o : session->graph().outputs)
+                        if (auto it = tensors->find(session->graph().values[size_t(o)].name); it != tensors->end() && !it->second.empty())
+                            firstFloat.push_back(it->second);
+                if (firstFloat.size() != session->graph().outputs.size()) firstFloat.clear();
                 tensors.reset();
                 measured(std::make_shared<const std::vector<TensorRow>>(out.rows));
                 std::unique_ptr<Interpreter> f, q;
@@ -137,6 +144,7 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
                     sink(i, n, "compare");
                     auto in = i == 0 ? first : session->calibrationSample(i);
                     if (reuse && i < reference->outputs.size()) now->outputs.push_back(reference->outputs[i]);
+                    else if (i == 0 && !firstFloat.empty()) now->outputs.push_back(std::move(firstFloat));
                     else {
                         if (!f) f = std::make_unique<Interpreter>(session->graph(), InterpreterOptions{2});
                         now->outputs.push_back(outputsOf(f->run(in)));
