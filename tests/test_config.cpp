@@ -135,6 +135,7 @@ private slots:
         row("resize-zero", d + "resize_width=0\nresize_height=10\n", 5, "error", "resize_width=0 is out of range [1, 65535]");
         row("resize-method", d + "resize_width=10\nresize_height=10\nresize_method=BILINEAR\n", 7, "error", "'BILINEAR' is not one of LINEAR, NEAREST, CUBIC");
         row("resize-method-alone", d + "resize_method=LINEAR\n", 5, "warning", "ignored: no resize_width/resize_height given");
+        row("keep-aspect-alone", d + "[quantscope_param]\nresize_keep_aspect=true\n", 6, "warning", "ignored: no resize_width/resize_height given");
         row("bin-ignores-image", "[data_preprocess_param]\ncalibrate_path=input:/tmp\ncalibrate_size=1\ninput_type=BIN\nresize_width=3\nresize_height=3\n", 5, "warning", "ignored: input_type=BIN files are fed as they are");
         row("key-outside", "bit_num=8\n[common_quant_param]\nquant_type=WEIGHT_QUANT\n", 1, "error", "key outside any section");
         row("section-malformed", "[common_quant_param\nquant_type=WEIGHT_QUANT\n", 1, "error", "malformed section header '[common_quant_param'");
