@@ -521,6 +521,49 @@ private slots:
         QVERIFY(moved < 1e-3);
     }
 
+    void testSmoothQuantKeepsTheFunction_data()
+    {
+        QTest::addColumn<QString>("file");
+        for (const test::ModelCase& c : equalizationCases()) QTest::newRow(c.file.c_str()) << QString::fromStdString(c.file);
+    }
+
+    void testSmoothQuantKeepsTheFunction()
+    {
+        // [full_quant_param] smooth_alpha=0.5 with enable_smooth_shift: the smoothed graph computes what the source does
+        // (within float rounding: 1e-4 of the output's largest magnitude) on a real image, on every shared model; the
+        // activations it smoothed now span fewer orders of magnitude across their channels.
+        QFETCH(QString, file);
+        const std::vector<test::ModelCase> cases = equalizationCases();
+        auto found = std::find_if(cases.begin(), cases.end(), [&](const test::ModelCase& c) { return c.file == file.toStdString(); });
+        QVERIFY(found != cases.end());
+        const test::ModelCase& model = *found;
+        LoadResult m = loadModel(test::modelPath(model.file));
+        Tensor x = loadImageTensor(test::imagePath(model.image), model.pre, model.shape, model.nchw);
+        const std::string input = m.graph.values[size_t(m.graph.inputs.at(0))].name;
+        SmoothingResult s = smoothActivations(m.graph, 0.5, true, 1, [&](size_t) { return std::map<std::string, Tensor>{{input, x}}; });
+        qInfo("%s: %zu tensors smoothed, %zu shifted, %zu constants changed%s%s", model.file.c_str(), s.tensors, s.shifted,
+              s.changed.size(), s.why.empty() ? "" : ": ", s.why.c_str());
+        if (s.tensors == 0) {
+            QVERIFY(!s.why.empty() && s.changed.empty());
+            return;
+        }
+        QVERIFY(s.changed.size() >= s.tensors * 2);  // at least a reader's weights and a producer's constant each
+        std::vector<Tensor> a = Interpreter(m.graph).run({{input, x}});
+        std::vector<Tensor> b = Interpreter(s.graph).run({{input, x}});
+        QCOMPARE(a.size(), b.size());
+        for (size_t o = 0; o < a.size(); ++o) {
+            auto fa = a[o].toFloat(), fb = b[o].toFloat();
+            QCOMPARE(fa.size(), fb.size());
+            double largest = 0, diff = 0;
+            for (size_t i = 0; i < fa.size(); ++i) {
+                largest = std::max(largest, double(std::fabs(fa[i])));
+                diff = std::isnan(fa[i]) || std::isnan(fb[i]) ? INFINITY : std::max(diff, double(std::fabs(fa[i] - fb[i])));
+            }
+            qInfo("  output %zu: largest difference %.3g of %.3g", o, diff, largest);
+            QVERIFY(largest > 0 && diff <= 1e-4 * largest);
+        }
+    }
+
     void testLearnedRoundingAtFourBits()
     {
         // [quantscope_param] round_type=ADAROUND with 4-bit weights (8-bit activations) on MobileNet V1 0.25: the

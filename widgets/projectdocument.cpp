@@ -217,8 +217,10 @@ std::string ProjectDocument::dataSettings() const
 {
     std::string sig;
     for (const auto& [k, v] : m_config.entries("data_preprocess_param")) sig += k + "=" + v + "\n";
-    // the calibrated graph: equalized or not
-    return sig + "cross_layer_equalization=" + configValue(m_config, "quantscope_param", "cross_layer_equalization") + "\n";
+    // the calibrated graph: equalized, smoothed or not
+    return sig + "cross_layer_equalization=" + configValue(m_config, "quantscope_param", "cross_layer_equalization") + "\n" +
+           "smooth_alpha=" + configValue(m_config, "full_quant_param", "smooth_alpha") + "\n" +
+           "enable_smooth_shift=" + configValue(m_config, "full_quant_param", "enable_smooth_shift") + "\n";
 }
 
 bool ProjectDocument::inNameList(const char* section, const char* key, const QString& node) const

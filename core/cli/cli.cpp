@@ -589,6 +589,9 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     if (parseBool(configValue(doc, "quantscope_param", "cross_layer_equalization")).value_or(false))
         err << "cross-layer equalization: " << plan.equalizedPairs << " pair(s) of weighted nodes rescaled"
             << (plan.equalizedPairs ? "" : " (none joined directly or through Relu/LeakyRelu/PRelu)") << "\n";
+    if (plan.smoothedTensors || !plan.smoothingWhy.empty())
+        err << "SmoothQuant: " << plan.smoothedTensors << " activation tensor(s) smoothed, " << plan.shiftedTensors << " of them shifted"
+            << (plan.smoothedTensors ? "" : " (" + plan.smoothingWhy + ")") << "\n";
     if (const LearnedRounding& lr = plan.learnedRounding; lr.layers)
         err << "learned rounding (ADAROUND): " << lr.layers << " weighted node(s), " << lr.flipped
             << " weight(s) rounded the other way than to nearest, their output error on the calibration data at "
@@ -608,7 +611,7 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     j.key("unexpected_float_ops").beginArray();
     for (const auto& f : coverage.unexpected) j.beginObject().key("node").value(f.node).key("why").value(f.why).endObject();
     j.endArray();
-    j.key("equalized_pairs").value(plan.equalizedPairs).key("learned_rounding_layers").value(plan.learnedRounding.layers);
+    j.key("equalized_pairs").value(plan.equalizedPairs).key("smoothed_tensors").value(plan.smoothedTensors).key("learned_rounding_layers").value(plan.learnedRounding.layers);
     j.key("bytes").value(int64_t(session.exportedBytes().size())).key("seconds").value(seconds).endObject();
     out << j.str() << "\n";
     return 0;

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "quant/optypes.h"
+#include "runtime/interpreter.h"
 
 namespace qs {
 
@@ -187,6 +188,322 @@ EqualizationResult equalizeCrossLayer(const Graph& source)
         }
         if (largest < kSettled) break;
     }
+    return result;
+}
+
+namespace {
+
+// The channel axis of a tensor of this rank as seen by a node that keeps channels on `axis` (rank 2: the last)
+ChannelAxis channelAxisFor(ChannelAxis axis, size_t rank) { return rank == 2 ? ChannelAxis::Last : axis; }
+
+// The per-channel values of constant c as it broadcasts over a tensor of rank `rank` with C channels on `axis` (a
+// scalar repeats); empty when c varies along another axis.
+std::vector<float> perChannel(const Tensor& c, ChannelAxis axis, int64_t C, size_t rank)
+{
+    std::vector<float> v = c.toFloat();
+    if (v.size() == 1) return std::vector<float>(size_t(C), v[0]);
+    const Shape& s = c.shape();
+    // broadcasting aligns trailing axes: the channel axis of the tensor is axis `at` of c
+    const int64_t at = axis == ChannelAxis::Last ? int64_t(s.size()) - 1 : int64_t(s.size()) - (int64_t(rank) - 1);
+    if (int64_t(v.size()) != C || at < 0 || at >= int64_t(s.size()) || s[size_t(at)] != C) return {};
+    return v;  // every other axis of c is 1, since it holds C values
+}
+
+// Changes tensors read by the nodes that compute a value so that the value becomes (x - z) / s per channel.
+class Smoother {
+public:
+    Smoother(Graph& g, const std::vector<Shape>& shapes, std::set<std::string>& changed) : m_g(g), m_shapes(shapes), m_changed(changed) {}
+
+    // return whether value v (C channels on axis) can become (v - z) / s by changing constants of the nodes that compute
+    // it (z empty: no shift), and with apply does so. reader: the node that reads v (-1: the caller checked v's readers).
+    bool absorb(int v, ChannelAxis axis, int64_t C, const std::vector<float>& s, const std::vector<float>& z, int reader, bool apply)
+    {
+        const Value& value = m_g.values[size_t(v)];
+        if (reader >= 0 && !readOnlyBy(m_g, v, reader)) return false;
+        const size_t rank = m_shapes[size_t(v)].size();
+        axis = channelAxisFor(axis, rank);
+        if (rank < 2 || value.producer < 0) return false;
+        const int p = value.producer;
+        const Node& n = m_g.nodes[size_t(p)];
+        if (n.outputs.size() != 1) return false;
+        auto constOf = [&](int in) { return floatConstant(m_g, in) && readOnlyBy(m_g, in, p) ? floatConstant(m_g, in) : nullptr; };
+        auto perChannelOf = [&](int in) { const Tensor* t = constOf(in); return t ? perChannel(*t, axis, C, rank) : std::vector<float>{}; };
+        auto isVector = [&](int in) { const Tensor* t = constOf(in); return t && t->count() == C; };  // a bias, say
+        const bool shifting = !z.empty();
+        if (isWeighted(m_g, n)) {
+            const Tensor* w = constOf(n.inputs[1]);
+            const std::string fused = n.attrString("fused_activation");
+            if (!w || outputChannelCount(n, w->shape()) != C || channelAxisFor(outputChannels(n), rank) != axis ||
+                (!fused.empty() && (fused != "RELU" || shifting)))
+                return false;
+            const bool biased = n.inputs.size() > 2 && n.inputs[2] >= 0;
+            if (biased ? !isVector(n.inputs[2]) : shifting) return false;
+            if (n.opType == "Gemm" && (n.attrFloat("alpha", 1.f) != 1.f || n.attrFloat("beta", 1.f) != 1.f)) return false;
+            if (!apply) return true;
+            const auto index = weightIndexer(n, w->shape(), -1);
+            if (!index) return false;
+            float* x = writable(n.inputs[1]);
+            for (int64_t k = 0; k < w->count(); ++k) x[k] /= s[size_t(index(k).outChannel)];
+            if (biased) {
+                float* b = writable(n.inputs[2]);
+                for (int64_t c = 0; c < C; ++c) b[c] = (b[c] - (shifting ? z[size_t(c)] : 0.f)) / s[size_t(c)];
+            }
+            return true;
+        }
+        if (n.opType == "BatchNormalization") {
+            if (axis != ChannelAxis::Second && rank != 2) return false;
+            for (size_t k = 1; k < 5; ++k)
+                if (n.inputs.size() < 5 || !isVector(n.inputs[k])) return false;
+            if (!apply) return true;
+            float* gamma = writable(n.inputs[1]);
+            float* beta = writable(n.inputs[2]);
+            for (int64_t c = 0; c < C; ++c) {
+                gamma[c] /= s[size_t(c)];
+                beta[c] = (beta[c] - (shifting ? z[size_t(c)] : 0.f)) / s[size_t(c)];
+            }
+            return true;
+        }
+        static const std::set<std::string> kPools = {"MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"};
+        if (!shifting && (positivelyHomogeneous(m_g, n) || kPools.count(n.opType)) && n.inputs[0] >= 0 &&
+            m_shapes[size_t(n.inputs[0])].size() == rank) {
+            // (PRelu's slopes are per channel and stay; a pool's padding stays 0 or ignored: no shift through it)
+            return absorb(n.inputs[0], axis, C, s, {}, p, apply);
+        }
+        if (n.inputs.size() != 2 || n.inputs[0] < 0 || n.inputs[1] < 0) return false;
+        const int constIn = floatConstant(m_g, n.inputs[1]) ? 1 : floatConstant(m_g, n.inputs[0]) ? 0 : -1;
+        if (constIn >= 0 && !floatConstant(m_g, n.inputs[size_t(1 - constIn)])) {
+            const int c = n.inputs[size_t(constIn)], x = n.inputs[size_t(1 - constIn)];
+            if (perChannelOf(c).empty() || m_shapes[size_t(x)].size() != rank) return false;
+            if (n.opType == "Mul" || (n.opType == "Div" && constIn == 1)) {
+                if (shifting) return false;
+                if (apply) setPerChannel(c, axis, C, rank, [&](float a, size_t k) { return n.opType == "Mul" ? a / s[k] : a * s[k]; });
+                return true;
+            }
+            if (n.opType == "Add" || n.opType == "Sub") {
+                // x + c, x - c: x / s and (c -+ z) / s; c - x: (c - z) / s and x / s
+                const float sign = n.opType == "Sub" && constIn == 1 ? -1.f : 1.f;
+                if (!absorb(x, axis, C, s, {}, p, false)) return false;
+                if (apply) {
+                    setPerChannel(c, axis, C, rank, [&](float a, size_t k) { return (a - sign * (shifting ? z[k] : 0.f)) / s[k]; });
+                    absorb(x, axis, C, s, {}, p, true);
+                }
+                return true;
+            }
+            return false;
+        }
+        return false;
+    }
+
+    float* writable(int v)
+    {
+        Value& value = m_g.values[size_t(v)];
+        if (m_changed.insert(value.name).second) value.constant = value.constant->clone();
+        return value.constant->data<float>();
+    }
+
+private:
+    // Replaces constant v by per-channel values f(old value of channel c, c): shaped [C] on the last axis, [C, 1, ...]
+    // on axis 1 of a rank-`rank` tensor, unless it held C values already.
+    void setPerChannel(int v, ChannelAxis axis, int64_t C, size_t rank, const std::function<float(float, size_t)>& f)
+    {
+        Value& value = m_g.values[size_t(v)];
+        std::vector<float> old = perChannel(*value.constant, axis, C, rank);
+        Shape shape = value.constant->shape();
+        if (value.constant->count() != C) {
+            shape = axis == ChannelAxis::Last ? Shape{C} : Shape(rank - 1, 1);
+            shape[0] = C;
+        }
+        for (size_t c = 0; c < old.size(); ++c) old[c] = f(old[c], c);
+        value.constant = Tensor::fromFloat(old, shape);
+        value.shape = shape;
+        m_changed.insert(value.name);
+    }
+
+    Graph& m_g;
+    const std::vector<Shape>& m_shapes;  // per value id, for the samples' input shapes
+    std::set<std::string>& m_changed;
+};
+
+// An activation that SmoothQuant may smooth: its channels, and the weighted nodes reading it.
+struct SmoothTarget {
+    int value;
+    ChannelAxis axis;
+    int64_t channels;
+    std::vector<int> readers;
+    std::vector<float> lo, hi;  // per-channel extremes on the calibration samples
+};
+
+// the bias (a value id) that takes reader r's share of a shift of its input, or -1: Gemm's C, FullyConnected's and
+// an unpadded Conv's bias, the constant a MatMul's only reader adds
+int shiftBias(const Graph& g, int r)
+{
+    const Node& n = g.nodes[size_t(r)];
+    const Tensor* w = floatConstant(g, n.inputs[1]);
+    const int64_t out = w ? outputChannelCount(n, w->shape()) : 0;
+    auto fits = [&](int b, int node) { return b >= 0 && floatConstant(g, b) && floatConstant(g, b)->count() == out && readOnlyBy(g, b, node); };
+    if (n.opType == "MatMul") {
+        const Value& y = g.values[size_t(n.outputs[0])];
+        if (y.consumers.size() != 1 || !readOnlyBy(g, n.outputs[0], y.consumers[0])) return -1;
+        const int a = y.consumers[0];
+        const Node& add = g.nodes[size_t(a)];
+        if (add.opType != "Add" || add.inputs.size() != 2) return -1;
+        const int b = add.inputs[0] == n.outputs[0] ? add.inputs[1] : add.inputs[0];
+        return fits(b, a) && floatConstant(g, b)->shape().back() == out ? b : -1;
+    }
+    if (n.opType == "Conv") {
+        const std::vector<int64_t> pads = n.attrInts("pads");
+        const std::string autoPad = n.attrString("auto_pad", "NOTSET");
+        if (std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p != 0; }) || (autoPad != "NOTSET" && autoPad != "VALID")) return -1;
+    }
+    if (n.opType == "Gemm" && n.attrFloat("beta", 1.f) != 1.f) return -1;
+    return n.inputs.size() > 2 && fits(n.inputs[2], r) ? n.inputs[2] : -1;
+}
+
+std::vector<SmoothTarget> smoothTargets(const Graph& g, const std::vector<Shape>& shapes)
+{
+    std::vector<SmoothTarget> targets;
+    for (size_t v = 0; v < g.values.size(); ++v) {
+        const Value& value = g.values[v];
+        const Shape& shape = shapes[v];
+        if (value.constant || value.type != DataType::Float32 || value.consumers.empty() || shape.size() < 2 ||
+            std::find(g.outputs.begin(), g.outputs.end(), int(v)) != g.outputs.end())
+            continue;
+        SmoothTarget t{int(v), ChannelAxis::Last, 0, {}, {}, {}};
+        bool ok = true;
+        for (int r : value.consumers) {
+            const Node& n = g.nodes[size_t(r)];
+            if (!ok || std::find(t.readers.begin(), t.readers.end(), r) != t.readers.end()) continue;
+            const ChannelAxis axis = isWeighted(g, n) ? channelAxisFor(inputChannels(n), shape.size()) : ChannelAxis::Last;
+            const int64_t C = axis == ChannelAxis::Last ? shape.back() : shape[1];
+            const Tensor* w = isWeighted(g, n) ? floatConstant(g, n.inputs[1]) : nullptr;
+            ok = w && n.inputs[0] == int(v) && std::count(n.inputs.begin(), n.inputs.end(), int(v)) == 1 && readOnlyBy(g, n.inputs[1], r) &&
+                 C > 1 && readsChannels(n, w->shape(), C) && (t.readers.empty() || (axis == t.axis && C == t.channels));
+            t.axis = axis;
+            t.channels = C;
+            t.readers.push_back(r);
+        }
+        if (ok) targets.push_back(std::move(t));
+    }
+    return targets;
+}
+
+}  // namespace
+
+SmoothingResult smoothActivations(const Graph& source, double alpha, bool shift, size_t samples,
+                                  const std::function<std::map<std::string, Tensor>(size_t)>& sample, int threads,
+                                  const ProgressSink& progress, const CancelToken* cancel)
+{
+    SmoothingResult result{source, 0, 0, {}, {}};
+    Graph& g = result.graph;
+    const bool scaling = alpha > 0 && alpha < 1;
+    if (samples == 0) {
+        result.why = "no calibration samples to measure the channels on";
+        return result;
+    }
+    // every value's shape for the samples' inputs (the graph may not say)
+    const std::vector<Shape> shapes = Interpreter(g, InterpreterOptions{1, false, false, false, {}}).valueShapes(sample(0));
+    std::vector<SmoothTarget> targets = smoothTargets(g, shapes);
+    {
+        // only tensors whose producers can take the division
+        Smoother dryRun(g, shapes, result.changed);
+        std::erase_if(targets, [&](const SmoothTarget& t) {
+            return !dryRun.absorb(t.value, t.axis, t.channels, std::vector<float>(size_t(t.channels), 1.f), {}, -1, false);
+        });
+    }
+    if (!scaling && !shift) result.why = "smooth_alpha outside (0, 1) and no shift: nothing to do";
+    else if (targets.empty())
+        result.why = "no activation is read only by weighted nodes (MatMul, Gemm, FullyConnected, Conv) and computed by an op whose "
+                     "constants can take a per-channel scale (a weighted op, BatchNormalization, Mul, Div, Add or Sub with a constant, "
+                     "Relu)";
+    if (!result.why.empty()) return result;
+
+    // the per-channel extremes of the targets, from the float graph on the samples
+    std::vector<int> targetOf(g.values.size(), -1);
+    for (size_t i = 0; i < targets.size(); ++i) {
+        targetOf[size_t(targets[i].value)] = int(i);
+        targets[i].lo.assign(size_t(targets[i].channels), INFINITY);
+        targets[i].hi.assign(size_t(targets[i].channels), -INFINITY);
+    }
+    {
+        Interpreter interp(g, InterpreterOptions{threads, false, false, false, {}});
+        for (size_t i = 0; i < samples; ++i) {
+            if (cancel) cancel->check();
+            if (progress) progress(i, samples, "smooth");
+            interp.run(sample(i), [&](int, int value, const Tensor& t) {
+                if (targetOf[size_t(value)] < 0 || t.type() != DataType::Float32) return;
+                SmoothTarget& target = targets[size_t(targetOf[size_t(value)])];
+                const Shape& shape = t.shape();
+                const int64_t C = target.channels;
+                const size_t rank = shape.size();
+                if (rank < 2 || (target.axis == ChannelAxis::Last ? shape.back() : shape[1]) != C) return;
+                const int64_t inner = target.axis == ChannelAxis::Last ? 1 : t.count() / std::max<int64_t>(shape[0] * C, 1);
+                const float* x = t.data<float>();
+                for (int64_t k = 0; k < t.count(); ++k) {
+                    const size_t c = size_t((k / inner) % C);
+                    if (!std::isfinite(x[k])) continue;
+                    target.lo[c] = std::min(target.lo[c], x[k]);
+                    target.hi[c] = std::max(target.hi[c], x[k]);
+                }
+            });
+        }
+        if (progress) progress(samples, samples, "smooth");
+    }
+
+    Smoother smoother(g, shapes, result.changed);
+    for (SmoothTarget& t : targets) {
+        const size_t C = size_t(t.channels);
+        if (!std::isfinite(t.lo[0])) continue;  // never observed
+        // the shift, where every reader has a bias to take z W
+        std::vector<int> biases;
+        for (int r : t.readers) biases.push_back(shift ? shiftBias(g, r) : -1);
+        const bool shifting = shift && std::none_of(biases.begin(), biases.end(), [](int b) { return b < 0; });
+        std::vector<float> z(shifting ? C : 0);
+        for (size_t c = 0; c < z.size(); ++c) z[c] = std::isfinite(t.lo[c]) ? 0.5f * (t.lo[c] + t.hi[c]) : 0.f;
+        if (shifting && !smoother.absorb(t.value, t.axis, t.channels, std::vector<float>(C, 1.f), z, -1, false)) z.clear();
+        // the scales, from the channel's activation range and the largest weight reading it
+        std::vector<double> wMax(C, 0.0);
+        for (int r : t.readers) {
+            const Node& n = g.nodes[size_t(r)];
+            const Tensor& w = *g.values[size_t(n.inputs[1])].constant;
+            const auto index = weightIndexer(n, w.shape(), t.channels);
+            const float* x = w.data<float>();
+            for (int64_t k = 0; k < w.count(); ++k) {
+                const size_t c = size_t(index(k).inChannel);
+                wMax[c] = std::max(wMax[c], double(std::fabs(x[k])));
+            }
+        }
+        std::vector<float> s(C, 1.f);
+        for (size_t c = 0; c < C && scaling; ++c) {
+            const double shiftBy = z.empty() ? 0.0 : z[c];
+            const double aMax = std::max(std::fabs(t.lo[c] - shiftBy), std::fabs(t.hi[c] - shiftBy));
+            if (!(aMax > 0) || !(wMax[c] > 0) || !std::isfinite(aMax)) continue;  // a dead channel keeps its scale
+            s[c] = float(std::clamp(std::pow(aMax, alpha) / std::pow(wMax[c], 1.0 - alpha), 1e-5, 100.0));
+        }
+        if (z.empty() && std::all_of(s.begin(), s.end(), [](float x) { return x == 1.f; })) continue;
+        // the readers: z W into their biases (with the weights before scaling), then channel c of the weights times s_c
+        for (size_t i = 0; i < t.readers.size(); ++i) {
+            const Node& n = g.nodes[size_t(t.readers[i])];
+            const Tensor& w = *g.values[size_t(n.inputs[1])].constant;
+            const auto index = weightIndexer(n, w.shape(), t.channels);
+            if (!z.empty()) {
+                const Tensor& b = *g.values[size_t(biases[i])].constant;
+                std::vector<double> add(size_t(b.count()), 0.0);
+                const float* x = w.data<float>();
+                for (int64_t k = 0; k < w.count(); ++k) {
+                    const WeightIndex at = index(k);
+                    add[size_t(at.outChannel)] += double(z[size_t(at.inChannel)]) * x[k];
+                }
+                float* bias = smoother.writable(biases[i]);
+                for (size_t o = 0; o < add.size(); ++o) bias[o] = float(bias[o] + add[o]);
+            }
+            float* x = smoother.writable(n.inputs[1]);
+            for (int64_t k = 0; k < w.count(); ++k) x[k] *= s[size_t(index(k).inChannel)];
+        }
+        smoother.absorb(t.value, t.axis, t.channels, s, z, -1, true);
+        ++result.tensors;
+        result.shifted += z.empty() ? 0 : 1;
+    }
+    if (result.tensors == 0) result.why = "every channel kept its scale";
     return result;
 }
 

@@ -51,9 +51,13 @@ struct QuantPlan {
     std::string roundingData;
     // WEIGHT_QUANT with mixed bits: the init_scale used (auto_tune's choice when tuned)
     double initScale = 0;
-    // Cross-layer equalization: the pairs rescaled, and the float constants whose values it changed. The exporters
-    // store the graph's values of those the plan does not quantize in place of the source's.
+    // Cross-layer equalization: the pairs rescaled; and the float constants whose values it or SmoothQuant changed. The
+    // exporters store the graph's values of those the plan does not quantize in place of the source's.
     size_t equalizedPairs = 0;
+    // SmoothQuant ([full_quant_param] smooth_alpha, enable_smooth_shift): the activations smoothed, those also shifted,
+    // and why none was when it was asked for and none was
+    size_t smoothedTensors = 0, shiftedTensors = 0;
+    std::string smoothingWhy;
     std::set<std::string> changedConstants;
     LearnedRounding learnedRounding;
 };

@@ -26,7 +26,8 @@ void Session::load(const std::string& modelPath, const LoadOptions& options)
 {
     m_model = std::make_unique<LoadResult>(loadModel(modelPath, options));
     m_path = modelPath;
-    m_equalized.reset();
+    m_prepared.reset();
+    m_preparedFor.clear();
     m_stats.clear();
     m_samples = 0;
     m_shapes.clear();
@@ -40,28 +41,62 @@ void Session::load(const std::string& modelPath, const LoadOptions& options)
 const Graph& Session::graph() const
 {
     if (!m_model) throw InputError("no model is loaded");
-    return m_equalized ? m_equalized->graph : m_model->graph;
+    return m_prepared ? m_prepared->graph : m_model->graph;
 }
 
-void Session::useEqualization(const IniDocument& config, bool dropStatistics)
+void Session::prepareGraph(const IniDocument& config, const CalibrationData* data, const ProgressSink& progress,
+                           const CancelToken* cancel, int threads)
 {
     graph();  // throws when nothing is loaded
-    const bool want = parseBool(configValue(config, "quantscope_param", "cross_layer_equalization")).value_or(false);
-    if (want == bool(m_equalized)) return;
-    if (!m_stats.empty() && !dropStatistics)
-        throw InputError("[quantscope_param] cross_layer_equalization changed since calibration: calibrate again");
-    m_equalized = want ? std::make_shared<const EqualizationResult>(equalizeCrossLayer(m_model->graph)) : nullptr;
+    const bool equalize = parseBool(configValue(config, "quantscope_param", "cross_layer_equalization")).value_or(false);
+    const char* F = "full_quant_param";
+    const std::optional<double> alpha = parseFloat(configValue(config, F, "smooth_alpha"));
+    const bool shift = parseBool(configValue(config, F, "enable_smooth_shift")).value_or(false);
+    const bool smooth = configValue(config, "common_quant_param", "quant_type") == "FULL_QUANT" && (alpha || shift);
+    std::string want = equalize ? "cross_layer_equalization;" : "";
+    if (smooth) want += "smooth_alpha=" + std::to_string(alpha.value_or(0.5)) + (shift ? ";shift" : "");
+    // new data: smoothing measures its channels again
+    if (want == m_preparedFor && !(smooth && data)) return;
+    if (!m_stats.empty() && !data)
+        throw InputError("[quantscope_param] cross_layer_equalization or [full_quant_param] smooth_alpha / enable_smooth_shift changed "
+                         "since calibration: calibrate again");
     m_stats.clear();
     m_samples = 0;
     m_probe = {};
     m_probeRange.clear();
+    m_prepared.reset();
+    m_preparedFor.clear();
+    if (want.empty()) return;
+    auto prepared = std::make_shared<Prepared>();
+    if (equalize) {
+        EqualizationResult e = equalizeCrossLayer(m_model->graph);
+        prepared->graph = std::move(e.graph);
+        prepared->equalizedPairs = e.pairs;
+        prepared->changed = std::move(e.changed);
+    } else {
+        prepared->graph = m_model->graph;
+    }
+    if (smooth) {
+        if (!data) throw InputError("calibrate before quantizing: SmoothQuant measures the activations' channels on the calibration data");
+        // the channel ranges from up to 32 samples (SmoothQuant's scales follow the extremes, which few samples show)
+        constexpr size_t kSmoothingSamples = 32;
+        SmoothingResult s = smoothActivations(prepared->graph, alpha.value_or(0.5), shift, std::min(kSmoothingSamples, data->size()),
+                                              [data](size_t i) { return data->sample(i); }, threads, progress, cancel);
+        prepared->graph = std::move(s.graph);
+        prepared->smoothedTensors = s.tensors;
+        prepared->shiftedTensors = s.shifted;
+        prepared->smoothingWhy = s.why;
+        prepared->changed.insert(s.changed.begin(), s.changed.end());
+    }
+    m_prepared = std::move(prepared);
+    m_preparedFor = want;
 }
 
 void Session::calibrate(const IniDocument& config, const ProgressSink& progress, const CancelToken* cancel, int threads)
 {
-    useEqualization(config, true);
+    auto data = std::make_unique<CalibrationData>(config, graph());  // resolves and checks every file before running
+    prepareGraph(config, data.get(), progress, cancel, threads);
     const Graph& g = graph();
-    auto data = std::make_unique<CalibrationData>(config, g);  // resolves and checks every file before running
     // Activations the quantizer folds into the op before them (Relu/Clip after a Conv/Gemm that nothing else reads,
     // ONNX) are fused here too and observed after the activation only: the pre-activation tensor never gets
     // parameters. Every other activation runs on its own, so the output of the op before it is observed. Values kept
@@ -193,7 +228,7 @@ void Session::refinePlan(const IniDocument& config, QuantPlan& plan, const Progr
 QuantPlan Session::buildPlan(const IniDocument& config, const std::set<std::string>& moreSkips, const ProgressSink& progress,
                              const CancelToken* cancel)
 {
-    useEqualization(config, false);
+    prepareGraph(config);
     const Graph& g = graph();
     const std::string quantType = configValue(config, "common_quant_param", "quant_type");
     std::set<std::string> skip = moreSkips;
@@ -257,9 +292,12 @@ QuantPlan Session::buildPlan(const IniDocument& config, const std::set<std::stri
     } else {
         throw InputError("quant_type=" + quantType + ": use WEIGHT_QUANT, FULL_QUANT or DYNAMIC_QUANT");
     }
-    if (m_equalized) {
-        plan.equalizedPairs = m_equalized->pairs;
-        plan.changedConstants = m_equalized->changed;
+    if (m_prepared) {
+        plan.equalizedPairs = m_prepared->equalizedPairs;
+        plan.smoothedTensors = m_prepared->smoothedTensors;
+        plan.shiftedTensors = m_prepared->shiftedTensors;
+        plan.smoothingWhy = m_prepared->smoothingWhy;
+        plan.changedConstants = m_prepared->changed;
     }
     return plan;
 }

@@ -21,8 +21,9 @@ namespace qs {
 class Session {
 public:
     void load(const std::string& modelPath, const LoadOptions& options = {});
-    // The graph that is calibrated, quantized and exported: the loaded one, or its cross-layer-equalized copy (the same
-    // function) when the last calibrate() or plan asked for [quantscope_param] cross_layer_equalization.
+    // The graph that is calibrated, quantized and exported: the loaded one, or its copy rescaled to the same function
+    // when the last calibrate() or plan asked for [quantscope_param] cross_layer_equalization or, with FULL_QUANT, for
+    // SmoothQuant ([full_quant_param] smooth_alpha, enable_smooth_shift; its scales come from calibrate()'s data).
     const Graph& graph() const;
     // return what the reader warned about (ONNX checker findings, ...); throws like graph() when nothing is loaded
     const std::vector<std::string>& loadWarnings() const
@@ -70,9 +71,11 @@ public:
     void saveUnchanged(const std::string& outputPath) const;
 
 private:
-    // Makes graph() the loaded or the equalized graph, as config asks. Statistics belong to the graph they were taken
-    // on: switching with statistics is refused unless dropStatistics (calibrate() takes new ones).
-    void useEqualization(const IniDocument& config, bool dropStatistics);
+    // Makes graph() the loaded graph or its equalized and/or smoothed copy, as config asks. Statistics belong to the
+    // graph they were taken on: switching with statistics is refused unless data is given (calibrate(), which takes
+    // new ones; smoothing measures its channels on data, again on each calibration).
+    void prepareGraph(const IniDocument& config, const CalibrationData* data = nullptr, const ProgressSink& progress = {},
+                      const CancelToken* cancel = nullptr, int threads = 1);
     QuantPlan quantizeWeights(const IniDocument& config, const std::set<std::string>& skip, const std::map<std::string, int>& nodeBits,
                               const std::map<std::string, TensorStats>& means, const ProgressSink& progress,
                               const CancelToken* cancel);
@@ -81,7 +84,15 @@ private:
     std::shared_ptr<const CalibrationData> m_data;
 
     std::unique_ptr<LoadResult> m_model;
-    std::shared_ptr<const EqualizationResult> m_equalized;  // set while cross_layer_equalization is on
+    // set while cross_layer_equalization or SmoothQuant is on: the rescaled graph, what was done, and the settings
+    struct Prepared {
+        Graph graph;
+        size_t equalizedPairs = 0, smoothedTensors = 0, shiftedTensors = 0;
+        std::string smoothingWhy;
+        std::set<std::string> changed;
+    };
+    std::shared_ptr<const Prepared> m_prepared;
+    std::string m_preparedFor;  // the settings m_prepared was made for ("" when it is not set)
     std::map<std::string, TensorStats> m_stats;
     size_t m_samples = 0;
     int m_threads = 1;  // what calibrate() ran with; bias correction runs with as many

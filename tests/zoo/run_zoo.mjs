@@ -43,6 +43,9 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'qszoo-'));
 // ONNX exports then use [quantscope_param] reduce_range (7-bit weights), as ONNX Runtime's quantizer advises.
 const vnni = /\b(avx512_vnni|avx_vnni)\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
 
+// more [full_quant_param] keys from ZOO_FULL (key=value;key=value), say smooth_alpha
+const fullExtra = process.env.ZOO_FULL ? process.env.ZOO_FULL.split(';').map((l) => l + '\n').join('') : '';
+
 // Quantscope's own section: 7-bit weights for ONNX Runtime without VNNI, the accuracy target when asked, and the
 // keys of ZOO_QUANTSCOPE (key=value;key=value) to try a method on the zoo
 function quantscopeSection(onnx) {
@@ -175,7 +178,7 @@ async function audioModel(m, file, graph, row) {
   const ini = path.join(dir, 'full.ini');
   fs.writeFileSync(ini, `[common_quant_param]\nquant_type=FULL_QUANT\nbit_num=8\n\n[data_preprocess_param]\n` +
     `calibrate_path=${names.map((n) => `${n}:${path.join(dir, 'calib', safeName(n))}`).join(',')}\ncalibrate_size=${calib.length}\ninput_type=BIN\n\n` +
-    `[full_quant_param]\nactivation_quant_method=${process.env.ZOO_METHOD ?? 'MAX_MIN'}\nper_channel=true\nbias_correction=${process.env.ZOO_BIAS ?? 'true'}\n` + quantscopeSection(true));
+    `[full_quant_param]\nactivation_quant_method=${process.env.ZOO_METHOD ?? 'MAX_MIN'}\nper_channel=true\nbias_correction=${process.env.ZOO_BIAS ?? 'true'}\n${fullExtra}` + quantscopeSection(true));
   // the windows' shapes, -1 where they differ between rates (the .bin files' sizes give it then)
   const dimsOf = (n) => calib[0].feeds[n].shape.map((d, k) => (calib.every((c) => c.feeds[n].shape[k] === d) ? d : -1));
   const shapes = names.filter((n) => calib[0].feeds[n].shape.length).map((n) => `${n}:${dimsOf(n).join(',')}`).join(';');
@@ -245,7 +248,7 @@ for (const m of zoo.models) {
   fs.writeFileSync(ini, `[common_quant_param]\nquant_type=FULL_QUANT\nbit_num=8\n\n[data_preprocess_param]\ncalibrate_path=${input}:${calibDir}\n` +
     `calibrate_size=${nCalib}\ninput_type=IMAGE\nimage_to_format=RGB\nnormalize_mean=[${pre.mean}, ${pre.mean}, ${pre.mean}]\n` +
     `normalize_std=[${pre.std}, ${pre.std}, ${pre.std}]\nresize_width=${w}\nresize_height=${h}\n\n[full_quant_param]\n` +
-    `activation_quant_method=${process.env.ZOO_METHOD ?? 'MAX_MIN'}\nper_channel=true\nbias_correction=${process.env.ZOO_BIAS ?? 'true'}\n` +
+    `activation_quant_method=${process.env.ZOO_METHOD ?? 'MAX_MIN'}\nper_channel=true\nbias_correction=${process.env.ZOO_BIAS ?? 'true'}\n${fullExtra}` +
     quantscopeSection(row.format === 'ONNX'));
   const quantized = path.join(work, m.id, 'int8' + path.extname(m.file));
   const t0 = process.hrtime.bigint();

@@ -196,6 +196,17 @@ struct Writer {
                      ") has options Quantscope cannot write back; it cannot be exported as int8 TFLite");
         }
 
+        // Constants the plan changed take the graph's shapes (SmoothQuant makes a scalar operand per channel).
+        for (size_t t = 0; t < tensorCount; ++t) {
+            const Value& v = ir.values[t];
+            if (!plan.changedConstants.count(v.name) || !v.constant) continue;
+            std::vector<int32_t> shape(v.constant->shape().begin(), v.constant->shape().end());
+            if (sub->tensors[t]->shape != shape) {
+                sub->tensors[t]->shape = shape;
+                sub->tensors[t]->shape_signature.clear();
+            }
+        }
+
         // Float constants the plan changed (cross-layer equalization) and does not quantize, stored in the source: the
         // graph's values in a new float32 buffer (those a DEQUANTIZE computes are written below).
         for (size_t t = 0; t < tensorCount; ++t) {
