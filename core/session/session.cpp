@@ -50,7 +50,9 @@ void Session::prepareGraph(const IniDocument& config, const CalibrationData* dat
     graph();  // throws when nothing is loaded
     const bool equalize = parseBool(configValue(config, "quantscope_param", "cross_layer_equalization")).value_or(false);
     const char* F = "full_quant_param";
-    const std::optional<double> alpha = parseFloat(configValue(config, F, "smooth_alpha"));
+    // smoothing is on when smooth_alpha is given (its schema default, 0.5, serves enable_smooth_shift alone)
+    const std::optional<std::string> alphaGiven = config.get(F, "smooth_alpha");
+    const std::optional<double> alpha = alphaGiven ? parseFloat(*alphaGiven) : std::nullopt;
     const bool shift = parseBool(configValue(config, F, "enable_smooth_shift")).value_or(false);
     const bool smooth = configValue(config, "common_quant_param", "quant_type") == "FULL_QUANT" && (alpha || shift);
     std::string want = equalize ? "cross_layer_equalization;" : "";

@@ -8,6 +8,8 @@ import { readNpy, writeNpy, safeName } from './npy.mjs';
 const [model, outDir, ...specs] = process.argv.slice(2);
 const options = { intraOpNumThreads: 1, interOpNumThreads: 1 };
 if (process.env.ORT_OPTIMIZED_MODEL) options.optimizedModelFilePath = process.env.ORT_OPTIMIZED_MODEL;
+// ORT_OPT_LEVEL=disabled|basic|extended|all: which of ONNX Runtime's graph optimisations run (to find one that misbehaves)
+if (process.env.ORT_OPT_LEVEL) options.graphOptimizationLevel = process.env.ORT_OPT_LEVEL;
 const session = await ort.InferenceSession.create(model, options);
 const feeds = {};
 for (const spec of specs) {
