@@ -148,6 +148,52 @@ private slots:
         QVERIFY2(d < 1e-5f, qPrintable(QString("max relative difference %1").arg(d)));
     }
 
+    void testPointwiseChainAfterConv()
+    {
+        // Conv -> x 2 -> + 0.5 -> HardSwish written out (x * Clip(x + 3, 0, 6) / 6) -> x 1.5 -> - 0.25, the shape of
+        // PP-OCRv4's learnable affine blocks: the fused run (oneDNN post-ops) computes what the unfused reference does.
+        // (oneDNN 2.6 got a linear post-op after a HardSwish one wrong.)
+        std::mt19937 rng(77);
+        Graph g;
+        Value in;
+        in.name = "x";
+        in.shape = {1, 8, 9, 9};
+        g.inputs.push_back(g.addValue(in));
+        int cur = 0;
+        auto node = [&](const std::string& op, std::vector<int> inputs, std::map<std::string, Attribute> attrs = {}) {
+            Node n;
+            n.name = op + std::to_string(g.nodes.size());
+            n.opType = op;
+            n.inputs = std::move(inputs);
+            n.attrs = std::move(attrs);
+            Value out;
+            out.name = n.name + "_out";
+            n.outputs.push_back(g.addValue(out));
+            const int v = n.outputs[0];
+            g.addNode(std::move(n));
+            return v;
+        };
+        auto scalar = [&](float v) { return g.addConstant("s" + std::to_string(g.values.size()), Tensor::scalarFloat(v)); };
+        cur = node("Conv", {cur, g.addConstant("w", randomTensor({16, 8, 3, 3}, rng)), g.addConstant("b", randomTensor({16}, rng))},
+                   {{"pads", ints({1, 1, 1, 1})}});
+        cur = node("Mul", {cur, scalar(2.f)});
+        cur = node("Add", {cur, scalar(0.5f)});
+        const int x = cur;
+        const int shifted = node("Add", {x, scalar(3.f)});
+        const int clipped = node("Clip", {shifted, scalar(0.f), scalar(6.f)});
+        cur = node("Div", {node("Mul", {x, clipped}), scalar(6.f)});
+        cur = node("Mul", {scalar(1.5f), cur});
+        cur = node("Sub", {cur, scalar(0.25f)});
+        g.outputs.push_back(cur);
+        g.finalize();
+        Tensor input = randomTensor({1, 8, 9, 9}, rng);
+        Interpreter fused(g, {1, true, false}), plain(g, {1, false, true});
+        Tensor a = fused.run({{"x", input}})[0], b = plain.run({{"x", input}})[0];
+        QCOMPARE(a.shape(), b.shape());
+        const float d = maxRelDiff(a, b);
+        QVERIFY2(d < 1e-5f, qPrintable(QString("max relative difference %1").arg(d)));
+    }
+
     void testConvGolden()
     {
         // 1x1x3x3 input 1..9, 2x2 kernel of ones, stride 1: sums of each 2x2 window.

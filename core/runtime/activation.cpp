@@ -19,6 +19,7 @@ float Activation::apply1(float x) const
     case Tanh: return std::tanh(x);
     case HardSigmoid: return std::min(1.f, std::max(0.f, alpha * x + beta));
     case HardSwish: return x * std::min(std::max(x + 3.f, 0.f), 6.f) / 6.f;  // as x * Relu6(x + 3) / 6 computes it
+    case Linear: return alpha * x + beta;
     }
     return x;
 }
@@ -47,6 +48,12 @@ void Activation::apply(float* data, size_t n) const
 #pragma omp parallel for simd if (n > 65536)
         for (size_t i = 0; i < n; ++i) data[i] = data[i] * std::min(std::max(data[i] + 3.f, 0.f), 6.f) / 6.f;
         return;
+    case Linear: {
+        const float a = alpha, b = beta;
+#pragma omp parallel for simd if (n > 65536)
+        for (size_t i = 0; i < n; ++i) data[i] = a * data[i] + b;
+        return;
+    }
     default:
 #pragma omp parallel for if (n > 16384)
         for (size_t i = 0; i < n; ++i) data[i] = apply1(data[i]);
@@ -87,6 +94,26 @@ std::optional<Activation> Activation::fromNode(const Node& node, const Graph& gr
     } else {
         return std::nullopt;
     }
+    return a;
+}
+
+std::optional<Activation> Activation::scalarAffine(const Node& node, const Graph& graph, int x)
+{
+    const std::string& op = node.opType;
+    if ((op != "Mul" && op != "Add" && op != "Sub" && op != "Div") || node.inputs.size() != 2 || node.outputs.size() != 1) return std::nullopt;
+    const int at = node.inputs[0] == x ? 0 : node.inputs[1] == x ? 1 : -1;
+    const int other = at < 0 ? -1 : node.inputs[size_t(1 - at)];
+    if (other < 0 || other == x) return std::nullopt;
+    const auto& c = graph.values[size_t(other)].constant;
+    if (!c || c->type() != DataType::Float32 || c->count() != 1 || graph.values[size_t(x)].type != DataType::Float32) return std::nullopt;
+    const float v = c->data<float>()[0];
+    Activation a;
+    a.kind = Linear;
+    if (op == "Mul") a.alpha = v;
+    else if (op == "Add") a.alpha = 1.f, a.beta = v;
+    else if (op == "Sub") a.alpha = at == 0 ? 1.f : -1.f, a.beta = at == 0 ? -v : v;
+    else if (at == 0 && v != 0.f) a.alpha = 1.f / v;  // x / c (rounds like x * (1 / c))
+    else return std::nullopt;
     return a;
 }
 

@@ -296,34 +296,36 @@ std::unique_ptr<Interpreter::Plan> Interpreter::buildPlan(const std::map<std::st
                        types[node.outputs[0]] == DataType::Float32 &&
                        !node.hasAttr("fused_activation");
         if (canFuse) {
-            // Fuse a following activation when nobody else reads the intermediate tensor.
-            const Value& out = g.values[node.outputs[0]];
-            bool isGraphOutput = std::find(g.outputs.begin(), g.outputs.end(), node.outputs[0]) != g.outputs.end();
-            if (out.consumers.size() == 1 && !isGraphOutput) {
-                int next = out.consumers[0];
-                const Node& act = g.nodes[next];
-                auto a = Activation::fromNode(act, g);
-                if (a && act.inputs[0] == node.outputs[0] && (!m_options.fusible || m_options.fusible(act)) && kernel->fuseActivation(*a)) {
-                    fusedAway[next] = 1;
-                    step.fusedNode = next;
-                    step.outputs = act.outputs;
-                    shapes[act.outputs[0]] = shapes[node.outputs[0]];
-                    types[act.outputs[0]] = types[node.outputs[0]];
+            // Fuse the point-wise steps that follow while nobody else reads the intermediate tensors and the kernel
+            // takes them: an activation, a HardSwish written out in four nodes (four passes over the tensor saved),
+            // a scale or shift by a scalar constant (x * c + d: learnable affine blocks, unfolded batch norms).
+            for (int cur = node.outputs[0]; !isGraphOutput(cur);) {
+                const Value& out = g.values[size_t(cur)];
+                std::vector<int> chain;
+                Activation a;
+                if (out.consumers.size() == 1) {
+                    const int next = out.consumers[0];
+                    const Node& n = g.nodes[size_t(next)];
+                    if (auto act = Activation::fromNode(n, g); act && n.inputs[0] == cur) a = *act, chain = {next};
+                    else if (auto lin = Activation::scalarAffine(n, g, cur); lin) {
+                        // (a constant of higher rank would broadcast the output to it)
+                        const int c = n.inputs[0] == cur ? n.inputs[1] : n.inputs[0];
+                        if (g.values[size_t(c)].constant->shape().size() <= shapes[size_t(cur)].size()) a = *lin, chain = {next};
+                    }
+                } else if (auto hs = hardSwishChain(g, cur)) {
+                    a.kind = Activation::HardSwish;
+                    chain.assign(hs->begin(), hs->end());
                 }
-            } else if (auto chain = hardSwishChain(g, node.outputs[0])) {
-                // a HardSwish written out in four nodes: one activation of the step (four passes over the tensor saved)
+                if (chain.empty()) break;
                 bool fusible = true;
-                for (int c : *chain) fusible = fusible && (!m_options.fusible || m_options.fusible(g.nodes[size_t(c)]));
-                Activation hardSwish;
-                hardSwish.kind = Activation::HardSwish;
-                if (fusible && kernel->fuseActivation(hardSwish)) {
-                    for (int c : *chain) fusedAway[size_t(c)] = 1;
-                    const int last = (*chain)[3];
-                    step.fusedNode = last;
-                    step.outputs = g.nodes[size_t(last)].outputs;
-                    shapes[step.outputs[0]] = shapes[node.outputs[0]];
-                    types[step.outputs[0]] = types[node.outputs[0]];
-                }
+                for (int c : chain) fusible = fusible && (!m_options.fusible || m_options.fusible(g.nodes[size_t(c)]));
+                if (!fusible || !kernel->fuseActivation(a)) break;
+                for (int c : chain) fusedAway[size_t(c)] = 1;
+                step.fusedNode = chain.back();
+                step.outputs = g.nodes[size_t(chain.back())].outputs;
+                shapes[step.outputs[0]] = shapes[node.outputs[0]];
+                types[step.outputs[0]] = types[node.outputs[0]];
+                cur = step.outputs[0];
             }
         }
         // A QuantizeLinear -> DequantizeLinear pair on the step's output (the simulation of a QDQ model) is computed in

@@ -25,6 +25,7 @@ bool appendEltwise(dnnl::post_ops& ops, const Activation& act)
     case Activation::Sigmoid: ops.append_eltwise(1.f, A::eltwise_logistic, 0.f, 0.f); return true;
     case Activation::Tanh: ops.append_eltwise(1.f, A::eltwise_tanh, 0.f, 0.f); return true;
     case Activation::HardSwish: ops.append_eltwise(1.f, A::eltwise_hardswish, 0.f, 0.f); return true;
+    case Activation::Linear: ops.append_eltwise(1.f, A::eltwise_linear, act.alpha, act.beta); return true;
     default: return false;
     }
 }

@@ -79,7 +79,7 @@ public:
 
     bool fuseActivation(const Activation& a) override
     {
-        if (m_type != DataType::Float32 || isComparison(m_op)) return false;
+        if (m_type != DataType::Float32 || isComparison(m_op) || m_act.kind != Activation::None) return false;
         m_act = a;
         return true;
     }

@@ -14,6 +14,7 @@ public:
     explicit BatchNormKernel(const Node& n) : m_node(n) {}
     bool fuseActivation(const Activation& a) override
     {
+        if (m_act.kind != Activation::None) return false;  // one activation
         m_act = a;
         return true;
     }

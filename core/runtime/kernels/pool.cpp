@@ -15,6 +15,7 @@ public:
 
     bool fuseActivation(const Activation& a) override
     {
+        if (m_act.kind != Activation::None) return false;  // one activation
         m_act = a;
         return true;
     }

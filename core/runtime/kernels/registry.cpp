@@ -53,7 +53,7 @@ void ensureRegistered()
 bool acceptsOpaqueInput(const Node& consumer, size_t index)
 {
     // Add runs on two tensors in the same layout as they are, and reorders anything else (see elementwise.cpp).
-    return (consumer.opType == "Conv" && index == 0) || (consumer.opType == "Add" && index < 2);
+    return ((consumer.opType == "Conv" || consumer.opType == "ConvTranspose") && index == 0) || (consumer.opType == "Add" && index < 2);
 }
 
 void registerKernel(const std::string& opType, KernelFactory factory) { factories()[opType] = factory; }
