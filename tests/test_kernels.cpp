@@ -73,7 +73,7 @@ private slots:
         QTest::addColumn<int>("caseId");
         const char* names[] = {"conv3x3-nchw", "conv-stride2-pad", "conv-depthwise", "conv-grouped", "conv-dilated",
                                "conv1x1-relu6", "conv-1d", "conv-nhwc-ohwi-same", "conv-nhwc-depthwise", "convtranspose-k2s2",
-                               "convtranspose-k3s2-outpad", "matmul-2d", "matmul-batched-broadcast", "gemm-transB-bias",
+                               "convtranspose-k3s2-outpad", "convtranspose-k2s2-one-channel", "matmul-2d", "matmul-batched-broadcast", "gemm-transB-bias",
                                "gemm-alpha-beta-fullC", "fullyconnected"};
         for (int i = 0; i < int(std::size(names)); ++i) QTest::newRow(names[i]) << QString(names[i]) << i;
     }
@@ -121,18 +121,24 @@ private slots:
             g = oneNode("ConvTranspose", {{"strides", ints({2, 2})}, {"pads", ints({1, 1, 1, 1})}, {"output_padding", ints({1, 1})}},
                         x, {randomTensor({4, 3, 3, 3}, rng)});
             break;
-        case 11: x = {13, 17}; g = oneNode("MatMul", {}, x, {randomTensor({17, 9}, rng)}); break;
-        case 12: x = {3, 1, 5, 8}; g = oneNode("MatMul", {}, x, {randomTensor({4, 8, 6}, rng)}); break;
-        case 13:
+        case 11:
+            // kernel = stride, one output channel: output tiles computed directly (see ConvTransposeKernel::tiles)
+            x = {2, 24, 6, 5};
+            g = oneNode("ConvTranspose", {{"strides", ints({2, 3})}, {"kernel_shape", ints({2, 3})}}, x,
+                        {randomTensor({24, 1, 2, 3}, rng), randomTensor({1}, rng)});
+            break;
+        case 12: x = {13, 17}; g = oneNode("MatMul", {}, x, {randomTensor({17, 9}, rng)}); break;
+        case 13: x = {3, 1, 5, 8}; g = oneNode("MatMul", {}, x, {randomTensor({4, 8, 6}, rng)}); break;
+        case 14:
             x = {5, 12};
             g = oneNode("Gemm", {{"transB", Attribute::ofInt(1)}}, x, {randomTensor({7, 12}, rng), randomTensor({7}, rng)});
             break;
-        case 14:
+        case 15:
             x = {6, 4};
             g = oneNode("Gemm", {{"alpha", Attribute::ofFloat(0.5f)}, {"beta", Attribute::ofFloat(2.f)}}, x,
                         {randomTensor({4, 3}, rng), randomTensor({6, 3}, rng)});
             break;
-        case 15:
+        case 16:
             x = {2, 3, 8};
             g = oneNode("FullyConnected", {{"fused_activation", Attribute::ofString("RELU")}}, x,
                         {randomTensor({5, 24}, rng), randomTensor({5}, rng)});

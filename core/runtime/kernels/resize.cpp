@@ -84,6 +84,20 @@ private:
             t.index[0] = o;
             return t;
         };
+        if (m_mode == "nearest") {
+            // one source element per output element: a gather along each row (the FPN's 2x upsampling)
+            std::vector<int64_t> rows(static_cast<size_t>(OH)), cols(static_cast<size_t>(OW));
+            for (int64_t oh = 0; oh < OH; ++oh) rows[size_t(oh)] = tapsFor(r - 2, oh).index[0];
+            for (int64_t ow = 0; ow < OW; ++ow) cols[size_t(ow)] = tapsFor(r - 1, ow).index[0];
+#pragma omp parallel for collapse(2) if (planes * OH * OW > 65536)
+            for (int64_t p = 0; p < planes; ++p)
+                for (int64_t oh = 0; oh < OH; ++oh) {
+                    const float* row = x + p * H * W + rows[size_t(oh)] * W;
+                    float* yp = y + (p * OH + oh) * OW;
+                    for (int64_t ow = 0; ow < OW; ++ow) yp[ow] = row[cols[size_t(ow)]];
+                }
+            return true;
+        }
 #pragma omp parallel for collapse(2) if (planes * OH * OW > 65536)
         for (int64_t p = 0; p < planes; ++p)
             for (int64_t oh = 0; oh < OH; ++oh) {
