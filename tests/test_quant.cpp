@@ -443,6 +443,25 @@ private slots:
         }
     }
 
+    // Checks that graphs a and b (one rescaled from the other) compute the same outputs on inputs, within float
+    // rounding: 1e-4 of each output's largest magnitude.
+    static void sameFunction(const Graph& a, const Graph& b, const std::map<std::string, Tensor>& inputs)
+    {
+        std::vector<Tensor> ya = Interpreter(a).run(inputs), yb = Interpreter(b).run(inputs);
+        QCOMPARE(ya.size(), yb.size());
+        for (size_t o = 0; o < ya.size(); ++o) {
+            auto fa = ya[o].toFloat(), fb = yb[o].toFloat();
+            QCOMPARE(fa.size(), fb.size());
+            double largest = 0, diff = 0;
+            for (size_t i = 0; i < fa.size(); ++i) {
+                largest = std::max(largest, double(std::fabs(fa[i])));
+                diff = std::isnan(fa[i]) || std::isnan(fb[i]) ? INFINITY : std::max(diff, double(std::fabs(fa[i] - fb[i])));
+            }
+            qInfo("  output %zu: largest difference %.3g of %.3g", o, diff, largest);
+            QVERIFY(largest > 0 && diff <= 1e-4 * largest);
+        }
+    }
+
     static std::vector<test::ModelCase> equalizationCases()
     {
         std::vector<test::ModelCase> cases = test::onnxModelCases();
@@ -493,20 +512,8 @@ private slots:
         QVERIFY(e.changed.size() >= e.pairs * 2);  // at least both weights of each pair
         Tensor x = loadImageTensor(test::imagePath(model.image), model.pre, model.shape, model.nchw);
         const std::string input = m.graph.values[size_t(m.graph.inputs.at(0))].name;
-        std::vector<Tensor> a = Interpreter(m.graph).run({{input, x}});
-        std::vector<Tensor> b = Interpreter(e.graph).run({{input, x}});
-        QCOMPARE(a.size(), b.size());
-        for (size_t o = 0; o < a.size(); ++o) {
-            auto fa = a[o].toFloat(), fb = b[o].toFloat();
-            QCOMPARE(fa.size(), fb.size());
-            double largest = 0, diff = 0;
-            for (size_t i = 0; i < fa.size(); ++i) {
-                largest = std::max(largest, double(std::fabs(fa[i])));
-                diff = std::isnan(fa[i]) || std::isnan(fb[i]) ? INFINITY : std::max(diff, double(std::fabs(fa[i] - fb[i])));
-            }
-            qInfo("  output %zu: largest difference %.3g of %.3g", o, diff, largest);
-            QVERIFY(largest > 0 && diff <= 1e-4 * largest);
-        }
+        sameFunction(m.graph, e.graph, {{input, x}});
+        if (QTest::currentTestFailed()) return;
         // the weights did change: equalizing again finds the same pairs with nothing left to move
         EqualizationResult again = equalizeCrossLayer(e.graph);
         QCOMPARE(again.pairs, e.pairs);
@@ -548,20 +555,7 @@ private slots:
             return;
         }
         QVERIFY(s.changed.size() >= s.tensors * 2);  // at least a reader's weights and a producer's constant each
-        std::vector<Tensor> a = Interpreter(m.graph).run({{input, x}});
-        std::vector<Tensor> b = Interpreter(s.graph).run({{input, x}});
-        QCOMPARE(a.size(), b.size());
-        for (size_t o = 0; o < a.size(); ++o) {
-            auto fa = a[o].toFloat(), fb = b[o].toFloat();
-            QCOMPARE(fa.size(), fb.size());
-            double largest = 0, diff = 0;
-            for (size_t i = 0; i < fa.size(); ++i) {
-                largest = std::max(largest, double(std::fabs(fa[i])));
-                diff = std::isnan(fa[i]) || std::isnan(fb[i]) ? INFINITY : std::max(diff, double(std::fabs(fa[i] - fb[i])));
-            }
-            qInfo("  output %zu: largest difference %.3g of %.3g", o, diff, largest);
-            QVERIFY(largest > 0 && diff <= 1e-4 * largest);
-        }
+        sameFunction(m.graph, s.graph, {{input, x}});
     }
 
     void testSmoothedExportRunsInRuntime_data()

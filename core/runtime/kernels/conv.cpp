@@ -65,6 +65,71 @@ ConvGeometry convGeometry(const Node& node, const Shape& x, const Shape& w, cons
 
 namespace {
 
+// The memory a oneDNN convolution or deconvolution runs on: the producer's blocked source or a plain one reordered
+// into the layout the primitive prefers, its destination handed on blocked where the reader takes it (else reordered
+// to plain), and its weights reordered into the primitive's layout once when they are constant.
+struct DnnlOperands {
+    dnnl::memory::desc srcMd, dstMd, plainDstMd, userWeightsMd, biasMd;
+    dnnl::memory weights, srcScratch, dstScratch;
+    dnnl::reorder srcReorder, dstReorder;
+    bool weightsConst = false;
+
+    // The descriptors a primitive is made from: the producer's layout when it hands one over, else any.
+    static dnnl::memory::desc source(const PrepareContext& ctx, const dnnl::memory::dims& dims)
+    {
+        auto* opaqueIn = dynamic_cast<const DnnlLayout*>(ctx.inputLayouts[0].get());
+        return opaqueIn ? opaqueIn->desc : dnnl::memory::desc(dims, dt::f32, tag::any);
+    }
+
+    // After the primitive pd was made: reorders and scratch where plain tensors meet its layouts.
+    template <class PrimitiveDesc>
+    void bind(const PrimitiveDesc& pd, const PrepareContext& ctx, const dnnl::memory::desc& plainSrc)
+    {
+        auto* opaqueIn = dynamic_cast<const DnnlLayout*>(ctx.inputLayouts[0].get());
+        srcMd = opaqueIn ? opaqueIn->desc : plainSrc;
+        if (!opaqueIn && pd.src_desc() != plainSrc) {
+            srcScratch = dnnl::memory(pd.src_desc(), dnnlEngine());
+            srcReorder = dnnl::reorder(dnnl::memory(plainSrc, dnnlEngine(), nullptr), srcScratch);
+        }
+        dstMd = pd.dst_desc();
+        if (ctx.outputOpaqueAllowed && pd.dst_desc() != plainDstMd) {
+            ctx.outputLayout = std::make_shared<DnnlLayout>(pd.dst_desc(), plainDstMd);
+        } else if (pd.dst_desc() != plainDstMd) {
+            dstScratch = dnnl::memory(pd.dst_desc(), dnnlEngine());
+            dstReorder = dnnl::reorder(dstScratch, dnnl::memory(plainDstMd, dnnlEngine(), nullptr));
+        }
+        weights = dnnl::memory(pd.weights_desc(), dnnlEngine());
+        if (weightsConst) {
+            dnnl::memory user(userWeightsMd, dnnlEngine(), const_cast<void*>(ctx.constant(1)->raw()));
+            dnnl::reorder(user, weights).execute(dnnlStream(), user, weights);
+            dnnlStream().wait();
+        }
+    }
+
+    void execute(const dnnl::primitive& prim, const float* x, const float* w, const float* b, float* y)
+    {
+        auto& s = dnnlStream();
+        dnnl::memory src(srcMd, dnnlEngine(), const_cast<float*>(x));
+        if (srcReorder) {
+            srcReorder.execute(s, src, srcScratch);
+            src = srcScratch;
+        }
+        dnnl::memory dst = dstReorder ? dstScratch : dnnl::memory(dstMd, dnnlEngine(), y);
+        if (!weightsConst) {
+            dnnl::memory user(userWeightsMd, dnnlEngine(), const_cast<float*>(w));
+            dnnl::reorder(user, weights).execute(s, user, weights);
+        }
+        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_WEIGHTS, weights}};
+        if (b) args[DNNL_ARG_BIAS] = dnnl::memory(biasMd, dnnlEngine(), const_cast<float*>(b));
+        prim.execute(s, args);
+        if (dstReorder) {
+            dnnl::memory plain(plainDstMd, dnnlEngine(), y);
+            dstReorder.execute(s, dstScratch, plain);
+        }
+        s.wait();
+    }
+};
+
 /** Conv: y = act(conv(x, w) + b). */
 class ConvKernel : public Kernel {
 public:
@@ -95,7 +160,7 @@ public:
         if (ctx.inputTypes[0] != DataType::Float32) kernelError(m_node, "only float32 input is supported");
         m_g = convGeometry(m_node, ctx.inputShapes[0], ctx.inputShapes[1], ctx.outputShapes[0]);
         m_reference = ctx.reference;
-        m_weightsConst = ctx.constant(1) != nullptr;
+        m_io.weightsConst = ctx.constant(1) != nullptr;
         m_hasBias = ctx.has(2);
         if (m_hasBias && elementCount(ctx.inputShapes[2]) != m_g.OC)
             kernelError(m_node, "bias has " + std::to_string(elementCount(ctx.inputShapes[2])) + " values, expected " + std::to_string(m_g.OC));
@@ -109,29 +174,7 @@ public:
         const float* b = m_hasBias ? in[2]->data<float>() : nullptr;
         float* y = out[0]->data<float>();
         if (m_reference) return reference(x, w, b, y);
-        auto& s = dnnlStream();
-        // Reorders only where a plain tensor meets the layout the primitive prefers.
-        dnnl::memory src(m_srcMd, dnnlEngine(), const_cast<float*>(x));
-        if (m_srcReorder) {
-            m_srcReorder.execute(s, src, m_srcScratch);
-            src = m_srcScratch;
-        }
-        dnnl::memory dst = m_dstReorder ? m_dstScratch : dnnl::memory(m_dstMd, dnnlEngine(), y);
-        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
-        if (m_weightsConst) {
-            args[DNNL_ARG_WEIGHTS] = m_weights;
-        } else {
-            dnnl::memory user(m_userWeightsMd, dnnlEngine(), const_cast<float*>(w));
-            dnnl::reorder(user, m_weights).execute(s, user, m_weights);
-            args[DNNL_ARG_WEIGHTS] = m_weights;
-        }
-        if (b) args[DNNL_ARG_BIAS] = dnnl::memory(m_biasMd, dnnlEngine(), const_cast<float*>(b));
-        m_prim.execute(s, args);
-        if (m_dstReorder) {
-            dnnl::memory plain(m_plainDstMd, dnnlEngine(), y);
-            m_dstReorder.execute(s, m_dstScratch, plain);
-        }
-        s.wait();
+        m_io.execute(m_prim, x, w, b, y);
     }
 
 private:
@@ -141,46 +184,27 @@ private:
         using dims = dnnl::memory::dims;
         dims srcDims{g.N, g.C, g.H, g.W}, dstDims{g.N, g.OC, g.OH, g.OW};
         auto plainSrc = dnnl::memory::desc(srcDims, dt::f32, g.nhwc ? tag::nhwc : tag::nchw);
-        m_plainDstMd = dnnl::memory::desc(dstDims, dt::f32, g.nhwc ? tag::nhwc : tag::nchw);
-        auto* opaqueIn = dynamic_cast<const DnnlLayout*>(ctx.inputLayouts[0].get());
-        // The producer's layout when it hands one over; otherwise let oneDNN choose and reorder into it.
-        auto srcAny = opaqueIn ? opaqueIn->desc : dnnl::memory::desc(srcDims, dt::f32, tag::any);
+        m_io.plainDstMd = dnnl::memory::desc(dstDims, dt::f32, g.nhwc ? tag::nhwc : tag::nchw);
+        auto srcAny = DnnlOperands::source(ctx, srcDims);
         auto dstAny = dnnl::memory::desc(dstDims, dt::f32, tag::any);
-        m_userWeightsMd = weightDesc(g);
-        dnnl::memory::dims wDims = m_userWeightsMd.dims();
+        m_io.userWeightsMd = weightDesc(g);
+        dnnl::memory::dims wDims = m_io.userWeightsMd.dims();
         auto anyWeights = dnnl::memory::desc(wDims, dt::f32, tag::any);
-        m_biasMd = dnnl::memory::desc({g.OC}, dt::f32, tag::x);
+        m_io.biasMd = dnnl::memory::desc({g.OC}, dt::f32, tag::x);
         dnnl::primitive_attr attr;
         dnnl::post_ops ops;
         for (const Activation& a : m_acts) appendEltwise(ops, a);
         attr.set_post_ops(ops);
         auto desc = m_hasBias
                         ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                                          srcAny, anyWeights, m_biasMd, dstAny, {g.sh, g.sw},
+                                                          srcAny, anyWeights, m_io.biasMd, dstAny, {g.sh, g.sw},
                                                           {g.dh - 1, g.dw - 1}, {g.pt, g.pl}, {g.pb, g.pr})
                         : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
                                                           srcAny, anyWeights, dstAny, {g.sh, g.sw}, {g.dh - 1, g.dw - 1},
                                                           {g.pt, g.pl}, {g.pb, g.pr});
         auto pd = dnnl::convolution_forward::primitive_desc(desc, attr, dnnlEngine());
         m_prim = dnnl::convolution_forward(pd);
-        m_srcMd = opaqueIn ? opaqueIn->desc : plainSrc;
-        if (!opaqueIn && pd.src_desc() != plainSrc) {
-            m_srcScratch = dnnl::memory(pd.src_desc(), dnnlEngine());
-            m_srcReorder = dnnl::reorder(dnnl::memory(plainSrc, dnnlEngine(), nullptr), m_srcScratch);
-        }
-        m_dstMd = pd.dst_desc();
-        if (ctx.outputOpaqueAllowed && pd.dst_desc() != m_plainDstMd) {
-            ctx.outputLayout = std::make_shared<DnnlLayout>(pd.dst_desc(), m_plainDstMd);
-        } else if (pd.dst_desc() != m_plainDstMd) {
-            m_dstScratch = dnnl::memory(pd.dst_desc(), dnnlEngine());
-            m_dstReorder = dnnl::reorder(m_dstScratch, dnnl::memory(m_plainDstMd, dnnlEngine(), nullptr));
-        }
-        m_weights = dnnl::memory(pd.weights_desc(), dnnlEngine());
-        if (m_weightsConst) {
-            dnnl::memory user(m_userWeightsMd, dnnlEngine(), const_cast<void*>(ctx.constant(1)->raw()));
-            dnnl::reorder(user, m_weights).execute(dnnlStream(), user, m_weights);
-            dnnlStream().wait();
-        }
+        m_io.bind(pd, ctx, plainSrc);
     }
 
     void reference(const float* x, const float* w, const float* b, float* y) const
@@ -216,10 +240,8 @@ private:
     const Node& m_node;
     ConvGeometry m_g;
     std::vector<Activation> m_acts;
-    bool m_reference = false, m_weightsConst = false, m_hasBias = false;
-    dnnl::memory::desc m_srcMd, m_dstMd, m_plainDstMd, m_userWeightsMd, m_biasMd;
-    dnnl::memory m_weights, m_srcScratch, m_dstScratch;
-    dnnl::reorder m_srcReorder, m_dstReorder;
+    bool m_reference = false, m_hasBias = false;
+    DnnlOperands m_io;
     dnnl::convolution_forward m_prim;
 };
 
@@ -277,7 +299,7 @@ public:
             g.wg = icg * ocg * g.KH * g.KW; g.wi = ocg * g.KH * g.KW; g.wo = g.KH * g.KW; g.wh = g.KW; g.ww = 1;
         }
         m_hasBias = ctx.has(2);
-        m_weightsConst = ctx.constant(1) != nullptr;
+        m_io.weightsConst = ctx.constant(1) != nullptr;
         m_reference = ctx.reference || g.pb < 0 || g.pr < 0;
         // A kernel that tiles the output (kernel = stride, no padding) with few output channels: oneDNN pads those to
         // 16 in its blocked layout (PP-OCRv4 det's last layer, 24 -> 1 channel at 640x640: 6-10 ms, this loop 1-2).
@@ -295,26 +317,7 @@ public:
         float* y = out[0]->data<float>();
         if (m_reference) return reference(x, w, b, y);
         if (m_tiles) return tiles(x, w, b, y);
-        auto& s = dnnlStream();
-        // as ConvKernel: reorders only where a plain tensor meets the layout the primitive prefers
-        dnnl::memory src(m_srcMd, dnnlEngine(), const_cast<float*>(x));
-        if (m_srcReorder) {
-            m_srcReorder.execute(s, src, m_srcScratch);
-            src = m_srcScratch;
-        }
-        dnnl::memory dst = m_dstReorder ? m_dstScratch : dnnl::memory(m_dstMd, dnnlEngine(), y);
-        if (!m_weightsConst) {
-            dnnl::memory user(m_userWeightsMd, dnnlEngine(), const_cast<float*>(w));
-            dnnl::reorder(user, m_weights).execute(s, user, m_weights);
-        }
-        std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_WEIGHTS, m_weights}};
-        if (b) args[DNNL_ARG_BIAS] = dnnl::memory(m_biasMd, dnnlEngine(), const_cast<float*>(b));
-        m_prim.execute(s, args);
-        if (m_dstReorder) {
-            dnnl::memory plain(m_plainDstMd, dnnlEngine(), y);
-            m_dstReorder.execute(s, m_dstScratch, plain);
-        }
-        s.wait();
+        m_io.execute(m_prim, x, w, b, y);
     }
 
 private:
@@ -323,42 +326,24 @@ private:
         const ConvGeometry& g = m_g;
         const dnnl::memory::dims srcDims{g.N, g.C, g.H, g.W}, dstDims{g.N, g.OC, g.OH, g.OW};
         const auto plainSrc = dnnl::memory::desc(srcDims, dt::f32, g.nhwc ? tag::nhwc : tag::nchw);
-        m_plainDstMd = dnnl::memory::desc(dstDims, dt::f32, g.nhwc ? tag::nhwc : tag::nchw);
+        m_io.plainDstMd = dnnl::memory::desc(dstDims, dt::f32, g.nhwc ? tag::nhwc : tag::nchw);
         // Plain layouts make oneDNN fall back to its GEMM deconvolution (8 ms where the blocked JIT one takes 1 on
         // PP-OCRv4 det's head at 320x320): take the producer's blocked layout, or let oneDNN choose and reorder.
-        auto* opaqueIn = dynamic_cast<const DnnlLayout*>(ctx.inputLayouts[0].get());
-        const auto srcAny = opaqueIn ? opaqueIn->desc : dnnl::memory::desc(srcDims, dt::f32, tag::any);
+        const auto srcAny = DnnlOperands::source(ctx, srcDims);
         const auto dstAny = dnnl::memory::desc(dstDims, dt::f32, tag::any);
-        m_userWeightsMd = weightDesc(g);
-        dnnl::memory::dims wDims = m_userWeightsMd.dims();
-        m_biasMd = dnnl::memory::desc({g.OC}, dt::f32, tag::x);
+        m_io.userWeightsMd = weightDesc(g);
+        dnnl::memory::dims wDims = m_io.userWeightsMd.dims();
+        m_io.biasMd = dnnl::memory::desc({g.OC}, dt::f32, tag::x);
         auto anyWeights = dnnl::memory::desc(wDims, dt::f32, tag::any);
         auto desc = m_hasBias ? dnnl::deconvolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
-                                                                  srcAny, anyWeights, m_biasMd, dstAny, {g.sh, g.sw},
+                                                                  srcAny, anyWeights, m_io.biasMd, dstAny, {g.sh, g.sw},
                                                                   {g.dh - 1, g.dw - 1}, {g.pt, g.pl}, {g.pb, g.pr})
                               : dnnl::deconvolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
                                                                   srcAny, anyWeights, dstAny, {g.sh, g.sw}, {g.dh - 1, g.dw - 1},
                                                                   {g.pt, g.pl}, {g.pb, g.pr});
         auto pd = dnnl::deconvolution_forward::primitive_desc(desc, dnnlEngine());
         m_prim = dnnl::deconvolution_forward(pd);
-        m_srcMd = opaqueIn ? opaqueIn->desc : plainSrc;
-        if (!opaqueIn && pd.src_desc() != plainSrc) {
-            m_srcScratch = dnnl::memory(pd.src_desc(), dnnlEngine());
-            m_srcReorder = dnnl::reorder(dnnl::memory(plainSrc, dnnlEngine(), nullptr), m_srcScratch);
-        }
-        m_dstMd = pd.dst_desc();
-        if (ctx.outputOpaqueAllowed && pd.dst_desc() != m_plainDstMd) {
-            ctx.outputLayout = std::make_shared<DnnlLayout>(pd.dst_desc(), m_plainDstMd);
-        } else if (pd.dst_desc() != m_plainDstMd) {
-            m_dstScratch = dnnl::memory(pd.dst_desc(), dnnlEngine());
-            m_dstReorder = dnnl::reorder(m_dstScratch, dnnl::memory(m_plainDstMd, dnnlEngine(), nullptr));
-        }
-        m_weights = dnnl::memory(pd.weights_desc(), dnnlEngine());
-        if (m_weightsConst) {
-            dnnl::memory user(m_userWeightsMd, dnnlEngine(), const_cast<void*>(ctx.constant(1)->raw()));
-            dnnl::reorder(user, m_weights).execute(dnnlStream(), user, m_weights);
-            dnnlStream().wait();
-        }
+        m_io.bind(pd, ctx, plainSrc);
     }
 
     // Output tiles of KH x KW, one per input position (NCHW, one group): row a of tile (i, j) in channel oc is the
@@ -415,10 +400,8 @@ private:
 
     const Node& m_node;
     ConvGeometry m_g;
-    bool m_reference = false, m_hasBias = false, m_weightsConst = false, m_tiles = false;
-    dnnl::memory::desc m_srcMd, m_dstMd, m_plainDstMd, m_userWeightsMd, m_biasMd;
-    dnnl::memory m_weights, m_srcScratch, m_dstScratch;
-    dnnl::reorder m_srcReorder, m_dstReorder;
+    bool m_reference = false, m_hasBias = false, m_tiles = false;
+    DnnlOperands m_io;
     dnnl::deconvolution_forward m_prim;
 };
 
