@@ -71,6 +71,22 @@ private slots:
         QVERIFY2(r.err.find("sensitivity ranks FULL_QUANT and WEIGHT_QUANT plans") != std::string::npos, r.err.c_str());
     }
 
+    void testSensitivityReportsTaskMetrics()
+    {
+        // a face detector's outputs (scores and boxes per anchor) are not classes: beside the cosine, the report gives
+        // how many of float's detections the int8 plan keeps (box match, an F1 in [0, 1])
+        const std::string model = test::modelPath("ultraface_rfb_320.onnx");
+        const std::string calib = test::linkFiles({"face.jpg", "grace_hopper.jpg"}, test::imagePath("photos"), tmp("face_calib"));
+        const std::string ini = tmp("face.ini");
+        writeFileAtomic(ini, "[common_quant_param]\nquant_type=FULL_QUANT\n" + test::calibrationSection(calib, 2, test::pre({127.f}, {128.f}, 320, 240)));
+        Result r = cli({"sensitivity", "--fmk=ONNX", "--modelFile=" + model, "--configFile=" + ini, "--samples", "2"});
+        QCOMPARE(r.code, 0);
+        const size_t at = r.out.find(", box match ");
+        QVERIFY2(at != std::string::npos && r.out.find("mask IoU") == std::string::npos, r.out.c_str());
+        const double match = std::stod(r.out.substr(at + 12));
+        QVERIFY2(match > 0.5 && match <= 1.0, r.out.c_str());
+    }
+
     void testTargetCosineRaisesNodesAndReplays_data()
     {
         // target: ONNX full quantization tries int16 activations first; each row's target needs the way it names

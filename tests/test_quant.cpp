@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "formats/modelloader.h"
 #include "report/debugreport.h"
+#include "report/taskmetrics.h"
 #include "runtime/interpreter.h"
 #include "quant/equalization.h"
 #include "quant/simulate.h"
@@ -779,6 +780,37 @@ private slots:
         }
     }
 
+    void testBoxMatchOnAFaceDetector()
+    {
+        // ultraface's scores [1, 4420, 2] and boxes [1, 4420, 4] on a photo with a face: the same outputs match fully,
+        // boxes moved by their own width match none, no scores above 0.5 on one side match none
+        const test::ModelCase c = test::onnxModelCases().at(6);
+        QCOMPARE(c.file, std::string("ultraface_rfb_320.onnx"));
+        LoadResult m = loadModel(test::modelPath(c.file));
+        Tensor x = loadImageTensor(test::imagePath(c.image), c.pre, c.shape, c.nchw);
+        std::vector<Tensor> y = Interpreter(m.graph).run({{m.graph.values[size_t(m.graph.inputs.at(0))].name, x}});
+        QCOMPARE(y.size(), size_t(2));
+        std::vector<Shape> shapes{y[0].shape(), y[1].shape()};
+        std::vector<std::vector<std::vector<float>>> f{{y[0].toFloat(), y[1].toFloat()}};
+        const int boxes = y[0].shape().back() == 4 ? 0 : 1, scores = 1 - boxes;
+        size_t faces = 0;
+        for (size_t a = 0; a < f[0][size_t(scores)].size(); a += 2) faces += f[0][size_t(scores)][a + 1] > 0.5f;
+        qInfo("%zu anchors see a face", faces);
+        QVERIFY(faces > 0);
+        TaskMetrics same = taskMetrics(shapes, f, f);
+        QVERIFY(same.boxMatch && *same.boxMatch == 1.0 && !same.maskIoU);
+        auto moved = f;
+        auto& b = moved[0][size_t(boxes)];
+        for (size_t k = 0; k < b.size(); k += 4) {
+            const float w = b[k + 2] - b[k];
+            b[k] += w, b[k + 2] += w;
+        }
+        QVERIFY(*taskMetrics(shapes, moved, f).boxMatch == 0.0);
+        auto silent = f;
+        for (size_t a = 0; a < silent[0][size_t(scores)].size(); a += 2) silent[0][size_t(scores)][a] = 1.f, silent[0][size_t(scores)][a + 1] = 0.f;
+        QVERIFY(*taskMetrics(shapes, silent, f).boxMatch == 0.0);
+    }
+
     void testTextDetectorKeepsTheTextOnUnseenImages()
     {
         // ppocr_v4_det at 640x640, calibrated on images 1-6 of images/text, on images 7-12: the text masks
@@ -805,9 +837,12 @@ private slots:
         s.quantize(config);
         Interpreter quant(s.quantizedGraph(), {2, true, false}), ref(s.graph(), {2, true, false});
         double sum = 0, worst = 1;
+        std::vector<std::vector<std::vector<float>>> quantOutputs, floatOutputs;
         for (size_t i = 6; i < images.size(); ++i) {
             Tensor x = loadImageTensor(folder + "/" + images[i], pre, shape, true);
             auto q = quant.run({{"x", x}})[0].toFloat(), f = ref.run({{"x", x}})[0].toFloat();
+            quantOutputs.push_back({q});
+            floatOutputs.push_back({f});
             QCOMPARE(q.size(), f.size());
             QVERIFY(std::none_of(q.begin(), q.end(), [](float v) { return std::isnan(v); }));
             size_t both = 0, either = 0;
@@ -821,6 +856,10 @@ private slots:
         }
         QVERIFY2(worst >= 0.6, qPrintable(QString("worst IoU %1").arg(worst)));
         QVERIFY2(sum / 6 >= 0.8, qPrintable(QString("mean IoU %1").arg(sum / 6)));
+        // the task metric the CLI and the GUI report is this mean
+        const TaskMetrics m = taskMetrics({{1, 1, 640, 640}}, quantOutputs, floatOutputs);
+        QVERIFY(m.maskIoU && !m.boxMatch);
+        QVERIFY(std::fabs(*m.maskIoU - sum / 6) < 1e-12);
     }
 
     void testPaddleSlimMethodsAndOpTypeSelection()

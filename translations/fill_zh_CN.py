@@ -154,6 +154,10 @@ ZH = {
     'Debug report export cancelled.': '已取消调试报告导出。',
     'Back to the graph around this one (Backspace)': '返回外层图 (Backspace)',
     'Tensors measured on the first sample · comparing the outputs...': '已在第一个样本上测得各张量 · 正在比较输出...',
+    ', mask IoU %1': '，掩码 IoU %1',
+    ', box match %1': '，检测框匹配 %1',
+    'Output cosine: the quantized model\'s outputs against float on the first calibration samples. Mask IoU (probability-map outputs such as text detectors\'): overlap of the pixels above 0.3. Box match (box and score outputs): F1 of the detections above 0.5 whose boxes overlap at IoU 0.5 or more.':
+        '输出余弦：量化模型在前几个校准样本上的输出与浮点输出的余弦相似度。掩码 IoU（概率图输出，如文本检测器）：大于 0.3 的像素的重叠度。检测框匹配（检测框与得分输出）：得分高于 0.5、且框的 IoU 不低于 0.5 的检测结果的 F1。',
     'Overview of the whole graph: click or drag to move the view there': '整个图的概览：单击或拖动以将视图移到该处',
     'Open %1 (%n node(s))': '打开 %1（%n 个节点）',
     'A run is in progress: export when it has finished.': '正在运行：请在运行结束后导出。',

@@ -680,6 +680,18 @@ They are now in int16_activation_node (Ctrl+Z takes them back).</source>
         <source>Tensors measured on the first sample · comparing the outputs...</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Output cosine: the quantized model&apos;s outputs against float on the first calibration samples. Mask IoU (probability-map outputs such as text detectors&apos;): overlap of the pixels above 0.3. Box match (box and score outputs): F1 of the detections above 0.5 whose boxes overlap at IoU 0.5 or more.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, mask IoU %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>, box match %1</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>qs::ProjectDocument</name>

@@ -688,6 +688,18 @@ int16 激活：%4
         <source>Tensors measured on the first sample · comparing the outputs...</source>
         <translation>已在第一个样本上测得各张量 · 正在比较输出...</translation>
     </message>
+    <message>
+        <source>Output cosine: the quantized model&apos;s outputs against float on the first calibration samples. Mask IoU (probability-map outputs such as text detectors&apos;): overlap of the pixels above 0.3. Box match (box and score outputs): F1 of the detections above 0.5 whose boxes overlap at IoU 0.5 or more.</source>
+        <translation>输出余弦：量化模型在前几个校准样本上的输出与浮点输出的余弦相似度。掩码 IoU（概率图输出，如文本检测器）：大于 0.3 的像素的重叠度。检测框匹配（检测框与得分输出）：得分高于 0.5、且框的 IoU 不低于 0.5 的检测结果的 F1。</translation>
+    </message>
+    <message>
+        <source>, mask IoU %1</source>
+        <translation>，掩码 IoU %1</translation>
+    </message>
+    <message>
+        <source>, box match %1</source>
+        <translation>，检测框匹配 %1</translation>
+    </message>
 </context>
 <context>
     <name>qs::ProjectDocument</name>

@@ -355,6 +355,9 @@ void MainWindow::createActions()
 void MainWindow::retranslate()
 {
     setWindowTitle(m_doc->isLoaded() ? tr("%1 - Quantscope").arg(QFileInfo(m_doc->modelPath()).fileName()) : tr("Quantscope"));
+    m_runStatus->setToolTip(tr("Output cosine: the quantized model's outputs against float on the first calibration samples. "
+                               "Mask IoU (probability-map outputs such as text detectors'): overlap of the pixels above 0.3. "
+                               "Box match (box and score outputs): F1 of the detections above 0.5 whose boxes overlap at IoU 0.5 or more."));
     m_fileMenu->setTitle(tr("&File"));
     m_editMenu->setTitle(tr("&Edit"));
     m_recentMenu->setTitle(tr("Open &Recent"));
@@ -650,6 +653,10 @@ void MainWindow::onRunFinished(const RunOutcome& outcome)
         QString cosine = tr("output cosine %1 (%2 samples)").arg(outcome.outputCosine, 0, 'f', 5).arg(outcome.samples);
         if (previous && previous->samples == outcome.samples && previous->ok)
             cosine += tr(", was %1").arg(previous->outputCosine, 0, 'f', 5);
+        if (const TaskMetrics& t = outcome.taskMetrics; t.maskIoU)  // probability maps: what a detector's user reads off
+            cosine += tr(", mask IoU %1").arg(*t.maskIoU, 0, 'f', 3);
+        if (const TaskMetrics& t = outcome.taskMetrics; t.boxMatch)
+            cosine += tr(", box match %1").arg(*t.boxMatch, 0, 'f', 3);
         m_runStatus->setText(outcome.samples ? tr("%1, %2 float · %3 · %4 KiB")
                                                    .arg(quantized)
                                                    .arg(graph.totalNodeCount() - plan.quantizedNodes.size())

@@ -157,6 +157,9 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
                     }
                 }
                 out.outputCosine = outputCosine(quantizedOutputs, now->outputs);  // every output, as the CLI's sensitivity
+                std::vector<Shape> shapes;
+                for (const Tensor& t : firstOutputs) shapes.push_back(t.shape());
+                out.taskMetrics = taskMetrics(shapes, quantizedOutputs, now->outputs);
                 out.floatReference = std::move(now);
                 out.samples = int(n);
             }
@@ -185,6 +188,7 @@ void QuantizeJob::suggest(std::shared_ptr<Session> session, const IniDocument& c
             const SensitivityReport r = rankSensitivity(*session, config, o, sink, token.get());
             for (const NodeSensitivity& n : r.nodes) out.suggestions.emplace_back(n.node, n.cosine);
             out.outputCosine = r.baseline;
+            out.taskMetrics = r.baselineMetrics;
             out.samples = int(r.samples);
             out.ok = true;
         } catch (const Cancelled&) {

@@ -6,6 +6,7 @@
 
 #include "config/inidocument.h"
 #include "report/debugreport.h"
+#include "report/taskmetrics.h"
 #include "session/sensitivity.h"
 #include "session/progress.h"
 #include "session/session.h"
@@ -29,6 +30,7 @@ struct RunOutcome {
     QString error;
     std::vector<TensorRow> rows;
     double outputCosine = 0;
+    TaskMetrics taskMetrics;  // beside outputCosine, where the outputs are probability maps or detections
     int samples = 0;
     // suggest(): per weighted node, the output cosine with that node alone kept float (best first); outputCosine and
     // samples are then the ranking's baseline (rankSensitivity)

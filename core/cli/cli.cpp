@@ -76,6 +76,9 @@ const char* kUsage =
     "      memory). FULL_QUANT and WEIGHT_QUANT. --csv also writes the ranking (rank,node,op,cosine_kept_float,gain).\n"
     "      --alone: each node quantized alone with the other weighted nodes float instead (cosine_quantized_alone):\n"
     "      the damage each does by itself, which ranks better when the error is spread over many nodes.\n"
+    "      Beside the plan's output cosine it prints task metrics where the outputs are not classes: mask IoU for\n"
+    "      probability maps (pixels above 0.3, as DB text detectors binarise), box match for box + score outputs (F1\n"
+    "      of the detections above 0.5 whose boxes overlap at IoU >= 0.5).\n"
     "      convert and sensitivity run on every core unless --threads says otherwise (run: 1, for comparable timings).\n"
     "  config --template full|weight|mixed|dynamic\n"
     "      Prints a documented starting config.\n"
@@ -638,7 +641,9 @@ int cmdSensitivity(const Args& a, std::ostream& out, std::ostream& err)
     const SensitivityReport r = rankSensitivity(session, doc, o, bar);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::string csv = o.alone ? "rank,node,op,cosine_quantized_alone,gain\n" : "rank,node,op,cosine_kept_float,gain\n";
-    out << "output cosine against float: " << std::fixed << std::setprecision(5) << r.baseline << " (" << r.samples << " samples); "
+    const std::string metrics = describeTaskMetrics(r.baselineMetrics);
+    out << "output cosine against float: " << std::fixed << std::setprecision(5) << r.baseline << (metrics.empty() ? "" : ", " + metrics)
+        << " (" << r.samples << " samples); "
         << (o.alone ? "each weighted node quantized alone (the others float), least damage first:\n"
                     : "each weighted node kept float alone, best first:\n");
     for (size_t i = 0; i < r.nodes.size(); ++i) {

@@ -26,11 +26,16 @@ public:
         for (size_t i = first; i < first + count; ++i) {
             m_inputs.push_back(session.calibrationSample(i));
             m_reference.emplace_back();
-            for (const Tensor& t : floatRun.run(m_inputs.back())) m_reference.back().push_back(t.toFloat());
+            for (const Tensor& t : floatRun.run(m_inputs.back())) {
+                m_reference.back().push_back(t.toFloat());
+                if (i == first) m_shapes.push_back(t.shape());
+            }
         }
     }
     size_t samples() const { return m_inputs.size(); }
-    double cosine(const QuantPlan& plan, const CancelToken* cancel) const
+    double cosine(const QuantPlan& plan, const CancelToken* cancel) const { return cosine(plan, cancel, nullptr); }
+    // with the task metrics (mask IoU, box match) of the plan's outputs too
+    double cosine(const QuantPlan& plan, const CancelToken* cancel, TaskMetrics* metrics) const
     {
         const Graph sim = simulationGraph(m_graph, plan);
         Interpreter run(sim, {m_threads, true, false});
@@ -40,6 +45,7 @@ public:
             outputs.emplace_back();
             for (const Tensor& t : run.run(m_inputs[i])) outputs.back().push_back(t.toFloat());
         }
+        if (metrics) *metrics = taskMetrics(m_shapes, outputs, m_reference);
         return outputCosine(outputs, m_reference);
     }
 
@@ -48,6 +54,7 @@ private:
     int m_threads;
     std::vector<std::map<std::string, Tensor>> m_inputs;
     std::vector<std::vector<std::vector<float>>> m_reference;  // per sample, per output
+    std::vector<Shape> m_shapes;                                // of the outputs
 };
 
 std::vector<const Node*> weightedCandidates(const Graph& g, const QuantPlan& plan)
@@ -103,7 +110,7 @@ SensitivityReport rankFrom(Session& session, const IniDocument& config, const Qu
     const std::vector<const Node*> candidates = weightedCandidates(g, base);
     report.alone = options.alone;
     if (progress) progress(0, candidates.size() + 1, "sensitivity");
-    report.baseline = eval.cosine(base, cancel);
+    report.baseline = eval.cosine(base, cancel, &report.baselineMetrics);
     std::set<std::string> all;
     for (const Node* n : candidates) all.insert(n->name);
     for (size_t c = 0; c < candidates.size(); ++c) {

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "report/taskmetrics.h"
 #include "session/session.h"
 
 namespace qs {
@@ -23,6 +24,7 @@ struct NodeSensitivity {
 
 struct SensitivityReport {
     double baseline = 0;  // the output cosine of the config's own plan
+    TaskMetrics baselineMetrics;  // and its task metrics, where the outputs are maps or detections
     size_t samples = 0;
     bool alone = false;
     std::vector<NodeSensitivity> nodes;  // every weighted node the plan quantizes, highest cosine first
