@@ -97,6 +97,14 @@ std::optional<Activation> Activation::fromNode(const Node& node, const Graph& gr
     return a;
 }
 
+bool Activation::compose(const Activation& next)
+{
+    if (kind != Linear || next.kind != Linear) return false;
+    beta = next.alpha * beta + next.beta;
+    alpha *= next.alpha;
+    return true;
+}
+
 std::optional<Activation> Activation::scalarAffine(const Node& node, const Graph& graph, int x)
 {
     const std::string& op = node.opType;

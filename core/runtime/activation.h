@@ -23,6 +23,8 @@ struct Activation {
     static Activation fromFusedName(const std::string& name);
     // The activation a standalone node computes, if it is one that can be fused (Clip needs constant bounds).
     static std::optional<Activation> fromNode(const Node& node, const Graph& graph);
+    // Linear followed by Linear: this becomes both (a2 (a1 x + b1) + b2); false, unchanged, for any other pair
+    bool compose(const Activation& next);
     // x * c, x + c, x - c, c - x or x / c with a scalar float constant c, as a Linear activation of value x
     static std::optional<Activation> scalarAffine(const Node& node, const Graph& graph, int x);
 };

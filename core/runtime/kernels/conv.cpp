@@ -142,13 +142,7 @@ public:
     bool fuseActivation(const Activation& a) override
     {
         if (!m_acts.empty() && m_acts.back().kind != Activation::Linear) return false;
-        if (a.kind == Activation::Linear && !m_acts.empty()) {
-            // a scale then a shift: a2 (a1 x + b1) + b2
-            Activation& last = m_acts.back();
-            last.beta = a.alpha * last.beta + a.beta;
-            last.alpha *= a.alpha;
-            return true;
-        }
+        if (!m_acts.empty() && m_acts.back().compose(a)) return true;  // a scale then a shift: one linear post-op
         dnnl::post_ops probe;
         if (!appendEltwise(probe, a)) return false;
         m_acts.push_back(a);

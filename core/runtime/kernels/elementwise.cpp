@@ -79,7 +79,9 @@ public:
 
     bool fuseActivation(const Activation& a) override
     {
-        if (m_type != DataType::Float32 || isComparison(m_op) || m_act.kind != Activation::None) return false;
+        if (m_type != DataType::Float32 || isComparison(m_op)) return false;
+        if (m_act.compose(a)) return true;  // x / 6 * s + b: one pass
+        if (m_act.kind != Activation::None) return false;
         m_act = a;
         return true;
     }
