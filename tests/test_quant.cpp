@@ -6,6 +6,7 @@
 #include <QtTest>
 
 #include <filesystem>
+#include <optional>
 
 #include "calibration/datasource.h"
 #include "calibration/rangemethod.h"
@@ -463,6 +464,16 @@ private slots:
         }
     }
 
+    // the .jpg and .png files of folder, by name
+    static std::vector<std::string> sortedImages(const std::string& folder)
+    {
+        std::vector<std::string> images;
+        for (const auto& e : fs::directory_iterator(folder))
+            if (e.path().extension() == ".jpg" || e.path().extension() == ".png") images.push_back(e.path().filename().string());
+        std::sort(images.begin(), images.end());
+        return images;
+    }
+
     static std::vector<test::ModelCase> equalizationCases()
     {
         std::vector<test::ModelCase> cases = test::onnxModelCases();
@@ -473,6 +484,14 @@ private slots:
         cases.push_back({"face_detection_short_range.tflite", "photos/face.jpg", false, test::pre({127.5f}, {127.5f}, 128, 128),
                          {1, 128, 128, 3}});
         return cases;
+    }
+
+    // the case of equalizationCases() for file; nothing when there is none
+    static std::optional<test::ModelCase> equalizationCase(const QString& file)
+    {
+        for (const test::ModelCase& c : equalizationCases())
+            if (c.file == file.toStdString()) return c;
+        return std::nullopt;
     }
 
     void testCrossLayerEqualizationKeepsTheFunction_data()
@@ -498,9 +517,8 @@ private slots:
         // magnitude) on a real image, on every shared model, and finds each model's pairs.
         QFETCH(QString, file);
         QFETCH(int, pairs);
-        const std::vector<test::ModelCase> cases = equalizationCases();
-        auto found = std::find_if(cases.begin(), cases.end(), [&](const test::ModelCase& c) { return c.file == file.toStdString(); });
-        QVERIFY(found != cases.end());
+        const std::optional<test::ModelCase> found = equalizationCase(file);
+        QVERIFY(found);
         const test::ModelCase& model = *found;
         LoadResult m = loadModel(test::modelPath(model.file));
         EqualizationResult e = equalizeCrossLayer(m.graph);
@@ -541,9 +559,8 @@ private slots:
         // (within float rounding: 1e-4 of the output's largest magnitude) on a real image, on every shared model; the
         // activations it smoothed now span fewer orders of magnitude across their channels.
         QFETCH(QString, file);
-        const std::vector<test::ModelCase> cases = equalizationCases();
-        auto found = std::find_if(cases.begin(), cases.end(), [&](const test::ModelCase& c) { return c.file == file.toStdString(); });
-        QVERIFY(found != cases.end());
+        const std::optional<test::ModelCase> found = equalizationCase(file);
+        QVERIFY(found);
         const test::ModelCase& model = *found;
         LoadResult m = loadModel(test::modelPath(model.file));
         Tensor x = loadImageTensor(test::imagePath(model.image), model.pre, model.shape, model.nchw);
@@ -576,17 +593,13 @@ private slots:
         // biases take the shifts), and the file computes what Quantscope simulated, in the runtime too.
         QFETCH(QString, model);
         QFETCH(QString, alpha);
-        const std::vector<test::ModelCase> cases = equalizationCases();
-        auto found = std::find_if(cases.begin(), cases.end(), [&](const test::ModelCase& c) { return c.file == model.toStdString(); });
-        QVERIFY(found != cases.end());
+        const std::optional<test::ModelCase> found = equalizationCase(model);
+        QVERIFY(found);
         const test::ModelCase& m = *found;
         const bool onnx = model.endsWith(".onnx");
         QTemporaryDir dir;
         const std::string folder = test::imagePath(fs::path(m.image).parent_path().string());
-        std::vector<std::string> images;
-        for (const auto& e : fs::directory_iterator(folder))
-            if (e.path().extension() == ".jpg" || e.path().extension() == ".png") images.push_back(e.path().filename().string());
-        std::sort(images.begin(), images.end());
+        const std::vector<std::string> images = sortedImages(folder);
         QVERIFY(images.size() >= 9);
         const std::string calib = test::linkFiles({images.begin(), images.begin() + 6}, folder, dir.filePath("calib").toStdString());
         Diagnostics d;
@@ -818,10 +831,7 @@ private slots:
         // and the pieces of its decomposed HardSwish ran in float between the int8 convolutions, two of these images
         // lost every text pixel (IoU 0, mean 0.58).
         const std::string folder = test::imagePath("text");
-        std::vector<std::string> images;
-        for (const auto& e : fs::directory_iterator(folder))
-            if (e.path().extension() == ".jpg" || e.path().extension() == ".png") images.push_back(e.path().filename().string());
-        std::sort(images.begin(), images.end());
+        const std::vector<std::string> images = sortedImages(folder);
         QCOMPARE(images.size(), size_t(12));
         QTemporaryDir dir;
         const ImagePreprocess pre = test::pre({123.675f, 116.28f, 103.53f}, {58.395f, 57.12f, 57.375f}, 640, 640);

@@ -217,13 +217,8 @@ std::string ProjectDocument::dataSettings() const
 {
     std::string sig;
     for (const auto& [k, v] : m_config.entries("data_preprocess_param")) sig += k + "=" + v + "\n";
-    // the calibrated graph: equalized, smoothed (FULL_QUANT only) or not
-    sig += "cross_layer_equalization=" + configValue(m_config, "quantscope_param", "cross_layer_equalization") + "\n";
-    const std::string alpha = m_config.get("full_quant_param", "smooth_alpha").value_or("");
-    const std::string shift = configValue(m_config, "full_quant_param", "enable_smooth_shift");
-    if (!alpha.empty() || shift == "true")
-        sig += "smooth_alpha=" + alpha + "\nenable_smooth_shift=" + shift + "\nquant_type=" + configValue(m_config, "common_quant_param", "quant_type") + "\n";
-    return sig;
+    // the calibrated graph: equalized, smoothed or as loaded (the session's own rule)
+    return sig + "graph=" + Session::graphPreparation(m_config) + "\n";
 }
 
 bool ProjectDocument::inNameList(const char* section, const char* key, const QString& node) const

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include "quant/optypes.h"
@@ -76,6 +77,15 @@ bool positivelyHomogeneous(const Graph& g, const Node& a)
     return !hi && (!lo || *lo == 0.f);
 }
 
+// The float data of constant v, to change: its own copy the first time (copies of a graph share constants), and v
+// recorded in changed.
+float* writableConstant(Graph& g, int v, std::set<std::string>& changed)
+{
+    Value& value = g.values[size_t(v)];
+    if (changed.insert(value.name).second) value.constant = value.constant->clone();
+    return value.constant->data<float>();
+}
+
 struct Pair {
     int first, second;  // node indices
     int64_t channels;
@@ -145,11 +155,7 @@ EqualizationResult equalizeCrossLayer(const Graph& source)
         return result;
     }
     // the constants a pair rescales get their own storage first (copies of the graph share it)
-    auto writable = [&](int v) -> float* {
-        Value& value = g.values[size_t(v)];
-        if (result.changed.insert(value.name).second) value.constant = value.constant->clone();
-        return value.constant->data<float>();
-    };
+    auto writable = [&](int v) { return writableConstant(g, v, result.changed); };
     constexpr int kMaxSweeps = 1000;  // a chain of 26 pairs (vww_96) settles after about 420
     constexpr double kSettled = 1e-4;     // largest |log s| of a sweep that ends the iteration
     constexpr double kNegligible = 1e-3;  // of the largest channel range
@@ -239,9 +245,9 @@ public:
             const bool biased = n.inputs.size() > 2 && n.inputs[2] >= 0;
             if (biased ? !isVector(n.inputs[2]) : shifting) return false;
             if (n.opType == "Gemm" && (n.attrFloat("alpha", 1.f) != 1.f || n.attrFloat("beta", 1.f) != 1.f)) return false;
-            if (!apply) return true;
             const auto index = weightIndexer(n, w->shape(), -1);
-            if (!index) return false;
+            if (!index) return false;  // (decided in the dry run: an applying call changes nothing before it returns false)
+            if (!apply) return true;
             float* x = writable(n.inputs[1]);
             for (int64_t k = 0; k < w->count(); ++k) x[k] /= s[size_t(index(k).outChannel)];
             if (biased) {
@@ -294,12 +300,7 @@ public:
         return false;
     }
 
-    float* writable(int v)
-    {
-        Value& value = m_g.values[size_t(v)];
-        if (m_changed.insert(value.name).second) value.constant = value.constant->clone();
-        return value.constant->data<float>();
-    }
+    float* writable(int v) { return writableConstant(m_g, v, m_changed); }
 
 private:
     // Replaces constant v by per-channel values f(old value of channel c, c): shaped [C] on the last axis, [C, 1, ...]
@@ -400,8 +401,10 @@ SmoothingResult smoothActivations(const Graph& source, double alpha, bool shift,
         result.why = "no calibration samples to measure the channels on";
         return result;
     }
-    // every value's shape for the samples' inputs (the graph may not say)
-    const std::vector<Shape> shapes = Interpreter(g, InterpreterOptions{1, false, false, false, {}}).valueShapes(sample(0));
+    // unfused, so that every target is observed; planned once for the shapes (the graph may not say them) and the pass
+    const std::map<std::string, Tensor> first = sample(0);
+    auto interp = std::make_unique<Interpreter>(g, InterpreterOptions{threads, false, false, false, {}});
+    const std::vector<Shape> shapes = interp->valueShapes(first);
     std::vector<SmoothTarget> targets = smoothTargets(g, shapes);
     {
         // only tensors whose producers can take the division
@@ -425,11 +428,10 @@ SmoothingResult smoothActivations(const Graph& source, double alpha, bool shift,
         targets[i].hi.assign(size_t(targets[i].channels), -INFINITY);
     }
     {
-        Interpreter interp(g, InterpreterOptions{threads, false, false, false, {}});
         for (size_t i = 0; i < samples; ++i) {
             if (cancel) cancel->check();
             if (progress) progress(i, samples, "smooth");
-            interp.run(sample(i), [&](int, int value, const Tensor& t) {
+            interp->run(i == 0 ? first : sample(i), [&](int, int value, const Tensor& t) {
                 if (targetOf[size_t(value)] < 0 || t.type() != DataType::Float32) return;
                 SmoothTarget& target = targets[size_t(targetOf[size_t(value)])];
                 const Shape& shape = t.shape();
@@ -447,6 +449,7 @@ SmoothingResult smoothActivations(const Graph& source, double alpha, bool shift,
             });
         }
         if (progress) progress(samples, samples, "smooth");
+        interp.reset();  // it reads the constants changed below
     }
 
     Smoother smoother(g, shapes, result.changed);

@@ -44,21 +44,42 @@ const Graph& Session::graph() const
     return m_prepared ? m_prepared->graph : m_model->graph;
 }
 
-void Session::prepareGraph(const IniDocument& config, const CalibrationData* data, const ProgressSink& progress,
-                           const CancelToken* cancel, int threads)
+namespace {
+struct Preparation {
+    bool equalize = false, smooth = false, shift = false;
+    double alpha = 0.5;
+    std::string key() const
+    {
+        return std::string(equalize ? "cross_layer_equalization;" : "") +
+               (smooth ? "smooth_alpha=" + std::to_string(alpha) + (shift ? ";shift" : "") : "");
+    }
+};
+
+Preparation preparationOf(const IniDocument& config)
 {
-    graph();  // throws when nothing is loaded
-    const bool equalize = parseBool(configValue(config, "quantscope_param", "cross_layer_equalization")).value_or(false);
+    Preparation p;
+    p.equalize = parseBool(configValue(config, "quantscope_param", "cross_layer_equalization")).value_or(false);
     const char* F = "full_quant_param";
     // smoothing is on when smooth_alpha is given (its schema default, 0.5, serves enable_smooth_shift alone)
     const std::optional<std::string> alphaGiven = config.get(F, "smooth_alpha");
     const std::optional<double> alpha = alphaGiven ? parseFloat(*alphaGiven) : std::nullopt;
-    const bool shift = parseBool(configValue(config, F, "enable_smooth_shift")).value_or(false);
-    const bool smooth = configValue(config, "common_quant_param", "quant_type") == "FULL_QUANT" && (alpha || shift);
-    std::string want = equalize ? "cross_layer_equalization;" : "";
-    if (smooth) want += "smooth_alpha=" + std::to_string(alpha.value_or(0.5)) + (shift ? ";shift" : "");
+    p.shift = parseBool(configValue(config, F, "enable_smooth_shift")).value_or(false);
+    p.smooth = configValue(config, "common_quant_param", "quant_type") == "FULL_QUANT" && (alpha || p.shift);
+    p.alpha = alpha.value_or(0.5);
+    return p;
+}
+}  // namespace
+
+std::string Session::graphPreparation(const IniDocument& config) { return preparationOf(config).key(); }
+
+void Session::prepareGraph(const IniDocument& config, const CalibrationData* data, const ProgressSink& progress,
+                           const CancelToken* cancel, int threads)
+{
+    graph();  // throws when nothing is loaded
+    const Preparation asked = preparationOf(config);
+    const std::string want = asked.key();
     // new data: smoothing measures its channels again
-    if (want == m_preparedFor && !(smooth && data)) return;
+    if (want == m_preparedFor && !(asked.smooth && data)) return;
     if (!m_stats.empty() && !data)
         throw InputError("[quantscope_param] cross_layer_equalization or [full_quant_param] smooth_alpha / enable_smooth_shift changed "
                          "since calibration: calibrate again");
@@ -70,7 +91,7 @@ void Session::prepareGraph(const IniDocument& config, const CalibrationData* dat
     m_preparedFor.clear();
     if (want.empty()) return;
     auto prepared = std::make_shared<Prepared>();
-    if (equalize) {
+    if (asked.equalize) {
         EqualizationResult e = equalizeCrossLayer(m_model->graph);
         prepared->graph = std::move(e.graph);
         prepared->equalizedPairs = e.pairs;
@@ -78,11 +99,11 @@ void Session::prepareGraph(const IniDocument& config, const CalibrationData* dat
     } else {
         prepared->graph = m_model->graph;
     }
-    if (smooth) {
+    if (asked.smooth) {
         if (!data) throw InputError("calibrate before quantizing: SmoothQuant measures the activations' channels on the calibration data");
         // the channel ranges from up to 32 samples (SmoothQuant's scales follow the extremes, which few samples show)
         constexpr size_t kSmoothingSamples = 32;
-        SmoothingResult s = smoothActivations(prepared->graph, alpha.value_or(0.5), shift, std::min(kSmoothingSamples, data->size()),
+        SmoothingResult s = smoothActivations(prepared->graph, asked.alpha, asked.shift, std::min(kSmoothingSamples, data->size()),
                                               [data](size_t i) { return data->sample(i); }, threads, progress, cancel);
         prepared->graph = std::move(s.graph);
         prepared->smoothedTensors = s.tensors;

@@ -32,6 +32,9 @@ public:
         return m_model->warnings;
     }
     const std::string& modelPath() const { return m_path; }
+    // What config asks of the graph that is calibrated ("" for the loaded one as it is: no cross-layer equalization,
+    // no SmoothQuant): statistics taken on one such graph do not serve another.
+    static std::string graphPreparation(const IniDocument& config);
 
     // One pass over the calibration data of config ([data_preprocess_param]); collects statistics of every float
     // activation in bounded memory. threads: interpreter threads.
