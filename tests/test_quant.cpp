@@ -894,11 +894,14 @@ private slots:
             for (const auto& [name, p] : plan.activations)
                 QVERIFY2(std::isfinite(p.scale[0]) && p.scale[0] > 0, qPrintable(QString::fromStdString(method + " " + name)));
             width[method] = plan.activations.at(probe).scale[0];
+            if (method == "MSE")  // the probe never goes below 0: all 256 levels stay on its side, as MAX_MIN's do
+                QCOMPARE(plan.activations.at(probe).zeroPoint.at(0), int32_t(plan.activations.at(probe).qmin()));
         }
         // The observed range is the widest; the clipping methods choose narrower ones; ABS_MAX covers [-a, a].
         QCOMPARE(width.size(), size_t(7));
         QVERIFY(width["ABS_MAX"] >= width["MAX_MIN"]);
         for (const char* m : {"KL", "REMOVAL_OUTLIER", "HIST", "MSE", "AVG"}) QVERIFY2(width[m] <= width["ABS_MAX"], m);
+        QVERIFY(width["MSE"] <= width["MAX_MIN"]);
 
         // quantizable_op_type=conv2d: the depthwise convolutions stay float, the others run in int8.
         config.set("full_quant_param", "activation_quant_method", "MAX_MIN");
