@@ -61,7 +61,7 @@ private slots:
         std::vector<std::string> lines;
         while (std::getline(rows, line)) lines.push_back(line);
         QVERIFY(!lines.empty());
-        QCOMPARE(lines.front(), std::string("rank,node,op,cosine_kept_float,gain"));
+        QCOMPARE(lines.front(), std::string("rank,node,op,cosine_kept_float,gain,log10_error"));
         QCOMPARE(lines.size(), weighted + 1);
         // dynamic quantization's run-time scales are not simulated in memory: said, not guessed
         const std::string dyn = tmp("sens_dyn.ini");

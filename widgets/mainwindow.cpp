@@ -631,10 +631,10 @@ void MainWindow::onRunFinished(const RunOutcome& outcome)
         m_sensitivity->setRanking(graph, outcome.suggestions, outcome.outputCosine, size_t(outcome.samples));
         m_tabs->setCurrentWidget(m_sensitivity);
         m_runStatus->setText(tr("Best node to skip: %1 (output cosine %2 -> %3)")
-                                 .arg(QString::fromStdString(outcome.suggestions.front().first))
+                                 .arg(QString::fromStdString(outcome.suggestions.front().node))
                                  .arg(outcome.outputCosine, 0, 'f', 5)
-                                 .arg(outcome.suggestions.front().second, 0, 'f', 5));
-        m_results->selectNode(outcome.suggestions.front().first);
+                                 .arg(outcome.suggestions.front().cosine, 0, 'f', 5));
+        m_results->selectNode(outcome.suggestions.front().node);
     } else {
         // the document kept this run (and the one before it); no job runs now, so the session is this thread's
         const QuantPlan& plan = *m_doc->plan();

@@ -186,7 +186,7 @@ void QuantizeJob::suggest(std::shared_ptr<Session> session, const IniDocument& c
             SensitivityOptions o;
             o.threads = 2;
             const SensitivityReport r = rankSensitivity(*session, config, o, sink, token.get());
-            for (const NodeSensitivity& n : r.nodes) out.suggestions.emplace_back(n.node, n.cosine);
+            out.suggestions = r.nodes;
             out.outputCosine = r.baseline;
             out.taskMetrics = r.baselineMetrics;
             out.samples = int(r.samples);

@@ -34,7 +34,7 @@ struct RunOutcome {
     int samples = 0;
     // suggest(): per weighted node, the output cosine with that node alone kept float (best first); outputCosine and
     // samples are then the ranking's baseline (rankSensitivity)
-    std::vector<std::pair<std::string, double>> suggestions;
+    std::vector<NodeSensitivity> suggestions;
     // start() with [quantscope_param] target_cosine: the search ran (searchTargetCosine), and the run quantized with
     // its choice (withTargetChoice)
     bool targetSearched = false;

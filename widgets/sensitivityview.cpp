@@ -88,7 +88,7 @@ SensitivityView::SensitivityView(QWidget* parent) : QWidget(parent)
     clear();
 }
 
-void SensitivityView::setRanking(const Graph& graph, const std::vector<std::pair<std::string, double>>& ranking, double baseline,
+void SensitivityView::setRanking(const Graph& graph, const std::vector<NodeSensitivity>& ranking, double baseline,
                                  size_t samples)
 {
     m_ranking = ranking;
@@ -97,7 +97,8 @@ void SensitivityView::setRanking(const Graph& graph, const std::vector<std::pair
     m_table->setSortingEnabled(false);
     m_table->setRowCount(int(ranking.size()));
     for (int r = 0; r < int(ranking.size()); ++r) {
-        const auto& [name, cosine] = ranking[size_t(r)];
+        const std::string& name = ranking[size_t(r)].node;
+        const double cosine = ranking[size_t(r)].cosine;
         const Node* n = findAnyNode(graph, name);
         m_table->setItem(r, ColRank, number(r + 1, 0));
         auto* node = new QTableWidgetItem(QString::fromStdString(name));
@@ -136,7 +137,7 @@ int SensitivityView::rowCount() const { return m_table->rowCount(); }
 QStringList SensitivityView::topNodes(int k) const
 {
     QStringList out;
-    for (size_t i = 0; i < m_ranking.size() && int(i) < k; ++i) out << QString::fromStdString(m_ranking[i].first);
+    for (size_t i = 0; i < m_ranking.size() && int(i) < k; ++i) out << QString::fromStdString(m_ranking[i].node);
     return out;
 }
 

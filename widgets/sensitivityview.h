@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "session/sensitivity.h"
 
 class QDoubleSpinBox;
 class QLabel;
@@ -25,7 +26,7 @@ public:
 
     // ranking: (node, output cosine with it float), best first; baseline: the plan's own output cosine on the same
     // samples. graph gives the op types (nodes inside subgraphs included).
-    void setRanking(const Graph& graph, const std::vector<std::pair<std::string, double>>& ranking, double baseline, size_t samples);
+    void setRanking(const Graph& graph, const std::vector<NodeSensitivity>& ranking, double baseline, size_t samples);
     void clear();
     int rowCount() const;
     QStringList topNodes(int k) const;  // the k best, in ranking order
@@ -41,7 +42,7 @@ protected:
 private:
     void retranslate();
 
-    std::vector<std::pair<std::string, double>> m_ranking;
+    std::vector<NodeSensitivity> m_ranking;
     double m_baseline = 0;
     size_t m_samples = 0;
     QLabel* m_caption = nullptr;

@@ -73,9 +73,11 @@ const char* kUsage =
     "          [--threads N]\n"
     "      Calibrates, then ranks every weighted node the config's plan quantizes by the model output's cosine against\n"
     "      float with that node alone kept float (on the first N calibration samples, default 8; plans simulated in\n"
-    "      memory). FULL_QUANT and WEIGHT_QUANT. --csv also writes the ranking (rank,node,op,cosine_kept_float,gain).\n"
+    "      memory). FULL_QUANT and WEIGHT_QUANT. --csv also writes the ranking\n"
+    "      (rank,node,op,cosine_kept_float,gain,log10_error: the mean over samples of log10(1 - cosine)).\n"
     "      --alone: each node quantized alone with the other weighted nodes float instead (cosine_quantized_alone):\n"
-    "      the damage each does by itself, which ranks better when the error is spread over many nodes.\n"
+    "      the damage each does by itself, which ranks better when the error is spread over many nodes; ordered by\n"
+    "      log10_error, in which each sample counts alike (the mean cosine follows the worst samples, less stably).\n"
     "      Beside the plan's output cosine it prints task metrics where the outputs are not classes: mask IoU for\n"
     "      probability maps (pixels above 0.3, as DB text detectors binarise), box match for box + score outputs (F1\n"
     "      of the detections above 0.5 whose boxes overlap at IoU >= 0.5).\n"
@@ -640,18 +642,20 @@ int cmdSensitivity(const Args& a, std::ostream& out, std::ostream& err)
     session.calibrate(doc, bar, nullptr, o.threads);
     const SensitivityReport r = rankSensitivity(session, doc, o, bar);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::string csv = o.alone ? "rank,node,op,cosine_quantized_alone,gain\n" : "rank,node,op,cosine_kept_float,gain\n";
+    std::string csv = o.alone ? "rank,node,op,cosine_quantized_alone,gain,log10_error\n" : "rank,node,op,cosine_kept_float,gain,log10_error\n";
     const std::string metrics = describeTaskMetrics(r.baselineMetrics);
     out << "output cosine against float: " << std::fixed << std::setprecision(5) << r.baseline << (metrics.empty() ? "" : ", " + metrics)
         << " (" << r.samples << " samples); "
-        << (o.alone ? "each weighted node quantized alone (the others float), least damage first:\n"
-                    : "each weighted node kept float alone, best first:\n");
+        << (o.alone ? "each weighted node quantized alone (the others float), least damage first by the mean over samples "
+                      "of log10(1 - cosine):\n"
+                    : "each weighted node kept float alone, best first:\n")
+        << "   #  cosine    change    log10(1-cos)  node\n";
     for (size_t i = 0; i < r.nodes.size(); ++i) {
         const NodeSensitivity& n = r.nodes[i];
-        out << std::setw(4) << i + 1 << "  " << n.cosine << "  " << std::showpos << n.cosine - r.baseline << std::noshowpos << "  " << n.node
-            << " (" << n.op << ")\n";
+        out << std::setw(4) << i + 1 << "  " << n.cosine << "  " << std::showpos << n.cosine - r.baseline << std::noshowpos << "  "
+            << std::setw(12) << std::setprecision(3) << n.logError << std::setprecision(5) << "  " << n.node << " (" << n.op << ")\n";
         csv += std::to_string(i + 1) + "," + csvCell(n.node) + "," + csvCell(n.op) + "," + std::to_string(n.cosine) + "," +
-               std::to_string(n.cosine - r.baseline) + "\n";
+               std::to_string(n.cosine - r.baseline) + "," + std::to_string(n.logError) + "\n";
     }
     out << r.nodes.size() << " nodes ranked in " << std::setprecision(1) << seconds << " s (calibration included)\n";
     if (a.has("csv")) {

@@ -193,7 +193,10 @@ double cosineSimilarity(const std::vector<float>& a, const std::vector<float>& b
     return a.size() != b.size() ? 0 : cosineSimilarity(a.data(), b.data(), a.size());
 }
 
-double outputCosine(const std::vector<std::vector<std::vector<float>>>& outputs, const std::vector<std::vector<std::vector<float>>>& reference)
+namespace {
+// outputCosine's aggregation with each cosine c scored as f(c)
+template <class F>
+double outputScore(const std::vector<std::vector<std::vector<float>>>& outputs, const std::vector<std::vector<std::vector<float>>>& reference, F f)
 {
     constexpr size_t kSmall = 8;
     if (outputs.empty() || outputs.size() != reference.size()) return 0;
@@ -205,7 +208,7 @@ double outputCosine(const std::vector<std::vector<std::vector<float>>>& outputs,
     for (size_t o = 0; o < count; ++o) {
         if (reference[0][o].size() >= kSmall) {
             double mean = 0;
-            for (size_t i = 0; i < outputs.size(); ++i) mean += cosineSimilarity(outputs[i][o], reference[i][o]);
+            for (size_t i = 0; i < outputs.size(); ++i) mean += f(cosineSimilarity(outputs[i][o], reference[i][o]));
             sum += mean / double(outputs.size());
         } else {
             std::vector<float> a, b;
@@ -213,10 +216,21 @@ double outputCosine(const std::vector<std::vector<std::vector<float>>>& outputs,
                 a.insert(a.end(), outputs[i][o].begin(), outputs[i][o].end());
                 b.insert(b.end(), reference[i][o].begin(), reference[i][o].end());
             }
-            sum += cosineSimilarity(a, b);
+            sum += f(cosineSimilarity(a, b));
         }
     }
     return sum / double(count);
+}
+}  // namespace
+
+double outputCosine(const std::vector<std::vector<std::vector<float>>>& outputs, const std::vector<std::vector<std::vector<float>>>& reference)
+{
+    return outputScore(outputs, reference, [](double c) { return c; });
+}
+
+double outputLogError(const std::vector<std::vector<std::vector<float>>>& outputs, const std::vector<std::vector<std::vector<float>>>& reference)
+{
+    return outputScore(outputs, reference, [](double c) { return std::log10(std::max(1.0 - c, 1e-12)); });
 }
 
 namespace {

@@ -28,6 +28,10 @@ double cosineSimilarity(const float* a, const float* b, size_t n);
 // per-sample cosine is 1 whenever the signs agree, the cosine of all samples' values together; then the mean over
 // the outputs. 0 when the two do not have the same samples and outputs.
 double outputCosine(const std::vector<std::vector<std::vector<float>>>& outputs, const std::vector<std::vector<std::vector<float>>>& reference);
+// The same samples and outputs scored by the mean of log10(1 - cosine) (floored at 1e-12) instead of the cosine: a
+// sample whose output is 10x closer to float counts the same whether it started at 0.9 or at 0.999, where the mean
+// cosine is decided by the worst samples. Lower is better; 0 when the two do not have the same samples and outputs.
+double outputLogError(const std::vector<std::vector<std::vector<float>>>& outputs, const std::vector<std::vector<std::vector<float>>>& reference);
 // s as one CSV cell: quoted (with quotes doubled) when it holds a comma, a quote or a line break
 std::string csvCell(const std::string& s);
 

@@ -33,9 +33,12 @@ public:
         }
     }
     size_t samples() const { return m_inputs.size(); }
-    double cosine(const QuantPlan& plan, const CancelToken* cancel) const { return cosine(plan, cancel, nullptr); }
-    // with the task metrics (mask IoU, box match) of the plan's outputs too
-    double cosine(const QuantPlan& plan, const CancelToken* cancel, TaskMetrics* metrics) const
+    double cosine(const QuantPlan& plan, const CancelToken* cancel) const { return score(plan, cancel).cosine; }
+    struct Score {
+        double cosine, logError;  // outputCosine, outputLogError
+    };
+    // metrics: also the task metrics (mask IoU, box match) of the plan's outputs
+    Score score(const QuantPlan& plan, const CancelToken* cancel, TaskMetrics* metrics = nullptr) const
     {
         const Graph sim = simulationGraph(m_graph, plan);
         Interpreter run(sim, {m_threads, true, false});
@@ -46,7 +49,7 @@ public:
             for (const Tensor& t : run.run(m_inputs[i])) outputs.back().push_back(t.toFloat());
         }
         if (metrics) *metrics = taskMetrics(m_shapes, outputs, m_reference);
-        return outputCosine(outputs, m_reference);
+        return {outputCosine(outputs, m_reference), outputLogError(outputs, m_reference)};
     }
 
 private:
@@ -110,7 +113,7 @@ SensitivityReport rankFrom(Session& session, const IniDocument& config, const Qu
     const std::vector<const Node*> candidates = weightedCandidates(g, base);
     report.alone = options.alone;
     if (progress) progress(0, candidates.size() + 1, "sensitivity");
-    report.baseline = eval.cosine(base, cancel, &report.baselineMetrics);
+    report.baseline = eval.score(base, cancel, &report.baselineMetrics).cosine;
     std::set<std::string> all;
     for (const Node* n : candidates) all.insert(n->name);
     for (size_t c = 0; c < candidates.size(); ++c) {
@@ -121,9 +124,13 @@ SensitivityReport rankFrom(Session& session, const IniDocument& config, const Qu
             skip = all;
             skip.erase(n.name);
         }
-        report.nodes.push_back({n.name, opOf(n), eval.cosine(trialPlan(session, config, skip, base, cancel), cancel)});
+        const PlanEvaluator::Score trial = eval.score(trialPlan(session, config, skip, base, cancel), cancel);
+        report.nodes.push_back({n.name, opOf(n), trial.cosine, trial.logError});
     }
-    std::stable_sort(report.nodes.begin(), report.nodes.end(), [](const auto& a, const auto& b) { return a.cosine > b.cosine; });
+    if (options.alone)
+        std::stable_sort(report.nodes.begin(), report.nodes.end(), [](const auto& a, const auto& b) { return a.logError < b.logError; });
+    else
+        std::stable_sort(report.nodes.begin(), report.nodes.end(), [](const auto& a, const auto& b) { return a.cosine > b.cosine; });
     if (progress) progress(candidates.size() + 1, candidates.size() + 1, "sensitivity");
     return report;
 }
@@ -172,7 +179,7 @@ TargetSearch searchTargetCosine(Session& session, const IniDocument& config, dou
         if (progress) progress(done, trials, "target_cosine");
     };
     const SensitivityReport ranking = rankFrom(session, config, base, rankOptions, rankProgress, cancel);
-    search.order.assign(ranking.nodes.rbegin(), ranking.nodes.rend());  // lowest cosine alone: most damage first
+    search.order.assign(ranking.nodes.rbegin(), ranking.nodes.rend());  // largest error alone: most damage first
     const size_t n = search.order.size();
     // a trial: the first `kept` nodes raised (search.chosen and search.int16 say which, as withTargetChoice writes them)
     auto tryPrefix = [&](size_t kept, bool int16) {
