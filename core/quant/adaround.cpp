@@ -22,6 +22,8 @@ namespace {
 constexpr size_t kPositions = 16384;          // input patches per node that H is estimated from, over all samples
 constexpr double kDamping = 0.01;             // added to H's diagonal, relative to its mean (few samples, FC layers)
 constexpr int kSweeps = 20;
+constexpr int kScaleSteps = 20;               // below 8 bits: the steps tried under a channel's own (the largest |w|'s),
+constexpr double kScaleStride = 0.025;        // down to half of it
 
 // A weighted node whose rounding is learned. Its weights are O rows of n elements per group (the elements output
 // channel o multiplies, in the order of the input patch they meet); H is one n x n matrix per group.
@@ -149,15 +151,18 @@ void accumulate(Layer& l, const Tensor& xq, const Tensor& xf, size_t wanted, siz
 // Rounds output channels [begin, end) of layer l (float weights w, quantized q) by coordinate descent on the
 // expected squared output error E[(w.x - w^.x^)^2]: with w^ = w + s d (d the rounding errors in steps of the scale s)
 // that is s^2 (d^T H d - 2 d^T c + k), c = C w / s and k = w^T E w / s^2 (the input's own error). Adds the error
-// before and after to err[0], err[1]; returns the weights flipped.
+// before and after to err[0], err[1]; returns the weights flipped. With scales (per-channel weights below 8 bits),
+// each channel's step is first chosen by the same objective for round-to-nearest among its own (the largest |w| on
+// the grid's end) and 20 smaller ones down to half of it, and scales[o] records a change as {old, new}.
 size_t solve(const Layer& l, const std::vector<float>& w, QuantizedConstant& q, int64_t begin, int64_t end, std::vector<double>* biasShift,
-             double err[2])
+             std::vector<std::pair<double, double>>* scales, double err[2])
 {
     const bool centered = biasShift != nullptr;
     const int64_t n = l.n;
     const double qmax = double((1 << (q.params.bits - 1)) - 1), P = l.positions;
     int8_t* r = q.values.data<int8_t>();
-    std::vector<double> H(static_cast<size_t>(n * n)), g(static_cast<size_t>(n)), x(static_cast<size_t>(n)), c(static_cast<size_t>(n));
+    std::vector<double> H(static_cast<size_t>(n * n)), g(static_cast<size_t>(n)), x(static_cast<size_t>(n)), c(static_cast<size_t>(n)),
+        trial(static_cast<size_t>(n));
     std::vector<double> mx(static_cast<size_t>(n)), me(static_cast<size_t>(n));  // the means of x^ and e (zero uncentered)
     std::vector<int64_t> at(static_cast<size_t>(n));
     int64_t loadedGroup = -1;
@@ -181,12 +186,11 @@ size_t solve(const Layer& l, const std::vector<float>& w, QuantizedConstant& q, 
             E = l.E.data() + grp * n * n;
             loadedGroup = grp;
         }
-        const double s = q.params.scale[q.params.scale.size() > 1 ? size_t(o) : 0];
         for (int64_t j = 0; j < n; ++j) {
             at[size_t(j)] = l.offset(o, j);
-            x[size_t(j)] = double(w[size_t(at[size_t(j)])]) / s;
+            x[size_t(j)] = double(w[size_t(at[size_t(j)])]);  // in the weights' own units until the scale is known
         }
-        double mew = 0;  // the mean of e.x
+        double mew = 0;  // the mean of e.w
         for (int64_t j = 0; j < n; ++j) mew += me[size_t(j)] * x[size_t(j)];
         double k = -mew * mew;
         for (int64_t i = 0; i < n; ++i) {
@@ -195,6 +199,36 @@ size_t solve(const Layer& l, const std::vector<float>& w, QuantizedConstant& q, 
             c[size_t(i)] = ci / P - mx[size_t(i)] * mew;
             k += x[size_t(i)] * ei / P;
         }
+        const size_t sc = q.params.scale.size() > 1 ? size_t(o) : 0;
+        if (scales && sc == size_t(o)) {  // the channel's step: the one whose nearest rounding errs least on the output
+            auto nearestError = [&](double step) {  // d^T H d - 2 d^T c, d the weights' rounding error
+                for (int64_t j = 0; j < n; ++j)
+                    trial[size_t(j)] = step * std::clamp(std::nearbyint(x[size_t(j)] / step), -qmax, qmax) - x[size_t(j)];
+                double f = 0;
+                for (int64_t i = 0; i < n; ++i) {
+                    double hd = 0;
+                    for (int64_t j = 0; j < n; ++j) hd += H[size_t(i * n + j)] * trial[size_t(j)];
+                    f += trial[size_t(i)] * (hd - 2 * c[size_t(i)]);
+                }
+                return f;
+            };
+            const double from = q.params.scale[sc];
+            double best = from, bestError = nearestError(from);
+            for (int step = 1; step <= kScaleSteps; ++step) {
+                const double candidate = from * (1.0 - kScaleStride * step), e = nearestError(candidate);
+                if (e < bestError) best = candidate, bestError = e;
+            }
+            if (best != from) {
+                q.params.scale[sc] = float(best);
+                (*scales)[sc] = {from, double(q.params.scale[sc])};
+                for (int64_t j = 0; j < n; ++j)
+                    r[at[size_t(j)]] = int8_t(std::clamp(std::nearbyint(x[size_t(j)] / q.params.scale[sc]), -qmax, qmax));
+            }
+        }
+        const double s = q.params.scale[sc];
+        for (int64_t j = 0; j < n; ++j) x[size_t(j)] /= s;
+        for (int64_t i = 0; i < n; ++i) c[size_t(i)] /= s;
+        k /= s * s;
         auto delta = [&](int64_t j) { return double(r[at[size_t(j)]]) - x[size_t(j)]; };
         auto objective = [&] {  // d^T (g - c) + k = d^T H d - 2 d^T c + k
             double f = k;
@@ -290,13 +324,21 @@ LearnedRounding roundAdaptively(const Graph& g, QuantPlan& plan, size_t samples,
         if (l.positions < 4 * double(l.n)) continue;  // H underdetermined (a classifier on few samples): keep nearest
         const std::vector<float> w = g.values[size_t(l.node->inputs[1])].constant->toFloat();
         QuantizedConstant& q = plan.constants.at(l.weight);
-        // The int32 bias the mean error can go to, with bias correction.
+        // The int32 bias: its scale follows the weights' (input scale x weight scale), and with bias correction it
+        // takes the mean error.
         QuantizedConstant* bias = nullptr;
-        if (correctBias && l.node->inputs.size() > 2 && l.node->inputs[2] >= 0)
+        if (l.node->inputs.size() > 2 && l.node->inputs[2] >= 0)
             if (auto b = plan.constants.find(g.values[size_t(l.node->inputs[2])].name);
                 b != plan.constants.end() && b->second.values.type() == DataType::Int32 && b->second.values.count() == l.O)
                 bias = &b->second;
-        std::vector<double> shift(bias ? size_t(l.O) : 0, 0.0);
+        const bool correcting = correctBias && bias;
+        std::vector<double> shift(correcting ? size_t(l.O) : 0, 0.0);
+        // Below 8 bits a channel's step matters as much as its roundings: it is searched too (per-channel scales;
+        // an int32 bias then moves to the new grid).
+        const auto input = plan.activations.find(g.values[size_t(l.node->inputs[0])].name);
+        const bool searchScales = q.params.bits < 8 && int64_t(q.params.scale.size()) == l.O &&
+                                  (!bias || (int64_t(bias->params.scale.size()) == l.O && input != plan.activations.end()));
+        std::vector<std::pair<double, double>> scales(searchScales ? size_t(l.O) : 0, {0.0, 0.0});
         const int workers = int(std::clamp<int64_t>(threads, 1, l.O));
         std::vector<std::thread> pool;
         std::vector<size_t> flips(size_t(workers), 0);
@@ -304,14 +346,24 @@ LearnedRounding roundAdaptively(const Graph& g, QuantPlan& plan, size_t samples,
         for (int t = 0; t < workers; ++t)
             pool.emplace_back([&, t] {
                 const int64_t b = l.O * t / workers, e = l.O * (t + 1) / workers;
-                flips[size_t(t)] = solve(l, w, q, b, e, bias ? &shift : nullptr, errs[size_t(t)].data());
+                flips[size_t(t)] = solve(l, w, q, b, e, correcting ? &shift : nullptr, searchScales ? &scales : nullptr, errs[size_t(t)].data());
             });
         for (auto& th : pool) th.join();
         for (int t = 0; t < workers; ++t) result.flipped += flips[size_t(t)], err[0] += errs[size_t(t)][0], err[1] += errs[size_t(t)][1];
-        if (bias) {
+        if (bias)
+            for (size_t o = 0; o < scales.size(); ++o)
+                if (auto [from, to] = scales[o]; from > 0) {  // the same float bias on the new grid
+                    int32_t& b = bias->values.data<int32_t>()[o];
+                    b = int32_t(std::clamp<int64_t>(std::llround(double(b) * from / to), INT32_MIN, INT32_MAX));
+                    bias->params.scale[o] = input->second.scale[0] * q.params.scale[o];  // as full quantization sets it
+                }
+        if (correcting) {
             const std::string& name = g.values[size_t(l.node->inputs[2])].name;
-            for (double& v : shift) v = -v;  // the simulated mean minus the float one
-            removeBiasError(*bias, shift, plan.biasCorrection[name]);
+            // The shift is the error of the products alone, against the float bias: what the bias had removed already
+            // (full quantization's estimate for round-to-nearest weights) is put back first.
+            std::vector<float>& removed = plan.biasCorrection[name];
+            for (size_t o = 0; o < shift.size(); ++o) shift[o] = -shift[o] - (o < removed.size() ? double(removed[o]) : 0.0);
+            removeBiasError(*bias, shift, removed);
             result.correctedBiases.insert(name);
         }
         ++result.layers;
