@@ -726,7 +726,7 @@ std::string configTemplate(const std::string& kind)
             if (!k.values.empty()) out += " One of: " + joined(k.values) + ".";
             out += "\n";
             if (value.empty()) out += "# " + k.name + "=\n";
-            else out += k.name + "=" + value + "\n";
+            else out += (k.givenSwitchesOn ? "# " : "") + k.name + "=" + value + "\n";
         }
     }
     return out;

@@ -49,6 +49,10 @@ const std::vector<KeySchema>& configKeys()
         k.required = true;
         return k;
     };
+    auto switchesOn = [](KeySchema k) {
+        k.givenSwitchesOn = true;
+        return k;
+    };
     static const std::vector<KeySchema> keys = {
         required(oneOf(key("common_quant_param", "quant_type", T::Enum, "",
                            "WEIGHT_QUANT quantizes weights only; FULL_QUANT weights and activations (needs calibration data); "
@@ -108,7 +112,7 @@ const std::vector<KeySchema>& configKeys()
             "Remove the mean output error of each channel using the calibration data.", "利用校准数据校正每个通道的平均输出误差。"),
         key("full_quant_param", "per_channel", T::Bool, "true", "Per-channel (true) or per-layer (false) weight scales.",
             "按通道（true）或按层（false）量化权重。"),
-        range(key("full_quant_param", "smooth_alpha", T::Float, "0.5",
+        switchesOn(range(key("full_quant_param", "smooth_alpha", T::Float, "0.5",
                   "SmoothQuant: divide each input channel of MatMul/Gemm/Conv activations by max|x|^alpha / max|w|^(1 - alpha) "
                   "and multiply the weights by it, moving activation outliers into the per-channel weights. Given (or with "
                   "enable_smooth_shift), smoothing is on; 0 or 1 scale nothing. Applies where the division folds into the "
@@ -117,7 +121,7 @@ const std::vector<KeySchema>& configKeys()
                   "SmoothQuant：把 MatMul/Gemm/Conv 输入激活的每个通道除以 max|x|^alpha / max|w|^(1 - alpha)，权重乘以该值，"
                   "将激活的离群值转移到按通道量化的权重中。设置此项（或 enable_smooth_shift）即启用；0 或 1 不缩放。仅在除法可并入"
                   "计算该激活的算子常量时生效（带权重算子、BatchNormalization、与常量相乘/除/加/减如 LayerNorm、Relu），浮点函数不变。"),
-              0, 1),
+              0, 1)),
         key("full_quant_param", "enable_smooth_shift", T::Bool, "false",
             "SmoothQuant with shift: centre each channel (subtract (min + max) / 2) before smoothing and add the shift "
             "times the weights to the readers' biases; for readers with a bias and no padding (smooth_alpha defaults to 0.5).",

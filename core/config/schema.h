@@ -22,6 +22,7 @@ struct KeySchema {
     bool minExclusive = false, maxExclusive = false;
     std::vector<std::string> values;  // Enum: allowed values
     bool required = false;            // within its section (see the cross-key rules for sections)
+    bool givenSwitchesOn = false;     // giving the key turns a feature on: templates show it commented out
     std::string docEn, docZh;
 };
 
