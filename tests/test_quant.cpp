@@ -972,6 +972,52 @@ private slots:
         QVERIFY(!fs::exists(reports + "/round_3.csv"));
     }
 
+    void testDebugReportStatisticsAreExact()
+    {
+        // MobileNet V1 on one ImageNet photo: every float tensor's row in round_0.csv against the tensor's values
+        // ordered directly (tensors of 65,536 values and more take the histogram path; the ReLU6 outputs hold runs of
+        // zeros, the input 256 distinct values per channel).
+        QTemporaryDir dir;
+        const std::string images = test::imagePath("imagenet-sample"), photo = "n02097658_silky_terrier.jpg";
+        IniDocument config = configFor(test::linkFiles({photo}, images, dir.filePath("calib").toStdString()), true);
+        Session s;
+        s.load(test::modelPath("mobilenet_v1_0.25_224.onnx"));
+        s.calibrate(config);
+        s.quantize(config);
+        const std::string reports = dir.filePath("debug").toStdString();
+        s.writeReports(reports);
+        std::map<std::string, std::vector<float>> values;
+        const Graph& g = s.graph();
+        Tensor x = loadImageTensor(images + "/" + photo, test::imagenetPreprocess(), {1, 3, 224, 224}, true);
+        values["input"] = x.toFloat();
+        Interpreter(g, {1, false, false, false}).run({{"input", x}}, [&](int, int v, const Tensor& t) {
+            if (t.type() == DataType::Float32) values[g.values[size_t(v)].name] = t.toFloat();
+        });
+        size_t checked = 0, large = 0;
+        for (const std::string& line : test::readList(reports + "/round_0.csv")) {
+            std::vector<std::string> cells;
+            std::stringstream ss(line);
+            for (std::string c; std::getline(ss, c, ',');) cells.push_back(c);
+            if (cells.size() != 16 || cells[4] != "Origin" || cells[5] != "Activation" || !values.count(cells[2])) continue;
+            std::vector<float> v = values.at(cells[2]);
+            const size_t n = v.size();
+            double mean = 0;
+            for (float f : v) mean += f;
+            mean /= double(n);
+            std::sort(v.begin(), v.end());
+            const double expected[] = {v.front(), v[size_t(0.25 * double(n - 1))], v[size_t(0.5 * double(n - 1))], v[size_t(0.75 * double(n - 1))],
+                                       v.back(), mean};
+            for (size_t k = 0; k < 6; ++k) {
+                const double got = std::stod(cells[6 + k]);
+                QVERIFY2(std::fabs(got - expected[k]) <= 1e-4 * std::max(1.0, std::fabs(expected[k])),
+                         qPrintable(QString("%1 column %2: %3, expected %4").arg(cells[2].c_str()).arg(6 + k).arg(got).arg(expected[k])));
+            }
+            ++checked;
+            large += n >= 65536;
+        }
+        QVERIFY2(checked >= 50 && large >= 10, qPrintable(QString("%1 rows checked, %2 large").arg(checked).arg(large)));
+    }
+
     void testStatisticsInEveryLayoutAgree()
     {
         // A real activation (MobileNet's first convolution, 8 channels of 112x112 after ReLU6 on an ImageNet photo)

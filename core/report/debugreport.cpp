@@ -13,6 +13,7 @@
 #include "quant/weightquant.h"
 #include "runtime/interpreter.h"
 #include "util/atomicfile.h"
+#include "util/simd.h"
 
 namespace qs {
 
@@ -26,15 +27,30 @@ struct Summary {
 // extremes of v, finite, lo < hi) finds the bin each rank lies in, and only those bins' values are ordered. A bin
 // index is monotone in the value, so every value of an earlier bin is no larger. false: the range is too narrow
 // for the bins (the caller orders a copy instead).
+constexpr int kBins = 4096;
+
+// out[i] = the bin of v[i] among kBins over [lo, lo + kBins / scale]
+QS_SIMD_CLONES void binsOf(const float* v, size_t n, float lo, float scale, uint16_t* out)
+{
+    for (size_t i = 0; i < n; ++i) out[i] = uint16_t(std::min(kBins - 1, int((v[i] - lo) * scale)));
+}
+
 bool ranksByHistogram(const std::vector<float>& v, float lo, float hi, const size_t (&ks)[3], double (&out)[3])
 {
-    constexpr int kBins = 4096;
     const float scale = float(kBins) / (hi - lo);
     if (!std::isfinite(scale) || !(scale > 0)) return false;
     thread_local std::vector<uint32_t> counts;
-    counts.assign(kBins, 0);
-    const auto bin = [lo, scale](float x) { return std::min(kBins - 1, int((x - lo) * scale)); };
-    for (float x : v) ++counts[size_t(bin(x))];
+    thread_local std::vector<uint16_t> binOf;  // each value's bin, computed once (in vector registers)
+    binOf.resize(v.size());
+    binsOf(v.data(), v.size(), lo, scale, binOf.data());
+    // Counted in four histograms, one per position mod 4, added after: a run of values in one bin (the zeros after a
+    // ReLU) would otherwise make each increment wait for the one before.
+    counts.assign(4 * kBins, 0);
+    size_t i = 0;
+    for (; i + 4 <= binOf.size(); i += 4)
+        for (size_t k = 0; k < 4; ++k) ++counts[k * kBins + binOf[i + k]];
+    for (; i < binOf.size(); ++i) ++counts[binOf[i]];
+    for (size_t b = 0; b < size_t(kBins); ++b) counts[b] += counts[kBins + b] + counts[2 * kBins + b] + counts[3 * kBins + b];
     int bins[3] = {-1, -1, -1};
     size_t within[3] = {0, 0, 0}, below = 0;
     for (int i = 0, j = 0; i < kBins && j < 3; below += counts[size_t(i)], ++i)
@@ -42,11 +58,11 @@ bool ranksByHistogram(const std::vector<float>& v, float lo, float hi, const siz
     if (bins[2] < 0) return false;
     thread_local std::vector<float> in[3];
     for (auto& b : in) b.clear();
-    for (float x : v) {
-        const int b = bin(x);
+    for (size_t i = 0; i < v.size(); ++i) {
+        const int b = binOf[i];
         for (int j = 0; j < 3; ++j)
             if (b == bins[j]) {
-                in[j].push_back(x);
+                in[j].push_back(v[i]);
                 break;  // the ranks sharing a bin share its values (read from the first such bin below)
             }
     }
@@ -60,20 +76,54 @@ bool ranksByHistogram(const std::vector<float>& v, float lo, float hi, const siz
     return true;
 }
 
+struct Moments {
+    double sum = 0, sq = 0;
+    size_t zeros = 0;
+    float lo = 0, hi = 0;
+};
+
+// The sum, sum of squares, zeros and extremes of v[0..n), n > 0, in 16 independent lanes (vector registers; one
+// chain of additions would wait on each one's latency).
+QS_SIMD_CLONES Moments moments(const float* v, size_t n)
+{
+    constexpr size_t kLanes = 16;
+    double sum[kLanes] = {}, sq[kLanes] = {};
+    uint32_t zeros[kLanes] = {};
+    float lo[kLanes], hi[kLanes];
+    std::fill(lo, lo + kLanes, v[0]);
+    std::fill(hi, hi + kLanes, v[0]);
+    size_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+        for (size_t k = 0; k < kLanes; ++k) {
+            const float x = v[i + k];
+            sum[k] += double(x);
+            sq[k] += double(x) * double(x);
+            zeros[k] += x == 0.f;
+            lo[k] = std::min(lo[k], x);
+            hi[k] = std::max(hi[k], x);
+        }
+    for (size_t k = 0; i < n; ++i, ++k) {
+        const float x = v[i];
+        sum[k] += double(x);
+        sq[k] += double(x) * double(x);
+        zeros[k] += x == 0.f;
+        lo[k] = std::min(lo[k], x);
+        hi[k] = std::max(hi[k], x);
+    }
+    Moments m;
+    m.lo = lo[0], m.hi = hi[0];
+    for (size_t k = 0; k < kLanes; ++k) {
+        m.sum += sum[k], m.sq += sq[k], m.zeros += zeros[k];
+        m.lo = std::min(m.lo, lo[k]), m.hi = std::max(m.hi, hi[k]);
+    }
+    return m;
+}
+
 Summary summarize(const std::vector<float>& values)
 {
     Summary s;
     if (values.empty()) return s;
-    double sum = 0, sq = 0;
-    size_t zeros = 0;
-    float lo = values[0], hi = values[0];
-    for (float x : values) {
-        sum += x;
-        sq += double(x) * x;
-        zeros += x == 0.f;
-        lo = std::min(lo, x);
-        hi = std::max(hi, x);
-    }
+    const auto [sum, sq, zeros, lo, hi] = moments(values.data(), values.size());
     const size_t n = values.size();
     s.mean = sum / double(n);
     s.var = std::max(0.0, sq / double(n) - s.mean * s.mean);
@@ -101,14 +151,20 @@ Summary summarize(const std::vector<float>& values)
     return s;
 }
 
+// The number of v[0..n) outside [lo, hi].
+QS_SIMD_CLONES size_t countOutside(const float* v, size_t n, double lo, double hi)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < n; ++i) out += v[i] < lo || v[i] > hi;
+    return out;
+}
+
 // The fraction of values outside the representable range of the quantization parameters.
 double clipRate(const float* v, size_t n, const QuantParams& p)
 {
     if (p.scale.empty() || n == 0 || p.scale.size() != 1) return 0;
     const double lo = double(p.qmin() - p.zeroPoint[0]) * p.scale[0], hi = double(p.qmax() - p.zeroPoint[0]) * p.scale[0];
-    size_t out = 0;
-    for (size_t i = 0; i < n; ++i) out += v[i] < lo || v[i] > hi;
-    return double(out) / double(n);
+    return double(countOutside(v, n, lo, hi)) / double(n);
 }
 
 TensorRow row(const Node& n, const std::string& tensor, const char* inOut, const char* dataType, const char* tensorType,
@@ -148,7 +204,7 @@ std::string csvCell(const std::string& s)
 namespace {
 // The dot product of a and b and their squared norms over n values, in double: eight independent sums of each kind,
 // so that the additions pipeline and vectorise (one chain would wait on each addition's latency).
-std::array<double, 3> dotAndNorms(const float* a, const float* b, size_t n)
+QS_SIMD_CLONES std::array<double, 3> dotAndNorms(const float* a, const float* b, size_t n)
 {
     constexpr size_t kLanes = 8;
     double d[kLanes] = {}, x[kLanes] = {}, y[kLanes] = {};
