@@ -23,10 +23,6 @@ struct Summary {
     double min = 0, q1 = 0, median = 0, q3 = 0, max = 0, mean = 0, var = 0, sparsity = 0;
 };
 
-// The values of v at ranks ks (ascending) into out, exactly, without reordering v: a histogram over [lo, hi] (the
-// extremes of v, finite, lo < hi) finds the bin each rank lies in, and only those bins' values are ordered. A bin
-// index is monotone in the value, so every value of an earlier bin is no larger. false: the range is too narrow
-// for the bins (the caller orders a copy instead).
 constexpr int kBins = 4096;
 
 // out[i] = the bin of v[i] among kBins over [lo, lo + kBins / scale]
@@ -35,6 +31,10 @@ QS_SIMD_CLONES void binsOf(const float* v, size_t n, float lo, float scale, uint
     for (size_t i = 0; i < n; ++i) out[i] = uint16_t(std::min(kBins - 1, int((v[i] - lo) * scale)));
 }
 
+// The values of v at ranks ks (ascending) into out, exactly, without reordering v: a histogram over [lo, hi] (the
+// extremes of v, finite, lo < hi) finds the bin each rank lies in, and only those bins' values are ordered. A bin
+// index is monotone in the value, so every value of an earlier bin is no larger. false: the range is too narrow
+// for the bins (the caller orders a copy instead).
 bool ranksByHistogram(const std::vector<float>& v, float lo, float hi, const size_t (&ks)[3], double (&out)[3])
 {
     const float scale = float(kBins) / (hi - lo);
