@@ -25,6 +25,20 @@ const std::set<std::string> kTfliteQuantizedOps = {"Conv",    "FullyConnected", 
 // TFLite int8 kernels of these ops require the output to keep the input's scale and zero point.
 const std::set<std::string> kTfliteSameParams = {"AveragePool", "MaxPool", "Reshape", "Squeeze", "Pad"};
 
+// return whether TFLite node n averages each channel's whole NHWC map (kernel = the input's height and width, output
+// 1x1, no fused activation). Such a pool keeps its own output parameters: the writer exports it as MEAN, whose int8
+// kernel rescales, where AVERAGE_POOL_2D must keep its input's scale (the pooled values of a ReLU map span a
+// fraction of its range: ResNet-8's classifier input lost 2-4x of its resolution).
+bool isGlobalAveragePool(const Graph& g, const Node& n)
+{
+    if (n.opType != "AveragePool" || n.attrs.count("fused_activation") || n.inputs.empty() || n.outputs.empty()) return false;
+    const Shape& in = g.values[size_t(n.inputs[0])].shape;
+    const Shape& out = g.values[size_t(n.outputs[0])].shape;
+    const std::vector<int64_t> kernel = n.attrInts("kernel_shape");
+    return in.size() == 4 && out.size() == 4 && kernel.size() == 2 && in[1] > 0 && in[1] == kernel[0] && in[2] == kernel[1] &&
+           out[1] == 1 && out[2] == 1;
+}
+
 // The mean output change (per output channel) that quantizing the weights causes: sum over the weights feeding
 // each output of (w_q - w) * E[input channel]. Empty when the input means do not fit the weights.
 std::vector<float> weightShift(const Node& n, const Tensor& w, const QuantizedConstant& qw, const std::vector<double>& inMean)
@@ -318,7 +332,8 @@ void planGraph(const Graph& g, const std::map<std::string, TensorStats>& stats, 
             const Node& n = g.nodes[i];
             const std::string& out = g.values[n.outputs[0]].name;
             auto in = plan.activations.find(g.values[n.inputs[0]].name);
-            if (kTfliteSameParams.count(n.opType) && in != plan.activations.end()) plan.activations[out] = in->second;
+            if (kTfliteSameParams.count(n.opType) && in != plan.activations.end() && !(isGlobalAveragePool(g, n) && plan.activations.count(out)))
+                plan.activations[out] = in->second;
             else if (n.opType == "Sigmoid") plan.activations[out] = fixedParams(1.f / 256.f, -128, 0.f, 1.f);
         }
     }

@@ -348,6 +348,37 @@ struct Writer {
             }
         }
 
+        // An int8 AVERAGE_POOL_2D must keep its input's parameters; a global one (see isGlobalAveragePool) whose
+        // output the plan gives its own becomes MEAN over height and width, whose int8 kernel rescales.
+        for (auto& op : sub->operators) {
+            if (builtinCode(*model->operator_codes[op->opcode_index]) != B::AVERAGE_POOL_2D || op->inputs.empty() || op->outputs.empty())
+                continue;
+            const tfl::TensorT& in = *sub->tensors[size_t(op->inputs[0])];
+            const tfl::TensorT& out = *sub->tensors[size_t(op->outputs[0])];
+            if (in.type != tfl::TensorType::INT8 || out.type != tfl::TensorType::INT8 || !in.quantization || !out.quantization ||
+                (in.quantization->scale == out.quantization->scale && in.quantization->zero_point == out.quantization->zero_point))
+                continue;
+            const auto* o = op->builtin_options.AsPool2DOptions();
+            if (!o || in.shape.size() != 4 || o->filter_height != in.shape[1] || o->filter_width != in.shape[2] ||
+                o->fused_activation_function != tfl::ActivationFunctionType::NONE)
+                fail("the int8 average pool writing '" + out.name + "' has other parameters than its input, which TFLite allows only "
+                     "for a global pool (written as MEAN)");
+            auto axes = std::make_unique<tfl::TensorT>();
+            axes->shape = {2};
+            axes->type = tfl::TensorType::INT32;
+            axes->name = out.name + "_mean_axes";
+            Tensor hw(DataType::Int32, {2});
+            hw.data<int32_t>()[0] = 1;
+            hw.data<int32_t>()[1] = 2;
+            axes->buffer = addBuffer(hw);
+            sub->tensors.push_back(std::move(axes));
+            op->opcode_index = opcode(B::MEAN);
+            op->inputs = {op->inputs[0], int32_t(sub->tensors.size() - 1)};
+            tfl::ReducerOptionsT keep;
+            keep.keep_dims = true;
+            op->builtin_options.Set(keep);
+        }
+
         // 3. Operators in order, with the conversions placed right after what they read; int8 op versions.
         std::vector<std::unique_ptr<tfl::OperatorT>> ops;
         for (auto& op : before) ops.push_back(std::move(op));
