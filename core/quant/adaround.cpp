@@ -201,9 +201,9 @@ size_t solve(const Layer& l, const std::vector<float>& w, QuantizedConstant& q, 
         }
         const size_t sc = q.params.scale.size() > 1 ? size_t(o) : 0;
         if (scales && sc == size_t(o)) {  // the channel's step: the one whose nearest rounding errs least on the output
+            auto nearest = [&](int64_t j, double step) { return std::clamp(std::nearbyint(x[size_t(j)] / step), -qmax, qmax); };
             auto nearestError = [&](double step) {  // d^T H d - 2 d^T c, d the weights' rounding error
-                for (int64_t j = 0; j < n; ++j)
-                    trial[size_t(j)] = step * std::clamp(std::nearbyint(x[size_t(j)] / step), -qmax, qmax) - x[size_t(j)];
+                for (int64_t j = 0; j < n; ++j) trial[size_t(j)] = step * nearest(j, step) - x[size_t(j)];
                 double f = 0;
                 for (int64_t i = 0; i < n; ++i) {
                     double hd = 0;
@@ -221,8 +221,7 @@ size_t solve(const Layer& l, const std::vector<float>& w, QuantizedConstant& q, 
             if (best != from) {
                 q.params.scale[sc] = float(best);
                 (*scales)[sc] = {from, double(q.params.scale[sc])};
-                for (int64_t j = 0; j < n; ++j)
-                    r[at[size_t(j)]] = int8_t(std::clamp(std::nearbyint(x[size_t(j)] / q.params.scale[sc]), -qmax, qmax));
+                for (int64_t j = 0; j < n; ++j) r[at[size_t(j)]] = int8_t(nearest(j, q.params.scale[sc]));
             }
         }
         const double s = q.params.scale[sc];
