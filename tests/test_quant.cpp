@@ -16,6 +16,7 @@
 #include "report/taskmetrics.h"
 #include "runtime/interpreter.h"
 #include "quant/equalization.h"
+#include "quant/liverange.h"
 #include "quant/simulate.h"
 #include "session/sensitivity.h"
 #include "session/session.h"
@@ -287,7 +288,9 @@ private slots:
         IniDocument kl = configFor(calib, true, "", "");
         kl.set("full_quant_param", "activation_quant_method", "KL");
         const QuantPlan allKl = s.quantize(kl);
-        IniDocument mixed = configFor(calib, true, "", "[quantscope_param]\nnode_weight_bits=" + node + ":4\nnode_activation_quant_method=" + logits + ":KL\n");
+        // (without VNNI, 7-bit weights elsewhere, as ONNX Runtime's int8 products there overflow 8-bit ones: reduce_range)
+        IniDocument mixed = configFor(calib, true, "", "[quantscope_param]\nnode_weight_bits=" + node + ":4\nnode_activation_quant_method=" + logits +
+                                                           ":KL\n" + (test::cpuHasVnni() ? "" : "reduce_range=true\n"));
         Diagnostics v = validateConfig(mixed, ValidateOptions{&g});
         for (const Diagnostic& d : v) QVERIFY2(d.severity != Diagnostic::Severity::Error, d.toString().c_str());
         const QuantPlan plan = s.quantize(mixed);
@@ -297,7 +300,7 @@ private slots:
         int64_t widest = 0;
         for (int64_t i = 0; i < w4.values.count(); ++i) widest = std::max<int64_t>(widest, std::abs(int(w4.values.data<int8_t>()[i])));
         QCOMPARE(widest, int64_t(7));
-        QCOMPARE(plan.constants.at(weightOf(other)).params.bits, 8);
+        QCOMPARE(plan.constants.at(weightOf(other)).params.bits, test::cpuHasVnni() ? 8 : 7);
         // activations: the classifier's output takes KL's range, the other node's keeps MAX_MIN's
         const std::string a = activationOf(plan, logits), b = activationOf(plan, other);
         QVERIFY(plan.activations.count(a) && plan.activations.count(b) && allKl.activations.count(a) && maxmin.activations.count(b));
@@ -590,6 +593,60 @@ private slots:
         sameFunction(m.graph, s.graph, {{input, x}});
     }
 
+    void testLiveRangesKeepTheFunction_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<int>("atLeast");  // tensors with a finite live range
+        // PP-OCRv4 det and PP-OCR's classifier: decomposed HardSwish after affine blocks, HardSigmoid gates; MobileNet V2's
+        // Clip(0, 6) and the TFLite face detector's fused ReLUs
+        const std::map<std::string, int> atLeast = {{"ppocr_v4_det.onnx", 60}, {"ppocr_mobile_v2_cls.onnx", 10}};
+        for (const test::ModelCase& c : equalizationCases())
+            QTest::newRow(c.file.c_str()) << QString::fromStdString(c.file) << (atLeast.count(c.file) ? atLeast.at(c.file) : 0);
+    }
+
+    void testLiveRangesKeepTheFunction()
+    {
+        // Every float tensor clamped to its liveRange (a Clip inserted before its readers) leaves the outputs as they
+        // were (within float rounding: 1e-4 of the output's largest magnitude) on a real image, on every shared model.
+        QFETCH(QString, file);
+        QFETCH(int, atLeast);
+        const std::optional<test::ModelCase> found = equalizationCase(file);
+        QVERIFY(found);
+        const test::ModelCase& model = *found;
+        LoadResult m = loadModel(test::modelPath(model.file));
+        Graph clamped = m.graph;
+        int finite = 0;
+        const size_t values = clamped.values.size();
+        for (size_t v = 0; v < values; ++v) {
+            const Value& value = m.graph.values[v];
+            if (value.constant || value.type != DataType::Float32) continue;
+            const auto [lo, hi] = liveRange(m.graph, int(v));
+            QVERIFY(lo < hi);
+            if (!std::isfinite(lo) && !std::isfinite(hi)) continue;
+            ++finite;
+            Value out = value;
+            out.name = clamped.uniqueValueName(value.name + "_live");
+            out.producer = -1;
+            out.consumers.clear();
+            const int o = clamped.addValue(std::move(out));
+            for (int c : value.consumers)
+                for (int& in : clamped.nodes[size_t(c)].inputs)
+                    if (in == int(v)) in = o;
+            Node clip;
+            clip.name = value.name + "/live_clip";
+            clip.opType = "Clip";
+            clip.inputs = {int(v), clamped.addConstant(clamped.uniqueValueName(value.name + "_lo"), Tensor::scalarFloat(float(std::max(lo, -3e38)))),
+                           clamped.addConstant(clamped.uniqueValueName(value.name + "_hi"), Tensor::scalarFloat(float(std::min(hi, 3e38))))};
+            clip.outputs = {o};
+            clamped.nodes.push_back(std::move(clip));
+        }
+        clamped.finalize();
+        qInfo("%s: %d tensors with a finite live range", model.file.c_str(), finite);
+        QVERIFY(finite >= atLeast);
+        Tensor x = loadImageTensor(test::imagePath(model.image), model.pre, model.shape, model.nchw);
+        sameFunction(m.graph, clamped, {{m.graph.values[size_t(m.graph.inputs.at(0))].name, x}});
+    }
+
     void testSmoothedExportRunsInRuntime_data()
     {
         QTest::addColumn<QString>("model");
@@ -862,50 +919,74 @@ private slots:
 
     void testTextDetectorKeepsTheTextOnUnseenImages()
     {
-        // ppocr_v4_det at 640x640, calibrated on images 1-6 of images/text, on images 7-12: the text masks
-        // (probability > 0.3, DB's threshold) of the int8 export against float. Before the learnable affine blocks
-        // and the pieces of its decomposed HardSwish ran in float between the int8 convolutions, two of these images
-        // lost every text pixel (IoU 0, mean 0.58).
+        // ppocr_v4_det at 640x640, calibrated on images 1-6 of images/text and evaluated on images 7-12, then the other
+        // way round: the text masks (probability > 0.3, DB's threshold) of the int8 export against float. Before the
+        // learnable affine blocks and the pieces of its decomposed HardSwish ran in float between the int8
+        // convolutions, two of the unseen images lost every text pixel (IoU 0, mean 0.58). Both directions, since six
+        // unseen images swing by 0.1-0.3 of IoU each with any change of rounding (text_defocus.jpg, whose smooth maps
+        // sit in a few int8 steps, most of all).
         const std::string folder = test::imagePath("text");
         const std::vector<std::string> images = sortedImages(folder);
         QCOMPARE(images.size(), size_t(12));
-        QTemporaryDir dir;
         const ImagePreprocess pre = test::pre({123.675f, 116.28f, 103.53f}, {58.395f, 57.12f, 57.375f}, 640, 640);
         const Shape shape{1, 3, 640, 640};
-        const std::string calib = test::linkFiles({images.begin(), images.begin() + 6}, folder, dir.filePath("calib").toStdString());
-        Diagnostics d;
-        IniDocument config = parseConfig("[common_quant_param]\nquant_type=FULL_QUANT\n" + test::calibrationSection(calib, 6, pre), "det.ini", d);
-        LoadOptions lo;
-        lo.inputShapes["x"] = shape;
-        Session s;
-        s.load(test::modelPath("ppocr_v4_det.onnx"), lo);
-        s.calibrate(config, {}, nullptr, 2);
-        s.quantize(config);
-        Interpreter quant(s.quantizedGraph(), {2, true, false}), ref(s.graph(), {2, true, false});
         double sum = 0, worst = 1;
-        std::vector<std::vector<std::vector<float>>> quantOutputs, floatOutputs;
-        for (size_t i = 6; i < images.size(); ++i) {
-            Tensor x = loadImageTensor(folder + "/" + images[i], pre, shape, true);
-            auto q = quant.run({{"x", x}})[0].toFloat(), f = ref.run({{"x", x}})[0].toFloat();
-            quantOutputs.push_back({q});
-            floatOutputs.push_back({f});
-            QCOMPARE(q.size(), f.size());
-            QVERIFY(std::none_of(q.begin(), q.end(), [](float v) { return std::isnan(v); }));
-            size_t both = 0, either = 0;
-            for (size_t k = 0; k < f.size(); ++k) {
-                both += q[k] > 0.3f && f[k] > 0.3f;
-                either += q[k] > 0.3f || f[k] > 0.3f;
+        for (size_t first : {size_t(0), size_t(6)}) {
+            QTemporaryDir dir;
+            const std::string calib = test::linkFiles({images.begin() + long(first), images.begin() + long(first) + 6}, folder,
+                                                      dir.filePath("calib").toStdString());
+            Diagnostics d;
+            IniDocument config = parseConfig("[common_quant_param]\nquant_type=FULL_QUANT\n" + test::calibrationSection(calib, 6, pre), "det.ini", d);
+            LoadOptions lo;
+            lo.inputShapes["x"] = shape;
+            Session s;
+            s.load(test::modelPath("ppocr_v4_det.onnx"), lo);
+            s.calibrate(config, {}, nullptr, 2);
+            const QuantPlan& plan = s.quantize(config);
+            // The outputs that feed a HardSwish (after an affine block) start where it stops telling values apart (its
+            // input -3), not at the calibrated minimum: a finer grid for what it computes with (liveRange).
+            size_t cut = 0;
+            double ratio = 0;
+            for (const auto& [tensor, live] : plan.liveRanges) {
+                if (!std::isfinite(live.first)) continue;
+                const QuantParams& p = plan.activations.at(tensor);
+                const TensorStats& st = s.statistics().at(tensor);
+                QVERIFY(st.min() < live.first);
+                QVERIFY(std::fabs(double(p.qmin() - p.zeroPoint.at(0)) * p.scale.at(0) - live.first) <= p.scale.at(0));
+                ratio += double(p.scale.at(0)) / ((st.max() - std::min(st.min(), 0.0)) / 255.0);
+                ++cut;
             }
-            const double iou = either ? double(both) / double(either) : 1.0;
-            qInfo("%s: text-mask IoU %.3f (%zu float text pixels)", images[i].c_str(), iou, size_t(std::count_if(f.begin(), f.end(), [](float v) { return v > 0.3f; })));
-            sum += iou, worst = std::min(worst, iou);
+            if (first == 0) qInfo("%zu activation ranges cut at their live end; step %.2f of MAX_MIN's on average", cut, ratio / double(std::max<size_t>(cut, 1)));
+            QVERIFY(cut >= 30);
+            QVERIFY(ratio / double(cut) < 0.8);
+            Interpreter quant(s.quantizedGraph(), {2, true, false}), ref(s.graph(), {2, true, false});
+            double part = 0;
+            std::vector<std::vector<std::vector<float>>> quantOutputs, floatOutputs;
+            for (size_t k = 0; k < 6; ++k) {
+                const std::string& image = images[(first + 6 + k) % 12];
+                Tensor x = loadImageTensor(folder + "/" + image, pre, shape, true);
+                auto q = quant.run({{"x", x}})[0].toFloat(), f = ref.run({{"x", x}})[0].toFloat();
+                quantOutputs.push_back({q});
+                floatOutputs.push_back({f});
+                QCOMPARE(q.size(), f.size());
+                QVERIFY(std::none_of(q.begin(), q.end(), [](float v) { return std::isnan(v); }));
+                size_t both = 0, either = 0;
+                for (size_t i = 0; i < f.size(); ++i) {
+                    both += q[i] > 0.3f && f[i] > 0.3f;
+                    either += q[i] > 0.3f || f[i] > 0.3f;
+                }
+                const double iou = either ? double(both) / double(either) : 1.0;
+                qInfo("%s: text-mask IoU %.3f (%zu float text pixels)", image.c_str(), iou, size_t(std::count_if(f.begin(), f.end(), [](float v) { return v > 0.3f; })));
+                part += iou, worst = std::min(worst, iou);
+            }
+            // the task metric the CLI and the GUI report is this mean
+            const TaskMetrics m = taskMetrics({{1, 1, 640, 640}}, quantOutputs, floatOutputs);
+            QVERIFY(m.maskIoU && !m.boxMatch);
+            QVERIFY(std::fabs(*m.maskIoU - part / 6) < 1e-12);
+            sum += part;
         }
-        QVERIFY2(worst >= 0.6, qPrintable(QString("worst IoU %1").arg(worst)));
-        QVERIFY2(sum / 6 >= 0.8, qPrintable(QString("mean IoU %1").arg(sum / 6)));
-        // the task metric the CLI and the GUI report is this mean
-        const TaskMetrics m = taskMetrics({{1, 1, 640, 640}}, quantOutputs, floatOutputs);
-        QVERIFY(m.maskIoU && !m.boxMatch);
-        QVERIFY(std::fabs(*m.maskIoU - sum / 6) < 1e-12);
+        QVERIFY2(worst >= 0.5, qPrintable(QString("worst IoU %1").arg(worst)));
+        QVERIFY2(sum / 12 >= 0.85, qPrintable(QString("mean IoU %1").arg(sum / 12)));
     }
 
     void testPaddleSlimMethodsAndOpTypeSelection()

@@ -144,8 +144,9 @@ void ResultsView::setPlan(const Graph& g, const QuantPlan& plan, const std::map<
                 auto a = plan.activations.find(v.name);
                 if (a == plan.activations.end()) continue;
                 Entry e{n.name, n.sourceOpType.empty() ? n.opType : n.sourceOpType, v.name, a->second, {}, 1, false, false, false};
+                e.live = plan.liveRange(v.name);
                 if (auto s = stats.find(v.name); s != stats.end()) {
-                    e.hist = compareHistogram(s->second, a->second);
+                    e.hist = compareHistogram(s->second, a->second, 128, e.live);
                     e.cosine = e.hist.cosine;
                 }
                 m_entries.push_back(std::move(e));
@@ -219,6 +220,11 @@ void ResultsView::refill()
         m_table->setItem(r, ColMin, q && !e.isWeight ? number(e.hist.lo, 4) : new QTableWidgetItem);
         m_table->setItem(r, ColMax, q && !e.isWeight ? number(e.hist.hi, 4) : new QTableWidgetItem);
         m_table->setItem(r, ColClip, q && !e.isWeight ? number(100 * e.hist.clipRate, 3) : new QTableWidgetItem);
+        for (auto [column, end] : {std::pair{ColMin, e.live.first}, std::pair{ColMax, e.live.second}})
+            if (q && std::isfinite(end))
+                m_table->item(r, column)->setToolTip(tr("The range ends at %1, not at the calibrated extreme: beyond it the readers of this "
+                                                        "tensor compute the same (a HardSwish below -3, a Relu below 0), so nothing there is "
+                                                        "clipped and the int8 steps go to the values that count").arg(end, 0, 'g', 5));
         auto* cos = q ? number(e.cosine, 6) : new QTableWidgetItem;
         if (q) {
             cos->setBackground(cosineColour(e.cosine));

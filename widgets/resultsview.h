@@ -55,6 +55,7 @@ private:
         HistogramComparison hist;
         double cosine = 1;
         bool measured = false, skipped = false, isWeight = false;
+        std::pair<double, double> live{-INFINITY, INFINITY};  // QuantPlan::liveRanges: where the range was cut
     };
     void refill();
     void redrawLayerChart();

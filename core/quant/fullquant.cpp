@@ -7,6 +7,7 @@
 #include "calibration/rangemethod.h"
 #include "graph/error.h"
 #include "quant/optypes.h"
+#include "quant/liverange.h"
 #include "quant/weightquant.h"
 #include "runtime/activation.h"
 
@@ -323,6 +324,11 @@ void planGraph(const Graph& g, const std::map<std::string, TensorStats>& stats, 
     for (int v : qdq) {
         if (!observed(v) || beforeSubgraph[size_t(v)]) continue;  // never observed, or see above: stays float
         auto [lo, hi] = methodFor(v)->range(stats.at(g.values[v].name));
+        // values its readers cannot tell apart need no steps of their own (see liveRange)
+        if (const auto [liveLo, liveHi] = liveRange(g, v); std::max(lo, liveLo) < std::min(hi, liveHi) && (lo < liveLo || hi > liveHi)) {
+            plan.liveRanges[g.values[v].name] = {lo < liveLo ? liveLo : -INFINITY, hi > liveHi ? liveHi : INFINITY};  // the sides cut
+            lo = std::max(lo, liveLo), hi = std::min(hi, liveHi);
+        }
         plan.activations[g.values[v].name] = activationParams(lo, hi, int16Tensor(v) ? 16 : 8);
     }
     if (tflite) {
@@ -332,8 +338,10 @@ void planGraph(const Graph& g, const std::map<std::string, TensorStats>& stats, 
             const Node& n = g.nodes[i];
             const std::string& out = g.values[n.outputs[0]].name;
             auto in = plan.activations.find(g.values[n.inputs[0]].name);
-            if (kTfliteSameParams.count(n.opType) && in != plan.activations.end() && !(isGlobalAveragePool(g, n) && plan.activations.count(out)))
+            if (kTfliteSameParams.count(n.opType) && in != plan.activations.end() && !(isGlobalAveragePool(g, n) && plan.activations.count(out))) {
                 plan.activations[out] = in->second;
+                plan.liveRanges.erase(out);
+            }
             else if (n.opType == "Sigmoid") plan.activations[out] = fixedParams(1.f / 256.f, -128, 0.f, 1.f);
         }
     }

@@ -1,7 +1,9 @@
 #pragma once
+#include <cmath>
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "graph/graph.h"
@@ -34,6 +36,17 @@ struct LearnedRounding {
 struct QuantPlan {
     std::string quantType = "FULL_QUANT";                // FULL_QUANT, WEIGHT_QUANT or DYNAMIC_QUANT
     std::map<std::string, QuantParams> activations;     // tensors that get QuantizeLinear -> DequantizeLinear
+    // those of activations whose range stops where their readers stop telling values apart (liveRange: below -3
+    // before a HardSwish, say): tensor -> that interval, infinite on a side the range did not reach. Reports compare
+    // them with the float tensor clamped to it, and nothing is clipped on a finite side (the values beyond it make no
+    // difference to any reader, those before it round to the grid's end).
+    std::map<std::string, std::pair<double, double>> liveRanges;
+    // return liveRanges' interval for tensor, or the whole line
+    std::pair<double, double> liveRange(const std::string& tensor) const
+    {
+        auto it = liveRanges.find(tensor);
+        return it != liveRanges.end() ? it->second : std::pair<double, double>{-INFINITY, INFINITY};
+    }
     std::map<std::string, QuantizedConstant> constants;  // weights and biases stored as integers
     std::set<std::string> quantizedNodes;
     // FULL_QUANT: those of quantizedNodes that store int8 weights but compute in float (ONNX recurrent layers)

@@ -159,12 +159,13 @@ QS_SIMD_CLONES size_t countOutside(const float* v, size_t n, double lo, double h
     return out;
 }
 
-// The fraction of values outside the representable range of the quantization parameters.
-double clipRate(const float* v, size_t n, const QuantParams& p)
+// The fraction of values outside the representable range of the quantization parameters; none on a side where the
+// range was cut at the tensor's live interval (QuantPlan::liveRanges).
+double clipRate(const float* v, size_t n, const QuantParams& p, std::pair<double, double> live)
 {
     if (p.scale.empty() || n == 0 || p.scale.size() != 1) return 0;
     const double lo = double(p.qmin() - p.zeroPoint[0]) * p.scale[0], hi = double(p.qmax() - p.zeroPoint[0]) * p.scale[0];
-    return double(countOutside(v, n, lo, hi)) / double(n);
+    return double(countOutside(v, n, std::isfinite(live.first) ? -INFINITY : lo, std::isfinite(live.second) ? INFINITY : hi)) / double(n);
 }
 
 TensorRow row(const Node& n, const std::string& tensor, const char* inOut, const char* dataType, const char* tensorType,
@@ -202,22 +203,22 @@ std::string csvCell(const std::string& s)
 }
 
 namespace {
-// The dot product of a and b and their squared norms over n values, in double: eight independent sums of each kind,
-// so that the additions pipeline and vectorise (one chain would wait on each addition's latency).
-QS_SIMD_CLONES std::array<double, 3> dotAndNorms(const float* a, const float* b, size_t n)
+// The dot product of min(max(a, lo), hi) and b and their squared norms over n values, in double: eight independent
+// sums of each kind, so that the additions pipeline and vectorise (one chain would wait on each addition's latency).
+QS_SIMD_CLONES std::array<double, 3> dotAndNorms(const float* a, const float* b, size_t n, float lo, float hi)
 {
     constexpr size_t kLanes = 8;
     double d[kLanes] = {}, x[kLanes] = {}, y[kLanes] = {};
     size_t i = 0;
     for (; i + kLanes <= n; i += kLanes)
         for (size_t k = 0; k < kLanes; ++k) {
-            const double p = a[i + k], q = b[i + k];
+            const double p = std::min(std::max(a[i + k], lo), hi), q = b[i + k];
             d[k] += p * q;
             x[k] += p * p;
             y[k] += q * q;
         }
     for (size_t k = 0; i < n; ++i, ++k) {
-        const double p = a[i], q = b[i];
+        const double p = std::min(std::max(a[i], lo), hi), q = b[i];
         d[k] += p * q;
         x[k] += p * p;
         y[k] += q * q;
@@ -228,7 +229,7 @@ QS_SIMD_CLONES std::array<double, 3> dotAndNorms(const float* a, const float* b,
 }
 }  // namespace
 
-double cosineSimilarity(const float* a, const float* b, size_t n)
+double cosineSimilarity(const float* a, const float* b, size_t n, float lo, float hi)
 {
     if (n == 0) return 0;
     // Large tensors in blocks over the cores (outside a parallel region), added in block order so that the result
@@ -237,7 +238,7 @@ double cosineSimilarity(const float* a, const float* b, size_t n)
     const size_t blocks = (n + kBlock - 1) / kBlock;
     std::vector<std::array<double, 3>> partial(blocks);
 #pragma omp parallel for schedule(static) if (blocks > 1 && !omp_in_parallel())
-    for (size_t k = 0; k < blocks; ++k) partial[k] = dotAndNorms(a + k * kBlock, b + k * kBlock, std::min(kBlock, n - k * kBlock));
+    for (size_t k = 0; k < blocks; ++k) partial[k] = dotAndNorms(a + k * kBlock, b + k * kBlock, std::min(kBlock, n - k * kBlock), lo, hi);
     double dot = 0, na = 0, nb = 0;
     for (const auto& s : partial) dot += s[0], na += s[1], nb += s[2];
     if (na == 0 && nb == 0) return 1;
@@ -349,8 +350,9 @@ std::vector<TensorRow> compareRuns(const Graph& fg, const Values& f, Interpreter
     const auto measure = [&](Compared& c, const std::string& name, const float* qv) {
         const auto& fv = f.at(name);
         auto p = plan.activations.find(name);
-        c.clip = p == plan.activations.end() ? 0 : clipRate(fv.data(), fv.size(), p->second);
-        c.cosine = cosineSimilarity(fv.data(), qv, fv.size());
+        const std::pair<double, double> live = plan.liveRange(name);
+        c.clip = p == plan.activations.end() ? 0 : clipRate(fv.data(), fv.size(), p->second, live);
+        c.cosine = cosineSimilarity(fv.data(), qv, fv.size(), float(live.first), float(live.second));
     };
     if (summaries) {
         auto out = collect(quantRun, inputs, q, [&](int value) { return twinOf[size_t(value)] != nullptr; });
@@ -449,14 +451,14 @@ std::vector<TensorRow> compareTensors(const Graph& fg, const Graph& qg, const Qu
     return compareTensors(fg, runTensors(fg, inputs, threads), qg, plan, inputs, threads, summaries);
 }
 
-HistogramComparison compareHistogram(const TensorStats& stats, const QuantParams& p, int bins)
+HistogramComparison compareHistogram(const TensorStats& stats, const QuantParams& p, int bins, std::pair<double, double> live)
 {
     HistogramComparison h;
     if (p.scale.empty() || stats.histogram().empty() || bins < 1) return h;
     double s = p.scale[0], zp = p.zeroPoint.empty() ? 0 : p.zeroPoint[0];
     h.lo = (p.qmin() - zp) * s;
     h.hi = (p.qmax() - zp) * s;
-    h.clipRate = stats.clipRate(h.lo, h.hi);
+    h.clipRate = stats.clipRate(std::isfinite(live.first) ? -INFINITY : h.lo, std::isfinite(live.second) ? INFINITY : h.hi);
     double a = std::min(stats.min(), h.lo), b = std::max(stats.max(), h.hi);
     if (!(b > a)) b = a + 1;
     double w = (b - a) / bins;
@@ -473,7 +475,8 @@ HistogramComparison compareHistogram(const TensorStats& stats, const QuantParams
         double c = double(src[k]);
         h.original[bin(x)] += c;
         h.dequantized[bin(q)] += c;
-        dot += c * x * q, nx += c * x * x, nq += c * q * q;
+        const double seen = std::clamp(x, live.first, live.second);  // as the readers see it
+        dot += c * seen * q, nx += c * seen * seen, nq += c * q * q;
     }
     h.cosine = nx > 0 && nq > 0 ? dot / std::sqrt(nx * nq) : 1.0;
     return h;

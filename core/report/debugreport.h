@@ -20,9 +20,10 @@ struct TensorRow {
     double min = 0, q1 = 0, median = 0, q3 = 0, max = 0, mean = 0, var = 0, sparsity = 0, clip = 0, cosine = 1;
 };
 
-// return the cosine similarity of a and b: 1 when both are all zeros, 0 when only one is or the sizes differ
+// return the cosine similarity of a and b: 1 when both are all zeros, 0 when only one is or the sizes differ; the
+// pointer form first clamps a to [lo, hi] (a tensor as its readers see it: QuantPlan::liveRanges)
 double cosineSimilarity(const std::vector<float>& a, const std::vector<float>& b);
-double cosineSimilarity(const float* a, const float* b, size_t n);
+double cosineSimilarity(const float* a, const float* b, size_t n, float lo = -INFINITY, float hi = INFINITY);
 // A model's output cosine over samples (outputs[i][o] against reference[i][o]: sample i, output o): per output the mean
 // of each sample's cosine, or, for an output of fewer than 8 values a sample (a score, a two-class softmax), whose
 // per-sample cosine is 1 whenever the signs agree, the cosine of all samples' values together; then the mean over
@@ -61,8 +62,11 @@ struct HistogramComparison {
     double clipRate = 0;                  // fraction of values outside [lo, hi]
     double cosine = 1;                    // estimated cosine similarity of the tensor before and after
 };
-// bins: how many bins to merge the statistics' histogram into (over its observed range)
-HistogramComparison compareHistogram(const TensorStats& stats, const QuantParams& params, int bins = 128);
+// bins: how many bins to merge the statistics' histogram into (over its observed range); live: the tensor's
+// QuantPlan::liveRanges interval (nothing is clipped on its finite sides; the cosine is against the float values
+// clamped to it)
+HistogramComparison compareHistogram(const TensorStats& stats, const QuantParams& params, int bins = 128,
+                                     std::pair<double, double> live = {-INFINITY, INFINITY});
 
 // Writes MindSpore Lite's debug reports into dir (created): output_summary.csv, round_<i>.csv for each of the
 // rounds (calibration samples) and quant_param.csv. sample(i) returns the inputs of round i.

@@ -1,7 +1,8 @@
 // Full int8 on the text detector, measured in ONNX Runtime: ppocr_v4_det at 640x640, calibrated on images 1-6 of
 // images/text (sorted by name), evaluated on images 7-12; per image the text-mask IoU (probability > 0.3, DB's
 // threshold) and the output cosine of the int8 export against float.
-// Usage: node tests/bench/run_detector.mjs BUILD_DIR [EXTRA_INI_LINES...]  (e.g. "[quantscope_param]" "reduce_range=true")
+// Usage: [SPLIT=first|last|odd|even] [METHODS=MAX_MIN,KL,...] node tests/bench/run_detector.mjs BUILD_DIR [EXTRA_INI_LINES...]
+// (e.g. "[quantscope_param]" "reduce_range=true")
 import fs from 'node:fs';
 import path from 'node:path';
 import { data, evaluate, fmt } from './common.mjs';
@@ -12,7 +13,11 @@ const folder = path.join(data, 'images', 'text');
 const images = fs.readdirSync(folder).filter((f) => /\.(jpg|png)$/i.test(f)).sort();
 if (images.length !== 12) throw new Error(`expected 12 images in ${folder}, found ${images.length}`);
 const m = { file: 'ppocr_v4_det.onnx', folder: 'text', prep: 'ppocr_v4_det.onnx@640x640' };
-const calib = images.slice(0, 6), evalImages = images.slice(6);
+// SPLIT: which six images calibrate (the other six are evaluated): first (default, images 1-6), last, odd, even
+const split = process.env.SPLIT ?? 'first';
+const halves = { first: (i) => i < 6, last: (i) => i >= 6, odd: (i) => i % 2 === 0, even: (i) => i % 2 === 1 };
+if (!halves[split]) throw new Error(`SPLIT=${split}: expected first, last, odd or even`);
+const calib = images.filter((_, i) => halves[split](i)), evalImages = images.filter((_, i) => !halves[split](i));
 
 console.log(`calibration: ${calib.join(' ')}`);
 console.log('method           per-ch bias-c  mean IoU  min IoU  mean cos  min cos  per-image IoU');
