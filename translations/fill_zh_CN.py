@@ -8,6 +8,10 @@ from pathlib import Path
 
 ZH = {
     "Open Model": "打开模型",
+    "Tensors measured on the first sample, before bias correction and learned rounding · refining the plan...":
+        "已在第一个样本上测得各张量（偏差校正与学习舍入之前）· 正在细化量化方案...",
+    "The range ends at %1, not at the calibrated extreme: beyond it the readers of this tensor compute the same (a HardSwish below -3, a Relu below 0), so nothing there is clipped and the int8 steps go to the values that count":
+        "范围止于 %1，而非校准得到的极值：超出部分，此张量的读取者计算结果相同（HardSwish 低于 -3、Relu 低于 0），因此那里没有截断，int8 的量化步长都留给有效的数值",
     "Weights": "权重",
     "%1 bits, %2": "%1 比特，%2",
     "Rounding": "舍入",

@@ -692,6 +692,10 @@ They are now in int16_activation_node (Ctrl+Z takes them back).</source>
         <source>, box match %1</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Tensors measured on the first sample, before bias correction and learned rounding · refining the plan...</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>qs::ProjectDocument</name>
@@ -882,6 +886,10 @@ They are now in int16_activation_node (Ctrl+Z takes them back).</source>
     </message>
     <message>
         <source>worst</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The range ends at %1, not at the calibrated extreme: beyond it the readers of this tensor compute the same (a HardSwish below -3, a Relu below 0), so nothing there is clipped and the int8 steps go to the values that count</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

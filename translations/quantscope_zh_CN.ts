@@ -700,6 +700,10 @@ int16 激活：%4
         <source>, box match %1</source>
         <translation>，检测框匹配 %1</translation>
     </message>
+    <message>
+        <source>Tensors measured on the first sample, before bias correction and learned rounding · refining the plan...</source>
+        <translation>已在第一个样本上测得各张量（偏差校正与学习舍入之前）· 正在细化量化方案...</translation>
+    </message>
 </context>
 <context>
     <name>qs::ProjectDocument</name>
@@ -889,6 +893,10 @@ int16 激活：%4
     <message>
         <source>worst</source>
         <translation>最差</translation>
+    </message>
+    <message>
+        <source>The range ends at %1, not at the calibrated extreme: beyond it the readers of this tensor compute the same (a HardSwish below -3, a Relu below 0), so nothing there is clipped and the int8 steps go to the values that count</source>
+        <translation>范围止于 %1，而非校准得到的极值：超出部分，此张量的读取者计算结果相同（HardSwish 低于 -3、Relu 低于 0），因此那里没有截断，int8 的量化步长都留给有效的数值</translation>
     </message>
 </context>
 <context>

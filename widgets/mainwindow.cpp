@@ -181,11 +181,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
         m_graphView->setNodeCosine(m_results->nodeCosine());
         m_runStatus->setText(tr("%1 int8 nodes planned · estimated from the calibration histograms, measuring...").arg(plan->quantizedNodes.size()));
     });
-    connect(m_doc, &ProjectDocument::rowsMeasured, this, [this](std::shared_ptr<const std::vector<TensorRow>> rows) {
-        // the measured tensors replace the estimates before the outputs are compared over the samples
+    connect(m_doc, &ProjectDocument::rowsMeasured, this, [this](std::shared_ptr<const std::vector<TensorRow>> rows, bool refined) {
+        // the measured tensors replace the estimates before the outputs are compared over the samples (first those
+        // of the plan before its bias correction, when the session refines it)
         m_results->setMeasured(*rows);
         m_graphView->setNodeCosine(m_results->nodeCosine());
-        m_runStatus->setText(tr("Tensors measured on the first sample · comparing the outputs..."));
+        m_runStatus->setText(refined ? tr("Tensors measured on the first sample · comparing the outputs...")
+                                     : tr("Tensors measured on the first sample, before bias correction and learned rounding · refining the plan..."));
     });
     connect(m_doc, &ProjectDocument::reportsFinished, m_status, &QLabel::setText);
     connect(m_doc, &ProjectDocument::progress, this, [this](int done, int total, const QString& stage) {

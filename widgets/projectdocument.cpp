@@ -74,8 +74,8 @@ ProjectDocument::ProjectDocument(QObject* parent) : QObject(parent)
     connect(m_job, &QuantizeJob::planned, this, [this](std::shared_ptr<const QuantPlan> plan) {
         if (m_stats) emit planEstimated(plan);  // a run that calibrates has no copy of its new statistics yet
     });
-    connect(m_job, &QuantizeJob::measured, this, [this](std::shared_ptr<const std::vector<TensorRow>> rows) {
-        if (m_stats) emit rowsMeasured(rows);  // (as planEstimated: the views need the statistics)
+    connect(m_job, &QuantizeJob::measured, this, [this](std::shared_ptr<const std::vector<TensorRow>> rows, bool refined) {
+        if (m_stats) emit rowsMeasured(rows, refined);  // (as planEstimated: the views need the statistics)
     });
     connect(&m_reports, &QFutureWatcher<QString>::finished, this, [this] {
         emit busyChanged(isBusy());

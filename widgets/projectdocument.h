@@ -109,8 +109,9 @@ signals:
     // (statistics()) at once; runFinished follows with the measured run.
     void planEstimated(std::shared_ptr<const qs::QuantPlan> plan);
     // a re-plan's per-tensor comparison on the first calibration sample, measured (after planEstimated, before
-    // runFinished, which brings the output cosine over the samples)
-    void rowsMeasured(std::shared_ptr<const std::vector<qs::TensorRow>> rows);
+    // runFinished, which brings the output cosine over the samples); refined false: of the plan as built, before its
+    // bias correction / learned rounding (QuantizeJob::measured), whose measurement follows
+    void rowsMeasured(std::shared_ptr<const std::vector<qs::TensorRow>> rows, bool refined);
     void reportsFinished(const QString& message);
 
 private:

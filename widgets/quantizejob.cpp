@@ -53,8 +53,8 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
     auto planned = [this](std::shared_ptr<const QuantPlan> plan) {
         QMetaObject::invokeMethod(this, [this, plan] { emit this->planned(plan); }, Qt::QueuedConnection);
     };
-    auto measured = [this](std::shared_ptr<const std::vector<TensorRow>> rows) {
-        QMetaObject::invokeMethod(this, [this, rows] { emit this->measured(rows); }, Qt::QueuedConnection);
+    auto measured = [this](std::shared_ptr<const std::vector<TensorRow>> rows, bool refined) {
+        QMetaObject::invokeMethod(this, [this, rows, refined] { emit this->measured(rows, refined); }, Qt::QueuedConnection);
     };
     m_watcher.setFuture(QtConcurrent::run([session, config, calibrate, token, sink, planned, measured, reference]() {
         RunOutcome out;
@@ -81,6 +81,15 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
             sink(0, 1, "quantize");
             QuantPlan built = session->buildPlan(effective, {}, sink, token.get());
             planned(std::make_shared<const QuantPlan>(built));
+            // A re-plan keeps the float tensors of the run before: the plan as built (its biases corrected from the
+            // calibration means) is measured at once, in memory, before the refinement's passes over the samples.
+            if (!calibrate && reference && reference->tensors && session->calibrationSamples() > 0 && session->refines(effective, built)) {
+                const Graph provisional = simulationGraph(session->graph(), built);
+                measured(std::make_shared<const std::vector<TensorRow>>(compareTensors(session->graph(), *reference->tensors, provisional, built,
+                                                                                       session->calibrationSample(0), 2, false)),
+                         false);
+                token->check();
+            }
             std::unique_ptr<Graph> simulated;
             try {
                 session->commit(effective, built, sink, token.get());
@@ -130,7 +139,7 @@ void QuantizeJob::start(std::shared_ptr<Session> session, const IniDocument& con
                             firstFloat.push_back(it->second);
                 if (firstFloat.size() != session->graph().outputs.size()) firstFloat.clear();
                 tensors.reset();
-                measured(std::make_shared<const std::vector<TensorRow>>(out.rows));
+                measured(std::make_shared<const std::vector<TensorRow>>(out.rows), true);
                 std::unique_ptr<Interpreter> f, q;
                 size_t n = std::min<size_t>(4, session->calibrationSamples());
                 std::vector<std::vector<std::vector<float>>> quantizedOutputs;

@@ -71,8 +71,9 @@ signals:
     // a run's plan as built from the statistics, before bias correction and export: what the views can estimate from
     void planned(std::shared_ptr<const qs::QuantPlan> plan);
     // a run's per-tensor comparison on the first calibration sample, as soon as it is measured (finished() follows
-    // with it and the output cosine over the samples)
-    void measured(std::shared_ptr<const std::vector<qs::TensorRow>> rows);
+    // with it and the output cosine over the samples). A re-plan whose plan the session refines (bias correction,
+    // learned rounding) measures the plan as built first, with refined false, and the refined plan after.
+    void measured(std::shared_ptr<const std::vector<qs::TensorRow>> rows, bool refined);
 
 private:
     ProgressSink progressSink();

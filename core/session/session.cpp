@@ -228,9 +228,16 @@ const QuantPlan& Session::commit(const IniDocument& config, QuantPlan plan, cons
     return m_plan;
 }
 
+bool Session::refines(const IniDocument& config, const QuantPlan& plan) const
+{
+    return plan.quantType == "FULL_QUANT" && m_data &&
+           (configValue(config, "quantscope_param", "round_type") == "ADAROUND" ||
+            parseBool(configValue(config, "full_quant_param", "bias_correction")).value_or(true));
+}
+
 void Session::refinePlan(const IniDocument& config, QuantPlan& plan, const ProgressSink& progress, const CancelToken* cancel) const
 {
-    if (plan.quantType != "FULL_QUANT" || !m_data) return;
+    if (!refines(config, plan)) return;
     const Graph& g = graph();
     const bool biasCorrection = parseBool(configValue(config, "full_quant_param", "bias_correction")).value_or(true);
     const CalibrationData* data = m_data.get();

@@ -61,6 +61,8 @@ public:
     // What quantize() does to that plan on the calibration data before exporting it (FULL_QUANT: round_type=ADAROUND,
     // then bias_correction); buildPlan + refinePlan is the plan quantize() exports.
     void refinePlan(const IniDocument& config, QuantPlan& plan, const ProgressSink& progress = {}, const CancelToken* cancel = nullptr) const;
+    // whether refinePlan changes a plan of config's (FULL_QUANT with calibration data, learned rounding or bias correction)
+    bool refines(const IniDocument& config, const QuantPlan& plan) const;
 
     // The quantized model as bytes of its format (QDQ ONNX, or int8 TFLite), and the graph Quantscope reads back from them.
     const std::string& exportedBytes() const { return m_exported; }
