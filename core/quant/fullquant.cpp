@@ -338,11 +338,11 @@ void planGraph(const Graph& g, const std::map<std::string, TensorStats>& stats, 
             const Node& n = g.nodes[i];
             const std::string& out = g.values[n.outputs[0]].name;
             auto in = plan.activations.find(g.values[n.inputs[0]].name);
-            if (kTfliteSameParams.count(n.opType) && in != plan.activations.end() && !(isGlobalAveragePool(g, n) && plan.activations.count(out))) {
+            if (kTfliteSameParams.count(n.opType) && in != plan.activations.end() && !(isGlobalAveragePool(g, n) && plan.activations.count(out)))
                 plan.activations[out] = in->second;
-                plan.liveRanges.erase(out);
-            }
             else if (n.opType == "Sigmoid") plan.activations[out] = fixedParams(1.f / 256.f, -128, 0.f, 1.f);
+            else continue;
+            plan.liveRanges.erase(out);  // the kernel's parameters, not a range cut at the live end
         }
     }
 

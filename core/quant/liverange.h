@@ -12,9 +12,9 @@ class Graph;
 // and y * t where t = Relu/Clip(a y + b, 0, ...) (scaled) is 0 below a point: the decomposed HardSwish
 // y * Clip(y + 3, 0, 6) / 6 that PP-OCR, MobileNetV3 and the like export, whose y is dead below -3; and through the
 // ops that only move values (Reshape, Transpose, Concat, MaxPool, nearest Resize ...: clamping commutes with them).
-// A TFLite fused Relu/Relu6 counts as a Clip after its op. Any other reader (a graph output, a convolution, a subgraph) reads the
-// whole line. Example: PP-OCRv4's convolutions feed x * 1.9 + 0.8 into a HardSwish, so their outputs are dead below
-// (-3 - 0.8) / 1.9; int8 spent half of its 256 steps there.
+// A TFLite fused Relu/Relu6 counts as a Clip after its op. Any other reader (a graph output, a convolution, a
+// subgraph) reads the whole line. Example: PP-OCRv4's convolutions feed x * 1.9 + 0.8 into a HardSwish, so their
+// outputs are dead below (-3 - 0.8) / 1.9; int8 spent half of its 256 steps there.
 // return {lo, hi} with lo < hi; -inf / +inf where that side is live.
 std::pair<double, double> liveRange(const Graph& g, int v);
 
