@@ -1088,7 +1088,7 @@ private slots:
         Interpreter(g, {1, false, false, false}).run({{"input", x}}, [&](int, int v, const Tensor& t) {
             if (t.type() == DataType::Float32) values[g.values[size_t(v)].name] = t.toFloat();
         });
-        size_t checked = 0, large = 0;
+        size_t checked = 0, large = 0, clipChecked = 0;
         for (const std::string& line : test::readList(reports + "/round_0.csv")) {
             std::vector<std::string> cells;
             std::stringstream ss(line);
@@ -1107,10 +1107,21 @@ private slots:
                 QVERIFY2(std::fabs(got - expected[k]) <= 1e-4 * std::max(1.0, std::fabs(expected[k])),
                          qPrintable(QString("%1 column %2: %3, expected %4").arg(cells[2].c_str()).arg(6 + k).arg(got).arg(expected[k])));
             }
+            // the clip rate: values more than half a step beyond the grid's ends (nearer ones round to the end)
+            if (auto a = s.plan().activations.find(cells[2]); a != s.plan().activations.end() && a->second.scale.size() == 1) {
+                const QuantParams& p = a->second;
+                const double step = p.scale[0], lo = double(p.qmin() - p.zeroPoint.at(0)) * step - step / 2,
+                             hi = double(p.qmax() - p.zeroPoint.at(0)) * step + step / 2;
+                const double clipped = double(std::count_if(v.begin(), v.end(), [&](float f) { return f < lo || f > hi; })) / double(n);
+                QVERIFY2(std::fabs(std::stod(cells[14]) - clipped) <= 1e-6,
+                         qPrintable(QString("%1 clip %2, expected %3").arg(cells[2].c_str()).arg(cells[14].c_str()).arg(clipped)));
+                ++clipChecked;
+            }
             ++checked;
             large += n >= 65536;
         }
-        QVERIFY2(checked >= 50 && large >= 10, qPrintable(QString("%1 rows checked, %2 large").arg(checked).arg(large)));
+        QVERIFY2(checked >= 50 && large >= 10 && clipChecked >= 20,
+                 qPrintable(QString("%1 rows checked, %2 large, %3 clip rates").arg(checked).arg(large).arg(clipChecked)));
     }
 
     void testStatisticsInEveryLayoutAgree()

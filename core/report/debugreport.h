@@ -59,7 +59,7 @@ struct HistogramComparison {
     std::vector<double> centers;          // bin centers
     std::vector<double> original, dequantized;  // counts per bin
     double lo = 0, hi = 0;                // the representable range [(-128 - zp) s, (127 - zp) s]
-    double clipRate = 0;                  // fraction of values outside [lo, hi]
+    double clipRate = 0;                  // fraction of values more than half a step outside [lo, hi]
     double cosine = 1;                    // estimated cosine similarity of the tensor before and after
 };
 // bins: how many bins to merge the statistics' histogram into (over its observed range); live: the tensor's
