@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "graph/graph.h"
 #include "runtime/activation.h"
@@ -58,6 +59,12 @@ std::optional<std::pair<Activation, Activation>> pointwise(const Graph& g, const
     return std::nullopt;
 }
 
+// return n's first input that is not a constant (n.inputs.end() when there is none)
+std::vector<int>::const_iterator variableInput(const Graph& g, const Node& n)
+{
+    return std::find_if(n.inputs.begin(), n.inputs.end(), [&](int i) { return i >= 0 && !g.values[size_t(i)].constant; });
+}
+
 // The point L at or below which t, computed from y, is exactly 0: t = s * Relu/Clip(a y + b, 0, ...) with s, a > 0
 // (scalar affine steps in between); L = -b / a.
 std::optional<double> zeroBelow(const Graph& g, int y, int t)
@@ -75,7 +82,7 @@ std::optional<double> zeroBelow(const Graph& g, int y, int t)
                 const int q = g.values[size_t(z)].producer;
                 if (q < 0 || steps >= kMaxDepth) return std::nullopt;
                 const Node& m = g.nodes[size_t(q)];
-                const auto x = std::find_if(m.inputs.begin(), m.inputs.end(), [&](int i) { return i >= 0 && !g.values[size_t(i)].constant; });
+                const auto x = variableInput(g, m);
                 if (x == m.inputs.end() || fusedActivation(m).kind != Activation::None) return std::nullopt;
                 const auto step = Activation::scalarAffine(m, g, *x);
                 if (!step) return std::nullopt;
@@ -87,7 +94,7 @@ std::optional<double> zeroBelow(const Graph& g, int y, int t)
             return -b / a;
         }
         // a positive scale keeps the zeros
-        const auto x = std::find_if(n.inputs.begin(), n.inputs.end(), [&](int i) { return i >= 0 && !g.values[size_t(i)].constant; });
+        const auto x = variableInput(g, n);
         if (x == n.inputs.end()) return std::nullopt;
         const auto scale = Activation::scalarAffine(n, g, *x);
         if (!scale || scale->beta != 0.f || !(scale->alpha > 0)) return std::nullopt;

@@ -159,15 +159,22 @@ QS_SIMD_CLONES size_t countOutside(const float* v, size_t n, double lo, double h
     return out;
 }
 
-// The fraction of values the quantization clips: more than half a step beyond the grid's ends (closer ones round to
-// the end as any value rounds); none on a side where the range was cut at the tensor's live interval
-// (QuantPlan::liveRanges).
+// The interval outside which the quantization with p clips: more than half a step beyond the grid's ends (closer
+// values round to the end as any value rounds); unbounded on a side where the range was cut at the tensor's live
+// interval (QuantPlan::liveRanges: what lies beyond makes no difference to its readers).
+std::pair<double, double> clipLimits(const QuantParams& p, std::pair<double, double> live)
+{
+    const double s = p.scale[0], zp = p.zeroPoint.empty() ? 0 : p.zeroPoint[0];
+    return {std::isfinite(live.first) ? -INFINITY : (double(p.qmin()) - zp) * s - 0.5 * s,
+            std::isfinite(live.second) ? INFINITY : (double(p.qmax()) - zp) * s + 0.5 * s};
+}
+
+// The fraction of values the quantization clips (clipLimits).
 double clipRate(const float* v, size_t n, const QuantParams& p, std::pair<double, double> live)
 {
     if (p.scale.empty() || n == 0 || p.scale.size() != 1) return 0;
-    const double half = 0.5 * p.scale[0];
-    const double lo = double(p.qmin() - p.zeroPoint[0]) * p.scale[0] - half, hi = double(p.qmax() - p.zeroPoint[0]) * p.scale[0] + half;
-    return double(countOutside(v, n, std::isfinite(live.first) ? -INFINITY : lo, std::isfinite(live.second) ? INFINITY : hi)) / double(n);
+    const auto [lo, hi] = clipLimits(p, live);
+    return double(countOutside(v, n, lo, hi)) / double(n);
 }
 
 TensorRow row(const Node& n, const std::string& tensor, const char* inOut, const char* dataType, const char* tensorType,
@@ -460,7 +467,8 @@ HistogramComparison compareHistogram(const TensorStats& stats, const QuantParams
     double s = p.scale[0], zp = p.zeroPoint.empty() ? 0 : p.zeroPoint[0];
     h.lo = (p.qmin() - zp) * s;
     h.hi = (p.qmax() - zp) * s;
-    h.clipRate = stats.clipRate(std::isfinite(live.first) ? -INFINITY : h.lo - s / 2, std::isfinite(live.second) ? INFINITY : h.hi + s / 2);
+    const auto [clipLo, clipHi] = clipLimits(p, live);
+    h.clipRate = stats.clipRate(clipLo, clipHi);
     double a = std::min(stats.min(), h.lo), b = std::max(stats.max(), h.hi);
     if (!(b > a)) b = a + 1;
     double w = (b - a) / bins;
