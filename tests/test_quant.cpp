@@ -593,6 +593,80 @@ private slots:
         sameFunction(m.graph, s.graph, {{input, x}});
     }
 
+    void testActivationEqualizationKeepsTheFunction_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<int>("atLeast");  // activations equalized
+        // PP-OCRv4 det and PP-OCR's classifier: pointwise convolutions read by learnable affine blocks (a Mul by a
+        // constant), affine blocks read by depthwise convolutions; BlazeFace (TFLite): convolutions read by depthwise ones
+        const std::map<std::string, int> atLeast = {{"ppocr_v4_det.onnx", 60}, {"ppocr_mobile_v2_cls.onnx", 10}};
+        for (const test::ModelCase& c : equalizationCases())
+            QTest::newRow(c.file.c_str()) << QString::fromStdString(c.file) << (atLeast.count(c.file) ? atLeast.at(c.file) : 0);
+    }
+
+    void testActivationEqualizationKeepsTheFunction()
+    {
+        // [quantscope_param] activation_equalization, measured on a real image: the equalized graph computes what the
+        // source does (within float rounding: 1e-4 of the output's largest magnitude) on every shared model, and in every
+        // activation it rescaled the channels fill the tensor's range at least as well: the geometric mean over channels of
+        // a channel's span over the tensor's (the grid's step relative to a typical channel's span, inverted).
+        QFETCH(QString, file);
+        QFETCH(int, atLeast);
+        const std::optional<test::ModelCase> found = equalizationCase(file);
+        QVERIFY(found);
+        const test::ModelCase& model = *found;
+        LoadResult m = loadModel(test::modelPath(model.file));
+        Tensor x = loadImageTensor(test::imagePath(model.image), model.pre, model.shape, model.nchw);
+        const std::string input = m.graph.values[size_t(m.graph.inputs.at(0))].name;
+        const std::map<std::string, Tensor> inputs{{input, x}};
+        SmoothingResult e = equalizeActivations(m.graph, true, 1, [&](size_t) { return inputs; });
+        qInfo("%s: %zu activations equalized, %zu constants changed%s%s", model.file.c_str(), e.tensors, e.changed.size(),
+              e.why.empty() ? "" : ": ", e.why.c_str());
+        QVERIFY(int(e.tensors) >= atLeast);
+        if (e.tensors == 0) {
+            QVERIFY(!e.why.empty() && e.changed.empty());
+            return;
+        }
+        QVERIFY(e.changed.size() >= e.tensors * 2);  // a producer's and a reader's constant each
+        QCOMPARE(e.rescaled.size(), e.tensors);
+        sameFunction(m.graph, e.graph, inputs);
+        if (QTest::currentTestFailed()) return;
+        // channel fill of every 4-D activation (channels on axis 1 in ONNX, last in TFLite), before and after
+        const bool nchw = model.nchw;
+        auto fill = [&](const Graph& g) {
+            std::map<std::string, double> out;
+            Interpreter(g, InterpreterOptions{1, false, false, false, {}}).run(inputs, [&](int, int value, const Tensor& t) {
+                if (t.type() != DataType::Float32 || t.shape().size() != 4) return;
+                const int64_t C = nchw ? t.shape()[1] : t.shape()[3], inner = nchw ? t.shape()[2] * t.shape()[3] : 1;
+                std::vector<float> lo(size_t(C), INFINITY), hi(size_t(C), -INFINITY);
+                const float* d = t.data<float>();
+                for (int64_t k = 0; k < t.count(); ++k) {
+                    const size_t c = size_t((k / inner) % C);
+                    lo[c] = std::min(lo[c], d[k]), hi[c] = std::max(hi[c], d[k]);
+                }
+                const double span = *std::max_element(hi.begin(), hi.end()) - *std::min_element(lo.begin(), lo.end());
+                double logs = 0;
+                int live = 0;
+                for (size_t c = 0; c < size_t(C); ++c)
+                    if (hi[c] > lo[c]) logs += std::log((hi[c] - lo[c]) / span), ++live;
+                if (live > 1 && span > 0) out[g.values[size_t(value)].name] = std::exp(logs / live);
+            });
+            return out;
+        };
+        const std::map<std::string, double> before = fill(m.graph), after = fill(e.graph);
+        QCOMPARE(after.size(), before.size());
+        size_t better = 0;
+        double gain = 0;
+        for (const std::string& name : e.rescaled) {
+            if (!before.count(name)) continue;  // not 4-D
+            const double b = before.at(name), a = after.at(name);
+            QVERIFY2(a >= b * 0.999, qPrintable(QString("%1: channel fill %2 -> %3").arg(QString::fromStdString(name)).arg(b).arg(a)));
+            if (a > b * 1.01) ++better, gain += std::log(a / b);
+        }
+        qInfo("  %zu activations fill their range better, by %.2fx on geometric average", better, better ? std::exp(gain / double(better)) : 1.0);
+        QVERIFY(better >= e.tensors / 2);
+    }
+
     void testLiveRangesKeepTheFunction_data()
     {
         QTest::addColumn<QString>("file");
@@ -812,16 +886,21 @@ private slots:
     void testEqualizedExportRunsInRuntime_data()
     {
         QTest::addColumn<QString>("model");
-        QTest::newRow("vww_96.onnx in ONNX Runtime") << "vww_96.onnx";
-        QTest::newRow("vww_96.tflite in LiteRT") << "vww_96.tflite";
+        QTest::addColumn<bool>("activations");  // also activation_equalization (with per-channel weights)
+        QTest::newRow("vww_96.onnx in ONNX Runtime") << "vww_96.onnx" << false;
+        QTest::newRow("vww_96.tflite in LiteRT") << "vww_96.tflite" << false;
+        QTest::newRow("vww_96.onnx, activation_equalization, in ONNX Runtime") << "vww_96.onnx" << true;
+        QTest::newRow("vww_96.tflite, activation_equalization, in LiteRT") << "vww_96.tflite" << true;
     }
 
     void testEqualizedExportRunsInRuntime()
     {
         // [quantscope_param] cross_layer_equalization: calibrated and quantized on the equalized graph, per-tensor
         // weights. The first convolution stays float (skip_quant_node): its equalized float weights must reach the
-        // file, since the next convolution reads its output rescaled.
+        // file, since the next convolution reads its output rescaled. With activation_equalization too (per-channel
+        // weights): the 13 ReLU outputs read by depthwise convolutions are rescaled as well.
         QFETCH(QString, model);
+        QFETCH(bool, activations);
         const std::string file = model.toStdString();
         const bool onnx = model.endsWith(".onnx");
         QTemporaryDir dir;
@@ -842,9 +921,9 @@ private slots:
         const ImagePreprocess pre = test::pre({0.f}, {255.f}, 96, 96);
         std::string ini = "[common_quant_param]\nquant_type=FULL_QUANT\nskip_quant_node=" + skipped.name + "\n" +
                           test::calibrationSection(calibDir, int(calib.size()), pre) +
-                          "[full_quant_param]\nactivation_quant_method=MAX_MIN\nper_channel=false\nbias_correction=true\n"
-                          "[quantscope_param]\ncross_layer_equalization=true\n" +
-                          (onnx && !test::cpuHasVnni() ? "reduce_range=true\n" : "");
+                          "[full_quant_param]\nactivation_quant_method=MAX_MIN\nper_channel=" + (activations ? "true" : "false") +
+                          "\nbias_correction=true\n[quantscope_param]\ncross_layer_equalization=true\n" +
+                          (activations ? "activation_equalization=true\n" : "") + (onnx && !test::cpuHasVnni() ? "reduce_range=true\n" : "");
         Diagnostics d;
         IniDocument config = parseConfig(ini, "cle.ini", d);
         QVERIFY(d.empty());
@@ -853,6 +932,7 @@ private slots:
         s.calibrate(config, {}, nullptr, 2);
         const QuantPlan& plan = s.quantize(config);
         QCOMPARE(plan.equalizedPairs, size_t(26));
+        QCOMPARE(plan.equalizedActivations, size_t(activations ? 13 : 0));
         QVERIFY(plan.skippedNodes.count(skipped.name) && plan.changedConstants.count(weights) && !plan.constants.count(weights));
         const std::string out = dir.filePath(QString("q.") + (onnx ? "onnx" : "tflite")).toStdString();
         s.save(out);
@@ -917,14 +997,28 @@ private slots:
         QVERIFY(*taskMetrics(shapes, silent, f).boxMatch == 0.0);
     }
 
+    void testTextDetectorKeepsTheTextOnUnseenImages_data()
+    {
+        QTest::addColumn<bool>("equalize");  // [quantscope_param] activation_equalization
+        QTest::addColumn<double>("minMean");
+        QTest::addColumn<double>("minWorst");
+        QTest::newRow("MAX_MIN") << false << 0.85 << 0.5;
+        // without activation equalization this row fails (mean 0.870, worst 0.564; with it 0.935 and 0.770)
+        QTest::newRow("MAX_MIN, activation_equalization") << true << 0.91 << 0.7;
+    }
+
     void testTextDetectorKeepsTheTextOnUnseenImages()
     {
+        QFETCH(bool, equalize);
+        QFETCH(double, minMean);
+        QFETCH(double, minWorst);
         // ppocr_v4_det at 640x640, calibrated on images 1-6 of images/text and evaluated on images 7-12, then the other
         // way round: the text masks (probability > 0.3, DB's threshold) of the int8 export against float. Before the
         // learnable affine blocks and the pieces of its decomposed HardSwish ran in float between the int8
         // convolutions, two of the unseen images lost every text pixel (IoU 0, mean 0.58). Both directions, since six
         // unseen images swing by 0.1-0.3 of IoU each with any change of rounding (text_defocus.jpg, whose smooth maps
-        // sit in a few int8 steps, most of all).
+        // sit in a few int8 steps, most of all). With activation equalization the first pointwise convolutions' channels,
+        // half of which spanned less than one step of their tensor's grid, fill it (see equalizeActivations).
         const std::string folder = test::imagePath("text");
         const std::vector<std::string> images = sortedImages(folder);
         QCOMPARE(images.size(), size_t(12));
@@ -936,13 +1030,20 @@ private slots:
             const std::string calib = test::linkFiles({images.begin() + long(first), images.begin() + long(first) + 6}, folder,
                                                       dir.filePath("calib").toStdString());
             Diagnostics d;
-            IniDocument config = parseConfig("[common_quant_param]\nquant_type=FULL_QUANT\n" + test::calibrationSection(calib, 6, pre), "det.ini", d);
+            IniDocument config = parseConfig("[common_quant_param]\nquant_type=FULL_QUANT\n" + test::calibrationSection(calib, 6, pre) +
+                                                 (equalize ? "[quantscope_param]\nactivation_equalization=true\n" : ""),
+                                             "det.ini", d);
+            QVERIFY(d.empty());
             LoadOptions lo;
             lo.inputShapes["x"] = shape;
             Session s;
             s.load(test::modelPath("ppocr_v4_det.onnx"), lo);
             s.calibrate(config, {}, nullptr, 2);
             const QuantPlan& plan = s.quantize(config);
+            if (equalize) {
+                QVERIFY(plan.equalizedActivations >= 60);
+                if (first == 0) qInfo("%zu activations equalized", plan.equalizedActivations);
+            }
             // The outputs that feed a HardSwish (after an affine block) start where it stops telling values apart (its
             // input -3), not at the calibrated minimum: a finer grid for what it computes with (liveRange).
             size_t cut = 0;
@@ -957,7 +1058,7 @@ private slots:
                 ++cut;
             }
             if (first == 0) qInfo("%zu activation ranges cut at their live end; step %.2f of MAX_MIN's on average", cut, ratio / double(std::max<size_t>(cut, 1)));
-            QVERIFY(cut >= 30);
+            QVERIFY(cut >= (equalize ? 10 : 30));  // (equalized affine blocks have per-channel constants: their cuts differ by channel)
             QVERIFY(ratio / double(cut) < 0.8);
             Interpreter quant(s.quantizedGraph(), {2, true, false}), ref(s.graph(), {2, true, false});
             double part = 0;
@@ -985,8 +1086,9 @@ private slots:
             QVERIFY(std::fabs(*m.maskIoU - part / 6) < 1e-12);
             sum += part;
         }
-        QVERIFY2(worst >= 0.5, qPrintable(QString("worst IoU %1").arg(worst)));
-        QVERIFY2(sum / 12 >= 0.85, qPrintable(QString("mean IoU %1").arg(sum / 12)));
+        qInfo("mean IoU %.3f, worst %.3f", sum / 12, worst);
+        QVERIFY2(worst >= minWorst, qPrintable(QString("worst IoU %1").arg(worst)));
+        QVERIFY2(sum / 12 >= minMean, qPrintable(QString("mean IoU %1").arg(sum / 12)));
     }
 
     void testPaddleSlimMethodsAndOpTypeSelection()

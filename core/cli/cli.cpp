@@ -594,6 +594,9 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     if (parseBool(configValue(doc, "quantscope_param", "cross_layer_equalization")).value_or(false))
         err << "cross-layer equalization: " << plan.equalizedPairs << " pair(s) of weighted nodes rescaled"
             << (plan.equalizedPairs ? "" : " (none joined directly or through Relu/LeakyRelu/PRelu)") << "\n";
+    if (plan.equalizedActivations || !plan.activationEqualizationWhy.empty())
+        err << "activation equalization: " << plan.equalizedActivations << " activation tensor(s) rescaled per channel"
+            << (plan.equalizedActivations ? "" : " (" + plan.activationEqualizationWhy + ")") << "\n";
     if (plan.smoothedTensors || !plan.smoothingWhy.empty())
         err << "SmoothQuant: " << plan.smoothedTensors << " activation tensor(s) smoothed, " << plan.shiftedTensors << " of them shifted"
             << (plan.smoothedTensors ? "" : " (" + plan.smoothingWhy + ")") << "\n";

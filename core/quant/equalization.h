@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "graph/graph.h"
 #include "session/progress.h"
@@ -33,6 +34,7 @@ struct SmoothingResult {
     Graph graph;                    // the smoothed copy; computes the same function
     size_t tensors = 0;             // activation tensors smoothed
     size_t shifted = 0;             // of those, also shifted to centre their channels
+    std::vector<std::string> rescaled;  // the activations rescaled (tensors of them)
     std::set<std::string> changed;  // constants whose values (and perhaps shapes) changed
     std::string why;                // when tensors == 0: why nothing applied
 };
@@ -51,5 +53,26 @@ struct SmoothingResult {
 SmoothingResult smoothActivations(const Graph& g, double alpha, bool shift, size_t samples,
                                   const std::function<std::map<std::string, Tensor>(size_t)>& sample, int threads = 1,
                                   const ProgressSink& progress = {}, const CancelToken* cancel = nullptr);
+
+// Activation equalization ([quantscope_param] activation_equalization): a per-tensor int8 grid is set by the widest
+// channel, and narrow channels get few steps of it (PP-OCRv4 det: the first pointwise convolution's 32 output
+// channels span [-86, 71] together while half of them have a standard deviation under one step). Where it costs no
+// precision elsewhere, channel c of an activation is divided by s_c so that every channel fills the tensor's range:
+// the producer takes the division as SmoothQuant's does (a weighted op's output channels and bias, a BatchNormalization,
+// a Mul, Div, Add or Sub by a constant, a positively homogeneous activation), and every reader takes the
+// multiplication without changing what int8 stores: a depthwise convolution whose weights are quantized per channel
+// (perChannelWeights), or a Mul or Div by a constant, which run in float between the int8 ops (ONNX; a TFLite model
+// quantizes those constants, so there only weighted ops and BatchNormalization take part). The scales come from the
+// channels' extremes on `samples` samples (equalizingScales). The float function is unchanged. result.tensors counts
+// the activations equalized.
+SmoothingResult equalizeActivations(const Graph& g, bool perChannelWeights, size_t samples,
+                                    const std::function<std::map<std::string, Tensor>(size_t)>& sample, int threads = 1,
+                                    const ProgressSink& progress = {}, const CancelToken* cancel = nullptr);
+
+// The divisors s_c (in (0, 1], the widest channel 1) that let channels with extremes lo_c, hi_c share one asymmetric grid
+// best: channel c / s_c fits a common window [-rho, 1] (scaled), with rho chosen to minimise the geometric mean over
+// channels of the grid's step relative to the channel's own span; a channel is stretched to half that window at most
+// (headroom for unseen data). Empty when every channel keeps its scale.
+std::vector<float> equalizingScales(const std::vector<float>& lo, const std::vector<float>& hi);
 
 }  // namespace qs

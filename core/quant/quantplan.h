@@ -67,6 +67,9 @@ struct QuantPlan {
     // Cross-layer equalization: the pairs rescaled; and the float constants whose values it or SmoothQuant changed. The
     // exporters store the graph's values of those the plan does not quantize in place of the source's.
     size_t equalizedPairs = 0;
+    // activation equalization ([quantscope_param] activation_equalization): the activations rescaled, or why none was
+    size_t equalizedActivations = 0;
+    std::string activationEqualizationWhy;
     // SmoothQuant ([full_quant_param] smooth_alpha, enable_smooth_shift): the activations smoothed, those also shifted,
     // and why none was when it was asked for and none was
     size_t smoothedTensors = 0, shiftedTensors = 0;

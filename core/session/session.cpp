@@ -46,11 +46,13 @@ const Graph& Session::graph() const
 
 namespace {
 struct Preparation {
-    bool equalize = false, smooth = false, shift = false;
+    bool equalize = false, activations = false, smooth = false, shift = false;
     double alpha = 0.5;
+    bool perChannel = true;  // activation equalization: weights quantized per channel
     std::string key() const
     {
         return std::string(equalize ? "cross_layer_equalization;" : "") +
+               (activations ? std::string("activation_equalization") + (perChannel ? "" : ";per_tensor") + ";" : "") +
                (smooth ? "smooth_alpha=" + std::to_string(alpha) + (shift ? ";shift" : "") : "");
     }
 };
@@ -66,6 +68,9 @@ Preparation preparationOf(const IniDocument& config)
     p.shift = parseBool(configValue(config, F, "enable_smooth_shift")).value_or(false);
     p.smooth = configValue(config, "common_quant_param", "quant_type") == "FULL_QUANT" && (alpha || p.shift);
     p.alpha = alpha.value_or(0.5);
+    p.activations = configValue(config, "common_quant_param", "quant_type") == "FULL_QUANT" &&
+                    parseBool(configValue(config, "quantscope_param", "activation_equalization")).value_or(false);
+    p.perChannel = parseBool(configValue(config, F, "per_channel")).value_or(true);
     return p;
 }
 }  // namespace
@@ -78,11 +83,11 @@ void Session::prepareGraph(const IniDocument& config, const CalibrationData* dat
     graph();  // throws when nothing is loaded
     const Preparation asked = preparationOf(config);
     const std::string want = asked.key();
-    // new data: smoothing measures its channels again
-    if (want == m_preparedFor && !(asked.smooth && data)) return;
+    // new data: smoothing and activation equalization measure their channels again
+    if (want == m_preparedFor && !((asked.smooth || asked.activations) && data)) return;
     if (!m_stats.empty() && !data)
-        throw InputError("[quantscope_param] cross_layer_equalization or [full_quant_param] smooth_alpha / enable_smooth_shift changed "
-                         "since calibration: calibrate again");
+        throw InputError("[quantscope_param] cross_layer_equalization or activation_equalization, or [full_quant_param] smooth_alpha / "
+                         "enable_smooth_shift changed since calibration: calibrate again");
     m_stats.clear();
     m_samples = 0;
     m_probe = {};
@@ -99,11 +104,20 @@ void Session::prepareGraph(const IniDocument& config, const CalibrationData* dat
     } else {
         prepared->graph = m_model->graph;
     }
+    // (up to 32 samples: the scales follow the channels' extremes, which few samples show)
+    constexpr size_t kChannelSamples = 32;
+    if (asked.activations) {
+        if (!data) throw InputError("calibrate before quantizing: activation equalization measures the activations' channels on the calibration data");
+        SmoothingResult e = equalizeActivations(prepared->graph, asked.perChannel, std::min(kChannelSamples, data->size()),
+                                                [data](size_t i) { return data->sample(i); }, threads, progress, cancel);
+        prepared->graph = std::move(e.graph);
+        prepared->equalizedActivations = e.tensors;
+        prepared->activationEqualizationWhy = e.why;
+        prepared->changed.insert(e.changed.begin(), e.changed.end());
+    }
     if (asked.smooth) {
         if (!data) throw InputError("calibrate before quantizing: SmoothQuant measures the activations' channels on the calibration data");
-        // the channel ranges from up to 32 samples (SmoothQuant's scales follow the extremes, which few samples show)
-        constexpr size_t kSmoothingSamples = 32;
-        SmoothingResult s = smoothActivations(prepared->graph, asked.alpha, asked.shift, std::min(kSmoothingSamples, data->size()),
+        SmoothingResult s = smoothActivations(prepared->graph, asked.alpha, asked.shift, std::min(kChannelSamples, data->size()),
                                               [data](size_t i) { return data->sample(i); }, threads, progress, cancel);
         prepared->graph = std::move(s.graph);
         prepared->smoothedTensors = s.tensors;
@@ -324,6 +338,8 @@ QuantPlan Session::buildPlan(const IniDocument& config, const std::set<std::stri
     }
     if (m_prepared) {
         plan.equalizedPairs = m_prepared->equalizedPairs;
+        plan.equalizedActivations = m_prepared->equalizedActivations;
+        plan.activationEqualizationWhy = m_prepared->activationEqualizationWhy;
         plan.smoothedTensors = m_prepared->smoothedTensors;
         plan.shiftedTensors = m_prepared->shiftedTensors;
         plan.smoothingWhy = m_prepared->smoothingWhy;

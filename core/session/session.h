@@ -23,7 +23,8 @@ public:
     void load(const std::string& modelPath, const LoadOptions& options = {});
     // The graph that is calibrated, quantized and exported: the loaded one, or its copy rescaled to the same function
     // when the last calibrate() or plan asked for [quantscope_param] cross_layer_equalization or, with FULL_QUANT, for
-    // SmoothQuant ([full_quant_param] smooth_alpha, enable_smooth_shift; its scales come from calibrate()'s data).
+    // activation equalization ([quantscope_param] activation_equalization) or SmoothQuant ([full_quant_param]
+    // smooth_alpha, enable_smooth_shift); the last two take their scales from calibrate()'s data.
     const Graph& graph() const;
     // return what the reader warned about (ONNX checker findings, ...); throws like graph() when nothing is loaded
     const std::vector<std::string>& loadWarnings() const
@@ -89,11 +90,12 @@ private:
     std::shared_ptr<const CalibrationData> m_data;
 
     std::unique_ptr<LoadResult> m_model;
-    // set while cross_layer_equalization or SmoothQuant is on: the rescaled graph, what was done, and the settings
+    // set while cross_layer_equalization, activation_equalization or SmoothQuant is on: the rescaled graph, what was
+    // done, and the settings
     struct Prepared {
         Graph graph;
-        size_t equalizedPairs = 0, smoothedTensors = 0, shiftedTensors = 0;
-        std::string smoothingWhy;
+        size_t equalizedPairs = 0, equalizedActivations = 0, smoothedTensors = 0, shiftedTensors = 0;
+        std::string activationEqualizationWhy, smoothingWhy;
         std::set<std::string> changed;
     };
     std::shared_ptr<const Prepared> m_prepared;

@@ -4,7 +4,8 @@
 // Each setting's values can be narrowed by comma lists in the environment: METHODS (MAX_MIN,KL,REMOVAL_OUTLIER),
 // PER_CHANNEL, BIAS_CORRECTION and CLE ([quantscope_param] cross_layer_equalization), each true,false by default,
 // ROUND_TYPE (ROUND,ADAROUND), WEIGHT_BITS ([quantscope_param] weight_bits, 8 by default) and SMOOTH (false by
-// default; true: [full_quant_param] smooth_alpha=0.5 with enable_smooth_shift).
+// default; true: [full_quant_param] smooth_alpha=0.5 with enable_smooth_shift) and AE ([quantscope_param]
+// activation_equalization, false by default).
 // ONNX exports get [quantscope_param] reduce_range=true on CPUs without VNNI, where ONNX Runtime's int8 products can
 // overflow with 8-bit weights (REDUCE_RANGE=true|false overrides).
 import fs from 'node:fs';
@@ -27,7 +28,7 @@ const reduceRange = (file) => process.env.REDUCE_RANGE ?? String(file.endsWith('
 const photos = fs.readdirSync(path.join(data, 'images', 'photos')).filter((f) => /\.(jpg|bmp|png)$/.test(f)).sort();
 const optsFor = (m) => (m.split ? { calib: photos.slice(0, m.split), eval: photos.slice(m.split) } : {});
 const values = (name, all) => (process.env[name] ? process.env[name].split(',') : all);
-console.log('model                        method           per-ch bias-c cle    round    wb smooth images  float%  int8%(RT)   sim%   agree%  cosine    size');
+console.log('model                        method           per-ch bias-c cle    round    wb smooth ae    images  float%  int8%(RT)   sim%   agree%  cosine    size');
 for (const m of models)
   for (const method of values('METHODS', ['MAX_MIN', 'KL', 'REMOVAL_OUTLIER']))
     for (const perChannel of values('PER_CHANNEL', ['true', 'false']))
@@ -35,13 +36,14 @@ for (const m of models)
         for (const cle of values('CLE', ['false', 'true']))
         for (const roundType of values('ROUND_TYPE', ['ROUND', 'ADAROUND']))
         for (const bits of values('WEIGHT_BITS', ['8']))
-        for (const smooth of values('SMOOTH', ['false'])) {
+        for (const smooth of values('SMOOTH', ['false']))
+        for (const ae of values('AE', ['false'])) {
           const r = await evaluate(buildDir, m, `[common_quant_param]\nquant_type=FULL_QUANT\nbit_num=8\n[full_quant_param]\n` +
             `activation_quant_method=${method}\nper_channel=${perChannel}\nbias_correction=${biasCorrection}\n` +
             (smooth === 'true' ? 'smooth_alpha=0.5\nenable_smooth_shift=true\n' : '') +
             `[quantscope_param]\ncross_layer_equalization=${cle}\nreduce_range=${reduceRange(m.file)}\n` +
-            `round_type=${roundType}\nweight_bits=${bits}\n`, optsFor(m));
-          console.log(`${m.file.padEnd(28)} ${method.padEnd(16)} ${perChannel.padEnd(6)} ${biasCorrection.padEnd(6)} ${cle.padEnd(6)} ${roundType.padEnd(8)} ${bits.padStart(2)} ${smooth.padEnd(6)} ` +
+            `round_type=${roundType}\nweight_bits=${bits}\nactivation_equalization=${ae}\n`, optsFor(m));
+          console.log(`${m.file.padEnd(28)} ${method.padEnd(16)} ${perChannel.padEnd(6)} ${biasCorrection.padEnd(6)} ${cle.padEnd(6)} ${roundType.padEnd(8)} ${bits.padStart(2)} ${smooth.padEnd(6)} ${ae.padEnd(5)} ` +
             `${String(r.images).padStart(6)}${fmt(r.float_top1, 8)} ${fmt(r.top1, 10)} ${fmt(r.sim_top1, 6)} ${fmt(r.agreement, 7)} ` +
             `${fmt(r.cosine, 8, 5)} ${fmt(r.size_ratio, 6)}x`);
         }
