@@ -67,6 +67,13 @@ std::string linkCalibration(const QString& dir, const std::string& folder)
 }
 }  // namespace
 
+// a model case loaded, and its image as the input
+struct LoadedCase {
+    test::ModelCase model;
+    LoadResult m;
+    std::map<std::string, Tensor> inputs;
+};
+
 class TestQuant : public QObject {
     Q_OBJECT
 private slots:
@@ -511,6 +518,17 @@ private slots:
         return std::nullopt;
     }
 
+    // the case of equalizationCases() for file, loaded, and its image as the input
+    static std::optional<LoadedCase> loadEqualizationCase(const QString& file)
+    {
+        const std::optional<test::ModelCase> found = equalizationCase(file);
+        if (!found) return std::nullopt;
+        LoadedCase c{*found, loadModel(test::modelPath(found->file)), {}};
+        c.inputs[c.m.graph.values[size_t(c.m.graph.inputs.at(0))].name] =
+            loadImageTensor(test::imagePath(found->image), found->pre, found->shape, found->nchw);
+        return c;
+    }
+
     void testCrossLayerEqualizationKeepsTheFunction_data()
     {
         QTest::addColumn<QString>("file");
@@ -576,13 +594,10 @@ private slots:
         // (within float rounding: 1e-4 of the output's largest magnitude) on a real image, on every shared model; the
         // activations it smoothed now span fewer orders of magnitude across their channels.
         QFETCH(QString, file);
-        const std::optional<test::ModelCase> found = equalizationCase(file);
+        std::optional<LoadedCase> found = loadEqualizationCase(file);
         QVERIFY(found);
-        const test::ModelCase& model = *found;
-        LoadResult m = loadModel(test::modelPath(model.file));
-        Tensor x = loadImageTensor(test::imagePath(model.image), model.pre, model.shape, model.nchw);
-        const std::string input = m.graph.values[size_t(m.graph.inputs.at(0))].name;
-        SmoothingResult s = smoothActivations(m.graph, 0.5, true, 1, [&](size_t) { return std::map<std::string, Tensor>{{input, x}}; });
+        const auto& [model, m, inputs] = *found;
+        SmoothingResult s = smoothActivations(m.graph, 0.5, true, 1, [&](size_t) { return inputs; });
         qInfo("%s: %zu tensors smoothed, %zu shifted, %zu constants changed%s%s", model.file.c_str(), s.tensors, s.shifted,
               s.changed.size(), s.why.empty() ? "" : ": ", s.why.c_str());
         if (s.tensors == 0) {
@@ -590,18 +605,24 @@ private slots:
             return;
         }
         QVERIFY(s.changed.size() >= s.tensors * 2);  // at least a reader's weights and a producer's constant each
-        sameFunction(m.graph, s.graph, {{input, x}});
+        sameFunction(m.graph, s.graph, inputs);
+    }
+
+    // rows (file, atLeast) for every equalization case: atLeast from the map, else 0
+    static void casesWithAtLeast(const std::map<std::string, int>& atLeast)
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<int>("atLeast");
+        for (const test::ModelCase& c : equalizationCases())
+            QTest::newRow(c.file.c_str()) << QString::fromStdString(c.file) << (atLeast.count(c.file) ? atLeast.at(c.file) : 0);
     }
 
     void testActivationEqualizationKeepsTheFunction_data()
     {
-        QTest::addColumn<QString>("file");
-        QTest::addColumn<int>("atLeast");  // activations equalized
-        // PP-OCRv4 det and PP-OCR's classifier: pointwise convolutions read by learnable affine blocks (a Mul by a
-        // constant), affine blocks read by depthwise convolutions; BlazeFace (TFLite): convolutions read by depthwise ones
-        const std::map<std::string, int> atLeast = {{"ppocr_v4_det.onnx", 60}, {"ppocr_mobile_v2_cls.onnx", 10}};
-        for (const test::ModelCase& c : equalizationCases())
-            QTest::newRow(c.file.c_str()) << QString::fromStdString(c.file) << (atLeast.count(c.file) ? atLeast.at(c.file) : 0);
+        // activations equalized. PP-OCRv4 det and PP-OCR's classifier: pointwise convolutions read by learnable affine
+        // blocks (a Mul by a constant), affine blocks read by depthwise convolutions; vww_96 (ONNX and TFLite): ReLU outputs
+        // read by depthwise convolutions
+        casesWithAtLeast({{"ppocr_v4_det.onnx", 60}, {"ppocr_mobile_v2_cls.onnx", 10}, {"vww_96.onnx", 13}, {"vww_96.tflite", 13}});
     }
 
     void testActivationEqualizationKeepsTheFunction()
@@ -612,13 +633,9 @@ private slots:
         // a channel's span over the tensor's (the grid's step relative to a typical channel's span, inverted).
         QFETCH(QString, file);
         QFETCH(int, atLeast);
-        const std::optional<test::ModelCase> found = equalizationCase(file);
+        std::optional<LoadedCase> found = loadEqualizationCase(file);
         QVERIFY(found);
-        const test::ModelCase& model = *found;
-        LoadResult m = loadModel(test::modelPath(model.file));
-        Tensor x = loadImageTensor(test::imagePath(model.image), model.pre, model.shape, model.nchw);
-        const std::string input = m.graph.values[size_t(m.graph.inputs.at(0))].name;
-        const std::map<std::string, Tensor> inputs{{input, x}};
+        const auto& [model, m, inputs] = *found;
         SmoothingResult e = equalizeActivations(m.graph, true, 1, [&](size_t) { return inputs; });
         qInfo("%s: %zu activations equalized, %zu constants changed%s%s", model.file.c_str(), e.tensors, e.changed.size(),
               e.why.empty() ? "" : ": ", e.why.c_str());
@@ -669,13 +686,9 @@ private slots:
 
     void testLiveRangesKeepTheFunction_data()
     {
-        QTest::addColumn<QString>("file");
-        QTest::addColumn<int>("atLeast");  // tensors with a finite live range
-        // PP-OCRv4 det and PP-OCR's classifier: decomposed HardSwish after affine blocks, HardSigmoid gates; MobileNet V2's
-        // Clip(0, 6) and the TFLite face detector's fused ReLUs
-        const std::map<std::string, int> atLeast = {{"ppocr_v4_det.onnx", 60}, {"ppocr_mobile_v2_cls.onnx", 10}};
-        for (const test::ModelCase& c : equalizationCases())
-            QTest::newRow(c.file.c_str()) << QString::fromStdString(c.file) << (atLeast.count(c.file) ? atLeast.at(c.file) : 0);
+        // tensors with a finite live range. PP-OCRv4 det and PP-OCR's classifier: decomposed HardSwish after affine blocks,
+        // HardSigmoid gates; MobileNet V2's Clip(0, 6) and the TFLite face detector's fused ReLUs
+        casesWithAtLeast({{"ppocr_v4_det.onnx", 60}, {"ppocr_mobile_v2_cls.onnx", 10}});
     }
 
     void testLiveRangesKeepTheFunction()

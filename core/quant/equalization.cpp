@@ -398,15 +398,35 @@ int shiftBias(const Graph& g, int r)
     return n.inputs.size() > 2 && fits(n.inputs[2], r) ? n.inputs[2] : -1;
 }
 
+// whether value v is an activation that a rescaling may change: a float tensor of rank 2 or more that some node reads
+// and that is not a graph output
+bool rescalable(const Graph& g, const std::vector<Shape>& shapes, size_t v)
+{
+    const Value& value = g.values[v];
+    return !value.constant && value.type == DataType::Float32 && !value.consumers.empty() && shapes[v].size() >= 2 &&
+           std::find(g.outputs.begin(), g.outputs.end(), int(v)) == g.outputs.end();
+}
+
+// The float pass SmoothQuant and activation equalization measure channels with: sample 0 and an interpreter without
+// fusion (so that every target is observed), planned once for the value shapes (the graph may not say them) and the pass
+struct ChannelPass {
+    std::map<std::string, Tensor> first;
+    std::unique_ptr<Interpreter> interp;
+    std::vector<Shape> shapes;
+    ChannelPass(const Graph& g, const std::function<std::map<std::string, Tensor>(size_t)>& sample, int threads)
+        : first(sample(0)), interp(std::make_unique<Interpreter>(g, InterpreterOptions{threads, false, false, false, {}})),
+          shapes(interp->valueShapes(first))
+    {
+    }
+};
+
 std::vector<SmoothTarget> smoothTargets(const Graph& g, const std::vector<Shape>& shapes)
 {
     std::vector<SmoothTarget> targets;
     for (size_t v = 0; v < g.values.size(); ++v) {
+        if (!rescalable(g, shapes, v)) continue;
         const Value& value = g.values[v];
         const Shape& shape = shapes[v];
-        if (value.constant || value.type != DataType::Float32 || value.consumers.empty() || shape.size() < 2 ||
-            std::find(g.outputs.begin(), g.outputs.end(), int(v)) != g.outputs.end())
-            continue;
         SmoothTarget t{int(v), ChannelAxis::Last, 0, {}, {}, {}};
         bool ok = true;
         for (int r : value.consumers) {
@@ -487,10 +507,8 @@ SmoothingResult smoothActivations(const Graph& source, double alpha, bool shift,
         result.why = "no calibration samples to measure the channels on";
         return result;
     }
-    // unfused, so that every target is observed; planned once for the shapes (the graph may not say them) and the pass
-    const std::map<std::string, Tensor> first = sample(0);
-    auto interp = std::make_unique<Interpreter>(g, InterpreterOptions{threads, false, false, false, {}});
-    const std::vector<Shape> shapes = interp->valueShapes(first);
+    ChannelPass pass(g, sample, threads);
+    const std::vector<Shape>& shapes = pass.shapes;
     std::vector<SmoothTarget> targets = smoothTargets(g, shapes);
     {
         // only tensors whose producers can take the division
@@ -506,8 +524,8 @@ SmoothingResult smoothActivations(const Graph& source, double alpha, bool shift,
                      "Relu)";
     if (!result.why.empty()) return result;
 
-    measureChannels(*interp, first, sample, samples, targets, "smooth", progress, cancel);
-    interp.reset();  // it reads the constants changed below
+    measureChannels(*pass.interp, pass.first, sample, samples, targets, "smooth", progress, cancel);
+    pass.interp.reset();  // it reads the constants changed below
 
     Smoother smoother(g, shapes, result.changed);
     for (SmoothTarget& t : targets) {
@@ -568,10 +586,6 @@ SmoothingResult smoothActivations(const Graph& source, double alpha, bool shift,
     return result;
 }
 
-}  // namespace qs
-
-namespace qs {
-
 SmoothingResult equalizeActivations(const Graph& source, bool perChannelWeights, size_t samples,
                                     const std::function<std::map<std::string, Tensor>(size_t)>& sample, int threads,
                                     const ProgressSink& progress, const CancelToken* cancel)
@@ -582,9 +596,8 @@ SmoothingResult equalizeActivations(const Graph& source, bool perChannelWeights,
         result.why = "no calibration samples to measure the channels on";
         return result;
     }
-    const std::map<std::string, Tensor> first = sample(0);
-    auto interp = std::make_unique<Interpreter>(g, InterpreterOptions{threads, false, false, false, {}});
-    const std::vector<Shape> shapes = interp->valueShapes(first);
+    ChannelPass pass(g, sample, threads);
+    const std::vector<Shape>& shapes = pass.shapes;
     const bool tflite = g.info.format == "tflite";
     // the candidates: activations whose producer takes a per-channel division and whose every reader the multiplication
     // (dry runs: nothing changes)
@@ -592,15 +605,12 @@ SmoothingResult equalizeActivations(const Graph& source, bool perChannelWeights,
     {
         Smoother dryRun(g, shapes, result.changed, !tflite);
         for (size_t v = 0; v < g.values.size(); ++v) {
-            const Value& value = g.values[v];
+            if (!rescalable(g, shapes, v)) continue;
             const Shape& shape = shapes[v];
-            if (value.constant || value.type != DataType::Float32 || value.consumers.empty() || shape.size() < 2 ||
-                std::find(g.outputs.begin(), g.outputs.end(), int(v)) != g.outputs.end())
-                continue;
             const ChannelAxis axis = tflite || shape.size() == 2 ? ChannelAxis::Last : ChannelAxis::Second;
             const int64_t C = axis == ChannelAxis::Last ? shape.back() : shape[1];
             const std::vector<float> ones(size_t(std::max<int64_t>(C, 0)), 1.f);
-            std::vector<int> readers(value.consumers.begin(), value.consumers.end());
+            std::vector<int> readers = g.values[v].consumers;
             std::sort(readers.begin(), readers.end());
             readers.erase(std::unique(readers.begin(), readers.end()), readers.end());
             if (C < 2 || !std::all_of(readers.begin(), readers.end(), [&](int r) { return dryRun.absorbInReader(r, int(v), axis, C, ones, perChannelWeights, false); }) ||
@@ -616,8 +626,8 @@ SmoothingResult equalizeActivations(const Graph& source, bool perChannelWeights,
                      (tflite ? ")" : ", a Mul or Div by a constant)");
         return result;
     }
-    measureChannels(*interp, first, sample, samples, targets, "equalize", progress, cancel);
-    interp.reset();  // it reads the constants changed below
+    measureChannels(*pass.interp, pass.first, sample, samples, targets, "equalize", progress, cancel);
+    pass.interp.reset();  // it reads the constants changed below
 
     Smoother smoother(g, shapes, result.changed, !tflite);
     for (const SmoothTarget& t : targets) {
