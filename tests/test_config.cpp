@@ -162,6 +162,9 @@ private slots:
         row("int16-no-node", "[quantscope_param]\nint16_activation_node=Conv_6,Conv_99\n", 2, "error", "the model has no node 'Conv_99'; did you mean Conv_0?");
         row("int16-weight", c + "quant_type=WEIGHT_QUANT\n[quantscope_param]\nint16_activation_node=Conv_6\n", 4, "warning",
             "ignored: quant_type is WEIGHT_QUANT (only full quantization quantizes activations)");
+        row("activation-equalization-weight", c + "quant_type=WEIGHT_QUANT\n[quantscope_param]\nactivation_equalization=true\n", 4, "warning",
+            "ignored: quant_type is WEIGHT_QUANT (only full quantization quantizes activations)");
+        row("activation-equalization-typo", "[quantscope_param]\nactivation_equalization=yes please\n", 2, "error", "activation_equalization");
     }
 
     void testWrongConfigs()
