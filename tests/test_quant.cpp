@@ -617,6 +617,27 @@ private slots:
             QTest::newRow(c.file.c_str()) << QString::fromStdString(c.file) << (atLeast.count(c.file) ? atLeast.at(c.file) : 0);
     }
 
+    void testEqualizingScales()
+    {
+        // one-sided channels (after a ReLU): the window is [0, 1] (rho 0), each channel stretched to half of it at most,
+        // by 1000 at most; the widest keeps its scale
+        std::vector<float> s = equalizingScales({0.f, 0.f, 0.f, 0.f}, {10.f, 1.f, 8.f, 0.001f});
+        QCOMPARE(s.size(), size_t(4));
+        QCOMPARE(s[0], 1.f);
+        QCOMPARE(s[1], 0.2f);
+        QCOMPARE(s[2], 1.f);  // 8 is more than half of 10: left alone
+        QCOMPARE(s[3], 1e-3f);
+        // symmetric channels: rho 1, the same rule on max |x|
+        s = equalizingScales({-4.f, -1.f}, {4.f, 1.f});
+        QCOMPARE(s.size(), size_t(2));
+        QCOMPARE(s[0], 1.f);
+        QVERIFY(std::fabs(s[1] - 0.5f) < 1e-6f);
+        // channels that already fill the range, a dead channel, or a single live one: nothing to do
+        QVERIFY(equalizingScales({-1.f, -2.f}, {1.f, 1.5f}).empty());
+        QVERIFY(equalizingScales({0.f, 3.f}, {5.f, 3.f}).empty());
+        QVERIFY(equalizingScales({NAN, 0.f}, {NAN, 1.f}).empty());
+    }
+
     void testActivationEqualizationKeepsTheFunction_data()
     {
         // activations equalized. PP-OCRv4 det and PP-OCR's classifier: pointwise convolutions read by learnable affine

@@ -452,6 +452,7 @@ void measureChannels(Interpreter& interp, const std::map<std::string, Tensor>& f
                      const std::function<std::map<std::string, Tensor>(size_t)>& sample, size_t samples,
                      std::vector<SmoothTarget>& targets, const char* label, const ProgressSink& progress, const CancelToken* cancel)
 {
+    if (targets.empty()) return;
     std::vector<int> targetOf(size_t(std::max_element(targets.begin(), targets.end(), [](const auto& a, const auto& b) {
                                          return a.value < b.value;
                                      })->value) + 1, -1);
@@ -470,8 +471,8 @@ void measureChannels(Interpreter& interp, const std::map<std::string, Tensor>& f
             const int64_t C = target.channels;
             const size_t rank = shape.size();
             if (rank < 2 || (target.axis == ChannelAxis::Last ? shape.back() : shape[1]) != C) return;
-            // rows of [inner] values of one channel (axis 1), or of one value of each of the C channels (last axis);
-            // NaN and Inf are left out by the comparisons (NaN) and the finite test (Inf)
+            // rows of [inner] values of one channel (axis 1), or of one value of each of the C channels (last axis); NaN
+            // and Inf fail |v| <= FLT_MAX and are left out
             const int64_t inner = target.axis == ChannelAxis::Last ? 1 : t.count() / std::max<int64_t>(shape[0] * C, 1);
             const float* x = t.data<float>();
             auto take = [&](size_t c, float v) {
@@ -670,15 +671,16 @@ std::vector<float> equalizingScales(const std::vector<float>& lo, const std::vec
     // The widest channel keeps its values (s = 1), and so do dead channels. The others grow until they span half the
     // window, no further: unseen data goes beyond the calibrated extremes, and a channel stretched to the grid's end
     // would clip there what its own range had room for (PP-OCRv4 det on six unseen images, mean / worst text-mask IoU:
-    // 0.844 / 0.614 stretched to the end, 0.922 / 0.801 to half; vww_96's output cosine 0.9974 and 0.9997).
-    constexpr double kHeadroom = 2;
+    // 0.844 / 0.614 stretched to the end, 0.922 / 0.801 to half; vww_96's output cosine 0.9974 and 0.9997). And by
+    // 1000 at most: a reader's int32 bias grows by 1 / s_c with the weights' scale shrinking.
+    constexpr double kHeadroom = 2, kLeast = 1e-3;
     std::vector<double> fits(C, 0.0);
     double widest = 0;
     for (size_t c : live) widest = std::max(widest, fits[c] = fit(c, bestRho));
     std::vector<float> s(C, 1.f);
     bool any = false;
     for (size_t c : live) {
-        s[c] = float(std::min(1.0, kHeadroom * fits[c] / widest));
+        s[c] = float(std::clamp(kHeadroom * fits[c] / widest, kLeast, 1.0));
         any |= s[c] < 0.999f;
     }
     return any ? s : std::vector<float>{};

@@ -72,7 +72,7 @@ SmoothingResult equalizeActivations(const Graph& g, bool perChannelWeights, size
 // The divisors s_c (in (0, 1], the widest channel 1) that let channels with extremes lo_c, hi_c share one asymmetric grid
 // best: channel c / s_c fits a common window [-rho, 1] (scaled), with rho chosen to minimise the geometric mean over
 // channels of the grid's step relative to the channel's own span; a channel is stretched to half that window at most
-// (headroom for unseen data). Empty when every channel keeps its scale.
+// (headroom for unseen data), and s_c >= 1e-3. Empty when every channel keeps its scale.
 std::vector<float> equalizingScales(const std::vector<float>& lo, const std::vector<float>& hi);
 
 }  // namespace qs
