@@ -647,6 +647,46 @@ private slots:
         QVERIFY(finished.wait(waitMs(120000)));
     }
 
+    void testResultsCompareTheRescaledWeights()
+    {
+        // With cross_layer_equalization the plan quantizes the equalized weights: the results table compares those with
+        // their dequantized values (per-channel int8: cosine above 0.999), not the loaded model's (against those an
+        // equalized convolution of ResNet-8 read 0.981).
+        MainWindow w;
+        w.show();
+        QSignalSpy loaded(&w, &MainWindow::modelLoaded);
+        w.openModel(QString::fromStdString(test::modelPath("resnet8_cifar10.onnx")));
+        QVERIFY(loaded.wait(waitMs(20000)));
+        QTemporaryDir dir;
+        std::vector<std::string> images;
+        for (int i = 0; i < 8; ++i) images.push_back("airplane_000" + std::to_string(i) + ".jpg");
+        const std::string calib = test::linkFiles(images, test::imagePath("cifar10"), dir.filePath("calib").toStdString());
+        Diagnostics d;
+        w.document()->replaceConfig(parseConfig("[common_quant_param]\nquant_type=FULL_QUANT\n" +
+                                                    test::calibrationSection(calib, 8, test::pre({0.f}, {1.f}, 32, 32)) +
+                                                    "[full_quant_param]\nper_channel=true\n[quantscope_param]\ncross_layer_equalization=true\n",
+                                                "cle.ini", d),
+                                    "CLE config");
+        QVERIFY(d.empty());
+        QVERIFY(w.document()->valid());
+        QSignalSpy finished(&w, &MainWindow::runFinished);
+        w.run();
+        QVERIFY(finished.wait(waitMs(120000)));
+        QVERIFY(finished.first().first().toBool());
+        QCOMPARE(w.document()->session()->plan().equalizedPairs, size_t(3));
+        auto* table = w.results()->findChild<QTableWidget*>();
+        QVERIFY(table);
+        int weights = 0;
+        for (int r = 0; r < table->rowCount(); ++r) {
+            const QTableWidgetItem* tensor = table->item(r, 6);  // ColTensor
+            if (!tensor || !tensor->text().endsWith(" (weight)")) continue;
+            const double cosine = table->item(r, 1)->text().toDouble();  // ColCosine
+            QVERIFY2(cosine > 0.999, qPrintable(tensor->text() + ": cosine " + table->item(r, 1)->text()));
+            ++weights;
+        }
+        QCOMPARE(weights, 10);  // ResNet-8: nine convolutions (two of them 1x1 shortcuts) and the classifier
+    }
+
     void testWeightQuantShowsEachNodesWeights()
     {
         // Weight quantization from the GUI: a quantized node's properties give its weights' bits and container, and

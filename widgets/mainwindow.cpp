@@ -176,7 +176,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent)
     connect(m_doc, &ProjectDocument::planEstimated, this, [this](std::shared_ptr<const QuantPlan> plan) {
         // a re-plan's table and charts at once, estimated from the calibration histograms (italic); the measured
         // run replaces them when it finishes; the last run is the "before"
-        m_results->setPlan(*m_doc->graph(), *plan, *m_doc->statistics());
+        m_results->setPlan(*m_doc->calibratedGraph(), *plan, *m_doc->statistics());
         m_results->setBaseline(m_doc->lastRun() ? m_doc->lastRun()->rows : std::vector<TensorRow>{});
         m_graphView->setNodeCosine(m_results->nodeCosine());
         m_runStatus->setText(tr("%1 int8 nodes planned · estimated from the calibration histograms, measuring...").arg(plan->quantizedNodes.size()));
@@ -642,7 +642,7 @@ void MainWindow::onRunFinished(const RunOutcome& outcome)
         const QuantPlan& plan = *m_doc->plan();
         const Session& session = *m_doc->session();
         const auto previous = m_doc->previousRun();
-        m_results->setPlan(graph, plan, *m_doc->statistics());
+        m_results->setPlan(*m_doc->calibratedGraph(), plan, *m_doc->statistics());  // its weights are the plan's
         m_results->setMeasured(outcome.rows);
         m_results->setBaseline(previous ? previous->rows : std::vector<TensorRow>{});
         m_graphView->setNodeCosine(m_results->nodeCosine());

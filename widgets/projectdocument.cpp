@@ -137,6 +137,7 @@ void ProjectDocument::onLoaded()
     m_last.reset();
     m_previous.reset();
     m_stats.reset();
+    m_calibratedGraph.reset();
     m_floatReference.reset();
     m_exportError.clear();
     m_modelPath = result.path;
@@ -272,6 +273,7 @@ void ProjectDocument::run()
     m_replanQueued = false;
     if (recalibrate) {
         m_stats.reset();
+        m_calibratedGraph.reset();
         m_floatReference.reset();
     }
     m_job->start(m_session, m_config, recalibrate, m_floatReference);
@@ -313,10 +315,12 @@ void ProjectDocument::onJobFinished(const RunOutcome& outcome)
     if (outcome.cancelled || !outcome.ok) {
         m_calibratedWith.clear();  // the statistics may be partial: calibrate again
         m_stats.reset();
+        m_calibratedGraph.reset();
         m_floatReference.reset();
     } else if (outcome.calibrated || !m_stats) {
         // the job is done: the session is this thread's again
         m_stats = std::make_shared<const std::map<std::string, TensorStats>>(m_session->statistics());
+        m_calibratedGraph = std::make_shared<const Graph>(m_session->graph());  // (copies share the constants)
     }
     if (outcome.floatReference) m_floatReference = outcome.floatReference;
     if (outcome.ok && outcome.suggestions.empty()) {

@@ -88,6 +88,10 @@ public:
     std::shared_ptr<const QuantPlan> plan() const { return m_plan; }
     // the calibration statistics the plans were built from (a copy the views may read while a job runs; null before)
     std::shared_ptr<const std::map<std::string, TensorStats>> statistics() const { return m_stats; }
+    // the graph the statistics and plans are for, taken with the statistics: the loaded one, or its rescaled copy
+    // (cross_layer_equalization, activation_equalization, SmoothQuant), whose constants the plan quantized. Same nodes and
+    // values as graph(); null without statistics
+    std::shared_ptr<const Graph> calibratedGraph() const { return m_calibratedGraph; }
     // the last run measured its plan but could not export it (empty: it did)
     QString exportError() const { return m_exportError; }
     bool canExportModel() const;  // a run exported, and none runs now
@@ -129,6 +133,7 @@ private:
     std::shared_ptr<const QuantPlan> m_plan;
     std::shared_ptr<const RunOutcome> m_last, m_previous;
     std::shared_ptr<const std::map<std::string, TensorStats>> m_stats;
+    std::shared_ptr<const Graph> m_calibratedGraph;
     std::shared_ptr<const FloatReference> m_floatReference;  // what the last run compared with
     QString m_exportError;
     QString m_modelPath, m_projectPath, m_pendingProjectPath;
