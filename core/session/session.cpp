@@ -65,11 +65,11 @@ Preparation preparationOf(const IniDocument& config)
     // smoothing is on when smooth_alpha is given (its schema default, 0.5, serves enable_smooth_shift alone)
     const std::optional<std::string> alphaGiven = config.get(F, "smooth_alpha");
     const std::optional<double> alpha = alphaGiven ? parseFloat(*alphaGiven) : std::nullopt;
+    const bool full = configValue(config, "common_quant_param", "quant_type") == "FULL_QUANT";
     p.shift = parseBool(configValue(config, F, "enable_smooth_shift")).value_or(false);
-    p.smooth = configValue(config, "common_quant_param", "quant_type") == "FULL_QUANT" && (alpha || p.shift);
+    p.smooth = full && (alpha || p.shift);
     p.alpha = alpha.value_or(0.5);
-    p.activations = configValue(config, "common_quant_param", "quant_type") == "FULL_QUANT" &&
-                    parseBool(configValue(config, "quantscope_param", "activation_equalization")).value_or(false);
+    p.activations = full && parseBool(configValue(config, "quantscope_param", "activation_equalization")).value_or(false);
     p.perChannel = parseBool(configValue(config, F, "per_channel")).value_or(true);
     return p;
 }
