@@ -594,7 +594,8 @@ int cmdConvert(const Args& a, std::ostream& out, std::ostream& err)
     if (parseBool(configValue(doc, "quantscope_param", "cross_layer_equalization")).value_or(false))
         err << "cross-layer equalization: " << plan.equalizedPairs << " pair(s) of weighted nodes rescaled"
             << (plan.equalizedPairs ? "" : " (none joined directly or through Relu/LeakyRelu/PRelu)") << "\n";
-    if (plan.equalizedActivations || !plan.activationEqualizationWhy.empty())
+    // (on by default: why nothing was rescaled is said only when the config asks for it)
+    if (plan.equalizedActivations || (!plan.activationEqualizationWhy.empty() && doc.get("quantscope_param", "activation_equalization")))
         err << "activation equalization: " << plan.equalizedActivations << " activation tensor(s) rescaled per channel"
             << (plan.equalizedActivations ? "" : " (" + plan.activationEqualizationWhy + ")") << "\n";
     if (plan.smoothedTensors || !plan.smoothingWhy.empty())

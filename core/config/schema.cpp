@@ -196,15 +196,17 @@ const std::vector<KeySchema>& configKeys()
             "全量化、权重量化与动态量化：校准前，对直接相连或经 Relu/LeakyRelu/PRelu 相连的每对带权重节点重新缩放，使前者的"
             "输出通道与后者的输入通道权重范围相同（Nagel 等人的跨层均衡）。浮点函数不变；int8 网格更贴合每个通道，"
             "per_channel=false 时效果最明显。有界激活（ReLU6、带上限的 Clip、HardSwish）不参与配对。"),
-        key("quantscope_param", "activation_equalization", T::Bool, "false",
+        key("quantscope_param", "activation_equalization", T::Bool, "true",
             "Full quantization: after measuring each activation's channels on the calibration data, divide channel c by s_c so "
             "that narrow channels fill the tensor's int8 range like the widest one, where that costs nothing elsewhere: the op "
             "computing the tensor takes the division (a weighted op, BatchNormalization, Mul/Div/Add/Sub by a constant, Relu) "
             "and every reader takes the multiplication (a depthwise convolution with per_channel=true, a Mul or Div by a "
-            "constant). The float function stays the same.",
+            "constant). The float function stays the same. On by default: where a tensor qualifies, one more float pass over "
+            "up to 32 calibration samples; false turns it off.",
             "全量化：在校准数据上测量每个激活张量的各通道后，将通道 c 除以 s_c，使窄通道像最宽的通道一样占满该张量的 int8 "
             "范围，仅在别处不付代价时进行：计算该张量的算子吸收除法（带权重算子、BatchNormalization、与常量的 Mul/Div/Add/Sub、"
-            "Relu），每个读取者吸收乘法（per_channel=true 时的深度卷积、与常量的 Mul 或 Div）。浮点函数不变。"),
+            "Relu），每个读取者吸收乘法（per_channel=true 时的深度卷积、与常量的 Mul 或 Div）。浮点函数不变。默认开启：若有张量"
+            "符合条件，需在至多 32 个校准样本上多做一次浮点推理；设为 false 关闭。"),
         oneOf(key("quantscope_param", "round_type", T::Enum, "ROUND",
                   "Full quantization, PaddleSlim's round_type: how weights are rounded onto their int8 grid. ROUND: to nearest. "
                   "ADAROUND: each weight down or up, chosen to minimise the error the node adds to its output on the "

@@ -5,7 +5,7 @@
 // PER_CHANNEL, BIAS_CORRECTION and CLE ([quantscope_param] cross_layer_equalization), each true,false by default,
 // ROUND_TYPE (ROUND,ADAROUND), WEIGHT_BITS ([quantscope_param] weight_bits, 8 by default) and SMOOTH (false by
 // default; true: [full_quant_param] smooth_alpha=0.5 with enable_smooth_shift) and AE ([quantscope_param]
-// activation_equalization, false by default).
+// activation_equalization, true by default as in the schema).
 // ONNX exports get [quantscope_param] reduce_range=true on CPUs without VNNI, where ONNX Runtime's int8 products can
 // overflow with 8-bit weights (REDUCE_RANGE=true|false overrides).
 import fs from 'node:fs';
@@ -37,7 +37,7 @@ for (const m of models)
         for (const roundType of values('ROUND_TYPE', ['ROUND', 'ADAROUND']))
         for (const bits of values('WEIGHT_BITS', ['8']))
         for (const smooth of values('SMOOTH', ['false']))
-        for (const ae of values('AE', ['false'])) {
+        for (const ae of values('AE', ['true'])) {
           const r = await evaluate(buildDir, m, `[common_quant_param]\nquant_type=FULL_QUANT\nbit_num=8\n[full_quant_param]\n` +
             `activation_quant_method=${method}\nper_channel=${perChannel}\nbias_correction=${biasCorrection}\n` +
             (smooth === 'true' ? 'smooth_alpha=0.5\nenable_smooth_shift=true\n' : '') +
