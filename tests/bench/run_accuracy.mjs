@@ -5,7 +5,8 @@
 // PER_CHANNEL, BIAS_CORRECTION and CLE ([quantscope_param] cross_layer_equalization), each true,false by default,
 // ROUND_TYPE (ROUND,ADAROUND), WEIGHT_BITS ([quantscope_param] weight_bits, 8 by default) and SMOOTH (false by
 // default; true: [full_quant_param] smooth_alpha=0.5 with enable_smooth_shift) and AE ([quantscope_param]
-// activation_equalization, true by default as in the schema).
+// activation_equalization, true by default as in the schema). EXTRA: more [quantscope_param] lines, ';'-separated
+// (e.g. EXTRA="node_weight_bits=Conv_0:8,Conv_55:8").
 // ONNX exports get [quantscope_param] reduce_range=true on CPUs without VNNI, where ONNX Runtime's int8 products can
 // overflow with 8-bit weights (REDUCE_RANGE=true|false overrides).
 import fs from 'node:fs';
@@ -42,7 +43,7 @@ for (const m of models)
             `activation_quant_method=${method}\nper_channel=${perChannel}\nbias_correction=${biasCorrection}\n` +
             (smooth === 'true' ? 'smooth_alpha=0.5\nenable_smooth_shift=true\n' : '') +
             `[quantscope_param]\ncross_layer_equalization=${cle}\nreduce_range=${reduceRange(m.file)}\n` +
-            `round_type=${roundType}\nweight_bits=${bits}\nactivation_equalization=${ae}\n`, optsFor(m));
+            `round_type=${roundType}\nweight_bits=${bits}\nactivation_equalization=${ae}\n${(process.env.EXTRA ?? "").split(";").join("\n")}\n`, optsFor(m));
           console.log(`${m.file.padEnd(28)} ${method.padEnd(16)} ${perChannel.padEnd(6)} ${biasCorrection.padEnd(6)} ${cle.padEnd(6)} ${roundType.padEnd(8)} ${bits.padStart(2)} ${smooth.padEnd(6)} ${ae.padEnd(5)} ` +
             `${String(r.images).padStart(6)}${fmt(r.float_top1, 8)} ${fmt(r.top1, 10)} ${fmt(r.sim_top1, 6)} ${fmt(r.agreement, 7)} ` +
             `${fmt(r.cosine, 8, 5)} ${fmt(r.size_ratio, 6)}x`);
