@@ -404,7 +404,7 @@ Diagnostics validateConfig(const IniDocument& doc, const ValidateOptions& option
             r.warning(Q, "node_activation_quant_method", "ignored: quant_type is " + quantType + " (activation ranges are full quantization's)");
         if (quantType != "FULL_QUANT" && valid(Q, "int16_activation_node"))
             r.warning(Q, "int16_activation_node", "ignored: quant_type is " + quantType + " (only full quantization quantizes activations)");
-        if (quantType != "FULL_QUANT" && doc.get(Q, "activation_equalization") && parseBool(configValue(doc, Q, "activation_equalization")).value_or(false))
+        if (quantType != "FULL_QUANT" && parseBool(doc.get(Q, "activation_equalization").value_or("")).value_or(false))
             r.warning(Q, "activation_equalization", "ignored: quant_type is " + quantType + " (only full quantization quantizes activations)");
         if (quantType == "FULL_QUANT" && !doc.hasSection(D))
             r.at(options.forConversion ? Severity::Error : Severity::Warning, C, "quant_type", "quant_type=FULL_QUANT needs calibration data",

@@ -84,10 +84,11 @@ QuantPlan exportedPlan(Session& session, const IniDocument& config, const Progre
 
 // The plan for the config with `skip` kept float. Refining each trial would cost calibration passes, so it is the plan
 // as built (biases corrected from the calibration means for the weights' rounding), with one exception: after learned
-// rounding it takes the refined values of `refined` (learned roundings and the biases set with them) for every constant
-// whose quantization the skip leaves unchanged; without them the trials would score weights never exported. The
-// measured bias correction alone is not taken: it corrects each node for the input error it had in the full plan,
-// which a skip before it changes, and the plan as built predicts the refined export better (MobileNet V1 with its
+// rounding it takes the refined values of `refined` (learned roundings, and the biases with them, measured corrections
+// included) for every constant whose quantization the skip leaves unchanged; without them the trials would score
+// weights never exported. Without learned rounding the measured bias correction is not taken: it corrects each node
+// for the input error it had in the full plan, which a skip before it changes, and the plan as built predicts the
+// refined export better (MobileNet V1 with its
 // best skip kept float, output cosine: ONNX exported 0.99689, trial as built 0.99690, with the corrections taken
 // 0.99637; TFLite exported 0.99469, as built 0.99407, taken 0.99580).
 QuantPlan trialPlan(Session& session, const IniDocument& config, const std::set<std::string>& skip, const QuantPlan& refined,
